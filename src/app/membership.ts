@@ -1,0 +1,100 @@
+import type { Executor } from "../db/database.js";
+import { AppError } from "./errors.js";
+
+export type Level = "none" | "read_only" | "standard" | "admin";
+
+export interface Membership {
+  companyId: string;
+  userId: string;
+  erpIntegrations: Level;
+  directory: Level;
+  budget: Level;
+  lockBudget: boolean;
+  sendAndRetrieveBudget: boolean;
+  canPushToAccounting: boolean;
+  subscribeErpDigest: boolean;
+}
+
+export function permissionsView(m: Membership) {
+  return {
+    erpIntegrations: m.erpIntegrations,
+    directory: m.directory,
+    budget: m.budget,
+    lockBudget: m.lockBudget,
+    sendAndRetrieveBudget: m.sendAndRetrieveBudget,
+    canPushToAccounting: m.canPushToAccounting,
+    subscribeErpDigest: m.subscribeErpDigest,
+  };
+}
+
+export function isAccountingApprover(
+  m: Pick<Membership, "erpIntegrations" | "canPushToAccounting">,
+): boolean {
+  return m.canPushToAccounting && (m.erpIntegrations === "standard" || m.erpIntegrations === "admin");
+}
+
+type EntryRow = {
+  company_id: string;
+  user_id: string;
+  erp_integrations: string;
+  directory: string;
+  budget: string;
+  lock_budget: boolean;
+  send_and_retrieve_budget: boolean;
+  can_push_to_accounting: boolean;
+  subscribe_erp_digest: boolean;
+};
+
+export function membershipFromRow(r: EntryRow): Membership {
+  return {
+    companyId: r.company_id,
+    userId: r.user_id,
+    erpIntegrations: r.erp_integrations as Level,
+    directory: r.directory as Level,
+    budget: r.budget as Level,
+    lockBudget: r.lock_budget,
+    sendAndRetrieveBudget: r.send_and_retrieve_budget,
+    canPushToAccounting: r.can_push_to_accounting,
+    subscribeErpDigest: r.subscribe_erp_digest,
+  };
+}
+
+const ENTRY_COLUMNS = [
+  "company_id",
+  "user_id",
+  "erp_integrations",
+  "directory",
+  "budget",
+  "lock_budget",
+  "send_and_retrieve_budget",
+  "can_push_to_accounting",
+  "subscribe_erp_digest",
+] as const;
+
+/** The caller's membership of a company; a company they do not belong to is reported as not found. */
+export async function requireMembership(
+  db: Executor,
+  userId: string,
+  companyId: string,
+): Promise<Membership> {
+  const row = await db
+    .selectFrom("directory_entries")
+    .select(ENTRY_COLUMNS)
+    .where("company_id", "=", companyId)
+    .where("user_id", "=", userId)
+    .where("active", "=", true)
+    .executeTakeFirst();
+  if (!row) throw new AppError("not_found", "Company was not found.");
+  return membershipFromRow(row);
+}
+
+export async function listMemberships(db: Executor, userId: string) {
+  return db
+    .selectFrom("directory_entries")
+    .innerJoin("companies", "companies.id", "directory_entries.company_id")
+    .select([...ENTRY_COLUMNS.map((c) => `directory_entries.${c}` as const), "companies.name"])
+    .where("directory_entries.user_id", "=", userId)
+    .where("directory_entries.active", "=", true)
+    .orderBy("companies.name")
+    .execute();
+}

@@ -1,0 +1,16 @@
+import type { Command } from "commander";
+import type { Config } from "../config/env.js";
+
+export type AddCommand = (program: Command, loadConfig: () => Config) => void;
+
+const bench: AddCommand = (program) => {
+  program
+    .command("bench")
+    .description("run the benchmarks in bench/")
+    .allowUnknownOption(true)
+    .action(() => {
+      process.stdout.write("No benchmarks yet.\n");
+    });
+};
+
+export const extraCommands: AddCommand[] = [bench];

@@ -1,0 +1,253 @@
+import { existsSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import fastifyCookie from "@fastify/cookie";
+import fastifyHelmet from "@fastify/helmet";
+import fastifyStatic from "@fastify/static";
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type RawServerDefault,
+} from "fastify";
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import type { AppContext } from "../app/context.js";
+import { AppError } from "../app/errors.js";
+import { authenticate, checkCsrf } from "./auth.js";
+import { statusForCode } from "./error-table.js";
+import { createMetrics } from "./metrics.js";
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+export type RouteModule = (app: App, ctx: AppContext) => void | Promise<void>;
+
+export interface HttpOptions {
+  routes: RouteModule[];
+  /** Extra plugins mounted under a prefix (the QuickBooks Online emulator in demo mode). */
+  mounts?: { prefix: string; plugin: FastifyPluginAsync }[];
+  webDist?: string | null;
+}
+
+export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web/dist");
+
+const DB_DOWN_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "57P01",
+  "57P02",
+  "57P03",
+  "08000",
+  "08003",
+  "08006",
+]);
+
+function isDatabaseDown(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  if (e?.code && DB_DOWN_CODES.has(e.code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
+    e?.message ?? "",
+  );
+}
+
+function errorBody(code: string, message: string, field?: string, details?: Record<string, unknown>) {
+  return { error: { code, message, ...(field ? { field } : {}), ...(details ? { details } : {}) } };
+}
+
+export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<App> {
+  const app = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>() as App;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest("auth", null);
+
+  app.addContentTypeParser(
+    ["text/csv", "text/plain"],
+    { parseAs: "string", bodyLimit: 5 * 1024 * 1024 },
+    (_r, b, d) => d(null, b),
+  );
+  app.addContentTypeParser(
+    ["text/xml", "application/xml", "application/soap+xml"],
+    { parseAs: "string" },
+    (_r, b, d) => d(null, b),
+  );
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:"],
+        frameSrc: ["'self'"],
+        formAction: ["'self'", "*"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: {
+        title: "Costbridge API",
+        version: "1.0.0",
+        description:
+          "Construction budgets from project managers to QuickBooks through accounting acceptance.",
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer" },
+          operator: {
+            type: "http",
+            scheme: "bearer",
+            description: "OPERATOR_TOKEN, for /api/v1/operator routes",
+          },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
+
+  const metrics = createMetrics();
+  app.addHook("onResponse", async (req, reply) => {
+    metrics.observeRequest(
+      req.method,
+      req.routeOptions.url ?? "unmatched",
+      reply.statusCode,
+      reply.elapsedTime,
+    );
+  });
+
+  // Who is calling: every /api/v1 route except the operator's (which take only the operator token).
+  app.addHook("onRequest", async (req) => {
+    const url = req.url;
+    if (!url.startsWith("/api/v1/") || url.startsWith("/api/v1/operator/")) return;
+    const auth = await authenticate(ctx, req);
+    // Signing in needs no CSRF token: it only ever creates a new session, never acts within one.
+    const isSignIn = req.method === "POST" && /^\/api\/v1\/auth\/(session|token)\/?(\?|$)/.test(url);
+    if (auth && !isSignIn) checkCsrf(req, auth);
+    req.auth = auth;
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof AppError) {
+      const status = statusForCode(err.code, err.extra.status);
+      if (status === 429 && err.extra.details?.retryAfterSeconds) {
+        reply.header("Retry-After", String(err.extra.details.retryAfterSeconds));
+      }
+      return reply.status(status).send(errorBody(err.code, err.message, err.extra.field, err.extra.details));
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const first = err.validation[0];
+      const params = (first?.params ?? {}) as { keys?: string[] };
+      const basePath = (first?.instancePath ?? "").replace(/^\//, "").replace(/\//g, ".");
+      const where = err.validationContext === "body" ? "" : `${err.validationContext}.`;
+      if (first?.keyword === "unrecognized_keys") {
+        const key = params.keys?.[0] ?? "";
+        const field = `${where}${basePath ? `${basePath}.` : ""}${key}`;
+        return reply.status(400).send(errorBody("unknown_field", `Unknown field \`${field}\`.`, field));
+      }
+      const field = `${where}${basePath}` || undefined;
+      return reply
+        .status(400)
+        .send(
+          errorBody(
+            "invalid_input",
+            `${field ? `${field}: ` : ""}${first?.message ?? "invalid input"}`,
+            field,
+          ),
+        );
+    }
+    if (
+      err.code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
+      (err instanceof SyntaxError && err.statusCode === 400)
+    ) {
+      return reply.status(400).send(errorBody("malformed_json", "The request body is not valid JSON."));
+    }
+    if (err.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
+      return reply
+        .status(400)
+        .send(errorBody("malformed_json", "The request body is empty; send a JSON object."));
+    }
+    if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE" || err.statusCode === 413) {
+      return reply.status(413).send(errorBody("body_too_large", "The request body is too large."));
+    }
+    if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || err.statusCode === 415) {
+      return reply
+        .status(415)
+        .send(errorBody("unsupported_media_type", "Send JSON (Content-Type: application/json)."));
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.status(400).send(errorBody("invalid_input", err.message));
+    }
+    if (isDatabaseDown(err)) {
+      req.log.warn({ err: err.message }, "database unavailable");
+      return reply
+        .status(503)
+        .header("Retry-After", "5")
+        .send(errorBody("database_unavailable", "The database is unavailable; try again shortly."));
+    }
+    req.log.error({ err }, "unhandled error");
+    return reply.status(500).send(errorBody("internal_error", "Something went wrong on our side."));
+  });
+
+  app.get("/healthz", { schema: { hide: true } }, async (_req, reply) => {
+    const ready = ctx.readiness.migrated && ctx.readiness.seeded && ctx.readiness.workerRunning();
+    let dbOk = false;
+    try {
+      await ctx.pool.query("select 1");
+      dbOk = true;
+    } catch {}
+    if (ready && dbOk) return { ok: true };
+    return reply
+      .status(503)
+      .send({ ok: false, database: dbOk, ...ctx.readiness, worker: ctx.readiness.workerRunning() });
+  });
+  app.get("/metrics", { schema: { hide: true } }, async (_req, reply) => {
+    reply.header("Content-Type", metrics.contentType);
+    return metrics.render(ctx);
+  });
+  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  for (const mount of opts.mounts ?? []) await app.register(mount.plugin, { prefix: mount.prefix });
+  for (const route of opts.routes) await route(app, ctx);
+
+  const webDist = opts.webDist === undefined ? WEB_DIST : opts.webDist;
+  const hasWeb = webDist && existsSync(path.join(webDist, "index.html"));
+  if (hasWeb) {
+    await app.register(fastifyStatic, { root: webDist, prefix: "/", wildcard: false, index: false });
+  }
+  app.setNotFoundHandler((req, reply) => {
+    const isPage =
+      req.method === "GET" &&
+      !req.url.startsWith("/api/") &&
+      !req.url.startsWith("/emulators/") &&
+      (req.headers.accept ?? "").includes("text/html");
+    if (isPage && hasWeb) return reply.type("text/html").sendFile("index.html");
+    return reply.status(404).send(errorBody("not_found", `No route ${req.method} ${req.url.split("?")[0]}.`));
+  });
+  return app;
+}

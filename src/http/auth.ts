@@ -1,0 +1,124 @@
+import { timingSafeEqual } from "node:crypto";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { AppContext } from "../app/context.js";
+import { AppError } from "../app/errors.js";
+import { newId, newSecretToken, sha256 } from "../lib/ids.js";
+
+export const SESSION_COOKIE = "cb_session";
+const BEARER_TTL_MS = 30 * 24 * 3600 * 1000;
+const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
+
+export interface UserAuth {
+  kind: "user";
+  userId: string;
+  tokenId: string;
+  via: "bearer" | "session";
+  csrfToken: string | null;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    auth: UserAuth | null;
+  }
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export async function issueToken(ctx: AppContext, userId: string, kind: "bearer" | "session") {
+  const token = newSecretToken();
+  const csrfToken = kind === "session" ? newSecretToken(24) : null;
+  const ttl = kind === "session" ? SESSION_TTL_MS : BEARER_TTL_MS;
+  await ctx.db
+    .insertInto("auth_tokens")
+    .values({
+      id: newId("tok"),
+      user_id: userId,
+      token_hash: sha256(token),
+      kind,
+      csrf_token: csrfToken,
+      expires_at: new Date(ctx.now().getTime() + ttl),
+    })
+    .execute();
+  return { token, csrfToken, maxAgeSeconds: Math.floor(ttl / 1000) };
+}
+
+export async function revokeToken(ctx: AppContext, tokenId: string) {
+  await ctx.db.updateTable("auth_tokens").set({ revoked_at: ctx.now() }).where("id", "=", tokenId).execute();
+}
+
+function bearerFrom(req: FastifyRequest): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!m) throw new AppError("invalid_token", "The Authorization header must be `Bearer <token>`.");
+  return m[1]!;
+}
+
+/** Resolves who is calling, from a bearer token or the session cookie (which needs the CSRF header to mutate). */
+export async function authenticate(ctx: AppContext, req: FastifyRequest): Promise<UserAuth | null> {
+  const bearer = bearerFrom(req);
+  const cookie = bearer ? undefined : req.cookies?.[SESSION_COOKIE];
+  const raw = bearer ?? cookie;
+  if (!raw) return null;
+  const row = await ctx.db
+    .selectFrom("auth_tokens")
+    .innerJoin("users", "users.id", "auth_tokens.user_id")
+    .select(["auth_tokens.id", "auth_tokens.user_id", "auth_tokens.kind", "auth_tokens.csrf_token"])
+    .where("auth_tokens.token_hash", "=", sha256(raw))
+    .where("auth_tokens.revoked_at", "is", null)
+    .where("auth_tokens.expires_at", ">", ctx.now())
+    .where("users.active", "=", true)
+    .executeTakeFirst();
+  if (!row || row.kind !== (bearer ? "bearer" : "session")) {
+    if (bearer) throw new AppError("invalid_token", "The token is not valid, has expired or was revoked.");
+    return null; // a stale cookie is simply "not signed in"
+  }
+  return {
+    kind: "user",
+    userId: row.user_id,
+    tokenId: row.id,
+    via: bearer ? "bearer" : "session",
+    csrfToken: row.csrf_token,
+  };
+}
+
+export function checkCsrf(req: FastifyRequest, auth: UserAuth) {
+  if (auth.via !== "session" || SAFE_METHODS.has(req.method)) return;
+  const sent = req.headers["x-csrf-token"];
+  if (typeof sent !== "string" || !auth.csrfToken || !safeEqual(sent, auth.csrfToken)) {
+    throw new AppError(
+      "csrf_failed",
+      "This request is missing its CSRF token; reload the page and try again.",
+    );
+  }
+}
+
+export function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+export function requireUser(req: FastifyRequest): UserAuth {
+  if (!req.auth) throw new AppError("unauthenticated", "Sign in first.");
+  return req.auth;
+}
+
+export function requireOperator(ctx: AppContext, req: FastifyRequest): void {
+  const header = req.headers.authorization ?? "";
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!m) throw new AppError("unauthenticated", "Operator routes need the operator token.");
+  if (!safeEqual(m[1]!, ctx.config.operatorToken)) {
+    throw new AppError("invalid_token", "That is not the operator token.");
+  }
+}
+
+export function setSessionCookie(ctx: AppContext, reply: FastifyReply, token: string, maxAge: number) {
+  reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: "lax",
+    secure: ctx.config.publicUrl.startsWith("https://"),
+    path: "/",
+    maxAge,
+  });
+}

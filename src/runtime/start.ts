@@ -1,0 +1,142 @@
+import path from "node:path";
+import pino, { type Logger } from "pino";
+import type { AppContext } from "../app/context.js";
+import { seedDemoBase } from "../app/demo-seed.js";
+import type { Config } from "../config/env.js";
+import { createDatabase } from "../db/database.js";
+import { migrate } from "../db/migrator.js";
+import { type App, buildHttpApp } from "../http/app.js";
+import { allRoutes } from "../http/routes/index.js";
+import { allTasks, CRONTAB } from "../jobs/tasks.js";
+import { type RunningWorker, startWorker } from "../jobs/worker.js";
+import { resolveDatabase } from "./database.js";
+import { demoExtras } from "./demo.js";
+import { ensureWebBuild } from "./web-build.js";
+
+export interface StartOptions {
+  web: boolean;
+  worker: boolean;
+  /** Print the sign-in banner (the interactive `start`). */
+  banner?: boolean;
+  logger?: Logger;
+}
+
+export interface RunningProduct {
+  url: string;
+  ctx: AppContext;
+  app: App | null;
+  stop(): Promise<void>;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: {
+      paths: [
+        "req.headers.authorization",
+        "req.headers.cookie",
+        "*.password",
+        "*.token",
+        "*.access_token",
+        "*.refresh_token",
+        "*.accessToken",
+        "*.refreshToken",
+      ],
+      censor: "[redacted]",
+    },
+  });
+}
+
+/** Starts Costbridge: database, migrations, demo data, worker and web, as the options ask. */
+export async function startProduct(config: Config, opts: StartOptions): Promise<RunningProduct> {
+  const log = opts.logger ?? createLogger(config);
+  const say = (m: string) => log.info(m);
+  const database = await resolveDatabase(config, { owner: true, log: say });
+  const { db, pool, close } = createDatabase(database.url, { max: 20 });
+  let worker: RunningWorker | null = null;
+  const ctx: AppContext = {
+    config,
+    db,
+    pool,
+    log,
+    now: () => new Date(),
+    readiness: {
+      migrated: false,
+      seeded: !config.demo,
+      workerRunning: () => !opts.worker || Boolean(worker?.isRunning()),
+    },
+  };
+  let app: App | null = null;
+  const extras = config.demo ? await demoExtras(ctx) : null;
+  try {
+    const { applied } = await migrate(database.url);
+    if (applied.length) say(`applied migrations: ${applied.join(", ")}`);
+    ctx.readiness.migrated = true;
+    if (config.demo) await seedDemoBase(ctx);
+    if (opts.worker) {
+      worker = await startWorker({
+        pool,
+        tasks: allTasks(ctx),
+        concurrency: config.workerConcurrency,
+        crontab: CRONTAB,
+        instanceId: config.databaseUrl ? undefined : `embedded-${path.resolve(config.dataDir)}`,
+        log,
+      });
+    }
+    if (opts.web) {
+      const webDist = await ensureWebBuild(say).catch((e: Error) => {
+        log.error({ err: e.message }, "the web UI could not be built; serving the API only");
+        return null;
+      });
+      app = await buildHttpApp(ctx, { routes: allRoutes, webDist, mounts: extras?.mounts ?? [] });
+      await app.listen({ port: config.port, host: config.host });
+    }
+    if (extras) await extras.afterListen();
+    ctx.readiness.seeded = true;
+  } catch (e) {
+    await app?.close().catch(() => {});
+    await worker?.stop().catch(() => {});
+    await extras?.stop().catch(() => {});
+    await close().catch(() => {});
+    await database.release().catch(() => {});
+    throw e;
+  }
+  const url = config.publicUrl;
+  if (opts.banner) printBanner(config, url);
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    ctx,
+    app,
+    stop() {
+      stopping ??= (async () => {
+        await app?.close().catch((e) => log.warn({ err: String(e) }, "web stop failed"));
+        await worker?.stop().catch((e) => log.warn({ err: String(e) }, "worker stop failed"));
+        await extras?.stop().catch(() => {});
+        await close().catch(() => {});
+        await database.release();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function printBanner(config: Config, url: string) {
+  const lines = ["", `  Costbridge is running at ${url}`, ""];
+  if (config.demo) {
+    lines.push(
+      "  Demo sign-ins (password: demo):",
+      "    pm@acme.test          project manager, Acme Builders (QuickBooks Online)",
+      "    approver@acme.test    accounting approver, Acme Builders",
+      "    viewer@acme.test      ERP Standard without the privilege, Acme Builders",
+      "    admin@acme.test       company admin, Acme Builders",
+      "    approver@zenith.test  accounting approver, Zenith Construction (QuickBooks Desktop)",
+      "    admin@zenith.test     company admin, Zenith Construction",
+      "",
+      `  Operator token: ${config.operatorToken}`,
+      `  API docs: ${url}/docs`,
+      "",
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
