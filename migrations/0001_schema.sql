@@ -333,11 +333,12 @@ create table erp_connections (
 );
 
 create table oauth_states (
-  state_hash text primary key,
   company_id text not null references companies (id),
+  state_hash text not null,
   user_id text not null references users (id),
   expires_at timestamptz not null,
-  used_at timestamptz
+  used_at timestamptz,
+  primary key (company_id, state_hash)
 );
 
 create table audit_events (

@@ -27,10 +27,17 @@ function pascal(s: string): string {
 }
 
 async function main() {
-  const url =
-    process.env.DATABASE_URL ??
-    (await startEmbeddedCluster(process.env.DATA_DIR ?? "./.data", { database: "costbridge_codegen" }))
-      .databaseUrl;
+  let url = process.env.DATABASE_URL;
+  if (!url) {
+    // A scratch database, migrated from nothing, so the types follow the migration files exactly.
+    const cluster = await startEmbeddedCluster(process.env.DATA_DIR ?? "./.data", { database: "postgres" });
+    const admin = new pg.Client({ connectionString: cluster.urlFor("postgres") });
+    await admin.connect();
+    await admin.query("drop database if exists costbridge_codegen with (force)");
+    await admin.query("create database costbridge_codegen");
+    await admin.end();
+    url = cluster.urlFor("costbridge_codegen");
+  }
   await migrate(url);
   const client = new pg.Client({ connectionString: url });
   await client.connect();

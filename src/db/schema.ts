@@ -221,8 +221,8 @@ export interface InvitationsTable {
 }
 
 export interface OauthStatesTable {
-  state_hash: string;
   company_id: string;
+  state_hash: string;
   user_id: string;
   expires_at: Date;
   used_at: Date | null;

@@ -16,9 +16,9 @@ function withDatabase(url: string, db: string): string {
 }
 
 /** A fresh, migrated database cloned from the run's template; `drop()` removes it. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(opts: { empty?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = inject("pgAdminUrl");
-  const template = inject("pgTemplateDb");
+  const template = opts.empty ? "template0" : inject("pgTemplateDb");
   const name = `cb_test_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();

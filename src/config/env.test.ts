@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseEnv } from "./env.js";
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    parseEnv(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe("configuration", () => {
+  it("starts in demo mode on its embedded defaults with nothing set", () => {
+    const c = parseEnv({});
+    expect(c.demo).toBe(true);
+    expect(c.port).toBe(3000);
+    expect(c.dataDir).toBe("./.data");
+    expect(c.databaseUrl).toBeNull();
+    expect(c.publicUrl).toBe("http://localhost:3000");
+    expect(c.smtpFrom).toBe("Costbridge <no-reply@localhost>");
+    expect(c.quickbooks.throttleBackoffSeconds).toBe(60);
+    expect(c.demoWebConnector).toBe(true);
+  });
+
+  it("turns the demo off when an external database is given, and then needs the secrets", () => {
+    expect(problems({ DATABASE_URL: "postgres://u:p@db:5432/cb" })).toEqual([
+      "SECRET_KEY: SECRET_KEY is required outside demo mode",
+      "OPERATOR_TOKEN: OPERATOR_TOKEN is required outside demo mode",
+    ]);
+    const c = parseEnv({
+      DATABASE_URL: "postgres://u:p@db:5432/cb",
+      SECRET_KEY: "x".repeat(32),
+      OPERATOR_TOKEN: "y".repeat(24),
+      PUBLIC_URL: "https://budgets.example.com/",
+    });
+    expect(c.demo).toBe(false);
+    expect(c.publicUrl).toBe("https://budgets.example.com");
+  });
+
+  it("refuses demo mode in production", () => {
+    expect(problems({ NODE_ENV: "production" })).toContain(
+      "DEMO: demo mode refuses to start with NODE_ENV=production",
+    );
+  });
+
+  it("lists every bad value at once, by variable", () => {
+    const list = problems({
+      PORT: "eighty",
+      DATABASE_URL: "mysql://x",
+      QUICKBOOKS_ENVIRONMENT: "staging",
+      QUICKBOOKS_CLIENT_ID: "abc",
+      DEMO: "yes",
+      SMTP_URL: "http://mail",
+    });
+    const vars = list.map((p) => p.split(":")[0]);
+    expect(vars).toEqual(
+      expect.arrayContaining(["PORT", "DATABASE_URL", "QUICKBOOKS_ENVIRONMENT", "DEMO", "SMTP_URL"]),
+    );
+    expect(new ConfigError(list).message).toMatch(
+      /^Costbridge cannot start; the configuration has problems:\n {2}- /,
+    );
+  });
+
+  it("accepts a QuickBooks base URL laid out like the emulator", () => {
+    const c = parseEnv({
+      QUICKBOOKS_ENVIRONMENT: "http://127.0.0.1:4010",
+      QUICKBOOKS_CLIENT_ID: "a",
+      QUICKBOOKS_CLIENT_SECRET: "b",
+    });
+    expect(c.quickbooks.environment).toBe("http://127.0.0.1:4010");
+  });
+
+  it("treats empty variables as unset", () => {
+    expect(parseEnv({ DATABASE_URL: "", PORT: "" }).demo).toBe(true);
+  });
+});
