@@ -1,7 +1,8 @@
 import type { Executor } from "../db/database.js";
+import type { Level } from "../domain/permissions.js";
 import { AppError } from "./errors.js";
 
-export type Level = "none" | "read_only" | "standard" | "admin";
+export type { Level };
 
 export interface Membership {
   companyId: string;

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import type { Config } from "../config/env.js";
+import { dailySummaryCommand } from "./daily-summary-command.js";
+import { emulatorCommand } from "./emulator-command.js";
 
 export type AddCommand = (program: Command, loadConfig: () => Config) => void;
 
@@ -13,4 +15,4 @@ const bench: AddCommand = (program) => {
     });
 };
 
-export const extraCommands: AddCommand[] = [bench];
+export const extraCommands: AddCommand[] = [bench, dailySummaryCommand, emulatorCommand];

@@ -12,6 +12,7 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyPluginAsync,
+  LogController,
   type RawServerDefault,
 } from "fastify";
 import {
@@ -72,8 +73,9 @@ export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    disableRequestLogging: true,
     requestIdHeader: false,
+    // Per-request lines would drown the useful ones; /metrics counts requests instead.
+    logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>() as App;
   app.setValidatorCompiler(validatorCompiler);

@@ -18,6 +18,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   invalid_time_zone: 400,
   unknown_erp_reference: 400,
   invalid_csv: 400,
+  quickbooks_denied: 400,
   // 401 / 403 / 404
   unauthenticated: 401,
   invalid_credentials: 401,
@@ -29,6 +30,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   conflict: 409,
   stale: 409,
   duplicate: 409,
+  not_connected: 409,
   invitation_used: 410,
   invitation_expired: 410,
   body_too_large: 413,

@@ -1,5 +1,9 @@
+import path from "node:path";
 import type { FastifyPluginAsync } from "fastify";
+import { createQboEmulator, type QboEmulator } from "../../emulators/quickbooks-online/index.js";
 import type { AppContext } from "../app/context.js";
+import { seedDemoBudgets } from "../app/demo-budgets.js";
+import { EMULATOR_MOUNT, qboServiceFor, usesMountedEmulator } from "../app/erp/qbo-service.js";
 
 export interface DemoExtras {
   mounts: { prefix: string; plugin: FastifyPluginAsync }[];
@@ -7,7 +11,60 @@ export interface DemoExtras {
   stop(): Promise<void>;
 }
 
-/** Demo mode's built-in outside world: the QuickBooks emulators and the mail catcher. */
-export async function demoExtras(_ctx: AppContext): Promise<DemoExtras> {
-  return { mounts: [], afterListen: async () => {}, stop: async () => {} };
+/** Demo mode's built-in outside world: the QuickBooks Online emulator (mounted), and the demo connections. */
+export async function demoExtras(ctx: AppContext): Promise<DemoExtras> {
+  const mounts: DemoExtras["mounts"] = [];
+  let emulator: QboEmulator | null = null;
+  if (usesMountedEmulator(ctx.config)) {
+    emulator = createQboEmulator({ stateDir: path.join(ctx.config.dataDir, "quickbooks-online") });
+    mounts.push({ prefix: EMULATOR_MOUNT, plugin: emulator.plugin });
+  }
+  return {
+    mounts,
+    async afterListen() {
+      if (emulator) await connectAcme(ctx, emulator);
+      await seedDemoBudgets(ctx);
+    },
+    async stop() {
+      await emulator?.close();
+    },
+  };
+}
+
+/** Acme starts connected to the mounted emulator's seeded company, as if an admin had consented once. */
+async function connectAcme(ctx: AppContext, emulator: QboEmulator) {
+  const acme = await ctx.db
+    .selectFrom("companies")
+    .select("id")
+    .where("name", "=", "Acme Builders")
+    .executeTakeFirst();
+  if (!acme) return;
+  const existing = await ctx.db
+    .selectFrom("erp_connections")
+    .select("company_id")
+    .where("company_id", "=", acme.id)
+    .executeTakeFirst();
+  if (existing) return;
+  const realmId = emulator.defaultRealmId;
+  const t = emulator.issueTokens(realmId);
+  const now = ctx.now();
+  const sealed = qboServiceFor(ctx).vault.encode({
+    realmId,
+    accessToken: t.access_token,
+    accessTokenExpiresAt: new Date(now.getTime() + t.expires_in * 1000),
+    refreshToken: t.refresh_token,
+    refreshTokenExpiresAt: new Date(now.getTime() + t.x_refresh_token_expires_in * 1000),
+  });
+  await ctx.db
+    .insertInto("erp_connections")
+    .values({
+      company_id: acme.id,
+      type: "quickbooks_online",
+      status: "connected",
+      ...sealed,
+      connected_at: now,
+      company_name: "Acme Builders (QuickBooks Online)",
+    })
+    .onConflict((oc) => oc.column("company_id").doNothing())
+    .execute();
 }

@@ -2,6 +2,8 @@ import path from "node:path";
 import pino, { type Logger } from "pino";
 import type { AppContext } from "../app/context.js";
 import { seedDemoBase } from "../app/demo-seed.js";
+import { startMailRuntime } from "../app/email/runtime.js";
+import { emailTasks } from "../app/email/tasks.js";
 import type { Config } from "../config/env.js";
 import { createDatabase } from "../db/database.js";
 import { migrate } from "../db/migrator.js";
@@ -67,6 +69,7 @@ export async function startProduct(config: Config, opts: StartOptions): Promise<
     },
   };
   let app: App | null = null;
+  let mail: Awaited<ReturnType<typeof startMailRuntime>> | null = null;
   const extras = config.demo ? await demoExtras(ctx) : null;
   try {
     const { applied } = await migrate(database.url);
@@ -74,9 +77,10 @@ export async function startProduct(config: Config, opts: StartOptions): Promise<
     ctx.readiness.migrated = true;
     if (config.demo) await seedDemoBase(ctx);
     if (opts.worker) {
+      mail = await startMailRuntime(ctx);
       worker = await startWorker({
         pool,
-        tasks: allTasks(ctx),
+        tasks: allTasks(ctx, { extra: emailTasks(ctx, mail.mailer) }),
         concurrency: config.workerConcurrency,
         crontab: CRONTAB,
         instanceId: config.databaseUrl ? undefined : `embedded-${path.resolve(config.dataDir)}`,
@@ -96,6 +100,7 @@ export async function startProduct(config: Config, opts: StartOptions): Promise<
   } catch (e) {
     await app?.close().catch(() => {});
     await worker?.stop().catch(() => {});
+    await mail?.stop().catch(() => {});
     await extras?.stop().catch(() => {});
     await close().catch(() => {});
     await database.release().catch(() => {});
@@ -112,6 +117,7 @@ export async function startProduct(config: Config, opts: StartOptions): Promise<
       stopping ??= (async () => {
         await app?.close().catch((e) => log.warn({ err: String(e) }, "web stop failed"));
         await worker?.stop().catch((e) => log.warn({ err: String(e) }, "worker stop failed"));
+        await mail?.stop().catch(() => {});
         await extras?.stop().catch(() => {});
         await close().catch(() => {});
         await database.release();

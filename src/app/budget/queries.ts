@@ -1,0 +1,132 @@
+import * as D from "../../domain/index.js";
+import type { AppContext } from "../context.js";
+import { fromDomain } from "../domain-errors.js";
+import { requireMembership } from "../membership.js";
+import type { Actor } from "./commands.js";
+import { changeView } from "./commands.js";
+import { type BudgetContext, loadBudgetContext, projectRights } from "./load.js";
+
+const fmt = D.formatAmount;
+
+async function viewable(ctx: AppContext, actor: Actor, companyId: string, projectId: string) {
+  const m = await requireMembership(ctx.db, actor.userId, companyId);
+  const b = await loadBudgetContext(ctx.db, companyId, projectId);
+  const rights = await projectRights(ctx.db, m, projectId);
+  const verdict = D.can(rights, "view_budget");
+  if (!verdict.ok) throw fromDomain(verdict.error);
+  return { b, rights };
+}
+
+function evaluationView(e: D.Evaluation) {
+  return { allowed: e.allowed, reasons: e.reasons.map((r) => ({ code: r.code, message: r.message })) };
+}
+
+export function budgetResponse(b: BudgetContext, rights: D.EffectiveRights) {
+  const view = D.viewBudget({ ...b.facts, rights });
+  return {
+    projectId: b.project.id,
+    project: { id: b.project.id, number: b.project.number, name: b.project.name },
+    locked: view.locked,
+    state: view.state,
+    ribbon: view.ribbon,
+    lastSubmission: view.lastSubmission
+      ? {
+          id: view.lastSubmission.id,
+          status: view.lastSubmission.status,
+          ...(view.lastSubmission.reason ? { reason: view.lastSubmission.reason } : {}),
+        }
+      : null,
+    lines: view.lines.map((l) => ({
+      id: l.id,
+      costCode: l.costCode,
+      costCodeDescription: l.costCodeDescription,
+      category: l.category,
+      categoryName: b.categories.get(l.category)?.name ?? l.category,
+      originalBudget: fmt(l.original),
+      budgetChanges: fmt(l.budgetChanges),
+      revisedEstimate: fmt(l.revisedEstimate),
+      exported: l.exported,
+    })),
+    totals: {
+      originalBudget: fmt(view.totals.original),
+      budgetChanges: fmt(view.totals.budgetChanges),
+      revisedEstimate: fmt(view.totals.revisedEstimate),
+    },
+    pendingSubmissionId: view.pendingSubmissionId,
+    sendButton: view.sendButton,
+    actions: {
+      lock: evaluationView(view.actions.lock),
+      unlock: evaluationView(view.actions.unlock),
+      send: evaluationView(view.actions.send),
+      retrieve: evaluationView(view.actions.retrieve),
+    },
+    permissions: {
+      edit: D.can(rights, "edit_budget").ok,
+      approveChanges: D.can(rights, "approve_budget_change").ok,
+    },
+  };
+}
+
+export async function getBudget(ctx: AppContext, actor: Actor, companyId: string, projectId: string) {
+  const { b, rights } = await viewable(ctx, actor, companyId, projectId);
+  return budgetResponse(b, rights);
+}
+
+export async function listChanges(ctx: AppContext, actor: Actor, companyId: string, projectId: string) {
+  const { b } = await viewable(ctx, actor, companyId, projectId);
+  return { items: b.budget.changes.map((c) => changeView(c, D.isChangeExported(b.budget, c.id))) };
+}
+
+export async function listBudgetSubmissions(
+  ctx: AppContext,
+  actor: Actor,
+  companyId: string,
+  projectId: string,
+) {
+  const { b } = await viewable(ctx, actor, companyId, projectId);
+  const rows = await ctx.db
+    .selectFrom("submissions")
+    .innerJoin("users", "users.id", "submissions.submitted_by")
+    .leftJoin("users as decider", "decider.id", "submissions.decided_by")
+    .select([
+      "submissions.id",
+      "submissions.status",
+      "submissions.submitted_at",
+      "submissions.line_count",
+      "submissions.total_revised_minor",
+      "submissions.total_delta_minor",
+      "submissions.decided_at",
+      "submissions.decision_action",
+      "submissions.reason",
+      "submissions.exported_at",
+      "users.id as sender_id",
+      "users.name as sender_name",
+      "users.email as sender_email",
+      "decider.name as decider_name",
+    ])
+    .where("submissions.company_id", "=", companyId)
+    .where("submissions.budget_id", "=", b.budgetId)
+    .orderBy("submissions.submitted_at", "desc")
+    .orderBy("submissions.id", "desc")
+    .limit(200)
+    .execute();
+  return {
+    items: rows.map((r) => ({
+      id: r.id,
+      status: r.status,
+      submittedAt: r.submitted_at.toISOString(),
+      submittedBy: { id: r.sender_id, name: r.sender_name, email: r.sender_email },
+      lineCount: r.line_count,
+      totals: { revisedEstimate: fmt(r.total_revised_minor), delta: fmt(r.total_delta_minor) },
+      decision: r.decision_action
+        ? {
+            action: r.decision_action,
+            by: r.decider_name,
+            at: r.decided_at?.toISOString() ?? null,
+            reason: r.reason,
+          }
+        : null,
+      exportedAt: r.exported_at?.toISOString() ?? null,
+    })),
+  };
+}

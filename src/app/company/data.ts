@@ -1,0 +1,382 @@
+import { sql } from "kysely";
+import * as D from "../../domain/index.js";
+import { newId } from "../../lib/ids.js";
+import { recordAudit } from "../audit.js";
+import type { Actor } from "../budget/commands.js";
+import type { AppContext } from "../context.js";
+import { fromDomain } from "../domain-errors.js";
+import { AppError } from "../errors.js";
+import { type Membership, requireMembership } from "../membership.js";
+
+async function member(
+  ctx: AppContext,
+  actor: Actor,
+  companyId: string,
+  action?: D.Action,
+): Promise<Membership> {
+  const m = await requireMembership(ctx.db, actor.userId, companyId);
+  if (action) {
+    const v = D.can(m, action);
+    if (!v.ok) throw fromDomain(v.error);
+  }
+  return m;
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return (e as { code?: string }).code === "23505";
+}
+
+/** The budget state a project list shows, derived cheaply from the budget row and its newest submission. */
+function listState(locked: boolean | null, last: string | null): string {
+  if (last === "ready_to_export") return "awaiting_acceptance";
+  if (last === "exporting" || last === "failed") return last;
+  if (last === "exported") return locked ? "synced" : "unlocked";
+  return locked ? "locked" : "unlocked";
+}
+
+export async function listProjects(
+  ctx: AppContext,
+  actor: Actor,
+  companyId: string,
+  q: { cursor?: string; limit: number },
+) {
+  await member(ctx, actor, companyId);
+  let query = ctx.db
+    .selectFrom("projects")
+    .leftJoin("budgets", (j) =>
+      j
+        .onRef("budgets.company_id", "=", "projects.company_id")
+        .onRef("budgets.project_id", "=", "projects.id"),
+    )
+    .select([
+      "projects.id",
+      "projects.number",
+      "projects.name",
+      "projects.budget_tool_active",
+      "projects.erp_job_ref",
+      "projects.erp_job_name",
+      "projects.erp_parent_customer_name",
+      "budgets.locked",
+      sql<
+        string | null
+      >`(select s.status from submissions s where s.company_id = budgets.company_id and s.budget_id = budgets.id
+        order by s.submitted_at desc, s.id desc limit 1)`.as("last_status"),
+    ])
+    .where("projects.company_id", "=", companyId)
+    .orderBy("projects.number")
+    .limit(q.limit + 1);
+  if (q.cursor)
+    query = query.where("projects.number", ">", Buffer.from(q.cursor, "base64url").toString("utf8"));
+  const rows = await query.execute();
+  const page = rows.slice(0, q.limit);
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      number: r.number,
+      name: r.name,
+      budgetToolActive: r.budget_tool_active,
+      erpJob: r.erp_job_ref ? { ref: r.erp_job_ref, name: r.erp_job_name } : null,
+      parentCustomer: r.erp_parent_customer_name,
+      budgetState: listState(r.locked, r.last_status),
+    })),
+    nextCursor:
+      rows.length > q.limit ? Buffer.from(page[page.length - 1]!.number).toString("base64url") : null,
+  };
+}
+
+export async function createProject(
+  ctx: AppContext,
+  actor: Actor,
+  companyId: string,
+  input: { number: string; name: string },
+) {
+  await member(ctx, actor, companyId, "create_project");
+  const id = newId("prj");
+  try {
+    await ctx.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto("projects")
+        .values({ company_id: companyId, id, number: input.number.trim(), name: input.name.trim() })
+        .execute();
+      await tx
+        .insertInto("budgets")
+        .values({ company_id: companyId, id: newId("bud"), project_id: id })
+        .execute();
+      await recordAudit(tx, {
+        companyId,
+        actor: { kind: "user", userId: actor.userId },
+        action: "project.created",
+        entityType: "project",
+        entityId: id,
+        data: input,
+      });
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) {
+      throw new AppError("duplicate", `A project numbered ${input.number} already exists.`, {
+        field: "number",
+      });
+    }
+    throw e;
+  }
+  return { id, number: input.number.trim(), name: input.name.trim(), budgetToolActive: true, erpJob: null };
+}
+
+export async function updateProject(
+  ctx: AppContext,
+  actor: Actor,
+  companyId: string,
+  projectId: string,
+  input: { name?: string; budgetToolActive?: boolean },
+) {
+  await member(ctx, actor, companyId, "create_project");
+  const row = await ctx.db.transaction().execute(async (tx) => {
+    const updated = await tx
+      .updateTable("projects")
+      .set({
+        ...(input.name !== undefined ? { name: input.name.trim() } : {}),
+        ...(input.budgetToolActive !== undefined ? { budget_tool_active: input.budgetToolActive } : {}),
+      })
+      .where("company_id", "=", companyId)
+      .where("id", "=", projectId)
+      .returning(["id", "number", "name", "budget_tool_active", "erp_job_ref", "erp_job_name"])
+      .executeTakeFirst();
+    if (!updated) throw new AppError("not_found", "Project was not found.");
+    await recordAudit(tx, {
+      companyId,
+      actor: { kind: "user", userId: actor.userId },
+      action: "project.updated",
+      entityType: "project",
+      entityId: projectId,
+      data: input,
+    });
+    return updated;
+  });
+  return {
+    id: row.id,
+    number: row.number,
+    name: row.name,
+    budgetToolActive: row.budget_tool_active,
+    erpJob: row.erp_job_ref ? { ref: row.erp_job_ref, name: row.erp_job_name } : null,
+  };
+}
+
+export async function listCostCodes(ctx: AppContext, actor: Actor, companyId: string) {
+  await member(ctx, actor, companyId);
+  const rows = await ctx.db
+    .selectFrom("cost_codes")
+    .selectAll()
+    .where("company_id", "=", companyId)
+    .orderBy("code")
+    .execute();
+  return {
+    items: rows.map((r) => ({
+      id: r.id,
+      code: r.code,
+      description: r.description,
+      active: r.active,
+      erpItem: r.erp_item_ref ? { ref: r.erp_item_ref, name: r.erp_item_name } : null,
+    })),
+  };
+}
+
+export async function createCostCode(
+  ctx: AppContext,
+  actor: Actor,
+  companyId: string,
+  input: { code: string; description: string },
+) {
+  await member(ctx, actor, companyId, "manage_cost_codes");
+  const id = newId("cc");
+  try {
+    await ctx.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto("cost_codes")
+        .values({ company_id: companyId, id, code: input.code.trim(), description: input.description.trim() })
+        .execute();
+      await recordAudit(tx, {
+        companyId,
+        actor: { kind: "user", userId: actor.userId },
+        action: "cost_code.created",
+        entityType: "cost_code",
+        entityId: id,
+        data: input,
+      });
+    });
+  } catch (e) {
+    if (isUniqueViolation(e))
+      throw new AppError("duplicate", `Cost code ${input.code} already exists.`, { field: "code" });
+    throw e;
+  }
+  return { id, code: input.code.trim(), description: input.description.trim(), active: true, erpItem: null };
+}
+
+export async function updateCostCode(
+  ctx: AppContext,
+  actor: Actor,
+  companyId: string,
+  costCodeId: string,
+  input: { description?: string; active?: boolean },
+) {
+  await member(ctx, actor, companyId, "manage_cost_codes");
+  return ctx.db.transaction().execute(async (tx) => {
+    const r = await tx
+      .updateTable("cost_codes")
+      .set({
+        ...(input.description !== undefined ? { description: input.description.trim() } : {}),
+        ...(input.active !== undefined ? { active: input.active } : {}),
+      })
+      .where("company_id", "=", companyId)
+      .where("id", "=", costCodeId)
+      .returningAll()
+      .executeTakeFirst();
+    if (!r) throw new AppError("not_found", "Cost code was not found.");
+    await recordAudit(tx, {
+      companyId,
+      actor: { kind: "user", userId: actor.userId },
+      action: "cost_code.updated",
+      entityType: "cost_code",
+      entityId: costCodeId,
+      data: input,
+    });
+    return {
+      id: r.id,
+      code: r.code,
+      description: r.description,
+      active: r.active,
+      erpItem: r.erp_item_ref ? { ref: r.erp_item_ref, name: r.erp_item_name } : null,
+    };
+  });
+}
+
+export async function listCategories(ctx: AppContext, actor: Actor, companyId: string) {
+  await member(ctx, actor, companyId);
+  const rows = await ctx.db
+    .selectFrom("categories")
+    .select(["id", "code", "name"])
+    .where("company_id", "=", companyId)
+    .orderBy("code")
+    .execute();
+  return { items: rows };
+}
+
+export async function createCategory(
+  ctx: AppContext,
+  actor: Actor,
+  companyId: string,
+  input: { code: string; name: string },
+) {
+  await member(ctx, actor, companyId, "manage_cost_codes");
+  const id = newId("cat");
+  try {
+    await ctx.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto("categories")
+        .values({ company_id: companyId, id, code: input.code.trim(), name: input.name.trim() })
+        .execute();
+      await recordAudit(tx, {
+        companyId,
+        actor: { kind: "user", userId: actor.userId },
+        action: "category.created",
+        entityType: "category",
+        entityId: id,
+        data: input,
+      });
+    });
+  } catch (e) {
+    if (isUniqueViolation(e))
+      throw new AppError("duplicate", `Category ${input.code} already exists.`, { field: "code" });
+    throw e;
+  }
+  return { id, code: input.code.trim(), name: input.name.trim() };
+}
+
+function settingsView(c: {
+  time_zone: string;
+  currency: string;
+  daily_summary_hour: number;
+  create_missing_items: boolean;
+  default_parent_customer: string | null;
+  estimate_mode: string;
+  separation_of_duties: boolean;
+  notify_approvers_on_send: boolean;
+  self_service_approver_grants: boolean;
+  use_classes: boolean;
+  name: string;
+}) {
+  return {
+    name: c.name,
+    timeZone: c.time_zone,
+    currency: c.currency,
+    dailySummaryHour: c.daily_summary_hour,
+    createMissingItems: c.create_missing_items,
+    defaultParentCustomer: c.default_parent_customer,
+    estimateMode: c.estimate_mode,
+    separationOfDuties: c.separation_of_duties,
+    notifyApproversOnSend: c.notify_approvers_on_send,
+    selfServiceApproverGrants: c.self_service_approver_grants,
+    useClasses: c.use_classes,
+  };
+}
+
+export async function getSettings(ctx: AppContext, actor: Actor, companyId: string) {
+  await member(ctx, actor, companyId);
+  const c = await ctx.db
+    .selectFrom("companies")
+    .selectAll()
+    .where("id", "=", companyId)
+    .executeTakeFirstOrThrow();
+  return settingsView(c);
+}
+
+export interface SettingsPatch {
+  timeZone?: string;
+  currency?: string;
+  dailySummaryHour?: number;
+  createMissingItems?: boolean;
+  defaultParentCustomer?: string | null;
+  estimateMode?: "update_in_place" | "new_estimate_per_submission";
+  separationOfDuties?: boolean;
+  notifyApproversOnSend?: boolean;
+  useClasses?: boolean;
+}
+
+export async function updateSettings(ctx: AppContext, actor: Actor, companyId: string, p: SettingsPatch) {
+  await member(ctx, actor, companyId, "manage_erp");
+  if (p.timeZone !== undefined && !D.isValidTimeZone(p.timeZone)) {
+    throw new AppError("invalid_time_zone", `${p.timeZone} is not a known IANA time zone.`, {
+      field: "timeZone",
+    });
+  }
+  return ctx.db.transaction().execute(async (tx) => {
+    const c = await tx
+      .updateTable("companies")
+      .set({
+        ...(p.timeZone !== undefined ? { time_zone: p.timeZone } : {}),
+        ...(p.currency !== undefined ? { currency: p.currency } : {}),
+        ...(p.dailySummaryHour !== undefined ? { daily_summary_hour: p.dailySummaryHour } : {}),
+        ...(p.createMissingItems !== undefined ? { create_missing_items: p.createMissingItems } : {}),
+        ...(p.defaultParentCustomer !== undefined
+          ? { default_parent_customer: p.defaultParentCustomer?.trim() || null }
+          : {}),
+        ...(p.estimateMode !== undefined ? { estimate_mode: p.estimateMode } : {}),
+        ...(p.separationOfDuties !== undefined ? { separation_of_duties: p.separationOfDuties } : {}),
+        ...(p.notifyApproversOnSend !== undefined
+          ? { notify_approvers_on_send: p.notifyApproversOnSend }
+          : {}),
+        ...(p.useClasses !== undefined ? { use_classes: p.useClasses } : {}),
+      })
+      .where("id", "=", companyId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(tx, {
+      companyId,
+      actor: { kind: "user", userId: actor.userId },
+      action: "settings.updated",
+      entityType: "company",
+      entityId: companyId,
+      data: { ...p },
+    });
+    return settingsView(c);
+  });
+}

@@ -1,0 +1,153 @@
+import { sql } from "kysely";
+import type { Executor } from "../../db/database.js";
+import { enqueueJob } from "../../jobs/queue.js";
+import { SEND_EMAIL_TASK } from "../email-outbox.js";
+import { AppError, conflict, forbidden, notFound } from "../errors.js";
+import { requireMembership } from "../membership.js";
+
+export const OUTBOX_STATUSES = ["queued", "sent", "failed"] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+export interface OutboxItem {
+  id: string;
+  template: string;
+  to: string;
+  status: OutboxStatus;
+  tries: number;
+  lastError: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+/** The outbox shows who was emailed what: company admins only (ERP Integrations or Directory). */
+export async function requireOutboxAccess(db: Executor, userId: string, companyId: string): Promise<void> {
+  const m = await requireMembership(db, userId, companyId);
+  if (m.erpIntegrations !== "admin" && m.directory !== "admin") {
+    throw forbidden("Needs Directory Admin or ERP Integrations Admin.", {
+      needs: "Directory Admin or ERP Integrations Admin",
+    });
+  }
+}
+
+// Cursor = the last row's exact created_at (microseconds, which a JS Date would lose) and id.
+function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      typeof parsed[0] === "string" &&
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(parsed[0]) &&
+      typeof parsed[1] === "string"
+    ) {
+      return { createdAt: parsed[0], id: parsed[1] };
+    }
+  } catch {}
+  throw new AppError("invalid_input", "The cursor is not one this list returned.", { field: "query.cursor" });
+}
+
+const selectItem = [
+  "id",
+  "template",
+  "to_email",
+  "status",
+  "tries",
+  "last_error",
+  "created_at",
+  "sent_at",
+] as const;
+
+function toItem(r: {
+  id: string;
+  template: string;
+  to_email: string;
+  status: string;
+  tries: number;
+  last_error: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+}): OutboxItem {
+  return {
+    id: r.id,
+    template: r.template,
+    to: r.to_email,
+    status: r.status as OutboxStatus,
+    tries: r.tries,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    sentAt: r.sent_at,
+  };
+}
+
+/** Newest first, keyset-paginated. */
+export async function listOutbox(
+  db: Executor,
+  companyId: string,
+  opts: { status?: OutboxStatus; cursor?: string; limit: number },
+): Promise<{ items: OutboxItem[]; nextCursor: string | null }> {
+  let query = db
+    .selectFrom("email_outbox")
+    .select([
+      ...selectItem,
+      sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as("cursor_at"),
+    ])
+    .where("company_id", "=", companyId)
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(opts.limit + 1);
+  if (opts.status) query = query.where("status", "=", opts.status);
+  if (opts.cursor) {
+    const c = decodeCursor(opts.cursor);
+    query = query.where(sql<boolean>`(created_at, id) < (${c.createdAt}::timestamptz, ${c.id}::text)`);
+  }
+  const rows = await query.execute();
+  const page = rows.slice(0, opts.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toItem),
+    nextCursor: rows.length > opts.limit && last ? encodeCursor(last.cursor_at, last.id) : null,
+  };
+}
+
+/** Puts a failed email back in the queue for another delivery attempt. */
+export async function retryOutboxEmail(
+  db: Executor,
+  companyId: string,
+  emailId: string,
+): Promise<OutboxItem> {
+  const run = async (tx: Executor) => {
+    const row = await tx
+      .selectFrom("email_outbox")
+      .select("status")
+      .where("company_id", "=", companyId)
+      .where("id", "=", emailId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) throw notFound("Email");
+    if (row.status !== "failed") {
+      throw conflict("email_not_failed", `Only a failed email can be retried; this one is ${row.status}.`, {
+        status: row.status,
+      });
+    }
+    const updated = await tx
+      .updateTable("email_outbox")
+      .set({ status: "queued" })
+      .where("company_id", "=", companyId)
+      .where("id", "=", emailId)
+      .returning(selectItem)
+      .executeTakeFirstOrThrow();
+    // Same job key as the first queueing: a job left over from the exhausted attempts is replaced, not doubled.
+    await enqueueJob(
+      tx,
+      SEND_EMAIL_TASK,
+      { companyId, emailId },
+      { jobKey: `email:${emailId}`, maxAttempts: 12 },
+    );
+    return toItem(updated);
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
+}

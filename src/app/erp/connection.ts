@@ -1,0 +1,264 @@
+import { randomBytes } from "node:crypto";
+import * as D from "../../domain/index.js";
+import { sha256 } from "../../lib/ids.js";
+import { recordAudit } from "../audit.js";
+import type { Actor } from "../budget/commands.js";
+import type { AppContext } from "../context.js";
+import { fromDomain } from "../domain-errors.js";
+import { AppError } from "../errors.js";
+import { requireMembership } from "../membership.js";
+import { enqueueExport } from "../submissions/decide.js";
+import type { QboService } from "./qbo-service.js";
+
+const STATE_TTL_MS = 10 * 60 * 1000;
+
+async function requireErpAdmin(ctx: AppContext, actor: Actor, companyId: string) {
+  const m = await requireMembership(ctx.db, actor.userId, companyId);
+  const v = D.can(m, "manage_erp");
+  if (!v.ok) throw fromDomain(v.error);
+  return m;
+}
+
+export async function getConnection(ctx: AppContext, actor: Actor, companyId: string) {
+  const m = await requireMembership(ctx.db, actor.userId, companyId);
+  const v = D.can(m, "view_erp_integrations");
+  if (!v.ok) throw fromDomain(v.error);
+  const [row, company] = await Promise.all([
+    ctx.db.selectFrom("erp_connections").selectAll().where("company_id", "=", companyId).executeTakeFirst(),
+    ctx.db
+      .selectFrom("companies")
+      .select(["default_parent_customer"])
+      .where("id", "=", companyId)
+      .executeTakeFirstOrThrow(),
+  ]);
+  if (!row || row.status === "disconnected") {
+    return {
+      type: null,
+      status: "not_connected",
+      details: { defaultParentCustomer: company.default_parent_customer },
+    };
+  }
+  if (row.type === "quickbooks_online") {
+    const now = ctx.now().getTime();
+    const refreshExpires = row.refresh_token_expires_at?.getTime() ?? null;
+    const tokenHealth =
+      row.status === "reconnect_needed"
+        ? "reconnect_needed"
+        : refreshExpires !== null && refreshExpires - now < 7 * 24 * 3600 * 1000
+          ? "refresh_expiring_soon"
+          : "healthy";
+    return {
+      type: row.type,
+      status: row.status,
+      details: {
+        realmId: row.realm_id,
+        companyName: row.company_name,
+        connectedAt: row.connected_at?.toISOString() ?? null,
+        tokenHealth,
+        accessTokenExpiresAt: row.access_token_expires_at?.toISOString() ?? null,
+        refreshTokenExpiresAt: row.refresh_token_expires_at?.toISOString() ?? null,
+        lastError: row.last_error,
+        defaultParentCustomer: company.default_parent_customer,
+      },
+    };
+  }
+  const queued = await countQueuedDesktopRequests(ctx, companyId);
+  return {
+    type: row.type,
+    status: row.status,
+    details: {
+      username: row.qbwc_username,
+      lastPollAt: row.qbwc_last_poll_at?.toISOString() ?? null,
+      queuedRequests: queued,
+      lastError: row.last_error,
+      defaultParentCustomer: company.default_parent_customer,
+    },
+  };
+}
+
+/** Requests waiting for the Web Connector; the table belongs to the Desktop adapter and may not exist yet. */
+async function countQueuedDesktopRequests(ctx: AppContext, companyId: string): Promise<number> {
+  try {
+    const r = await ctx.pool.query<{ n: string }>(
+      "select count(*)::text as n from qbwc_requests where company_id = $1 and status = 'queued'",
+      [companyId],
+    );
+    return Number(r.rows[0]?.n ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Starts QuickBooks Online's OAuth flow: a single-use state bound to this user and company. */
+export async function startQboConnect(ctx: AppContext, qbo: QboService, actor: Actor, companyId: string) {
+  await requireErpAdmin(ctx, actor, companyId);
+  const state = `${companyId}.${randomBytes(24).toString("base64url")}`;
+  await ctx.db
+    .insertInto("oauth_states")
+    .values({
+      company_id: companyId,
+      state_hash: sha256(state),
+      user_id: actor.userId,
+      expires_at: new Date(ctx.now().getTime() + STATE_TTL_MS),
+    })
+    .execute();
+  const url = new URL(qbo.browserAuthorizeUrl);
+  url.searchParams.set("client_id", qbo.clientId);
+  url.searchParams.set("response_type", "code");
+  url.searchParams.set("scope", "com.intuit.quickbooks.accounting");
+  url.searchParams.set("redirect_uri", qbo.redirectUri);
+  url.searchParams.set("state", state);
+  return { authorizeUrl: url.toString() };
+}
+
+/** The OAuth callback: checks the state, exchanges the code once, stores the tokens, resumes waiting exports. */
+export async function finishQboConnect(
+  ctx: AppContext,
+  qbo: QboService,
+  actor: Actor | null,
+  q: { code?: string; state?: string; realmId?: string; error?: string },
+): Promise<{ companyId: string }> {
+  const state = q.state ?? "";
+  const companyId = state.split(".")[0] ?? "";
+  if (!companyId)
+    throw new AppError("invalid_input", "The sign-in to QuickBooks came back without its state.");
+  const claimed = await ctx.db
+    .updateTable("oauth_states")
+    .set({ used_at: ctx.now() })
+    .where("company_id", "=", companyId)
+    .where("state_hash", "=", sha256(state))
+    .where("used_at", "is", null)
+    .where("expires_at", ">", ctx.now())
+    .returning(["user_id"])
+    .executeTakeFirst();
+  if (!claimed) {
+    throw new AppError(
+      "invalid_input",
+      "This QuickBooks connection link expired or was already used; start again.",
+    );
+  }
+  if (!actor || claimed.user_id !== actor.userId) {
+    throw new AppError(
+      "forbidden",
+      "Finish connecting QuickBooks in the same signed-in browser that started it.",
+    );
+  }
+  await requireErpAdmin(ctx, actor, companyId);
+  if (q.error)
+    throw new AppError("quickbooks_denied", `QuickBooks did not grant access (${q.error}).`, { status: 400 });
+  if (!q.code || !q.realmId)
+    throw new AppError("invalid_input", "QuickBooks did not send an authorization code.");
+  let grant: Awaited<ReturnType<typeof qbo.oauth.exchangeAuthorizationCode>>;
+  try {
+    grant = await qbo.oauth.exchangeAuthorizationCode(q.code, qbo.redirectUri);
+  } catch (e) {
+    throw new AppError(
+      "quickbooks_denied",
+      `QuickBooks refused the authorization code: ${(e as Error).message}`,
+      { status: 400 },
+    );
+  }
+  const sealed = qbo.vault.encode({ ...grant, realmId: q.realmId });
+  const now = ctx.now();
+  await ctx.db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto("erp_connections")
+      .values({
+        company_id: companyId,
+        type: "quickbooks_online",
+        status: "connected",
+        ...sealed,
+        connected_by: actor.userId,
+        connected_at: now,
+        last_error: null,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc.column("company_id").doUpdateSet({
+          type: "quickbooks_online",
+          status: "connected",
+          ...sealed,
+          token_version: (eb) => eb("erp_connections.token_version", "+", 1),
+          connected_by: actor.userId,
+          connected_at: now,
+          last_error: null,
+          updated_at: now,
+        }),
+      )
+      .execute();
+    await resumeExports(tx, companyId);
+    await recordAudit(tx, {
+      companyId,
+      actor: { kind: "user", userId: actor.userId },
+      action: "erp.connected",
+      entityType: "erp_connection",
+      entityId: companyId,
+      data: { type: "quickbooks_online", realmId: q.realmId },
+      at: now,
+    });
+  });
+  return { companyId };
+}
+
+/** Exports paused for a missing or revoked connection start again (same attempt, same idempotency keys). */
+export async function resumeExports(tx: Parameters<typeof enqueueExport>[0], companyId: string) {
+  const waiting = await tx
+    .selectFrom("submissions")
+    .innerJoin("exports", (j) =>
+      j
+        .onRef("exports.company_id", "=", "submissions.company_id")
+        .onRef("exports.submission_id", "=", "submissions.id"),
+    )
+    .select(["submissions.id", "exports.attempt"])
+    .where("submissions.company_id", "=", companyId)
+    .where("submissions.status", "=", "exporting")
+    .execute();
+  for (const w of waiting) {
+    await tx
+      .updateTable("exports")
+      .set({ waiting_for: null })
+      .where("company_id", "=", companyId)
+      .where("submission_id", "=", w.id)
+      .execute();
+    await enqueueExport(tx, { companyId, submissionId: w.id, attempt: w.attempt });
+  }
+}
+
+export async function disconnect(ctx: AppContext, qbo: QboService | null, actor: Actor, companyId: string) {
+  await requireErpAdmin(ctx, actor, companyId);
+  const row = await ctx.db
+    .selectFrom("erp_connections")
+    .select(["type", "status"])
+    .where("company_id", "=", companyId)
+    .executeTakeFirst();
+  if (!row || row.status === "disconnected")
+    throw new AppError("not_connected", "QuickBooks is not connected.", { status: 409 });
+  if (row.type === "quickbooks_online" && qbo) {
+    const tokens = await qbo.vault.read(companyId).catch(() => null);
+    // Revoking at Intuit is best effort: the tokens are deleted here whatever it answers.
+    if (tokens) await qbo.oauth.revoke(tokens.refreshToken).catch(() => {});
+  }
+  await ctx.db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable("erp_connections")
+      .set({
+        status: "disconnected",
+        access_token_enc: null,
+        refresh_token_enc: null,
+        access_token_expires_at: null,
+        refresh_token_expires_at: null,
+        updated_at: ctx.now(),
+      })
+      .where("company_id", "=", companyId)
+      .execute();
+    await recordAudit(tx, {
+      companyId,
+      actor: { kind: "user", userId: actor.userId },
+      action: "erp.disconnected",
+      entityType: "erp_connection",
+      entityId: companyId,
+      data: { type: row.type },
+      at: ctx.now(),
+    });
+  });
+}

@@ -1,0 +1,85 @@
+import type { Config } from "../../config/env.js";
+import type { Db } from "../../db/database.js";
+import type { ErpConnector } from "../../erp/connector.js";
+import { type QboEndpoints, resolveQboEndpoints } from "../../erp/quickbooks-online/endpoints.js";
+import { createQboConnector } from "../../erp/quickbooks-online/index.js";
+import { InProcessRateGate, type RateGate } from "../../erp/quickbooks-online/rate-gate.js";
+import { QboOAuthClient, QboTokenManager } from "../../erp/quickbooks-online/tokens.js";
+import { PgTokenVault } from "./pg-token-vault.js";
+
+export const EMULATOR_MOUNT = "/emulators/quickbooks-online";
+export const DEMO_CLIENT_ID = "demo-client-id";
+export const DEMO_CLIENT_SECRET = "demo-client-secret";
+
+export interface QboService {
+  endpoints: QboEndpoints;
+  /** Where the browser is sent to consent (may differ from the server-side base in demo mode). */
+  browserAuthorizeUrl: string;
+  redirectUri: string;
+  clientId: string;
+  oauth: QboOAuthClient;
+  vault: PgTokenVault;
+  tokens: QboTokenManager;
+  connector: ErpConnector;
+}
+
+/** Whether QuickBooks Online is the built-in emulator of demo mode (no Intuit app configured). */
+export function usesMountedEmulator(config: Config): boolean {
+  return config.demo && !config.quickbooks.environment;
+}
+
+export function createQboService(
+  config: Config,
+  db: Db,
+  opts: { rateGate?: RateGate; fetch?: typeof fetch } = {},
+): QboService {
+  let endpoints: QboEndpoints;
+  let browserAuthorizeUrl: string;
+  if (usesMountedEmulator(config)) {
+    // Server-to-server calls go to our own listener on loopback; the browser goes through the public URL.
+    endpoints = resolveQboEndpoints(`http://127.0.0.1:${config.port}${EMULATOR_MOUNT}`);
+    browserAuthorizeUrl = `${config.publicUrl}${EMULATOR_MOUNT}/connect/oauth2`;
+  } else {
+    endpoints = resolveQboEndpoints(config.quickbooks.environment ?? "production");
+    browserAuthorizeUrl = endpoints.authorizeUrl;
+  }
+  const clientId = config.quickbooks.clientId ?? DEMO_CLIENT_ID;
+  const clientSecret = config.quickbooks.clientSecret ?? DEMO_CLIENT_SECRET;
+  const oauth = new QboOAuthClient({
+    endpoints,
+    clientId,
+    clientSecret,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
+  const vault = new PgTokenVault(db, config.secretKey);
+  const tokens = new QboTokenManager({ vault, oauth });
+  const connector = createQboConnector({
+    endpoints,
+    tokens,
+    rateGate: opts.rateGate ?? new InProcessRateGate(),
+    throttleBackoffSeconds: config.quickbooks.throttleBackoffSeconds,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
+  return {
+    endpoints,
+    browserAuthorizeUrl,
+    redirectUri: `${config.publicUrl}/oauth/quickbooks/callback`,
+    clientId,
+    oauth,
+    vault,
+    tokens,
+    connector,
+  };
+}
+
+const services = new WeakMap<object, QboService>();
+
+/** One QuickBooks Online service per running product (its token manager shares refreshes in-process). */
+export function qboServiceFor(ctx: { config: Config; db: Db }): QboService {
+  let s = services.get(ctx);
+  if (!s) {
+    s = createQboService(ctx.config, ctx.db);
+    services.set(ctx, s);
+  }
+  return s;
+}

@@ -1,0 +1,303 @@
+import { sql } from "kysely";
+import * as D from "../../domain/index.js";
+import {
+  docNumberFor,
+  formatMarker,
+  itemNameFor,
+  jobDisplayName,
+  lineDescription,
+} from "../../erp/quickbooks-online/mapping.js";
+import type { Actor } from "../budget/commands.js";
+import { loadCompanySettings } from "../budget/load.js";
+import type { AppContext } from "../context.js";
+import { fromDomain } from "../domain-errors.js";
+import { AppError } from "../errors.js";
+import { requireMembership } from "../membership.js";
+
+const fmt = D.formatAmount;
+export const SUBMISSION_STATUSES = D.SUBMISSION_STATUSES;
+
+async function requireViewer(ctx: AppContext, actor: Actor, companyId: string) {
+  const m = await requireMembership(ctx.db, actor.userId, companyId);
+  const verdict = D.can(m, "view_erp_integrations");
+  if (!verdict.ok) throw fromDomain(verdict.error);
+  return m;
+}
+
+function encodeCursor(at: Date, id: string): string {
+  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString("base64url");
+}
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string];
+    const date = new Date(at);
+    if (typeof id !== "string" || Number.isNaN(date.getTime())) throw new Error("bad");
+    return { at: date, id };
+  } catch {
+    throw new AppError("invalid_input", "The cursor is not valid; use nextCursor from the previous page.", {
+      field: "query.cursor",
+    });
+  }
+}
+
+export async function listSubmissions(
+  ctx: AppContext,
+  actor: Actor,
+  companyId: string,
+  q: { statuses: D.SubmissionStatus[]; cursor?: string; limit: number },
+) {
+  await requireViewer(ctx, actor, companyId);
+  let query = ctx.db
+    .selectFrom("submissions")
+    .innerJoin("projects", (j) =>
+      j
+        .onRef("projects.company_id", "=", "submissions.company_id")
+        .onRef("projects.id", "=", "submissions.project_id"),
+    )
+    .innerJoin("users", "users.id", "submissions.submitted_by")
+    .leftJoin("exports", (j) =>
+      j
+        .onRef("exports.company_id", "=", "submissions.company_id")
+        .onRef("exports.submission_id", "=", "submissions.id"),
+    )
+    .select([
+      "submissions.id",
+      "submissions.status",
+      "submissions.submitted_at",
+      "submissions.line_count",
+      "submissions.total_revised_minor",
+      "submissions.total_delta_minor",
+      "submissions.reason",
+      "projects.id as project_id",
+      "projects.number as project_number",
+      "projects.name as project_name",
+      "users.id as user_id",
+      "users.name as user_name",
+      "users.email as user_email",
+      "exports.last_error_code",
+      "exports.last_error_message",
+      "exports.last_error_remedy",
+      "exports.waiting_for",
+      "exports.tries",
+    ])
+    .where("submissions.company_id", "=", companyId)
+    .where("submissions.status", "in", q.statuses)
+    .orderBy("submissions.submitted_at", "desc")
+    .orderBy("submissions.id", "desc")
+    .limit(q.limit + 1);
+  if (q.cursor) {
+    const c = decodeCursor(q.cursor);
+    query = query.where(sql<boolean>`(submissions.submitted_at, submissions.id) < (${c.at}, ${c.id})`);
+  }
+  const [rows, counts] = await Promise.all([
+    query.execute(),
+    ctx.db
+      .selectFrom("submission_counts")
+      .select(["status", "count"])
+      .where("company_id", "=", companyId)
+      .execute(),
+  ]);
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  const countMap = Object.fromEntries(D.SUBMISSION_STATUSES.map((s) => [s, 0])) as Record<
+    D.SubmissionStatus,
+    number
+  >;
+  for (const c of counts)
+    if (c.status in countMap) countMap[c.status as D.SubmissionStatus] = Number(c.count);
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      status: r.status,
+      project: { id: r.project_id, number: r.project_number, name: r.project_name },
+      submittedBy: { id: r.user_id, name: r.user_name, email: r.user_email },
+      submittedAt: r.submitted_at.toISOString(),
+      lineCount: r.line_count,
+      totals: { revisedEstimate: fmt(r.total_revised_minor), delta: fmt(r.total_delta_minor) },
+      ...(r.reason ? { reason: r.reason } : {}),
+      ...(r.last_error_code
+        ? {
+            lastError: {
+              code: r.last_error_code,
+              message: r.last_error_message,
+              remedy: r.last_error_remedy,
+            },
+          }
+        : {}),
+      ...(r.waiting_for ? { waitingFor: r.waiting_for } : {}),
+    })),
+    nextCursor: rows.length > q.limit && last ? encodeCursor(last.submitted_at, last.id) : null,
+    counts: countMap,
+  };
+}
+
+export async function getSubmission(ctx: AppContext, actor: Actor, companyId: string, submissionId: string) {
+  const m = await requireViewer(ctx, actor, companyId);
+  const s = await ctx.db
+    .selectFrom("submissions")
+    .innerJoin("projects", (j) =>
+      j
+        .onRef("projects.company_id", "=", "submissions.company_id")
+        .onRef("projects.id", "=", "submissions.project_id"),
+    )
+    .innerJoin("users", "users.id", "submissions.submitted_by")
+    .leftJoin("users as decider", "decider.id", "submissions.decided_by")
+    .selectAll("submissions")
+    .select([
+      "projects.number as project_number",
+      "projects.name as project_name",
+      "projects.erp_job_ref",
+      "projects.erp_job_name",
+      "projects.erp_parent_customer_name",
+      "users.name as user_name",
+      "users.email as user_email",
+      "decider.name as decider_name",
+    ])
+    .where("submissions.company_id", "=", companyId)
+    .where("submissions.id", "=", submissionId)
+    .executeTakeFirst();
+  if (!s) throw new AppError("not_found", "Submission was not found.");
+  const [lines, exp, attempts, company, codes, estimate, conn] = await Promise.all([
+    ctx.db
+      .selectFrom("submission_lines")
+      .selectAll()
+      .where("company_id", "=", companyId)
+      .where("submission_id", "=", submissionId)
+      .orderBy("position")
+      .execute(),
+    ctx.db
+      .selectFrom("exports")
+      .selectAll()
+      .where("company_id", "=", companyId)
+      .where("submission_id", "=", submissionId)
+      .executeTakeFirst(),
+    ctx.db
+      .selectFrom("export_attempts")
+      .selectAll()
+      .where("company_id", "=", companyId)
+      .where("submission_id", "=", submissionId)
+      .orderBy("attempt")
+      .execute(),
+    loadCompanySettings(ctx.db, companyId),
+    ctx.db
+      .selectFrom("cost_codes")
+      .select(["code", "erp_item_ref", "erp_item_name"])
+      .where("company_id", "=", companyId)
+      .execute(),
+    ctx.db
+      .selectFrom("erp_estimates")
+      .selectAll()
+      .where("company_id", "=", companyId)
+      .where("project_id", "=", s.project_id)
+      .executeTakeFirst(),
+    ctx.db
+      .selectFrom("erp_connections")
+      .select(["type", "status"])
+      .where("company_id", "=", companyId)
+      .executeTakeFirst(),
+  ]);
+  const mapped = new Map(codes.map((c) => [c.code, c]));
+  const parentName = s.erp_parent_customer_name ?? company.defaultParentCustomer;
+  const itemsToCreate = [
+    ...new Set(
+      lines
+        .filter((l) => !mapped.get(l.cost_code)?.erp_item_ref)
+        .map((l) => itemNameFor(l.cost_code, l.cost_code_description)),
+    ),
+  ];
+  const updating = company.estimateMode === "update_in_place" && estimate;
+  const preview = {
+    erp: conn?.type === "quickbooks_desktop" ? "QuickBooks Desktop" : "QuickBooks Online",
+    customer: s.erp_job_ref
+      ? { job: s.erp_job_name ?? jobDisplayName(s.project_name), create: false }
+      : { parent: parentName, job: jobDisplayName(s.project_name), create: true },
+    itemsToCreate: company.createMissingItems ? itemsToCreate : [],
+    estimate: {
+      action: updating ? "update" : "create",
+      ...(updating ? { estimateId: estimate.estimate_id } : {}),
+      docNumber: docNumberFor(s.project_number),
+      memo: formatMarker({ projectNumber: s.project_number, submissionId }),
+      status: "Pending",
+      taxable: false,
+      markup: "0%",
+      total: fmt(s.total_revised_minor),
+    },
+    lines: lines.map((l) => ({
+      item: mapped.get(l.cost_code)?.erp_item_name ?? itemNameFor(l.cost_code, l.cost_code_description),
+      description: lineDescription(
+        {
+          costCode: l.cost_code,
+          costCodeDescription: l.cost_code_description,
+          category: l.category,
+          categoryName: l.category_name,
+          revisedEstimate: l.revised_minor,
+        },
+        company.useClasses,
+      ),
+      ...(company.useClasses ? { class: l.category_name } : {}),
+      amount: fmt(l.revised_minor),
+    })),
+  };
+  return {
+    id: s.id,
+    status: s.status,
+    project: { id: s.project_id, number: s.project_number, name: s.project_name },
+    submittedBy: { id: s.submitted_by, name: s.user_name, email: s.user_email },
+    submittedAt: s.submitted_at.toISOString(),
+    lineCount: s.line_count,
+    totals: {
+      originalBudget: fmt(s.total_original_minor),
+      budgetChanges: fmt(s.total_changes_minor),
+      revisedEstimate: fmt(s.total_revised_minor),
+      previouslyExported: fmt(s.total_revised_minor - s.total_delta_minor),
+      delta: fmt(s.total_delta_minor),
+    },
+    lines: lines.map((l) => ({
+      costCode: l.cost_code,
+      costCodeDescription: l.cost_code_description,
+      category: l.category,
+      categoryName: l.category_name,
+      originalBudget: fmt(l.original_minor),
+      budgetChanges: fmt(l.budget_changes_minor),
+      revisedEstimate: fmt(l.revised_minor),
+      previouslyExported: fmt(l.previously_exported_minor),
+      delta: fmt(l.delta_minor),
+    })),
+    decision: s.decision_action
+      ? {
+          by: s.decider_name,
+          at: s.decided_at?.toISOString() ?? null,
+          action: s.decision_action,
+          reason: s.reason,
+        }
+      : null,
+    export: exp
+      ? {
+          attempts: attempts.map((a) => ({
+            attempt: a.attempt,
+            startedAt: a.started_at.toISOString(),
+            finishedAt: a.finished_at?.toISOString() ?? null,
+            outcome: a.outcome,
+            error: a.error_code ? { code: a.error_code, message: a.error_message } : null,
+          })),
+          tries: exp.tries,
+          waitingFor: exp.waiting_for,
+          nextTryAt: exp.next_try_at?.toISOString() ?? null,
+          lastError: exp.last_error_code
+            ? { code: exp.last_error_code, message: exp.last_error_message, remedy: exp.last_error_remedy }
+            : null,
+          erpRef: exp.erp_estimate_id
+            ? {
+                estimateId: exp.erp_estimate_id,
+                version: exp.erp_version,
+                jobRef: exp.erp_job_ref,
+                docNumber: exp.erp_doc_number,
+              }
+            : null,
+          confirmedAt: exp.confirmed_at?.toISOString() ?? null,
+        }
+      : null,
+    preview,
+    canDecide: D.isAccountingApprover(m),
+  };
+}

@@ -1,0 +1,265 @@
+import {
+  type Budget,
+  type BudgetLine,
+  budgetState,
+  deriveLines,
+  hasApprovedChanges,
+  hasBeenExported,
+  pendingSubmission,
+} from "./budget.js";
+import { type DomainError, type DomainErrorCode, domainError } from "./errors.js";
+import { formatMoney } from "./money.js";
+import { type Action, can, type EffectiveRights } from "./permissions.js";
+import { assertNever } from "./result.js";
+import { hasSomethingNewToSend } from "./snapshot.js";
+
+export type ErpType = "quickbooks_online" | "quickbooks_desktop";
+
+export const ERP_NAMES: Record<ErpType, string> = {
+  quickbooks_online: "QuickBooks Online",
+  quickbooks_desktop: "QuickBooks Desktop",
+};
+
+export interface ErpLimits {
+  /** The project name becomes the job (QBD Name) or customer DisplayName (QBO). */
+  readonly jobNameMaxChars: number;
+  /** A cost code becomes a Service item's Name. */
+  readonly itemNameMaxChars: number;
+}
+
+export const ERP_LIMITS: Record<ErpType, ErpLimits> = {
+  quickbooks_desktop: { jobNameMaxChars: 41, itemNameMaxChars: 31 },
+  quickbooks_online: { jobNameMaxChars: 100, itemNameMaxChars: 100 },
+};
+
+/** One unmet rule: goes to the API's `actions` and to the disabled button's tooltip. */
+export interface Reason {
+  readonly code: DomainErrorCode;
+  readonly message: string;
+}
+
+export interface Evaluation {
+  readonly allowed: boolean;
+  readonly reasons: readonly Reason[];
+}
+
+export interface SendFacts {
+  readonly budget: Budget;
+  readonly project: {
+    readonly name: string;
+    readonly budgetToolActive: boolean;
+    /** Linked to an existing QuickBooks job (customer:job, QBO customer or project). */
+    readonly erpJobLinked: boolean;
+    /** A parent customer chosen for this project, under which the job will be created. */
+    readonly parentCustomerChosen: boolean;
+  };
+  readonly erp: {
+    readonly type: ErpType | null;
+    readonly createMissingItems: boolean;
+    readonly hasDefaultParentCustomer: boolean;
+    /** Defaults to `ERP_LIMITS[type]`. */
+    readonly limits?: ErpLimits;
+  };
+  /** Cost codes (by code) already mapped to a QuickBooks item. */
+  readonly mappedCostCodes: ReadonlySet<string>;
+  /** Name a missing item would be created with; defaults to the cost code itself. */
+  readonly itemNameFor?: (line: BudgetLine) => string;
+  /** When given, a missing right of the person asking is reported first (as `forbidden`). */
+  readonly rights?: EffectiveRights;
+}
+
+function reason(code: DomainErrorCode, message: string): Reason {
+  return { code, message };
+}
+
+function evaluation(reasons: Reason[]): Evaluation {
+  return { allowed: reasons.length === 0, reasons };
+}
+
+function rightReason(rights: EffectiveRights | undefined, action: Action): Reason[] {
+  if (!rights) return [];
+  const verdict = can(rights, action);
+  return verdict.ok ? [] : [reason(verdict.error.code, verdict.error.message)];
+}
+
+function pendingReason(budget: Budget): Reason[] {
+  const pending = pendingSubmission(budget);
+  if (!pending) return [];
+  switch (pending.status) {
+    case "ready_to_export":
+      return [reason("submission_pending", "The budget is already waiting for accounting acceptance.")];
+    case "exporting":
+      return [reason("submission_pending", "The budget is being exported to QuickBooks.")];
+    case "failed":
+      return [
+        reason("submission_pending", "The last export failed; an approver must retry or reject it first."),
+      ];
+    default:
+      return assertNever(pending.status, "pending status");
+  }
+}
+
+function list(items: readonly string[]): string {
+  return items.join(", ");
+}
+
+function unique(items: Iterable<string>): string[] {
+  return [...new Set(items)].sort();
+}
+
+const FORBIDDEN_NAME_CHARACTERS = /[:\t\r\n]/;
+
+function charCount(text: string): number {
+  return [...text].length;
+}
+
+/** Rules 1 and 10: every unmet prerequisite of Send / Re-send, each by code and message. */
+export function evaluateSend(facts: SendFacts): Evaluation {
+  const { budget, project, erp } = facts;
+  const reasons: Reason[] = [...rightReason(facts.rights, "send_budget")];
+  if (!project.budgetToolActive)
+    reasons.push(reason("budget_tool_inactive", "The Budget tool is not active on this project."));
+  if (erp.type === null) {
+    reasons.push(reason("erp_not_connected", "The company is not connected to QuickBooks."));
+  }
+  if (!budget.locked) reasons.push(reason("budget_not_locked", "Lock the budget before sending it."));
+  reasons.push(...pendingReason(budget));
+  if (!project.erpJobLinked && !project.parentCustomerChosen && !erp.hasDefaultParentCustomer) {
+    reasons.push(
+      reason(
+        "project_not_linked",
+        "Link the project to a QuickBooks job, or choose a parent customer under which the job will be created.",
+      ),
+    );
+  }
+
+  const lines = deriveLines(budget);
+  const limits = erp.limits ?? (erp.type ? ERP_LIMITS[erp.type] : null);
+  const erpName = erp.type ? ERP_NAMES[erp.type] : "QuickBooks";
+  if (limits && charCount(project.name) > limits.jobNameMaxChars) {
+    reasons.push(
+      reason(
+        "name_too_long",
+        `The project name has ${charCount(project.name)} characters; ${erpName} allows ${limits.jobNameMaxChars} for a job name.`,
+      ),
+    );
+  }
+
+  const unmapped = lines.filter((line) => !facts.mappedCostCodes.has(line.costCode));
+  if (!erp.createMissingItems && unmapped.length > 0) {
+    const codes = unique(unmapped.map((l) => l.costCode));
+    reasons.push(
+      reason(
+        "cost_code_not_exportable",
+        `${codes.length === 1 ? "Cost code" : "Cost codes"} ${list(codes)} ${codes.length === 1 ? "is" : "are"} not mapped to a QuickBooks item and creating missing items is off.`,
+      ),
+    );
+  }
+  // Only items we would create need to fit; a mapped item already has its QuickBooks name.
+  const itemNameFor = facts.itemNameFor ?? ((line: BudgetLine) => line.costCode);
+  const newItemNames = erp.createMissingItems ? unique(unmapped.map(itemNameFor)) : [];
+  if (limits) {
+    const tooLong = newItemNames.filter((name) => charCount(name) > limits.itemNameMaxChars);
+    if (tooLong.length > 0) {
+      reasons.push(
+        reason(
+          "cost_code_too_long",
+          `${list(tooLong)}: ${erpName} allows ${limits.itemNameMaxChars} characters for an item name.`,
+        ),
+      );
+    }
+  }
+  const badNames = [project.name, ...newItemNames].filter((name) => FORBIDDEN_NAME_CHARACTERS.test(name));
+  if (badNames.length > 0) {
+    reasons.push(
+      reason(
+        "name_invalid_characters",
+        `QuickBooks names cannot contain a colon, tab or line break: ${list(badNames.map((n) => JSON.stringify(n)))}.`,
+      ),
+    );
+  }
+
+  const negative = lines.filter((line) => line.revisedEstimate < 0n);
+  if (negative.length > 0) {
+    const named = negative.map((l) => `${l.costCode} ${l.category} (${formatMoney(l.revisedEstimate)})`);
+    reasons.push(
+      reason(
+        "negative_revised_estimate",
+        `${negative.length === 1 ? "Line" : "Lines"} ${list(named)} ${negative.length === 1 ? "has a negative revised estimate" : "have negative revised estimates"}; bring ${negative.length === 1 ? "it" : "them"} to zero or above with a budget change.`,
+      ),
+    );
+  }
+  if (!hasSomethingNewToSend(budget)) {
+    reasons.push(
+      reason(
+        "nothing_new_to_send",
+        hasBeenExported(budget)
+          ? "Nothing new to send: every line's revised estimate matches what was last exported."
+          : "Nothing to send: every line's revised estimate is 0.",
+      ),
+    );
+  }
+  return evaluation(reasons);
+}
+
+/** Rule 3: lock needs Budget admin or the Lock Budget right, on an unlocked budget. */
+export function evaluateLock(facts: { budget: Budget; rights?: EffectiveRights }): Evaluation {
+  const reasons = rightReason(facts.rights, "lock_budget");
+  if (facts.budget.locked) reasons.push(reason("budget_locked", "The budget is already locked."));
+  return evaluation(reasons);
+}
+
+/** Rule 3: unlock needs Budget admin; refused while a submission is pending or approved changes exist. */
+export function evaluateUnlock(facts: { budget: Budget; rights?: EffectiveRights }): Evaluation {
+  const { budget } = facts;
+  const reasons = rightReason(facts.rights, "unlock_budget");
+  if (!budget.locked) reasons.push(reason("budget_not_locked", "The budget is not locked."));
+  reasons.push(...pendingReason(budget));
+  if (hasApprovedChanges(budget)) {
+    reasons.push(
+      reason(
+        "approved_changes_exist",
+        "The budget cannot be unlocked because approved budget changes exist.",
+      ),
+    );
+  }
+  return evaluation(reasons);
+}
+
+/** Retrieve takes a submission back before an approver decides. */
+export function evaluateRetrieve(facts: { budget: Budget; rights?: EffectiveRights }): Evaluation {
+  const reasons = rightReason(facts.rights, "retrieve_budget");
+  if (budgetState(facts.budget) !== "awaiting_acceptance") {
+    reasons.push(
+      reason("not_awaiting_acceptance", "No submission of this budget is waiting for acceptance."),
+    );
+  }
+  return evaluation(reasons);
+}
+
+export interface BudgetActions {
+  readonly lock: Evaluation;
+  readonly unlock: Evaluation;
+  readonly send: Evaluation;
+  readonly retrieve: Evaluation;
+}
+
+/** The budget GET's `actions` object. */
+export function evaluateBudgetActions(facts: SendFacts): BudgetActions {
+  return {
+    lock: evaluateLock(facts),
+    unlock: evaluateUnlock(facts),
+    send: evaluateSend(facts),
+    retrieve: evaluateRetrieve(facts),
+  };
+}
+
+/**
+ * The error to answer a refused command with: the first reason (a missing right comes first, so it is a 403),
+ * with every reason in `details` so an API client sees them all at once.
+ */
+export function refusalError(result: Evaluation): DomainError | null {
+  const [first] = result.reasons;
+  if (!first) return null;
+  return domainError(first.code, { message: first.message, details: { reasons: result.reasons } });
+}

@@ -1,0 +1,87 @@
+/**
+ * The boundary between the export job and an accounting system. Both QuickBooks adapters (Online over REST,
+ * Desktop through the Web Connector) implement it; nothing here names a QuickBooks concept the other lacks.
+ */
+
+/** What our last successful export wrote, enough to find it again and to notice edits made in the ERP since. */
+export interface ErpEstimateRef {
+  estimateId: string;
+  /** Optimistic-lock token of the estimate as we left it: QBO SyncToken, QBD EditSequence. */
+  version: string;
+  /** The customer/job the estimate sits on; persisted as the project's ERP job link. */
+  jobRef: string;
+  docNumber: string;
+}
+
+export interface EstimateExportLine {
+  costCode: string;
+  costCodeDescription: string;
+  /** Category code, e.g. "L". */
+  category: string;
+  /** Category name, e.g. "Labor"; becomes the class name or goes into the line description. */
+  categoryName: string;
+  /** Minor units (cents). Never negative: sending is blocked before that. */
+  revisedEstimate: bigint;
+  /** The ERP item this cost code is mapped to, if any. */
+  itemRef?: string | null;
+}
+
+export interface EstimateExportRequest {
+  companyId: string;
+  submissionId: string;
+  /** Each accept or retry is a new attempt; idempotency keys derive from (submission, attempt, step). */
+  attempt: number;
+  project: {
+    number: string;
+    name: string;
+    /** Set once the project is linked to a job in the ERP (by an admin or by an earlier export). */
+    existingJobRef?: string | null;
+    /** Parent customer for a job created at export, by name or by reference (reference wins). */
+    parentCustomerName?: string | null;
+    parentCustomerRef?: string | null;
+  };
+  lines: EstimateExportLine[];
+  createMissingItems: boolean;
+  estimateMode: "update_in_place" | "new_estimate_per_submission";
+  /** What our last successful export of this project wrote; null before the first export. */
+  previous: ErpEstimateRef | null;
+  /** True on an approver's retry after a "changed in QuickBooks" failure: overwrite the edits (SPEC §3 rule 8). */
+  overwriteChangedInErp: boolean;
+  /** Carry the category as a class on each line instead of in the line description. */
+  useClasses: boolean;
+}
+
+export type ExportOutcome =
+  /**
+   * Written and confirmed by reading it back. Record `erpRef` (and `erpRef.jobRef` as the project's job link)
+   * with the success. `createdItems` names the items added to the ERP; `itemRefs` maps every exported cost code
+   * to its ERP item, so new mappings can be recorded too.
+   */
+  | {
+      kind: "done";
+      erpRef: ErpEstimateRef;
+      createdJob: boolean;
+      createdItems: string[];
+      itemRefs: Record<string, string>;
+    }
+  /** Permanent: the submission goes to Failed to Export showing `message` and `remedy`. */
+  | { kind: "rejected"; code: string; message: string; remedy: string }
+  /** Transient: run again later with the same attempt number (same idempotency keys). */
+  | { kind: "retryable"; code: string; message: string; retryAfterMs?: number }
+  /** The connection was revoked or expired (`invalid_grant`): pause exports for the company; nothing is lost. */
+  | { kind: "reconnect_needed"; message: string }
+  /**
+   * The ERP pulls its work (QuickBooks Desktop's Web Connector): requests are queued and the caller should ask
+   * again later with the same request; not an error and not a failed try.
+   */
+  | { kind: "waiting"; message: string; checkAfterMs?: number };
+
+export interface ErpConnector {
+  readonly kind: "quickbooks_online" | "quickbooks_desktop";
+  exportEstimate(req: EstimateExportRequest): Promise<ExportOutcome>;
+}
+
+/** Done and rejected end an attempt; every other outcome means "run the same request again later". */
+export function isFinalOutcome(outcome: ExportOutcome): boolean {
+  return outcome.kind === "done" || outcome.kind === "rejected";
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from "vitest";
+import { classifyQboError, parseQboFault, parseRetryAfter } from "./errors.js";
+
+const validation = JSON.stringify({
+  Fault: {
+    Error: [
+      {
+        Message: "Stale Object Error",
+        Detail: "Stale Object Error : You and API API were working on this at the same time.",
+        code: "5010",
+        element: "",
+      },
+    ],
+    type: "ValidationFault",
+  },
+  time: "2026-03-02T10:20:11.102-08:00",
+});
+
+const gateway401 = JSON.stringify({
+  warnings: null,
+  intuitObject: null,
+  fault: {
+    error: [
+      {
+        message: "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+        detail: "Token expired: AB0117",
+        code: "3200",
+        element: null,
+      },
+    ],
+    type: "AUTHENTICATION",
+  },
+  time: 1730024394085,
+});
+
+const throttled =
+  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +
+  '<IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="2026-03-02T10:00:00.000-08:00">' +
+  '<Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>' +
+  "<Detail>The request limit was reached.  Try again later</Detail></Error></Fault></IntuitResponse>";
+
+describe("parsing the three fault shapes", () => {
+  it("reads a JSON validation fault", () => {
+    const f = parseQboFault(400, validation, { intuit_tid: "1-abc" });
+    expect(f).toMatchObject({
+      status: 400,
+      code: "5010",
+      message: "Stale Object Error",
+      type: "ValidationFault",
+      intuitTid: "1-abc",
+    });
+    expect(f.detail).toContain("working on this at the same time");
+  });
+
+  it("reads the lowercase gateway fault of a 401", () => {
+    const f = parseQboFault(401, gateway401, new Headers({ intuit_tid: "tid-401" }));
+    expect(f).toMatchObject({
+      status: 401,
+      code: "3200",
+      detail: "Token expired: AB0117",
+      type: "AUTHENTICATION",
+    });
+    expect(f.intuitTid).toBe("tid-401");
+  });
+
+  it("reads the XML throttling fault even though JSON was asked for", () => {
+    const f = parseQboFault(429, throttled, { "Retry-After": "7" });
+    expect(f).toMatchObject({ status: 429, code: "3001", type: "SERVICE", retryAfterMs: 7000 });
+    expect(f.detail).toBe("The request limit was reached.  Try again later");
+  });
+
+  it("still yields a fault for an HTML gateway page, an empty body or an OAuth error", () => {
+    const html = parseQboFault(503, "<html><body><h1>503 Service Unavailable</h1> try later</body></html>");
+    expect(html.code).toBe("");
+    expect(html.detail).toContain("503 Service Unavailable");
+    expect(parseQboFault(502, "")).toMatchObject({ status: 502, code: "", message: "HTTP 502" });
+    expect(
+      parseQboFault(
+        400,
+        '{"error":"invalid_grant","error_description":"Incorrect or invalid refresh token"}',
+      ),
+    ).toMatchObject({ code: "invalid_grant", detail: "Incorrect or invalid refresh token" });
+  });
+
+  it("reads Retry-After as seconds or as a date", () => {
+    expect(parseRetryAfter("120")).toBe(120_000);
+    expect(parseRetryAfter(new Date(10_000 + 30_000).toUTCString(), 10_000)).toBe(30_000);
+    expect(parseRetryAfter("soon")).toBeNull();
+  });
+});
+
+const fault = (status: number, code: string, detail = "") => ({
+  status,
+  code,
+  message: "m",
+  detail,
+  element: "",
+  type: "",
+  intuitTid: null,
+  retryAfterMs: null,
+});
+
+describe("sorting faults", () => {
+  const opts = { throttleBackoffMs: 60_000 };
+
+  it("waits at least the configured backoff after a 429, longer when QuickBooks asks", () => {
+    expect(classifyQboError(parseQboFault(429, throttled), opts)).toMatchObject({
+      kind: "retryable",
+      code: "quickbooks_throttled",
+      retryAfterMs: 60_000,
+    });
+    expect(classifyQboError({ ...fault(429, "3001"), retryAfterMs: 90_000 }, opts)).toMatchObject({
+      retryAfterMs: 90_000,
+    });
+  });
+
+  it("retries server errors and refreshes on 401", () => {
+    expect(classifyQboError(fault(500, "10000"), opts)).toMatchObject({ kind: "retryable" });
+    expect(classifyQboError(fault(503, ""), opts)).toMatchObject({ kind: "retryable" });
+    expect(classifyQboError(parseQboFault(401, gateway401), opts)).toEqual({ kind: "auth" });
+    expect(classifyQboError(fault(403, "3100"), opts)).toMatchObject({ kind: "reconnect_needed" });
+  });
+
+  it("rejects permanent faults with a remedy that names what to change in QuickBooks", () => {
+    const job = classifyQboError(fault(400, "610"), {
+      ...opts,
+      subject: { kind: "job", name: "Smith Remodel" },
+    });
+    expect(job).toMatchObject({ kind: "rejected", code: "job_inactive" });
+    expect(job.kind === "rejected" && job.remedy).toContain('"Smith Remodel"');
+
+    const item = classifyQboError(fault(400, "610"), {
+      ...opts,
+      subject: { kind: "item", name: "03-300 Concrete", costCode: "03-300" },
+    });
+    expect(item).toMatchObject({ kind: "rejected", code: "item_inactive" });
+    expect(item.kind === "rejected" && item.remedy).toMatch(/cost code 03-300.*make it active/);
+
+    expect(classifyQboError(fault(400, "5010"), opts)).toMatchObject({
+      kind: "rejected",
+      code: "changed_in_quickbooks",
+    });
+    expect(classifyQboError(fault(400, "6210"), opts)).toMatchObject({ code: "closed_period" });
+    expect(classifyQboError(fault(400, "6240"), opts)).toMatchObject({ code: "duplicate_name" });
+    expect(classifyQboError(fault(400, "6190"), opts)).toMatchObject({
+      code: "quickbooks_subscription_inactive",
+    });
+    const business = classifyQboError(
+      fault(400, "6000", "Business Validation Error: Estimates are off"),
+      opts,
+    );
+    expect(business.kind === "rejected" && business.remedy).toContain("Estimates are off");
+    expect(classifyQboError(fault(400, "2010"), opts)).toMatchObject({
+      kind: "rejected",
+      code: "quickbooks_request_refused",
+    });
+  });
+});

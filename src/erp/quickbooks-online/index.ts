@@ -1,0 +1,62 @@
+import type { ErpConnector, EstimateExportRequest, ExportOutcome } from "../connector.js";
+import { QboClient, type QboRequestLog } from "./client.js";
+import type { QboEndpoints } from "./endpoints.js";
+import { exportEstimate, outcomeOf } from "./export.js";
+import type { RateGate } from "./rate-gate.js";
+import type { QboTokenManager } from "./tokens.js";
+
+export { type AccessTokenSource, QboClient, type QboClientOptions, qboQuote } from "./client.js";
+export { QBO_ACCOUNTING_SCOPE, type QboEndpoints, resolveQboEndpoints } from "./endpoints.js";
+export * from "./errors.js";
+export { exportEstimate, type QboExportDeps, requestIdFor } from "./export.js";
+export * from "./mapping.js";
+export { InProcessRateGate, type RateGate, type TokenBucketOptions } from "./rate-gate.js";
+export * from "./tokens.js";
+
+export interface QboConnectorOptions {
+  endpoints: QboEndpoints;
+  tokens: QboTokenManager;
+  /** Shared by every client of this process (or backed by the database, shared by all processes). */
+  rateGate: RateGate;
+  throttleBackoffSeconds: number;
+  timeoutMs?: number;
+  /** Token vault key for a company; the company id by default. */
+  connectionIdFor?: (companyId: string) => string;
+  /** Income account for items the export adds, when the company chose one. */
+  incomeAccountRefFor?: (companyId: string) => Promise<string | null>;
+  fetch?: typeof fetch;
+  onRequest?: (log: QboRequestLog) => void;
+}
+
+/** The QuickBooks Online connector the export job calls. */
+export function createQboConnector(options: QboConnectorOptions): ErpConnector {
+  const throttleBackoffMs = options.throttleBackoffSeconds * 1000;
+  return {
+    kind: "quickbooks_online",
+    async exportEstimate(req: EstimateExportRequest): Promise<ExportOutcome> {
+      const connectionId = options.connectionIdFor?.(req.companyId) ?? req.companyId;
+      let realmId: string;
+      try {
+        realmId = await options.tokens.realmOf(connectionId);
+      } catch (err) {
+        return outcomeOf(err, undefined, throttleBackoffMs);
+      }
+      const clientOptions: ConstructorParameters<typeof QboClient>[0] = {
+        endpoints: options.endpoints,
+        realmId,
+        tokens: options.tokens.forConnection(connectionId),
+        rateGate: options.rateGate,
+        throttleBackoffMs,
+      };
+      if (options.timeoutMs !== undefined) clientOptions.timeoutMs = options.timeoutMs;
+      if (options.fetch) clientOptions.fetch = options.fetch;
+      if (options.onRequest) clientOptions.onRequest = options.onRequest;
+      const incomeAccountRef = (await options.incomeAccountRefFor?.(req.companyId)) ?? null;
+      return exportEstimate(req, {
+        client: new QboClient(clientOptions),
+        throttleBackoffMs,
+        incomeAccountRef,
+      });
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import { z } from "zod";
+import * as C from "../../app/budget/commands.js";
+import * as Q from "../../app/budget/queries.js";
+import { formatAmount } from "../../domain/money.js";
+import type { RouteModule } from "../app.js";
+import { requireUser } from "../auth.js";
+
+const base = "/api/v1/companies/:companyId/projects/:projectId/budget";
+const params = z.object({ companyId: z.string().min(1).max(100), projectId: z.string().min(1).max(100) });
+const lineParams = params.extend({ lineId: z.string().min(1).max(100) });
+const changeParams = params.extend({ changeId: z.string().min(1).max(100) });
+// Amounts stay strings on the wire and are parsed exactly by the domain; a number is refused with a clear reason.
+const amount = z.unknown();
+const adjustments = z.array(z.strictObject({ lineId: z.string().min(1).max(100), amount })).max(2000);
+const tags = ["budget"];
+
+export const budgetRoutes: RouteModule = (app, ctx) => {
+  const actor = (req: Parameters<typeof requireUser>[0]) => ({ userId: requireUser(req).userId });
+
+  app.get(
+    base,
+    { schema: { tags, summary: "A project's budget with state and allowed actions", params } },
+    async (req) => Q.getBudget(ctx, actor(req), req.params.companyId, req.params.projectId),
+  );
+  app.post(
+    `${base}/lines`,
+    {
+      schema: {
+        tags,
+        summary: "Add a budget line",
+        params,
+        body: z.strictObject({
+          costCode: z.string().min(1).max(100),
+          category: z.string().min(1).max(20),
+          originalBudget: amount,
+        }),
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(lineView(await C.addLine(ctx, actor(req), req.params, req.body))),
+  );
+  app.patch(
+    `${base}/lines/:lineId`,
+    {
+      schema: {
+        tags,
+        summary: "Change a line's original budget",
+        params: lineParams,
+        body: z.strictObject({ originalBudget: amount }),
+      },
+    },
+    async (req) => lineView(await C.updateLine(ctx, actor(req), req.params, req.params.lineId, req.body)),
+  );
+  app.delete(
+    `${base}/lines/:lineId`,
+    { schema: { tags, summary: "Delete a line", params: lineParams } },
+    async (req, reply) => {
+      await C.deleteLine(ctx, actor(req), req.params, req.params.lineId);
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(`${base}/changes`, { schema: { tags, summary: "Budget changes", params } }, async (req) =>
+    Q.listChanges(ctx, actor(req), req.params.companyId, req.params.projectId),
+  );
+  app.post(
+    `${base}/changes`,
+    {
+      schema: {
+        tags,
+        summary: "Create a draft budget change",
+        params,
+        body: z.strictObject({ description: z.string().max(5000), adjustments }),
+      },
+    },
+    async (req, reply) => reply.status(201).send(await C.createChange(ctx, actor(req), req.params, req.body)),
+  );
+  app.patch(
+    `${base}/changes/:changeId`,
+    {
+      schema: {
+        tags,
+        summary: "Edit a draft budget change",
+        params: changeParams,
+        body: z.strictObject({
+          description: z.string().max(5000).optional(),
+          adjustments: adjustments.optional(),
+        }),
+      },
+    },
+    async (req) => C.updateChange(ctx, actor(req), req.params, req.params.changeId, req.body),
+  );
+  app.delete(
+    `${base}/changes/:changeId`,
+    { schema: { tags, summary: "Delete a draft budget change", params: changeParams } },
+    async (req, reply) => {
+      await C.deleteChange(ctx, actor(req), req.params, req.params.changeId);
+      return reply.status(204).send();
+    },
+  );
+  app.post(
+    `${base}/changes/:changeId/approve`,
+    { schema: { tags, summary: "Approve a budget change", params: changeParams } },
+    async (req) => C.approveChange(ctx, actor(req), req.params, req.params.changeId),
+  );
+  app.post(
+    `${base}/changes/:changeId/void`,
+    { schema: { tags, summary: "Void a budget change", params: changeParams } },
+    async (req) => C.voidChange(ctx, actor(req), req.params, req.params.changeId),
+  );
+
+  app.post(`${base}/lock`, { schema: { tags, summary: "Lock Budget", params } }, async (req) => {
+    await C.lockBudget(ctx, actor(req), req.params);
+    return Q.getBudget(ctx, actor(req), req.params.companyId, req.params.projectId);
+  });
+  app.post(`${base}/unlock`, { schema: { tags, summary: "Unlock Budget", params } }, async (req) => {
+    await C.unlockBudget(ctx, actor(req), req.params);
+    return Q.getBudget(ctx, actor(req), req.params.companyId, req.params.projectId);
+  });
+  app.post(
+    `${base}/send-to-erp`,
+    { schema: { tags, summary: "Send (or Re-send) to ERP", params } },
+    async (req, reply) => {
+      const s = await C.sendToErp(ctx, actor(req), req.params);
+      return reply.status(201).send(s);
+    },
+  );
+  app.post(
+    `${base}/retrieve-from-erp`,
+    { schema: { tags, summary: "Retrieve from ERP", params } },
+    async (req) => C.retrieveFromErp(ctx, actor(req), req.params),
+  );
+  app.get(
+    `${base}/submissions`,
+    { schema: { tags, summary: "The budget's submission history, newest first", params } },
+    async (req) => Q.listBudgetSubmissions(ctx, actor(req), req.params.companyId, req.params.projectId),
+  );
+};
+
+function lineView(l: {
+  id: string;
+  costCode: string;
+  costCodeDescription: string;
+  category: string;
+  categoryName: string;
+  original: bigint;
+  budgetChanges: bigint;
+  revisedEstimate: bigint;
+  exported: boolean;
+}) {
+  const f = formatAmount;
+  return {
+    id: l.id,
+    costCode: l.costCode,
+    costCodeDescription: l.costCodeDescription,
+    category: l.category,
+    categoryName: l.categoryName,
+    originalBudget: f(l.original),
+    budgetChanges: f(l.budgetChanges),
+    revisedEstimate: f(l.revisedEstimate),
+    exported: l.exported,
+  };
+}

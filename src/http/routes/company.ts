@@ -1,0 +1,135 @@
+import { z } from "zod";
+import * as C from "../../app/company/data.js";
+import type { RouteModule } from "../app.js";
+import { requireUser } from "../auth.js";
+
+const cp = "/api/v1/companies/:companyId";
+const params = z.object({ companyId: z.string().min(1).max(100) });
+const tags = ["company"];
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const companyRoutes: RouteModule = (app, ctx) => {
+  const actor = (req: Parameters<typeof requireUser>[0]) => ({ userId: requireUser(req).userId });
+
+  app.get(
+    `${cp}/projects`,
+    {
+      schema: {
+        tags,
+        summary: "Projects",
+        params,
+        querystring: z.strictObject({
+          cursor: z.string().max(200).optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+      },
+    },
+    async (req) =>
+      C.listProjects(ctx, actor(req), req.params.companyId, {
+        limit: req.query.limit,
+        ...(req.query.cursor ? { cursor: req.query.cursor } : {}),
+      }),
+  );
+  app.post(
+    `${cp}/projects`,
+    {
+      schema: {
+        tags,
+        summary: "Create a project (directory admin)",
+        params,
+        body: z.strictObject({ number: text(30), name: text(200) }),
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(await C.createProject(ctx, actor(req), req.params.companyId, req.body)),
+  );
+  app.patch(
+    `${cp}/projects/:projectId`,
+    {
+      schema: {
+        tags,
+        summary: "Rename a project or turn its Budget tool on or off",
+        params: params.extend({ projectId: z.string().min(1).max(100) }),
+        body: z.strictObject({ name: text(200).optional(), budgetToolActive: z.boolean().optional() }),
+      },
+    },
+    async (req) => C.updateProject(ctx, actor(req), req.params.companyId, req.params.projectId, req.body),
+  );
+
+  app.get(`${cp}/cost-codes`, { schema: { tags, summary: "Cost codes", params } }, async (req) =>
+    C.listCostCodes(ctx, actor(req), req.params.companyId),
+  );
+  app.post(
+    `${cp}/cost-codes`,
+    {
+      schema: {
+        tags,
+        summary: "Add a cost code (directory or ERP admin)",
+        params,
+        body: z.strictObject({ code: text(30), description: z.string().trim().max(500).default("") }),
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(await C.createCostCode(ctx, actor(req), req.params.companyId, req.body)),
+  );
+  app.patch(
+    `${cp}/cost-codes/:costCodeId`,
+    {
+      schema: {
+        tags,
+        summary: "Edit or deactivate a cost code",
+        params: params.extend({ costCodeId: z.string().min(1).max(100) }),
+        body: z.strictObject({
+          description: z.string().trim().max(500).optional(),
+          active: z.boolean().optional(),
+        }),
+      },
+    },
+    async (req) => C.updateCostCode(ctx, actor(req), req.params.companyId, req.params.costCodeId, req.body),
+  );
+  app.get(`${cp}/categories`, { schema: { tags, summary: "Categories (cost types)", params } }, async (req) =>
+    C.listCategories(ctx, actor(req), req.params.companyId),
+  );
+  app.post(
+    `${cp}/categories`,
+    {
+      schema: {
+        tags,
+        summary: "Add a category",
+        params,
+        body: z.strictObject({ code: text(10), name: text(100) }),
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(await C.createCategory(ctx, actor(req), req.params.companyId, req.body)),
+  );
+
+  app.get(`${cp}/settings`, { schema: { tags, summary: "Company settings", params } }, async (req) =>
+    C.getSettings(ctx, actor(req), req.params.companyId),
+  );
+  app.patch(
+    `${cp}/settings`,
+    {
+      schema: {
+        tags,
+        summary: "Change company settings (ERP admin)",
+        params,
+        body: z.strictObject({
+          timeZone: z.string().max(100).optional(),
+          currency: z
+            .string()
+            .regex(/^[A-Z]{3}$/, "a three-letter ISO currency code")
+            .optional(),
+          dailySummaryHour: z.number().int().min(0).max(23).optional(),
+          createMissingItems: z.boolean().optional(),
+          defaultParentCustomer: z.string().max(100).nullable().optional(),
+          estimateMode: z.enum(["update_in_place", "new_estimate_per_submission"]).optional(),
+          separationOfDuties: z.boolean().optional(),
+          notifyApproversOnSend: z.boolean().optional(),
+          useClasses: z.boolean().optional(),
+        }),
+      },
+    },
+    async (req) => C.updateSettings(ctx, actor(req), req.params.companyId, req.body),
+  );
+};

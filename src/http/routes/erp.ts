@@ -1,0 +1,160 @@
+import { z } from "zod";
+import { fromDomain } from "../../app/domain-errors.js";
+import { requireMembership } from "../../app/membership.js";
+import { decideMany, decideSubmission } from "../../app/submissions/decide.js";
+import { getSubmission, listSubmissions } from "../../app/submissions/queries.js";
+import * as D from "../../domain/index.js";
+import type { RouteModule } from "../app.js";
+import { requireUser } from "../auth.js";
+
+const base = "/api/v1/companies/:companyId/erp";
+const params = z.object({ companyId: z.string().min(1).max(100) });
+const subParams = params.extend({ submissionId: z.string().min(1).max(100) });
+const tags = ["erp-integrations"];
+
+const statusList = z
+  .string()
+  .default("ready_to_export")
+  .transform((v, c) => {
+    const parts = v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const bad = parts.find((s) => !(D.SUBMISSION_STATUSES as readonly string[]).includes(s));
+    if (bad || parts.length === 0) {
+      c.addIssue({
+        code: "custom",
+        message: `status must be one or more of ${D.SUBMISSION_STATUSES.join(", ")}`,
+      });
+      return z.NEVER;
+    }
+    return [...new Set(parts)] as D.SubmissionStatus[];
+  });
+
+export const erpRoutes: RouteModule = (app, ctx) => {
+  const actor = (req: Parameters<typeof requireUser>[0]) => ({ userId: requireUser(req).userId });
+
+  app.get(
+    `${base}/budget-submissions`,
+    {
+      schema: {
+        tags,
+        summary: "Budgets in the ERP Integrations tool, newest first, with counts per status",
+        params,
+        querystring: z.strictObject({
+          status: statusList,
+          cursor: z.string().max(500).optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+      },
+    },
+    async (req) =>
+      listSubmissions(ctx, actor(req), req.params.companyId, {
+        statuses: req.query.status,
+        limit: req.query.limit,
+        ...(req.query.cursor ? { cursor: req.query.cursor } : {}),
+      }),
+  );
+  app.get(
+    `${base}/budget-submissions/:submissionId`,
+    {
+      schema: {
+        tags,
+        summary: "One submission: lines, decision, export, and what will be written",
+        params: subParams,
+      },
+    },
+    async (req) => getSubmission(ctx, actor(req), req.params.companyId, req.params.submissionId),
+  );
+  app.post(
+    `${base}/budget-submissions/:submissionId/accept`,
+    { schema: { tags, summary: "Accept: export to QuickBooks", params: subParams } },
+    async (req, reply) =>
+      reply.status(202).send(
+        await decideSubmission(ctx, actor(req), req.params.companyId, req.params.submissionId, {
+          action: "accept",
+        }),
+      ),
+  );
+  app.post(
+    `${base}/budget-submissions/:submissionId/reject`,
+    {
+      schema: {
+        tags,
+        summary: "Reject with a reason",
+        params: subParams,
+        body: z.strictObject({ reason: z.string().max(100_000) }),
+      },
+    },
+    async (req) =>
+      decideSubmission(ctx, actor(req), req.params.companyId, req.params.submissionId, {
+        action: "reject",
+        reason: req.body.reason,
+      }),
+  );
+  app.post(
+    `${base}/budget-submissions/:submissionId/retry`,
+    { schema: { tags, summary: "Retry a failed export", params: subParams } },
+    async (req, reply) =>
+      reply.status(202).send(
+        await decideSubmission(ctx, actor(req), req.params.companyId, req.params.submissionId, {
+          action: "retry",
+        }),
+      ),
+  );
+  app.post(
+    `${base}/budget-submissions/decisions`,
+    {
+      schema: {
+        tags,
+        summary: "The Export button: accept or reject several submissions, each independently",
+        params,
+        body: z.strictObject({
+          decisions: z
+            .array(
+              z.discriminatedUnion("action", [
+                z.strictObject({ submissionId: z.string().min(1).max(100), action: z.literal("accept") }),
+                z.strictObject({
+                  submissionId: z.string().min(1).max(100),
+                  action: z.literal("reject"),
+                  reason: z.string().max(100_000),
+                }),
+              ]),
+            )
+            .min(1)
+            .max(200),
+        }),
+      },
+    },
+    async (req) => decideMany(ctx, actor(req), req.params.companyId, req.body.decisions),
+  );
+
+  app.get(`${base}/approvers`, { schema: { tags, summary: "The Approvers report", params } }, async (req) => {
+    const m = await requireMembership(ctx.db, actor(req).userId, req.params.companyId);
+    const v = D.can(m, "view_erp_integrations");
+    if (!v.ok) throw fromDomain(v.error);
+    const rows = await ctx.db
+      .selectFrom("directory_entries")
+      .innerJoin("users", "users.id", "directory_entries.user_id")
+      .select([
+        "users.id",
+        "users.email",
+        "users.name",
+        "directory_entries.erp_integrations",
+        "directory_entries.subscribe_erp_digest",
+      ])
+      .where("directory_entries.company_id", "=", req.params.companyId)
+      .where("directory_entries.active", "=", true)
+      .where("directory_entries.can_push_to_accounting", "=", true)
+      .where("directory_entries.erp_integrations", "in", ["standard", "admin"])
+      .orderBy("users.name")
+      .execute();
+    return {
+      items: rows.map((r) => ({
+        user: { id: r.id, email: r.email, name: r.name },
+        erpIntegrations: r.erp_integrations,
+        subscribeErpDigest: r.subscribe_erp_digest,
+      })),
+    };
+  });
+};

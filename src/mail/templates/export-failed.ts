@@ -1,0 +1,66 @@
+import { formatDateTime } from "../format.js";
+import {
+  budgetUrl,
+  type CompanyRef,
+  erpListUrl,
+  greeting,
+  localeOf,
+  type PersonRef,
+  type ProjectRef,
+  projectLabel,
+} from "./common.js";
+import { type Block, type RenderedEmail, renderLayout } from "./layout.js";
+
+export interface ExportFailedData {
+  publicUrl: string;
+  company: CompanyRef;
+  project: ProjectRef;
+  error: { code: string; message: string; remedy: string };
+  failedAt: Date;
+  sentBy?: PersonRef;
+  acceptedBy?: PersonRef;
+  recipientName?: string;
+}
+
+export function renderExportFailed(data: ExportFailedData): RenderedEmail {
+  const label = projectLabel(data.project);
+  const at = formatDateTime(data.failedAt, data.company.timeZone, localeOf(data.company));
+  const facts: { label: string; value: string }[] = [{ label: "Project", value: label }];
+  if (data.sentBy) facts.push({ label: "Sent by", value: data.sentBy.name });
+  if (data.acceptedBy) facts.push({ label: "Accepted by", value: data.acceptedBy.name });
+  facts.push({ label: "Failed at", value: at }, { label: "Error code", value: data.error.code });
+  const blocks: Block[] = [
+    { kind: "paragraph", content: [greeting(data.recipientName)] },
+    {
+      kind: "paragraph",
+      content: [
+        "The accepted budget for ",
+        { strong: label },
+        " could not be exported to QuickBooks. Nothing more will be written until someone retries or rejects it.",
+      ],
+    },
+    { kind: "quote", label: "What went wrong", text: data.error.message, tone: "danger" },
+    { kind: "quote", label: "How to fix it", text: data.error.remedy },
+    { kind: "facts", rows: facts },
+    {
+      kind: "button",
+      label: "Open Failed to Export",
+      href: erpListUrl(data.publicUrl, data.company.id, "failed"),
+    },
+    {
+      kind: "links",
+      links: [
+        { label: "Open the budget", href: budgetUrl(data.publicUrl, data.company.id, data.project.id) },
+      ],
+    },
+  ];
+  return renderLayout({
+    subject: `Export failed: ${label}`,
+    preheader: `The budget for ${label} could not be exported: ${data.error.code}.`,
+    heading: "Export to QuickBooks failed",
+    blocks,
+    footer: {
+      reason: `You get this email because you sent or accepted this budget in ${data.company.name} on Costbridge.`,
+    },
+  });
+}

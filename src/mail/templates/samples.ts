@@ -1,0 +1,104 @@
+import type { EmailTemplateData } from "./index.js";
+
+/** Realistic data for every template: used to preview the emails and in tests. */
+export function sampleEmails(publicUrl = "http://localhost:3000"): EmailTemplateData[] {
+  const company = {
+    id: "cmp_acme",
+    name: "Acme Builders",
+    timeZone: "America/Chicago",
+    currency: "USD",
+  };
+  const riverside = { id: "prj_riverside", number: "1001", name: "Riverside Clinic" };
+  const harbor = { id: "prj_harbor", number: "1002", name: "Harbor View Apartments" };
+  const pat = { name: "Pat Morgan" };
+  const alex = { name: "Alex Rivera" };
+  return [
+    {
+      template: "rejection-notice",
+      data: {
+        publicUrl,
+        company,
+        project: riverside,
+        reason:
+          "Concrete (03-300 M) is double-counted with the subcontract line.\nPlease merge them and re-send.",
+        rejectedBy: alex,
+        rejectedAt: new Date("2026-03-05T20:30:00Z"),
+        recipientName: pat.name,
+      },
+    },
+    {
+      template: "daily-summary",
+      data: {
+        publicUrl,
+        company,
+        date: "2026-03-06",
+        recipientName: alex.name,
+        items: [
+          {
+            project: riverside,
+            sentBy: pat,
+            sentAt: new Date("2026-03-05T15:04:00Z"),
+            lineCount: 42,
+            revisedTotal: 1_250_000_00n,
+            delta: 35_000_00n,
+          },
+          {
+            project: harbor,
+            sentBy: { name: "Sam Lee" },
+            sentAt: new Date("2026-03-05T22:45:00Z"),
+            lineCount: 7,
+            revisedTotal: 480_500_25n,
+            delta: -12_000_00n,
+          },
+        ],
+      },
+    },
+    {
+      template: "export-failed",
+      data: {
+        publicUrl,
+        company,
+        project: riverside,
+        error: {
+          code: "changed_in_quickbooks",
+          message: "The estimate was edited in QuickBooks after the last export (sync token 4, expected 3).",
+          remedy:
+            "Retry to overwrite it with this budget, or reject the submission to hand it back to the project.",
+        },
+        failedAt: new Date("2026-03-05T21:02:00Z"),
+        sentBy: pat,
+        acceptedBy: alex,
+        recipientName: pat.name,
+      },
+    },
+    {
+      template: "awaiting-acceptance",
+      data: {
+        publicUrl,
+        company,
+        project: harbor,
+        sentBy: { name: "Sam Lee" },
+        sentAt: new Date("2026-03-05T22:45:00Z"),
+        lineCount: 7,
+        revisedTotal: 480_500_25n,
+        delta: -12_000_00n,
+        recipientName: alex.name,
+      },
+    },
+    {
+      template: "invitation",
+      data: {
+        publicUrl,
+        company,
+        invitedBy: alex,
+        token: "inv_3q2-X_9zA",
+        inviteeName: "Jordan Kim",
+        expiresAt: new Date("2026-03-12T20:30:00Z"),
+      },
+    },
+    {
+      template: "added-to-company",
+      data: { publicUrl, company, addedBy: alex, recipientName: pat.name },
+    },
+  ];
+}

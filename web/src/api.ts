@@ -1,0 +1,489 @@
+/** Every HTTP call the UI makes, with the response shapes it relies on. */
+
+export type Level = "none" | "read_only" | "standard" | "admin";
+
+export interface Permissions {
+  erpIntegrations: Level;
+  directory: Level;
+  budget: Level;
+  lockBudget: boolean;
+  sendAndRetrieveBudget: boolean;
+  canPushToAccounting: boolean;
+  subscribeErpDigest: boolean;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+}
+
+export interface Session {
+  user: User;
+  csrfToken: string;
+}
+
+export interface CompanyMembership {
+  id: string;
+  name: string;
+  permissions: Permissions;
+}
+
+export interface Me {
+  user: User;
+  companies: CompanyMembership[];
+}
+
+export interface PublicConfig {
+  demo: boolean;
+  demoUsers: { email: string; role: string }[];
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Project {
+  id: string;
+  number: string;
+  name: string;
+  budgetToolActive: boolean;
+  erpJob: unknown;
+}
+
+export interface CostCode {
+  id: string;
+  code: string;
+  description: string;
+  active: boolean;
+}
+
+export interface Category {
+  id: string;
+  code: string;
+  name: string;
+}
+
+export type BudgetState = "unlocked" | "locked" | "awaiting_acceptance" | "exporting" | "failed" | "synced";
+
+export interface Reason {
+  code: string;
+  message: string;
+}
+
+export interface ActionGate {
+  allowed: boolean;
+  reasons: Reason[];
+}
+
+export interface BudgetLine {
+  id: string;
+  costCode: string;
+  category: string;
+  originalBudget: string;
+  budgetChanges: string;
+  revisedEstimate: string;
+  /** true (or the previously exported amount) once the line has reached QuickBooks. */
+  exported: boolean | string | null;
+}
+
+export interface Budget {
+  projectId: string;
+  locked: boolean;
+  state: BudgetState;
+  lastSubmission: { id: string; status: SubmissionStatus; reason?: string | null } | null;
+  lines: BudgetLine[];
+  totals: { originalBudget: string; budgetChanges: string; revisedEstimate: string };
+  pendingSubmissionId: string | null;
+  actions: { lock: ActionGate; unlock: ActionGate; send: ActionGate; retrieve: ActionGate };
+}
+
+export interface Adjustment {
+  lineId: string;
+  amount: string;
+}
+
+export interface BudgetChange {
+  id: string;
+  number: number | string;
+  description: string;
+  status: "draft" | "approved" | "void";
+  adjustments?: Adjustment[];
+  exported?: boolean;
+  createdAt?: string;
+}
+
+export type SubmissionStatus =
+  | "ready_to_export"
+  | "exporting"
+  | "exported"
+  | "failed"
+  | "rejected"
+  | "retrieved";
+
+export interface SubmissionSummary {
+  id: string;
+  status: SubmissionStatus;
+  project: { id: string; number: string; name: string };
+  submittedBy: { id: string; name: string; email: string };
+  submittedAt: string;
+  lineCount: number;
+  totals: { revisedEstimate: string; delta: string };
+  decision?: SubmissionDecision | null;
+}
+
+export type SubmissionCounts = Record<SubmissionStatus, number>;
+
+export interface SubmissionList extends Page<SubmissionSummary> {
+  counts: SubmissionCounts;
+}
+
+export interface SnapshotLine {
+  costCode: string;
+  costCodeDescription?: string | null;
+  category: string;
+  originalBudget: string;
+  budgetChanges: string;
+  revisedEstimate: string;
+  previouslyExported: string | null;
+  delta: string;
+}
+
+export interface SubmissionDecision {
+  by: string | { id?: string; name?: string; email?: string } | null;
+  at: string | null;
+  action: string;
+  reason?: string | null;
+}
+
+export interface ExportError {
+  code: string;
+  message: string;
+  remedy?: string | null;
+}
+
+export interface SubmissionExport {
+  attempts: number | unknown[];
+  lastError: ExportError | null;
+  erpRef: unknown;
+  confirmedAt: string | null;
+}
+
+export interface SubmissionDetail extends SubmissionSummary {
+  lines: SnapshotLine[];
+  decision: SubmissionDecision | null;
+  export: SubmissionExport | null;
+  preview: unknown;
+}
+
+export type DecisionInput =
+  | { submissionId: string; action: "accept" }
+  | { submissionId: string; action: "reject"; reason: string };
+
+export interface DecisionResult {
+  submissionId: string;
+  ok: boolean;
+  status?: SubmissionStatus;
+  error?: { code: string; message: string };
+}
+
+export type ConnectionType = "quickbooks_online" | "quickbooks_desktop" | null;
+
+export interface Connection {
+  type: ConnectionType;
+  status: string;
+  details: Record<string, unknown> | null;
+}
+
+export interface MailItem {
+  id: string;
+  from: string;
+  to: string[];
+  subject: string;
+  receivedAt: string;
+  html: string | null;
+  text: string | null;
+}
+
+export interface ImportRow {
+  row: number;
+  ok: boolean;
+  error?: string | { code?: string; message: string; field?: string } | null;
+}
+
+export interface ImportResult {
+  rows: ImportRow[];
+  applied: boolean;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | undefined;
+
+  constructor(status: number, code: string, message: string, field?: string) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+let csrfToken: string | null = null;
+let unauthorizedListener: (() => void) | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** Called when a signed-in request comes back 401 (the session ended elsewhere or expired). */
+export function onUnauthorized(listener: (() => void) | null): void {
+  unauthorizedListener = listener;
+}
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+
+interface RequestOptions {
+  query?: Query;
+  json?: unknown;
+  body?: BodyInit;
+  contentType?: string;
+  /** 401 is an expected answer here (signing in, checking the session): do not treat it as a lost session. */
+  expectUnauthorized?: boolean;
+}
+
+export function buildUrl(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== "") params.set(key, String(value));
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+function messageForStatus(status: number): string {
+  if (status === 401) return "Your session has ended. Sign in again.";
+  if (status === 403) return "You do not have permission to do that.";
+  if (status === 404) return "Not found.";
+  if (status === 429) return "Too many requests. Wait a moment and try again.";
+  if (status >= 500) return "The server could not complete the request. Try again in a moment.";
+  return `The request failed (HTTP ${status}).`;
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  let code = `http_${response.status}`;
+  let message = messageForStatus(response.status);
+  let field: string | undefined;
+  try {
+    const body = (await response.json()) as {
+      error?: { code?: unknown; message?: unknown; field?: unknown };
+    };
+    if (body?.error) {
+      if (typeof body.error.code === "string") code = body.error.code;
+      if (typeof body.error.message === "string" && body.error.message) message = body.error.message;
+      if (typeof body.error.field === "string") field = body.error.field;
+    }
+  } catch {
+    // A body that is not JSON keeps the generic message for the status.
+  }
+  return new ApiError(response.status, code, message, field);
+}
+
+export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  let body: BodyInit | undefined = options.body;
+  if (options.json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(options.json);
+  } else if (options.contentType) {
+    headers["Content-Type"] = options.contentType;
+  }
+  if (method !== "GET" && method !== "HEAD" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+
+  let response: Response;
+  try {
+    response = await fetch(buildUrl(path, options.query), {
+      method,
+      headers,
+      body,
+      credentials: "same-origin",
+    });
+  } catch {
+    throw new ApiError(
+      0,
+      "network_error",
+      "Could not reach the server. Check your connection and try again.",
+    );
+  }
+  if (!response.ok) {
+    const error = await toApiError(response);
+    if (response.status === 401 && !options.expectUnauthorized) unauthorizedListener?.();
+    throw error;
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Lists may come as `{items}` or as a bare array; the UI only needs the rows. */
+export function itemsOf<T>(value: { items?: T[] } | T[] | null | undefined): T[] {
+  if (Array.isArray(value)) return value;
+  return value?.items ?? [];
+}
+
+const enc = encodeURIComponent;
+const companyPath = (companyId: string) => `/api/v1/companies/${enc(companyId)}`;
+export const budgetPath = (companyId: string, projectId: string) =>
+  `${companyPath(companyId)}/projects/${enc(projectId)}/budget`;
+const erpPath = (companyId: string) => `${companyPath(companyId)}/erp`;
+
+// Auth and account
+
+export async function getSession(): Promise<Session | null> {
+  try {
+    const session = await request<Session>("GET", "/api/v1/auth/session", { expectUnauthorized: true });
+    setCsrfToken(session.csrfToken);
+    return session;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      setCsrfToken(null);
+      return null;
+    }
+    throw error;
+  }
+}
+
+export async function signIn(email: string, password: string): Promise<Session> {
+  const session = await request<Session>("POST", "/api/v1/auth/session", {
+    json: { email, password },
+    expectUnauthorized: true,
+  });
+  setCsrfToken(session.csrfToken);
+  return session;
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await request<void>("DELETE", "/api/v1/auth/session", { expectUnauthorized: true });
+  } finally {
+    setCsrfToken(null);
+  }
+}
+
+export const getMe = () => request<Me>("GET", "/api/v1/me");
+export const getPublicConfig = () => request<PublicConfig>("GET", "/api/v1/public-config");
+
+export const acceptInvitation = (token: string, input: { password: string; name?: string }) =>
+  request<{ user?: User; email?: string } | undefined>("POST", `/api/v1/invitations/${enc(token)}/accept`, {
+    json: input,
+    expectUnauthorized: true,
+  });
+
+export const getMailbox = () => request<{ items: MailItem[] }>("GET", "/api/v1/demo/mailbox");
+
+// Company lists
+
+export const listProjects = (companyId: string, cursor?: string | null, limit = 200) =>
+  request<Page<Project>>("GET", `${companyPath(companyId)}/projects`, { query: { cursor, limit } });
+export const listCostCodes = (companyId: string) =>
+  request<{ items: CostCode[] }>("GET", `${companyPath(companyId)}/cost-codes`);
+export const listCategories = (companyId: string) =>
+  request<{ items: Category[] }>("GET", `${companyPath(companyId)}/categories`);
+
+// Budget
+
+export const getBudget = (c: string, p: string) => request<Budget>("GET", budgetPath(c, p));
+export const addBudgetLine = (
+  c: string,
+  p: string,
+  line: { costCode: string; category: string; originalBudget: string },
+) => request<BudgetLine>("POST", `${budgetPath(c, p)}/lines`, { json: line });
+export const updateBudgetLine = (c: string, p: string, lineId: string, originalBudget: string) =>
+  request<BudgetLine>("PATCH", `${budgetPath(c, p)}/lines/${enc(lineId)}`, { json: { originalBudget } });
+export const deleteBudgetLine = (c: string, p: string, lineId: string) =>
+  request<void>("DELETE", `${budgetPath(c, p)}/lines/${enc(lineId)}`);
+
+export const listBudgetChanges = (c: string, p: string) =>
+  request<{ items: BudgetChange[] } | BudgetChange[]>("GET", `${budgetPath(c, p)}/changes`).then(itemsOf);
+export const createBudgetChange = (
+  c: string,
+  p: string,
+  input: { description: string; adjustments: Adjustment[] },
+) =>
+  request<{ id: string; number: number | string; status: "draft" }>("POST", `${budgetPath(c, p)}/changes`, {
+    json: input,
+  });
+export const approveBudgetChange = (c: string, p: string, changeId: string) =>
+  request<unknown>("POST", `${budgetPath(c, p)}/changes/${enc(changeId)}/approve`);
+export const voidBudgetChange = (c: string, p: string, changeId: string) =>
+  request<unknown>("POST", `${budgetPath(c, p)}/changes/${enc(changeId)}/void`);
+export const deleteBudgetChange = (c: string, p: string, changeId: string) =>
+  request<void>("DELETE", `${budgetPath(c, p)}/changes/${enc(changeId)}`);
+
+export const lockBudget = (c: string, p: string) => request<unknown>("POST", `${budgetPath(c, p)}/lock`);
+export const unlockBudget = (c: string, p: string) => request<unknown>("POST", `${budgetPath(c, p)}/unlock`);
+export const sendToErp = (c: string, p: string) =>
+  request<SubmissionSummary>("POST", `${budgetPath(c, p)}/send-to-erp`);
+export const retrieveFromErp = (c: string, p: string) =>
+  request<SubmissionSummary>("POST", `${budgetPath(c, p)}/retrieve-from-erp`);
+export const listProjectSubmissions = (c: string, p: string) =>
+  request<{ items: SubmissionSummary[] } | SubmissionSummary[]>(
+    "GET",
+    `${budgetPath(c, p)}/submissions`,
+  ).then(itemsOf);
+
+export const importBudgetCsv = (c: string, p: string, csv: string, dryRun: boolean) =>
+  request<ImportResult>("POST", `${budgetPath(c, p)}/import`, {
+    query: { dryRun },
+    body: csv,
+    contentType: "text/csv",
+  });
+export const budgetCsvUrl = (c: string, p: string) => `${budgetPath(c, p)}/export.csv`;
+
+// ERP Integrations
+
+export const listSubmissions = (
+  c: string,
+  query: { status: string; cursor?: string | null; limit?: number },
+): Promise<SubmissionList> => request<SubmissionList>("GET", `${erpPath(c)}/budget-submissions`, { query });
+export const getSubmission = (c: string, submissionId: string) =>
+  request<SubmissionDetail>("GET", `${erpPath(c)}/budget-submissions/${enc(submissionId)}`);
+export const decideSubmissions = (c: string, decisions: DecisionInput[]) =>
+  request<{ results: DecisionResult[] }>("POST", `${erpPath(c)}/budget-submissions/decisions`, {
+    json: { decisions },
+  });
+export const retrySubmission = (c: string, submissionId: string) =>
+  request<unknown>("POST", `${erpPath(c)}/budget-submissions/${enc(submissionId)}/retry`);
+
+export const getConnection = (c: string) => request<Connection>("GET", `${erpPath(c)}/connection`);
+export const connectQuickBooksOnline = (c: string) =>
+  request<{ authorizeUrl: string }>("POST", `${erpPath(c)}/connection/quickbooks-online/connect`);
+export const disconnectErp = (c: string) => request<void>("DELETE", `${erpPath(c)}/connection`);
+export const qwcUrl = (c: string) => `${erpPath(c)}/connection/quickbooks-desktop/qwc`;
+export const resetWebConnectorPassword = (c: string) =>
+  request<{ username: string; password: string }>(
+    "POST",
+    `${erpPath(c)}/connection/quickbooks-desktop/password`,
+  );
+
+/** Query keys in one place so that mutations invalidate exactly what they change. */
+export const keys = {
+  session: ["session"] as const,
+  me: ["me"] as const,
+  publicConfig: ["public-config"] as const,
+  mailbox: ["mailbox"] as const,
+  projects: (c: string) => ["projects", c] as const,
+  costCodes: (c: string) => ["cost-codes", c] as const,
+  categories: (c: string) => ["categories", c] as const,
+  budget: (c: string, p: string) => ["budget", c, p] as const,
+  budgetChanges: (c: string, p: string) => ["budget", c, p, "changes"] as const,
+  projectSubmissions: (c: string, p: string) => ["budget", c, p, "submissions"] as const,
+  submissions: (c: string) => ["submissions", c] as const,
+  submissionList: (c: string, status: string, cursor: string | null) =>
+    ["submissions", c, "list", status, cursor] as const,
+  submission: (c: string, id: string) => ["submissions", c, "detail", id] as const,
+  connection: (c: string) => ["connection", c] as const,
+};

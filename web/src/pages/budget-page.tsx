@@ -1,0 +1,242 @@
+import { useQuery } from "@tanstack/react-query";
+import {
+  type Budget,
+  type BudgetState,
+  budgetCsvUrl,
+  type CompanyMembership,
+  getBudget,
+  keys,
+  listProjectSubmissions,
+  listProjects,
+  lockBudget,
+  retrieveFromErp,
+  type SubmissionSummary,
+  sendToErp,
+  unlockBudget,
+} from "../api.js";
+import { PageHeader } from "../components/page-header.js";
+import { ErrorState, GatedButton, Loading, Money } from "../components/ui.js";
+import { useAction } from "../components/use-action.js";
+import { formatDateTime } from "../format.js";
+import { Link } from "../router.js";
+import { budgetRibbon, SUBMISSION_STATUS_LABEL, sendLabel } from "../rules.js";
+import { BudgetChangesSection } from "./budget-changes.js";
+import { BudgetImportSection } from "./budget-import.js";
+import { BudgetLinesSection } from "./budget-lines.js";
+
+/** How often the page re-reads the budget while something happens elsewhere (an export, an approver's decision). */
+export function budgetRefreshInterval(state: BudgetState | undefined): number | false {
+  if (state === "exporting") return 1000;
+  if (state === "awaiting_acceptance") return 5000;
+  return false;
+}
+
+export function BudgetPage({ company, projectId }: { company: CompanyMembership; projectId: string }) {
+  const c = company.id;
+  const projects = useQuery({
+    queryKey: [...keys.projects(c), "page", null],
+    queryFn: () => listProjects(c, null, 50),
+  });
+  const project = projects.data?.items.find((p) => p.id === projectId);
+  const budget = useQuery({
+    queryKey: keys.budget(c, projectId),
+    queryFn: () => getBudget(c, projectId),
+    refetchInterval: (query) => budgetRefreshInterval(query.state.data?.state),
+  });
+  const history = useQuery({
+    queryKey: keys.projectSubmissions(c, projectId),
+    queryFn: () => listProjectSubmissions(c, projectId),
+    refetchInterval: budgetRefreshInterval(budget.data?.state),
+  });
+
+  const title = project ? `Budget: ${project.number} ${project.name}` : "Project budget";
+  const projectsHref = `/companies/${encodeURIComponent(c)}/projects`;
+
+  return (
+    <>
+      <PageHeader
+        title={title}
+        kicker={
+          <>
+            <Link to={projectsHref}>Projects</Link> <span aria-hidden="true">/</span> {company.name}
+          </>
+        }
+      />
+      {budget.isPending ? (
+        <Loading label="Loading budget…" />
+      ) : budget.isError ? (
+        <ErrorState error={budget.error} onRetry={() => budget.refetch()} />
+      ) : (
+        <BudgetView
+          company={company}
+          projectId={projectId}
+          budget={budget.data}
+          history={history.data ?? []}
+        />
+      )}
+    </>
+  );
+}
+
+export function BudgetView({
+  company,
+  projectId,
+  budget,
+  history,
+}: {
+  company: CompanyMembership;
+  projectId: string;
+  budget: Budget;
+  history: SubmissionSummary[];
+}) {
+  const c = company.id;
+  const invalidate = [keys.budget(c, projectId), keys.projects(c), keys.submissions(c)];
+  const lock = useAction({ run: () => lockBudget(c, projectId), success: "Budget locked.", invalidate });
+  const unlock = useAction({
+    run: () => unlockBudget(c, projectId),
+    success: "Budget unlocked.",
+    invalidate,
+  });
+  const label = sendLabel(budget, history);
+  const send = useAction({
+    run: () => sendToErp(c, projectId),
+    success: "Budget sent to ERP. It now waits for an accounting approver.",
+    invalidate,
+  });
+  const retrieve = useAction({
+    run: () => retrieveFromErp(c, projectId),
+    success: "Budget retrieved from ERP. You can make changes and send it again.",
+    invalidate,
+  });
+  const busy = lock.isPending || unlock.isPending || send.isPending || retrieve.isPending;
+
+  const ribbon = budgetRibbon(budget);
+  const rejectedReason =
+    budget.lastSubmission?.status === "rejected" && ribbon.tone === "yellow"
+      ? (budget.lastSubmission.reason ??
+        history.find((s) => s.id === budget.lastSubmission?.id)?.decision?.reason ??
+        null)
+      : null;
+
+  return (
+    <div className="stack">
+      <section
+        className={`ribbon ribbon-${ribbon.tone}`}
+        aria-label="Budget status"
+        data-state={budget.state}
+      >
+        <p className="ribbon-title">{ribbon.title}</p>
+        <p className="ribbon-text">{ribbon.text}</p>
+        {rejectedReason ? (
+          <p className="ribbon-reason">
+            <strong>Reason given:</strong> {rejectedReason}
+          </p>
+        ) : null}
+      </section>
+
+      <section className="toolbar" aria-label="Budget actions">
+        {budget.locked ? (
+          <GatedButton
+            allowed={budget.actions.unlock.allowed}
+            reasons={budget.actions.unlock.reasons}
+            busy={busy}
+            className="button button-secondary"
+            onClick={() => unlock.mutate()}
+          >
+            Unlock Budget
+          </GatedButton>
+        ) : (
+          <GatedButton
+            allowed={budget.actions.lock.allowed}
+            reasons={budget.actions.lock.reasons}
+            busy={busy}
+            className="button button-secondary"
+            onClick={() => lock.mutate()}
+          >
+            Lock Budget
+          </GatedButton>
+        )}
+        <GatedButton
+          allowed={budget.actions.send.allowed}
+          reasons={budget.actions.send.reasons}
+          busy={busy}
+          className="button button-primary"
+          onClick={() => send.mutate()}
+        >
+          {label}
+        </GatedButton>
+        <GatedButton
+          allowed={budget.actions.retrieve.allowed}
+          reasons={budget.actions.retrieve.reasons}
+          busy={busy}
+          className="button button-secondary"
+          onClick={() => retrieve.mutate()}
+        >
+          Retrieve from ERP
+        </GatedButton>
+        <a className="button button-link" href={budgetCsvUrl(c, projectId)} download>
+          Download CSV
+        </a>
+      </section>
+
+      <BudgetLinesSection company={company} projectId={projectId} budget={budget} />
+      <BudgetImportSection company={company} projectId={projectId} budget={budget} />
+      <BudgetChangesSection company={company} projectId={projectId} budget={budget} />
+      <SubmissionHistory history={history} />
+    </div>
+  );
+}
+
+function SubmissionHistory({ history }: { history: SubmissionSummary[] }) {
+  return (
+    <section className="card" aria-labelledby="history-heading">
+      <h2 id="history-heading">Submission history</h2>
+      {history.length === 0 ? (
+        <p className="muted">This budget has not been sent to ERP yet.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Sent at</th>
+                <th scope="col">Sent by</th>
+                <th scope="col">Status</th>
+                <th scope="col" className="num">
+                  Lines
+                </th>
+                <th scope="col" className="num">
+                  Revised total
+                </th>
+                <th scope="col" className="num">
+                  Change
+                </th>
+                <th scope="col">Decision</th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.map((s) => (
+                <tr key={s.id}>
+                  <td>{formatDateTime(s.submittedAt)}</td>
+                  <td>{s.submittedBy?.name ?? s.submittedBy?.email ?? "—"}</td>
+                  <td>
+                    <span className={`pill pill-sub-${s.status}`}>
+                      {SUBMISSION_STATUS_LABEL[s.status] ?? s.status}
+                    </span>
+                  </td>
+                  <td className="num">{s.lineCount}</td>
+                  <td className="num">
+                    <Money amount={s.totals?.revisedEstimate} />
+                  </td>
+                  <td className="num">
+                    <Money amount={s.totals?.delta} signed />
+                  </td>
+                  <td>{s.decision?.reason ? <span className="reason">{s.decision.reason}</span> : "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

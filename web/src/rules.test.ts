@@ -1,0 +1,184 @@
+import { describe, expect, it } from "vitest";
+import type { Budget, Me, Permissions } from "./api.js";
+import { resolveRoute } from "./app.js";
+import { matchPath, safeNextPath } from "./router.js";
+import {
+  budgetRibbon,
+  buildDecisions,
+  canDecide,
+  FILTERS,
+  filterCount,
+  humanizeKey,
+  landingPath,
+  parseFilter,
+  sendLabel,
+} from "./rules.js";
+
+const perms = (over: Partial<Permissions>): Permissions => ({
+  erpIntegrations: "none",
+  directory: "none",
+  budget: "none",
+  lockBudget: false,
+  sendAndRetrieveBudget: false,
+  canPushToAccounting: false,
+  subscribeErpDigest: true,
+  ...over,
+});
+
+const gate = { allowed: true, reasons: [] };
+const budget = (over: Partial<Budget>): Budget => ({
+  projectId: "p1",
+  locked: true,
+  state: "locked",
+  lastSubmission: null,
+  lines: [],
+  totals: { originalBudget: "0.00", budgetChanges: "0.00", revisedEstimate: "0.00" },
+  pendingSubmissionId: null,
+  actions: { lock: gate, unlock: gate, send: gate, retrieve: gate },
+  ...over,
+});
+
+describe("who may do what", () => {
+  it("lets only standard or admin ERP users holding the privilege decide", () => {
+    expect(canDecide(perms({ erpIntegrations: "standard", canPushToAccounting: true }))).toBe(true);
+    expect(canDecide(perms({ erpIntegrations: "admin", canPushToAccounting: true }))).toBe(true);
+    expect(canDecide(perms({ erpIntegrations: "standard", canPushToAccounting: false }))).toBe(false);
+    expect(canDecide(perms({ erpIntegrations: "read_only", canPushToAccounting: true }))).toBe(false);
+  });
+
+  it("lands on ERP Integrations when the first company allows it, else on its projects", () => {
+    const me = (p: Permissions): Me => ({
+      user: { id: "u", email: "u@x.test", name: "U" },
+      companies: [{ id: "acme", name: "Acme", permissions: p }],
+    });
+    expect(landingPath(me(perms({ erpIntegrations: "read_only" })))).toBe("/companies/acme/erp");
+    expect(landingPath(me(perms({ budget: "admin" })))).toBe("/companies/acme/projects");
+    expect(landingPath({ user: { id: "u", email: "e", name: "n" }, companies: [] })).toBe("/no-company");
+  });
+});
+
+describe("budget page wording", () => {
+  it("says Re-send once anything reached QuickBooks", () => {
+    const line = {
+      id: "l1",
+      costCode: "03-300",
+      category: "L",
+      originalBudget: "1.00",
+      budgetChanges: "0.00",
+      revisedEstimate: "1.00",
+      exported: false,
+    };
+    expect(sendLabel(budget({ lines: [line] }))).toBe("Send to ERP");
+    expect(sendLabel(budget({ lines: [{ ...line, exported: true }] }))).toBe("Re-send to ERP");
+    expect(sendLabel(budget({ lines: [{ ...line, exported: "1.00" }] }))).toBe("Re-send to ERP");
+    const exported = {
+      id: "s",
+      status: "exported" as const,
+      project: { id: "p", number: "1", name: "P" },
+      submittedBy: { id: "u", name: "U", email: "u" },
+      submittedAt: "2025-01-01T00:00:00Z",
+      lineCount: 1,
+      totals: { revisedEstimate: "1.00", delta: "1.00" },
+    };
+    expect(sendLabel(budget({ lines: [line] }), [exported])).toBe("Re-send to ERP");
+  });
+
+  it("colours the ribbon by state and by how the last submission ended", () => {
+    expect(budgetRibbon(budget({ state: "awaiting_acceptance" })).tone).toBe("blue");
+    expect(budgetRibbon(budget({ state: "exporting" })).tone).toBe("blue");
+    expect(budgetRibbon(budget({ state: "synced" })).tone).toBe("green");
+    expect(budgetRibbon(budget({ state: "failed" })).tone).toBe("red");
+    const rejected = { id: "s", status: "rejected" as const, reason: "Wrong job" };
+    expect(budgetRibbon(budget({ state: "unlocked", lastSubmission: rejected })).tone).toBe("yellow");
+    expect(
+      budgetRibbon(budget({ state: "locked", lastSubmission: { id: "s", status: "retrieved" } })).tone,
+    ).toBe("yellow");
+    expect(
+      budgetRibbon(budget({ state: "unlocked", lastSubmission: { id: "s", status: "retrieved" } })).tone,
+    ).toBe("none");
+    expect(budgetRibbon(budget({ state: "locked" })).tone).toBe("none");
+  });
+});
+
+describe("ERP Integrations filter", () => {
+  it("offers exactly the classic words, in order, each mapped to its status query", () => {
+    expect(FILTERS.map((f) => f.label)).toEqual([
+      "Ready to Export",
+      "Exporting",
+      "Synced",
+      "Failed to Export",
+      "Rejected & Retrieved",
+    ]);
+    expect(FILTERS.map((f) => f.key)).toEqual([
+      "ready_to_export",
+      "exporting",
+      "exported",
+      "failed",
+      "rejected,retrieved",
+    ]);
+  });
+
+  it("reads the filter from the URL, defaulting to Ready to Export", () => {
+    expect(parseFilter("ready_to_export").heading).toBe("Budgets Ready to Be Exported");
+    expect(parseFilter(null).key).toBe("ready_to_export");
+    expect(parseFilter("nonsense").key).toBe("ready_to_export");
+    expect(parseFilter("synced").key).toBe("exported");
+    expect(parseFilter("rejected").key).toBe("rejected,retrieved");
+  });
+
+  it("adds rejected and retrieved into one count", () => {
+    const counts = { ready_to_export: 2, exporting: 1, exported: 7, failed: 0, rejected: 3, retrieved: 4 };
+    expect(filterCount(parseFilter("rejected,retrieved"), counts)).toBe(7);
+    expect(filterCount(parseFilter("ready_to_export"), counts)).toBe(2);
+    expect(filterCount(parseFilter("failed"), undefined)).toBe(0);
+  });
+
+  it("builds the Export request with one trimmed reason for every rejected row", () => {
+    expect(buildDecisions({ a: "accept", b: "reject", c: undefined }, "  Wrong cost codes ")).toEqual([
+      { submissionId: "a", action: "accept" },
+      { submissionId: "b", action: "reject", reason: "Wrong cost codes" },
+    ]);
+    expect(buildDecisions({ a: "accept" }, null)).toEqual([{ submissionId: "a", action: "accept" }]);
+    expect(() => buildDecisions({ b: "reject" }, "   ")).toThrow();
+  });
+});
+
+describe("routing", () => {
+  it("matches paths and decodes parameters", () => {
+    expect(matchPath("/companies/:c/projects/:p/budget", "/companies/a%20b/projects/42/budget")).toEqual({
+      c: "a b",
+      p: "42",
+    });
+    expect(matchPath("/companies/:c/projects", "/companies/a/projects/1")).toBeNull();
+  });
+
+  it("resolves every screen", () => {
+    expect(resolveRoute("/companies/c1/erp")).toEqual({ kind: "erp", companyId: "c1", tab: "budgets" });
+    expect(resolveRoute("/companies/c1/erp/connection")).toEqual({
+      kind: "erp",
+      companyId: "c1",
+      tab: "connection",
+    });
+    expect(resolveRoute("/companies/c1/projects/p1/budget/")).toEqual({
+      kind: "budget",
+      companyId: "c1",
+      projectId: "p1",
+    });
+    expect(resolveRoute("/mailbox")).toEqual({ kind: "mailbox" });
+    expect(resolveRoute("/elsewhere")).toEqual({ kind: "not-found" });
+  });
+
+  it("only follows same-site paths after signing in", () => {
+    expect(safeNextPath("/companies/c1/erp?filter=failed")).toBe("/companies/c1/erp?filter=failed");
+    expect(safeNextPath("//evil.example/x")).toBeNull();
+    expect(safeNextPath("https://evil.example")).toBeNull();
+    expect(safeNextPath("/signin")).toBeNull();
+    expect(safeNextPath("/")).toBeNull();
+  });
+
+  it("turns unknown keys into readable labels", () => {
+    expect(humanizeKey("estimateLines")).toBe("Estimate lines");
+    expect(humanizeKey("jobs_to_create")).toBe("Jobs to create");
+    expect(humanizeKey("QBOItemRef")).toBe("Qbo item ref");
+  });
+});
