@@ -19,7 +19,7 @@ function withDatabase(url: string, db: string): string {
 export async function createTestDatabase(opts: { empty?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = inject("pgAdminUrl");
   const template = opts.empty ? "template0" : inject("pgTemplateDb");
-  const name = `cb_test_${randomBytes(6).toString("hex")}`;
+  const name = `cb_test_${inject("pgRunId")}_${randomBytes(5).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {

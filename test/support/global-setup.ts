@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
@@ -8,6 +9,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     pgAdminUrl: string;
     pgTemplateDb: string;
+    pgRunId: string;
   }
 }
 
@@ -29,9 +31,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } else {
     const cluster = await startEmbeddedCluster(path.resolve(".data/test-pg"), { database: "postgres" });
     adminUrl = cluster.urlFor("postgres");
-    if (cluster.startedHere) stop = () => cluster.stop();
+    // Several runs may share the test cluster on a workstation; only CI, which runs alone, stops it afterwards.
+    if (cluster.startedHere && process.env.CI) stop = () => cluster.stop();
   }
   const template = `cb_template_${await migrationsFingerprint()}`;
+  const runId = randomBytes(3).toString("hex");
   await ensureDatabase(adminUrl, template);
   await migrate(withDatabase(adminUrl, template));
   // Clones need the template free of connections; migrate closed its own.
@@ -40,21 +44,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await admin
     .query(`update pg_database set datistemplate = true where datname = $1`, [template])
     .catch(() => {});
-  // Drop databases left by an interrupted earlier run.
-  const stale = await admin.query<{ datname: string }>(
-    "select datname from pg_database where datname like 'cb_test_%' or (datname like 'cb_template_%' and datname <> $1)",
-    [template],
-  );
-  for (const r of stale.rows) {
-    await admin
-      .query(`update pg_database set datistemplate = false where datname = $1`, [r.datname])
-      .catch(() => {});
-    await admin.query(`drop database if exists "${r.datname}" with (force)`).catch(() => {});
-  }
   await admin.end();
   project.provide("pgAdminUrl", adminUrl);
   project.provide("pgTemplateDb", template);
+  project.provide("pgRunId", runId);
   return async () => {
+    // Remove this run's databases even when a test file failed to drop its own.
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    const mine = await c.query<{ datname: string }>("select datname from pg_database where datname like $1", [
+      `cb_test_${runId}_%`,
+    ]);
+    for (const r of mine.rows)
+      await c.query(`drop database if exists "${r.datname}" with (force)`).catch(() => {});
+    await c.end();
     if (stop) await stop();
   };
 }
