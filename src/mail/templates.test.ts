@@ -258,7 +258,7 @@ describe("other notices", () => {
   it("added to company: who added whom, with a sign-in link", () => {
     const email = renderEmail(sample("added-to-company"));
     expect(email.subject).toBe("You were added to Acme Builders on Costbridge");
-    expect(hrefs(email.html)).toContain(`${PUBLIC_URL}/sign-in?next=%2Fcompanies%2Fcmp_acme`);
+    expect(hrefs(email.html)).toContain(`${PUBLIC_URL}/signin?next=%2Fcompanies%2Fcmp_acme`);
     expect(email.text).toContain("Alex Rivera added you to Acme Builders");
   });
 });

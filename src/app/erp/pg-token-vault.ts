@@ -2,6 +2,15 @@ import type { Db } from "../../db/database.js";
 import type { StoredTokens, TokenVault } from "../../erp/quickbooks-online/tokens.js";
 import { deriveKey, openSecret, sealSecret } from "../../lib/secret-box.js";
 
+const TOKEN_COLUMNS = [
+  "realm_id",
+  "access_token_enc",
+  "access_token_expires_at",
+  "refresh_token_enc",
+  "refresh_token_expires_at",
+  "status",
+] as const;
+
 /**
  * QuickBooks Online tokens, encrypted at rest in erp_connections. The row lock (`FOR UPDATE`) makes a refresh
  * single-flight across every process, and the new refresh token is committed before anyone uses the new access
@@ -53,14 +62,7 @@ export class PgTokenVault implements TokenVault {
   async read(connectionId: string): Promise<StoredTokens | null> {
     const row = await this.db
       .selectFrom("erp_connections")
-      .select([
-        "realm_id",
-        "access_token_enc",
-        "access_token_expires_at",
-        "refresh_token_enc",
-        "refresh_token_expires_at",
-        "status",
-      ])
+      .select(TOKEN_COLUMNS)
       .where("company_id", "=", connectionId)
       .where("type", "=", "quickbooks_online")
       .executeTakeFirst();
@@ -74,14 +76,7 @@ export class PgTokenVault implements TokenVault {
     return this.db.transaction().execute(async (tx) => {
       const row = await tx
         .selectFrom("erp_connections")
-        .select([
-          "realm_id",
-          "access_token_enc",
-          "access_token_expires_at",
-          "refresh_token_enc",
-          "refresh_token_expires_at",
-          "status",
-        ])
+        .select(TOKEN_COLUMNS)
         .where("company_id", "=", connectionId)
         .where("type", "=", "quickbooks_online")
         .forUpdate()

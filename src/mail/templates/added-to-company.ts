@@ -9,7 +9,7 @@ export interface AddedToCompanyData {
 }
 
 export function renderAddedToCompany(data: AddedToCompanyData): RenderedEmail {
-  const signIn = buildUrl(data.publicUrl, ["sign-in"], {
+  const signIn = buildUrl(data.publicUrl, ["signin"], {
     next: `/companies/${encodeURIComponent(data.company.id)}`,
   });
   return renderLayout({
