@@ -250,6 +250,69 @@ export interface ProjectsTable {
   created_at: Generated<Date>;
 }
 
+export interface QboRateCallsTable {
+  realm_id: string;
+  id: bigint;
+  started_at: Date;
+  lease_until: Date | null;
+}
+
+export interface QboRateRealmsTable {
+  realm_id: string;
+  per_minute: number | null;
+  per_second: number | null;
+  concurrent: number | null;
+  paused_until: Date | null;
+  updated_at: Generated<Date>;
+}
+
+export interface QbwcPlansTable {
+  company_id: string;
+  submission_id: string;
+  attempt: number;
+  status: Generated<string>;
+  request: unknown;
+  context: Generated<unknown>;
+  outcome: unknown | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  finished_at: Date | null;
+}
+
+export interface QbwcRequestsTable {
+  company_id: string;
+  submission_id: string;
+  attempt: number;
+  seq: number;
+  step: string;
+  phase: string;
+  status: Generated<string>;
+  state: Generated<unknown>;
+  handed_out: Generated<number>;
+  request_id: string | null;
+  request_xml: string | null;
+  response_xml: string | null;
+  status_code: string | null;
+  status_message: string | null;
+  ticket_hash: string | null;
+  sent_at: Date | null;
+  answered_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface QbwcSessionsTable {
+  company_id: string;
+  ticket_hash: string;
+  created_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+  expires_at: Date;
+  closed_at: Date | null;
+  requests_sent: Generated<number>;
+  responses_received: Generated<number>;
+  last_error: string | null;
+}
+
 export interface SettingsKvTable {
   key: string;
   value: string;
@@ -343,6 +406,11 @@ export interface DB {
   oauth_states: OauthStatesTable;
   project_permissions: ProjectPermissionsTable;
   projects: ProjectsTable;
+  qbo_rate_calls: QboRateCallsTable;
+  qbo_rate_realms: QboRateRealmsTable;
+  qbwc_plans: QbwcPlansTable;
+  qbwc_requests: QbwcRequestsTable;
+  qbwc_sessions: QbwcSessionsTable;
   settings_kv: SettingsKvTable;
   sign_in_failures: SignInFailuresTable;
   submission_counts: SubmissionCountsTable;

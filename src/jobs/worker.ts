@@ -9,7 +9,7 @@ import {
   type TaskList,
   type WorkerEvents,
 } from "graphile-worker";
-import type pg from "pg";
+import pg from "pg";
 import type { z } from "zod";
 
 export interface TaskDefinition<S extends z.ZodType = z.ZodType> {
@@ -54,9 +54,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const instanceId = opts.instanceId ?? `worker-${randomUUID()}`;
   const heartbeatMs = opts.heartbeatMs ?? 5_000;
   const deadAfterMs = opts.deadAfterMs ?? 20_000;
-  const utils = await makeWorkerUtils({ pgPool: opts.pool, logger: workerLogger(opts.log) });
+  const pool = queuePool(opts.pool, opts.concurrency + 3);
+  const utils = await makeWorkerUtils({ pgPool: pool, logger: workerLogger(opts.log) });
 
-  const previous = await opts.pool.query<{ pool_id: string | null }>(
+  const previous = await pool.query<{ pool_id: string | null }>(
     "select pool_id from worker_instances where instance_id = $1",
     [instanceId],
   );
@@ -81,35 +82,47 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   events.on("pool:create", ({ workerPool }) => {
     poolId = workerPool.id;
   });
+  // Jobs this process is running, and those it finished lately (their completion may still be on its way).
+  const runningJobs = new Set<string>();
+  const finishedAt = new Map<string, number>();
+  events.on("job:start", ({ job }) => {
+    runningJobs.add(String(job.id));
+  });
+  events.on("job:complete", ({ job }) => {
+    runningJobs.delete(String(job.id));
+    finishedAt.set(String(job.id), Date.now());
+  });
   events.on("job:error", ({ job, error }) => {
     opts.log.warn({ task: job.task_identifier, jobId: job.id, err: String(error) }, "job failed; will retry");
   });
 
-  const runner: Runner = await run({
-    pgPool: opts.pool,
-    concurrency: opts.concurrency,
-    noHandleSignals: true,
-    pollInterval: 1_000,
-    taskList,
-    crontab: opts.crontab ?? "# none",
-    events,
-    logger: workerLogger(opts.log),
-    preset: {
-      worker: {
-        completeJobBatchDelay: 0,
-        failJobBatchDelay: 0,
-        gracefulShutdownAbortTimeout: 5_000,
+  const launch = () =>
+    run({
+      pgPool: pool,
+      concurrency: opts.concurrency,
+      noHandleSignals: true,
+      pollInterval: 1_000,
+      taskList,
+      crontab: opts.crontab ?? "# none",
+      events,
+      logger: workerLogger(opts.log),
+      preset: {
+        worker: {
+          completeJobBatchDelay: 0,
+          failJobBatchDelay: 0,
+          gracefulShutdownAbortTimeout: 5_000,
+        },
       },
-    },
-  });
+    });
+  let runner: Runner = await launch();
 
   const beat = async () => {
-    await opts.pool.query(
+    await pool.query(
       `insert into worker_instances (instance_id, pool_id, pid, heartbeat_at) values ($1, $2, $3, now())
        on conflict (instance_id) do update set pool_id = excluded.pool_id, pid = excluded.pid, heartbeat_at = now()`,
       [instanceId, poolId, process.pid],
     );
-    const dead = await opts.pool.query<{ instance_id: string; pool_id: string | null }>(
+    const dead = await pool.query<{ instance_id: string; pool_id: string | null }>(
       `delete from worker_instances where heartbeat_at < now() - make_interval(secs => $1) and instance_id <> $2
        returning instance_id, pool_id`,
       [deadAfterMs / 1000, instanceId],
@@ -122,6 +135,50 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         "unlocked jobs of workers that stopped",
       );
     }
+    // A process killed between starting its pool and its first heartbeat locked jobs under a pool id that was
+    // never recorded, so neither rule above would free them. Any lock older than the dead-after window held by a
+    // pool that no live instance owns belongs to such a process.
+    const orphans = await pool.query<{ locked_by: string }>(
+      `select distinct locked_by from (
+         select locked_by, locked_at from graphile_worker._private_jobs where locked_by is not null
+         union all
+         select locked_by, locked_at from graphile_worker._private_job_queues where locked_by is not null
+       ) held
+       where locked_at < now() - make_interval(secs => $1)
+         and locked_by not in (
+           select pool_id from worker_instances
+           where pool_id is not null and heartbeat_at >= now() - make_interval(secs => $1)
+         )
+         and locked_by <> $2`,
+      [deadAfterMs / 1000, poolId ?? ""],
+    );
+    if (orphans.rows.length) {
+      await utils.forceUnlockWorkers(orphans.rows.map((r) => r.locked_by));
+      opts.log.warn({ pools: orphans.rows.map((r) => r.locked_by) }, "unlocked jobs of unknown dead workers");
+    }
+    // When the database goes away while a job runs, the queue cannot record its end: the job (and its queue)
+    // stay locked by this very pool, which is alive, so nothing above frees them. A lock of ours on a job we are
+    // not running, and have not just finished, is such a leftover.
+    if (poolId) {
+      const now = Date.now();
+      for (const [id, at] of finishedAt) if (now - at > deadAfterMs) finishedAt.delete(id);
+      const freed = await pool.query<{ n: string }>(
+        `with freed as (
+           update graphile_worker._private_jobs set locked_by = null, locked_at = null
+           where locked_by = $1 and locked_at < now() - make_interval(secs => $3)
+             and not (id::text = any($2::text[]))
+           returning job_queue_id
+         ), queues as (
+           update graphile_worker._private_job_queues set locked_by = null, locked_at = null
+           where locked_by = $1 and id in (select job_queue_id from freed)
+         )
+         select count(*)::text as n from freed`,
+        [poolId, [...runningJobs, ...finishedAt.keys()], deadAfterMs / 1000],
+      );
+      if (Number(freed.rows[0]?.n ?? 0) > 0) {
+        opts.log.warn({ jobs: Number(freed.rows[0]!.n) }, "released jobs whose end could not be recorded");
+      }
+    }
   };
   await beat().catch((err) => opts.log.warn({ err: String(err) }, "worker heartbeat failed"));
   const timer = setInterval(() => {
@@ -130,24 +187,80 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   timer.unref();
 
   let running = true;
-  runner.promise.catch((err) => {
+  let stopping = false;
+  // The queue's runner stops for good when it cannot record a job's end (the database went away at that
+  // moment). This process is still healthy, so it starts a new runner once the database answers again; what the
+  // old one held is unlocked first, so nothing waits for the four-hour lock timeout.
+  const restart = async (why: string) => {
     running = false;
-    opts.log.error({ err: String(err) }, "worker stopped unexpectedly");
-  });
+    const deadPool = poolId;
+    opts.log.error({ err: why }, "worker stopped unexpectedly; restarting it");
+    for (let attempt = 0; !stopping; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.min(30_000, 250 * 2 ** Math.min(attempt, 7))));
+      if (stopping) return;
+      try {
+        if (deadPool) await utils.forceUnlockWorkers([deadPool]);
+        runner = await launch();
+        supervise(runner);
+        running = true;
+        await beat().catch(() => {});
+        opts.log.warn({ pool: poolId }, "worker restarted");
+        return;
+      } catch (err) {
+        opts.log.warn({ err: String(err) }, "worker restart failed; trying again");
+      }
+    }
+  };
+  const supervise = (r: Runner) => {
+    r.promise.then(
+      () => {
+        if (!stopping) void restart("the queue runner ended");
+      },
+      (err) => {
+        if (!stopping) void restart(String(err));
+      },
+    );
+  };
+  supervise(runner);
 
   return {
     instanceId,
     isRunning: () => running,
     async stop() {
+      stopping = true;
       clearInterval(timer);
       running = false;
-      await runner.stop();
-      await opts.pool
+      await runner.stop().catch(() => {});
+      await pool
         .query("update worker_instances set heartbeat_at = now() where instance_id = $1", [instanceId])
         .catch(() => {});
       await utils.release();
+      await pool.end().catch(() => {});
     },
   };
+}
+
+/**
+ * A pool of the queue's own on the same database. The application parses int8 as BigInt (money), but the queue
+ * library serialises its bigint job ids with JSON.stringify when it records a failure: with BigInt ids that throws
+ * and stops the whole worker the first time a job fails. The queue's connections keep int8 as text.
+ */
+function queuePool(appPool: pg.Pool, max: number): pg.Pool {
+  const { max: _max, ...options } = (appPool as unknown as { options: pg.PoolConfig }).options;
+  const pool = new pg.Pool({
+    ...options,
+    max,
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === pg.types.builtins.INT8
+          ? (v: string) => v
+          : pg.types.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"],
+    },
+  });
+  // A dropped connection (database restart) must not crash the process; the queue reconnects on its own.
+  pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
+  return pool;
 }
 
 function workerLogger(log: WorkerOptions["log"]): Logger {

@@ -1,9 +1,16 @@
 import path from "node:path";
 import type { FastifyPluginAsync } from "fastify";
+import {
+  DEMO_COMPANY_SEED,
+  type RunningWebConnector,
+  startWebConnectorSimulator,
+} from "../../emulators/quickbooks-desktop/index.js";
 import { createQboEmulator, type QboEmulator } from "../../emulators/quickbooks-online/index.js";
 import type { AppContext } from "../app/context.js";
 import { seedDemoBudgets } from "../app/demo-budgets.js";
+import { setWebConnectorPassword } from "../app/erp/qbd/index.js";
 import { EMULATOR_MOUNT, qboServiceFor, usesMountedEmulator } from "../app/erp/qbo-service.js";
+import { newSecretToken } from "../lib/ids.js";
 
 export interface DemoExtras {
   mounts: { prefix: string; plugin: FastifyPluginAsync }[];
@@ -19,13 +26,16 @@ export async function demoExtras(ctx: AppContext): Promise<DemoExtras> {
     emulator = createQboEmulator({ stateDir: path.join(ctx.config.dataDir, "quickbooks-online") });
     mounts.push({ prefix: EMULATOR_MOUNT, plugin: emulator.plugin });
   }
+  let webConnector: RunningWebConnector | null = null;
   return {
     mounts,
     async afterListen() {
       if (emulator) await connectAcme(ctx, emulator);
       await seedDemoBudgets(ctx);
+      if (ctx.config.demoWebConnector) webConnector = await startDemoWebConnector(ctx);
     },
     async stop() {
+      await webConnector?.stop();
       await emulator?.close();
     },
   };
@@ -67,4 +77,28 @@ async function connectAcme(ctx: AppContext, emulator: QboEmulator) {
     })
     .onConflict((oc) => oc.column("company_id").doNothing())
     .execute();
+}
+
+/**
+ * Zenith's QuickBooks Desktop side: a company file under DATA_DIR and a Web Connector that polls our /qbwc like the
+ * Windows program would. A fresh password is set on every start; the simulator is the only one that knows it.
+ */
+async function startDemoWebConnector(ctx: AppContext): Promise<RunningWebConnector | null> {
+  const zenith = await ctx.db
+    .selectFrom("companies")
+    .select("id")
+    .where("name", "=", "Zenith Construction")
+    .executeTakeFirst();
+  if (!zenith) return null;
+  const password = newSecretToken(18);
+  const { username } = await setWebConnectorPassword(ctx, zenith.id, password);
+  return startWebConnectorSimulator({
+    url: `http://127.0.0.1:${ctx.config.port}/qbwc`,
+    username,
+    password,
+    intervalMs: 5_000,
+    stateDir: path.join(ctx.config.dataDir, "quickbooks-desktop"),
+    seed: DEMO_COMPANY_SEED,
+    log: (m: string) => ctx.log.debug(m),
+  });
 }

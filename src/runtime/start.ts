@@ -30,8 +30,9 @@ export interface RunningProduct {
   stop(): Promise<void>;
 }
 
-export function createLogger(config: Config): Logger {
-  return pino({
+/** The product's logger; `destination` receives the lines instead of stdout (tests read what would be logged). */
+export function createLogger(config: Pick<Config, "logLevel">, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level: config.logLevel,
     redact: {
       paths: [
@@ -46,7 +47,8 @@ export function createLogger(config: Config): Logger {
       ],
       censor: "[redacted]",
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Starts Costbridge: database, migrations, demo data, worker and web, as the options ask. */

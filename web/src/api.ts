@@ -50,6 +50,8 @@ export interface Project {
   name: string;
   budgetToolActive: boolean;
   erpJob: unknown;
+  /** The budget's state as the budget page shows it (absent from servers that predate it). */
+  budgetState?: BudgetState | null;
 }
 
 export interface CostCode {
@@ -84,12 +86,17 @@ export interface BudgetLine {
   originalBudget: string;
   budgetChanges: string;
   revisedEstimate: string;
-  /** true (or the previously exported amount) once the line has reached QuickBooks. */
-  exported: boolean | string | null;
+  costCodeDescription?: string | null;
+  categoryName?: string | null;
+  /** true once the line has reached QuickBooks (it can then no longer be deleted). */
+  exported: boolean;
 }
 
 export interface Budget {
   projectId: string;
+  project?: { id: string; number: string; name: string };
+  /** The server's choice of words for the send button ("Send to ERP" / "Re-send to ERP"). */
+  sendButton?: { label: string; command: string };
   locked: boolean;
   state: BudgetState;
   lastSubmission: { id: string; status: SubmissionStatus; reason?: string | null } | null;
@@ -97,6 +104,7 @@ export interface Budget {
   totals: { originalBudget: string; budgetChanges: string; revisedEstimate: string };
   pendingSubmissionId: string | null;
   actions: { lock: ActionGate; unlock: ActionGate; send: ActionGate; retrieve: ActionGate };
+  permissions?: { edit: boolean; approveChanges: boolean };
 }
 
 export interface Adjustment {
@@ -131,6 +139,12 @@ export interface SubmissionSummary {
   lineCount: number;
   totals: { revisedEstimate: string; delta: string };
   decision?: SubmissionDecision | null;
+  /** Rejection reason (ERP list items carry it for rejected submissions). */
+  reason?: string | null;
+  /** The last export error, on failed (and retrying) submissions. */
+  lastError?: ExportError | null;
+  /** What an export in progress waits for: "web_connector", "connection", "reconnect". */
+  waitingFor?: string | null;
 }
 
 export type SubmissionCounts = Record<SubmissionStatus, number>;
@@ -143,6 +157,7 @@ export interface SnapshotLine {
   costCode: string;
   costCodeDescription?: string | null;
   category: string;
+  categoryName?: string | null;
   originalBudget: string;
   budgetChanges: string;
   revisedEstimate: string;
@@ -163,8 +178,20 @@ export interface ExportError {
   remedy?: string | null;
 }
 
+export interface ExportAttempt {
+  attempt: number;
+  startedAt: string;
+  finishedAt: string | null;
+  outcome: string | null;
+  error: ExportError | null;
+}
+
 export interface SubmissionExport {
-  attempts: number | unknown[];
+  attempts: ExportAttempt[];
+  /** Tries of the current attempt (transient failures retried with the same idempotency keys). */
+  tries?: number;
+  waitingFor?: string | null;
+  nextTryAt?: string | null;
   lastError: ExportError | null;
   erpRef: unknown;
   confirmedAt: string | null;
@@ -175,6 +202,7 @@ export interface SubmissionDetail extends SubmissionSummary {
   decision: SubmissionDecision | null;
   export: SubmissionExport | null;
   preview: unknown;
+  canDecide?: boolean;
 }
 
 export type DecisionInput =
@@ -207,14 +235,16 @@ export interface MailItem {
 }
 
 export interface ImportRow {
+  /** The row number as a spreadsheet shows it (the header is row 1). */
   row: number;
   ok: boolean;
-  error?: string | { code?: string; message: string; field?: string } | null;
+  error?: { code: string; message: string; field?: string } | null;
 }
 
 export interface ImportResult {
   rows: ImportRow[];
-  applied: boolean;
+  /** How many lines were written: 0 on a dry run or when any row has a problem. */
+  applied: number;
 }
 
 export class ApiError extends Error {

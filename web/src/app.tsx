@@ -4,6 +4,12 @@ import { type CompanyMembership, type Me, onUnauthorized, signOut } from "./api.
 import { PageHeader } from "./components/page-header.js";
 import { useToast } from "./components/toast.js";
 import { ErrorState, Loading, Notice } from "./components/ui.js";
+import {
+  type AdminRoute,
+  AdminRouteView,
+  adminNavLinks,
+  resolveAdminRoute,
+} from "./pages/admin/admin-routes.js";
 import { BudgetPage } from "./pages/budget-page.js";
 import { ErpPage } from "./pages/erp-page.js";
 import { InvitationPage } from "./pages/invitation-page.js";
@@ -79,6 +85,7 @@ type Route =
   | { kind: "erp"; companyId: string; tab: "budgets" | "connection" }
   | { kind: "mailbox" }
   | { kind: "no-company" }
+  | AdminRoute
   | { kind: "not-found" };
 
 export function resolveRoute(pathname: string): Route {
@@ -98,7 +105,7 @@ export function resolveRoute(pathname: string): Route {
   if (m?.c) return { kind: "erp", companyId: m.c, tab: "connection" };
   m = matchPath("/companies/:c", path);
   if (m?.c) return { kind: "projects", companyId: m.c };
-  return { kind: "not-found" };
+  return resolveAdminRoute(path) ?? { kind: "not-found" };
 }
 
 function SignedIn() {
@@ -157,6 +164,8 @@ function RouteView({ route, company }: { route: Route; company: CompanyMembershi
     );
   }
   if (route.kind === "projects") return <ProjectsPage key={company.id} company={company} />;
+  if (route.kind === "admin" || route.kind === "account")
+    return <AdminRouteView route={route} company={company} />;
   if (route.kind === "budget")
     return <BudgetPage key={company.id + route.projectId} company={company} projectId={route.projectId} />;
   return <ErpPage key={company.id} company={company} tab={route.tab} />;
@@ -258,6 +267,13 @@ function Shell({
                 ERP Integrations
               </Link>
             ) : null}
+            {company
+              ? adminNavLinks(company).map((l) => (
+                  <Link key={l.to} to={l.to} activeMatch="prefix">
+                    {l.label}
+                  </Link>
+                ))
+              : null}
             {config.demo ? (
               <Link to="/mailbox" activeMatch="exact">
                 Mailbox

@@ -9,9 +9,12 @@ import {
   FILTERS,
   filterCount,
   humanizeKey,
+  isSettled,
   landingPath,
   parseFilter,
   sendLabel,
+  submissionStatusLabel,
+  waitingText,
 } from "./rules.js";
 
 const perms = (over: Partial<Permissions>): Permissions => ({
@@ -46,12 +49,16 @@ describe("who may do what", () => {
     expect(canDecide(perms({ erpIntegrations: "read_only", canPushToAccounting: true }))).toBe(false);
   });
 
-  it("lands on ERP Integrations when the first company allows it, else on its projects", () => {
+  it("lands accounting people on ERP Integrations and project managers on their projects", () => {
     const me = (p: Permissions): Me => ({
       user: { id: "u", email: "u@x.test", name: "U" },
       companies: [{ id: "acme", name: "Acme", permissions: p }],
     });
-    expect(landingPath(me(perms({ erpIntegrations: "read_only" })))).toBe("/companies/acme/erp");
+    expect(landingPath(me(perms({ erpIntegrations: "standard" })))).toBe("/companies/acme/erp");
+    expect(landingPath(me(perms({ erpIntegrations: "admin" })))).toBe("/companies/acme/erp");
+    expect(landingPath(me(perms({ erpIntegrations: "read_only", budget: "admin" })))).toBe(
+      "/companies/acme/projects",
+    );
     expect(landingPath(me(perms({ budget: "admin" })))).toBe("/companies/acme/projects");
     expect(landingPath({ user: { id: "u", email: "e", name: "n" }, companies: [] })).toBe("/no-company");
   });
@@ -70,7 +77,10 @@ describe("budget page wording", () => {
     };
     expect(sendLabel(budget({ lines: [line] }))).toBe("Send to ERP");
     expect(sendLabel(budget({ lines: [{ ...line, exported: true }] }))).toBe("Re-send to ERP");
-    expect(sendLabel(budget({ lines: [{ ...line, exported: "1.00" }] }))).toBe("Re-send to ERP");
+    // The server's own label wins over anything inferred.
+    expect(
+      sendLabel(budget({ lines: [line], sendButton: { label: "Re-send to ERP", command: "send" } })),
+    ).toBe("Re-send to ERP");
     const exported = {
       id: "s",
       status: "exported" as const,
@@ -180,5 +190,32 @@ describe("routing", () => {
     expect(humanizeKey("estimateLines")).toBe("Estimate lines");
     expect(humanizeKey("jobs_to_create")).toBe("Jobs to create");
     expect(humanizeKey("QBOItemRef")).toBe("Qbo item ref");
+  });
+});
+
+describe("export progress wording", () => {
+  it("uses the classic tool's words and says when the Web Connector is awaited", () => {
+    expect(submissionStatusLabel({ status: "exported" })).toBe("Synced");
+    expect(submissionStatusLabel({ status: "failed" })).toBe("Failed to Export");
+    expect(submissionStatusLabel({ status: "exporting" })).toBe("Exporting to QuickBooks…");
+    expect(submissionStatusLabel({ status: "exporting", waitingFor: "web_connector" })).toBe(
+      "Waiting for the Web Connector",
+    );
+    expect(submissionStatusLabel({ status: "exporting", waitingFor: "reconnect" })).toBe(
+      "Waiting for QuickBooks",
+    );
+    expect(waitingText(null)).toBeNull();
+    expect(waitingText("web_connector")).toMatch(/Web Connector polls/);
+  });
+
+  it("keeps the exporting ribbon blue and names the Web Connector when QuickBooks Desktop is awaited", () => {
+    const exporting = budget({ state: "exporting" });
+    expect(budgetRibbon(exporting).title).toBe("Exporting to QuickBooks…");
+    const waiting = budgetRibbon(exporting, "web_connector");
+    expect(waiting.tone).toBe("blue");
+    expect(waiting.title).toBe("Waiting for the Web Connector");
+    expect(isSettled("exporting")).toBe(false);
+    expect(isSettled("exported")).toBe(true);
+    expect(isSettled(undefined)).toBe(false);
   });
 });

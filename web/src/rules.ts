@@ -27,11 +27,15 @@ export const canViewBudget = (p: Permissions) => atLeast(p.budget, "read_only");
 export const canEditLines = (p: Permissions) => atLeast(p.budget, "standard");
 export const canApproveChanges = (p: Permissions) => p.budget === "admin";
 
+/**
+ * Accounting people (ERP Integrations Standard or Admin) start in ERP Integrations; project managers, who at most
+ * read it, start with their projects.
+ */
 export function landingPath(me: Me): string {
   const first = me.companies[0];
   if (!first) return "/no-company";
   const base = `/companies/${encodeURIComponent(first.id)}`;
-  return canViewErp(first.permissions) ? `${base}/erp` : `${base}/projects`;
+  return atLeast(first.permissions.erpIntegrations, "standard") ? `${base}/erp` : `${base}/projects`;
 }
 
 /** Frozen while a submission is pending; the original amounts are editable only while unlocked. */
@@ -40,13 +44,16 @@ export function isBudgetEditable(state: BudgetState): boolean {
 }
 
 export function isLineExported(line: BudgetLine): boolean {
-  return line.exported === true || typeof line.exported === "string";
+  return line.exported === true;
 }
 
 export function sendLabel(
   budget: Budget,
   history: SubmissionSummary[] = [],
 ): "Send to ERP" | "Re-send to ERP" {
+  if (budget.sendButton?.label === "Send to ERP" || budget.sendButton?.label === "Re-send to ERP") {
+    return budget.sendButton.label;
+  }
   const everExported =
     budget.state === "synced" ||
     budget.lines.some(isLineExported) ||
@@ -62,7 +69,35 @@ export interface Ribbon {
   text: string;
 }
 
-export function budgetRibbon(budget: Pick<Budget, "state" | "lastSubmission">): Ribbon {
+/** What an export in progress waits for, in words; null when it is simply running. */
+export function waitingText(waitingFor: string | null | undefined): string | null {
+  switch (waitingFor) {
+    case null:
+    case undefined:
+    case "":
+      return null;
+    case "web_connector":
+      return "Waiting for the Web Connector: the export runs the next time QuickBooks Desktop's Web Connector polls.";
+    case "connection":
+      return "Waiting for QuickBooks to be connected: the export continues once an admin connects it.";
+    case "reconnect":
+      return "Waiting for an admin to reconnect QuickBooks: the export continues after that.";
+    default:
+      return `Waiting (${humanizeKey(waitingFor).toLowerCase()}).`;
+  }
+}
+
+/** The short status of a submission in lists: the classic tool's words, plus what an export waits for. */
+export function submissionStatusLabel(s: Pick<SubmissionSummary, "status" | "waitingFor">): string {
+  if (s.status === "exporting" && s.waitingFor === "web_connector") return "Waiting for the Web Connector";
+  if (s.status === "exporting" && s.waitingFor) return "Waiting for QuickBooks";
+  return SUBMISSION_STATUS_LABEL[s.status] ?? s.status;
+}
+
+export function budgetRibbon(
+  budget: Pick<Budget, "state" | "lastSubmission">,
+  waitingFor?: string | null,
+): Ribbon {
   const last = budget.lastSubmission;
   switch (budget.state) {
     case "awaiting_acceptance":
@@ -72,21 +107,30 @@ export function budgetRibbon(budget: Pick<Budget, "state" | "lastSubmission">): 
         text: "This budget was sent to ERP and is waiting for an accounting approver to accept it. It cannot be edited until it is accepted, rejected or retrieved.",
       };
     case "exporting":
+      if (waitingFor === "web_connector") {
+        return {
+          tone: "blue",
+          title: "Waiting for the Web Connector",
+          text: "Accounting accepted this budget. It is queued for QuickBooks Desktop and is written the next time the Web Connector polls; this page updates by itself.",
+        };
+      }
       return {
         tone: "blue",
-        title: "Being written to QuickBooks",
-        text: "Accounting accepted this budget. It is being written to QuickBooks; this page updates by itself when it is done.",
+        title: "Exporting to QuickBooks…",
+        text:
+          waitingText(waitingFor) ??
+          "Accounting accepted this budget. It is being written to QuickBooks; this page updates by itself when it is done.",
       };
     case "failed":
       return {
         tone: "red",
-        title: "Export failed",
+        title: "Failed to Export",
         text: "The export to QuickBooks failed. An accounting approver can retry it or reject it back to you; the budget stays frozen until then.",
       };
     case "synced":
       return {
         tone: "green",
-        title: "Synced with QuickBooks",
+        title: "Synced",
         text: "The estimate in QuickBooks matches this budget. Approved budget changes or new lines can be re-sent.",
       };
     case "locked":
@@ -123,19 +167,25 @@ export const BUDGET_STATE_LABEL: Record<BudgetState, string> = {
   unlocked: "Unlocked",
   locked: "Locked",
   awaiting_acceptance: "Waiting for accounting",
-  exporting: "Being written to QuickBooks",
-  failed: "Export failed",
-  synced: "Synced with QuickBooks",
+  exporting: "Exporting to QuickBooks…",
+  failed: "Failed to Export",
+  synced: "Synced",
 };
 
+/** The classic tool's words for where a submission stands. */
 export const SUBMISSION_STATUS_LABEL: Record<SubmissionStatus, string> = {
-  ready_to_export: "Waiting for accounting",
-  exporting: "Being written to QuickBooks",
-  exported: "In QuickBooks",
-  failed: "Export failed",
+  ready_to_export: "Ready to Export",
+  exporting: "Exporting to QuickBooks…",
+  exported: "Synced",
+  failed: "Failed to Export",
   rejected: "Rejected",
   retrieved: "Retrieved",
 };
+
+/** Statuses that end an export; anything else is still moving and worth watching. */
+export function isSettled(status: SubmissionStatus | undefined): boolean {
+  return status !== undefined && status !== "exporting";
+}
 
 export interface FilterDef {
   /** The `status` query sent to the API; also the value kept in the page URL. */

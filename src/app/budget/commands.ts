@@ -29,6 +29,7 @@ async function withBudget<T>(
   scope: Scope,
   action: D.Action,
   fn: (b: BudgetContext, tx: Tx, rights: D.EffectiveRights) => Promise<T>,
+  opts: { changed?: (result: T) => boolean } = {},
 ): Promise<T> {
   return ctx.db.transaction().execute(async (tx) => {
     const m = await requireMembership(tx, actor.userId, scope.companyId);
@@ -37,6 +38,8 @@ async function withBudget<T>(
     const verdict = D.can(rights, action, { actorId: actor.userId });
     if (!verdict.ok) throw fromDomain(verdict.error);
     const result = await fn(b, tx, rights);
+    // A command that turned out to change nothing (a dry run) leaves the version alone.
+    if (opts.changed && !opts.changed(result)) return result;
     await tx
       .updateTable("budgets")
       .set({ version: sql`version + 1`, updated_at: ctx.now() })
@@ -68,6 +71,100 @@ function audit(
   });
 }
 
+/** A line as asked for, checked against the company's lists and the budget's rules; nothing written yet. */
+export interface CheckedLine {
+  line: D.BudgetLine;
+  costCodeId: string;
+  categoryId: string;
+  categoryName: string;
+  /** The budget with this line added, for checking the next one against it. */
+  budget: D.Budget;
+}
+
+/**
+ * The rules every new line passes, whether typed in or imported: an active cost code and a known category of the
+ * company, an exact amount, then the domain's rules (no duplicate, $0 once locked, not while frozen). Returns the
+ * refusal instead of throwing so an import can report every row.
+ */
+export function checkNewLine(
+  b: Pick<BudgetContext, "costCodes" | "categories">,
+  budget: D.Budget,
+  id: string,
+  input: { costCode: string; category: string; originalBudget: unknown },
+): { ok: true; value: CheckedLine } | { ok: false; error: AppError } {
+  const code = b.costCodes.get(input.costCode);
+  if (!code?.active) {
+    return {
+      ok: false,
+      error: new AppError("unknown_cost_code", `The company has no active cost code ${input.costCode}.`, {
+        field: "costCode",
+      }),
+    };
+  }
+  const category = b.categories.get(input.category);
+  if (!category) {
+    return {
+      ok: false,
+      error: new AppError("unknown_category", `The company has no category ${input.category}.`, {
+        field: "category",
+      }),
+    };
+  }
+  const amount = D.parseAmount(input.originalBudget, "originalBudget");
+  if (!amount.ok) return { ok: false, error: fromDomain(amount.error) };
+  const added = D.addLine(budget, {
+    id,
+    costCode: code.code,
+    costCodeDescription: code.description,
+    category: category.code,
+    original: amount.value,
+  });
+  if (!added.ok) return { ok: false, error: fromDomain(added.error) };
+  return {
+    ok: true,
+    value: {
+      line: added.value.line,
+      costCodeId: code.id,
+      categoryId: category.id,
+      categoryName: category.name,
+      budget: added.value.budget,
+    },
+  };
+}
+
+/** Writes checked lines in one statement and makes the caller the budget's creator if it had none. */
+async function insertLines(
+  tx: Tx,
+  actor: Actor,
+  scope: Scope,
+  b: BudgetContext,
+  lines: readonly CheckedLine[],
+): Promise<void> {
+  if (lines.length === 0) return;
+  await tx
+    .insertInto("budget_lines")
+    .values(
+      lines.map((l) => ({
+        company_id: scope.companyId,
+        id: l.line.id,
+        budget_id: b.budgetId,
+        cost_code_id: l.costCodeId,
+        category_id: l.categoryId,
+        original_minor: l.line.original,
+        added_after_lock: b.budget.locked,
+      })),
+    )
+    .execute();
+  if (!b.creatorUserId) {
+    await tx
+      .updateTable("budgets")
+      .set({ creator_user_id: actor.userId })
+      .where("company_id", "=", scope.companyId)
+      .where("id", "=", b.budgetId)
+      .execute();
+  }
+}
+
 export async function addLine(
   ctx: AppContext,
   actor: Actor,
@@ -75,62 +172,113 @@ export async function addLine(
   input: { costCode: string; category: string; originalBudget: unknown },
 ) {
   return withBudget(ctx, actor, scope, "edit_budget", async (b, tx) => {
-    const code = b.costCodes.get(input.costCode);
-    if (!code?.active) {
-      throw new AppError("unknown_cost_code", `The company has no active cost code ${input.costCode}.`, {
-        field: "costCode",
-      });
-    }
-    const category = b.categories.get(input.category);
-    if (!category) {
-      throw new AppError("unknown_category", `The company has no category ${input.category}.`, {
-        field: "category",
-      });
-    }
-    const original = orThrow(D.parseAmount(input.originalBudget, "originalBudget"));
-    const id = newId("ln");
-    const { line } = orThrow(
-      D.addLine(b.budget, {
-        id,
-        costCode: code.code,
-        costCodeDescription: code.description,
-        category: category.code,
-        original,
-      }),
-    );
-    await tx
-      .insertInto("budget_lines")
-      .values({
-        company_id: scope.companyId,
-        id,
-        budget_id: b.budgetId,
-        cost_code_id: code.id,
-        category_id: category.id,
-        original_minor: original,
-        added_after_lock: b.budget.locked,
-      })
-      .execute();
-    if (!b.creatorUserId) {
-      await tx
-        .updateTable("budgets")
-        .set({ creator_user_id: actor.userId })
-        .where("company_id", "=", scope.companyId)
-        .where("id", "=", b.budgetId)
-        .execute();
-    }
-    await audit(tx, ctx, actor, scope, "budget.line_added", "budget_line", id, {
-      costCode: code.code,
-      category: category.code,
-      originalBudget: D.formatAmount(original),
+    const checked = checkNewLine(b, b.budget, newId("ln"), input);
+    if (!checked.ok) throw checked.error;
+    const { line, categoryName } = checked.value;
+    await insertLines(tx, actor, scope, b, [checked.value]);
+    await audit(tx, ctx, actor, scope, "budget.line_added", "budget_line", line.id, {
+      costCode: line.costCode,
+      category: line.category,
+      originalBudget: D.formatAmount(line.original),
     });
     return {
       ...line,
       budgetChanges: 0n,
       revisedEstimate: line.original,
       exported: false,
-      categoryName: category.name,
+      categoryName,
     };
   });
+}
+
+export interface ImportRowInput {
+  /** The line of the file the row starts on (the header is line 1), as a spreadsheet numbers its rows. */
+  row: number;
+  costCode: string;
+  category: string;
+  originalBudget: string;
+}
+
+export interface ImportRowResult {
+  row: number;
+  ok: boolean;
+  error?: { code: string; message: string; field?: string };
+}
+
+/**
+ * Adds many lines at once (CSV import). Every row is checked first, against the budget and against the rows
+ * before it, with the same rules as adding one line; the lines are written only when every row passes and this
+ * is not a dry run, all in one transaction. A frozen budget refuses the whole import.
+ */
+export async function importLines(
+  ctx: AppContext,
+  actor: Actor,
+  scope: Scope,
+  rows: readonly ImportRowInput[],
+  opts: { dryRun: boolean },
+): Promise<{ rows: ImportRowResult[]; applied: number }> {
+  return withBudget(
+    ctx,
+    actor,
+    scope,
+    "edit_budget",
+    async (b, tx) => {
+      const pending = D.pendingSubmission(b.budget);
+      if (pending) {
+        throw fromDomain(
+          D.domainError("submission_pending", {
+            details: { submissionId: pending.id, status: pending.status },
+          }),
+        );
+      }
+      const results: ImportRowResult[] = [];
+      const accepted: CheckedLine[] = [];
+      const firstRowOf = new Map<string, number>();
+      let budget = b.budget;
+      for (const r of rows) {
+        const key = `${r.costCode}\u0000${r.category}`;
+        const earlier = firstRowOf.get(key);
+        if (earlier !== undefined) {
+          results.push({
+            row: r.row,
+            ok: false,
+            error: {
+              code: "duplicate_line",
+              message: `Row ${earlier} already has a line for ${r.costCode} ${r.category}.`,
+            },
+          });
+          continue;
+        }
+        firstRowOf.set(key, r.row);
+        const checked = checkNewLine(b, budget, newId("ln"), r);
+        if (!checked.ok) {
+          const e = checked.error;
+          results.push({
+            row: r.row,
+            ok: false,
+            error: { code: e.code, message: e.message, ...(e.extra.field ? { field: e.extra.field } : {}) },
+          });
+          continue;
+        }
+        budget = checked.value.budget;
+        accepted.push(checked.value);
+        results.push({ row: r.row, ok: true });
+      }
+      const apply = !opts.dryRun && accepted.length === rows.length && rows.length > 0;
+      if (!apply) return { rows: results, applied: 0 };
+      await insertLines(tx, actor, scope, b, accepted);
+      await audit(tx, ctx, actor, scope, "budget.lines_imported", "budget", b.budgetId, {
+        lines: accepted.map((l) => ({
+          id: l.line.id,
+          costCode: l.line.costCode,
+          category: l.line.category,
+          originalBudget: D.formatAmount(l.line.original),
+        })),
+      });
+      return { rows: results, applied: accepted.length };
+    },
+    { changed: (r) => r.applied > 0 },
+  );
 }
 
 export async function updateLine(

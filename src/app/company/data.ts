@@ -108,6 +108,7 @@ export async function createProject(
         action: "project.created",
         entityType: "project",
         entityId: id,
+        at: ctx.now(),
         data: input,
       });
     });
@@ -148,6 +149,7 @@ export async function updateProject(
       action: "project.updated",
       entityType: "project",
       entityId: projectId,
+      at: ctx.now(),
       data: input,
     });
     return updated;
@@ -200,6 +202,7 @@ export async function createCostCode(
         action: "cost_code.created",
         entityType: "cost_code",
         entityId: id,
+        at: ctx.now(),
         data: input,
       });
     });
@@ -237,6 +240,7 @@ export async function updateCostCode(
       action: "cost_code.updated",
       entityType: "cost_code",
       entityId: costCodeId,
+      at: ctx.now(),
       data: input,
     });
     return {
@@ -280,6 +284,7 @@ export async function createCategory(
         action: "category.created",
         entityType: "category",
         entityId: id,
+        at: ctx.now(),
         data: input,
       });
     });
@@ -289,6 +294,36 @@ export async function createCategory(
     throw e;
   }
   return { id, code: input.code.trim(), name: input.name.trim() };
+}
+
+export async function updateCategory(
+  ctx: AppContext,
+  actor: Actor,
+  companyId: string,
+  categoryId: string,
+  input: { name?: string },
+) {
+  await member(ctx, actor, companyId, "manage_cost_codes");
+  return ctx.db.transaction().execute(async (tx) => {
+    const r = await tx
+      .updateTable("categories")
+      .set({ ...(input.name !== undefined ? { name: input.name.trim() } : {}) })
+      .where("company_id", "=", companyId)
+      .where("id", "=", categoryId)
+      .returning(["id", "code", "name"])
+      .executeTakeFirst();
+    if (!r) throw new AppError("not_found", "Category was not found.");
+    await recordAudit(tx, {
+      companyId,
+      actor: { kind: "user", userId: actor.userId },
+      action: "category.updated",
+      entityType: "category",
+      entityId: categoryId,
+      at: ctx.now(),
+      data: input,
+    });
+    return r;
+  });
 }
 
 function settingsView(c: {
@@ -317,6 +352,19 @@ function settingsView(c: {
     selfServiceApproverGrants: c.self_service_approver_grants,
     useClasses: c.use_classes,
   };
+}
+
+function settingsChanges(before: ReturnType<typeof settingsView>, after: ReturnType<typeof settingsView>) {
+  const out: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of Object.keys(after) as (keyof typeof after)[]) {
+    if (before[key] !== after[key]) out[key] = { from: before[key], to: after[key] };
+  }
+  return out;
+}
+
+/** Currencies the runtime knows (ISO 4217); a well-formed but unknown code such as "ABC" is refused. */
+export function isKnownCurrency(code: string): boolean {
+  return Intl.supportedValuesOf("currency").includes(code);
 }
 
 export async function getSettings(ctx: AppContext, actor: Actor, companyId: string) {
@@ -348,7 +396,21 @@ export async function updateSettings(ctx: AppContext, actor: Actor, companyId: s
       field: "timeZone",
     });
   }
+  if (p.currency !== undefined && !isKnownCurrency(p.currency)) {
+    throw new AppError("invalid_input", `${p.currency} is not an ISO 4217 currency code.`, {
+      field: "currency",
+    });
+  }
+  if (Object.values(p).every((v) => v === undefined)) {
+    throw new AppError("invalid_input", "Nothing to change: send at least one setting.");
+  }
   return ctx.db.transaction().execute(async (tx) => {
+    const before = await tx
+      .selectFrom("companies")
+      .selectAll()
+      .where("id", "=", companyId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     const c = await tx
       .updateTable("companies")
       .set({
@@ -375,7 +437,8 @@ export async function updateSettings(ctx: AppContext, actor: Actor, companyId: s
       action: "settings.updated",
       entityType: "company",
       entityId: companyId,
-      data: { ...p },
+      at: ctx.now(),
+      data: { changes: settingsChanges(settingsView(before), settingsView(c)) },
     });
     return settingsView(c);
   });

@@ -8,6 +8,7 @@ import { fromDomain } from "../domain-errors.js";
 import { AppError } from "../errors.js";
 import { requireMembership } from "../membership.js";
 import { enqueueExport } from "../submissions/decide.js";
+import { countPendingSteps } from "./qbd/index.js";
 import type { QboService } from "./qbo-service.js";
 
 const STATE_TTL_MS = 10 * 60 * 1000;
@@ -62,7 +63,7 @@ export async function getConnection(ctx: AppContext, actor: Actor, companyId: st
       },
     };
   }
-  const queued = await countQueuedDesktopRequests(ctx, companyId);
+  const queued = await countPendingSteps(ctx.db, companyId);
   return {
     type: row.type,
     status: row.status,
@@ -74,19 +75,6 @@ export async function getConnection(ctx: AppContext, actor: Actor, companyId: st
       defaultParentCustomer: company.default_parent_customer,
     },
   };
-}
-
-/** Requests waiting for the Web Connector; the table belongs to the Desktop adapter and may not exist yet. */
-async function countQueuedDesktopRequests(ctx: AppContext, companyId: string): Promise<number> {
-  try {
-    const r = await ctx.pool.query<{ n: string }>(
-      "select count(*)::text as n from qbwc_requests where company_id = $1 and status = 'queued'",
-      [companyId],
-    );
-    return Number(r.rows[0]?.n ?? 0);
-  } catch {
-    return 0;
-  }
 }
 
 /** Starts QuickBooks Online's OAuth flow: a single-use state bound to this user and company. */

@@ -3,8 +3,9 @@ import type { Db } from "../../db/database.js";
 import type { ErpConnector } from "../../erp/connector.js";
 import { type QboEndpoints, resolveQboEndpoints } from "../../erp/quickbooks-online/endpoints.js";
 import { createQboConnector } from "../../erp/quickbooks-online/index.js";
-import { InProcessRateGate, type RateGate } from "../../erp/quickbooks-online/rate-gate.js";
+import type { RateGate } from "../../erp/quickbooks-online/rate-gate.js";
 import { QboOAuthClient, QboTokenManager } from "../../erp/quickbooks-online/tokens.js";
+import { PgRateGate } from "./pg-rate-gate.js";
 import { PgTokenVault } from "./pg-token-vault.js";
 
 export const EMULATOR_MOUNT = "/emulators/quickbooks-online";
@@ -56,7 +57,9 @@ export function createQboService(
   const connector = createQboConnector({
     endpoints,
     tokens,
-    rateGate: opts.rateGate ?? new InProcessRateGate(),
+    // Every process paces each realm through the shared database, so web and worker processes together stay
+    // inside QuickBooks' limits.
+    rateGate: opts.rateGate ?? new PgRateGate(db),
     throttleBackoffSeconds: config.quickbooks.throttleBackoffSeconds,
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import * as C from "../../app/budget/commands.js";
+import { exportBudgetCsv, IMPORT_COLUMNS, importBudgetCsv } from "../../app/budget/csv.js";
 import * as Q from "../../app/budget/queries.js";
 import { formatAmount } from "../../domain/money.js";
 import type { RouteModule } from "../app.js";
@@ -129,6 +130,49 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
     `${base}/retrieve-from-erp`,
     { schema: { tags, summary: "Retrieve from ERP", params } },
     async (req) => C.retrieveFromErp(ctx, actor(req), req.params),
+  );
+  app.post(
+    `${base}/import`,
+    {
+      schema: {
+        tags,
+        summary: "Import budget lines from CSV",
+        description:
+          `Body: text/csv with the header \`${IMPORT_COLUMNS.join(",")}\` (an exported file's budget_changes and ` +
+          "revised_estimate columns are ignored). Every row is checked first; with dryRun=false and every row " +
+          "valid, all lines are added in one transaction, otherwise nothing is written (applied 0). `row` is " +
+          "the line of the file the row starts on (the header is line 1), as a spreadsheet numbers its rows.",
+        consumes: ["text/csv"],
+        params,
+        querystring: z.strictObject({
+          dryRun: z.enum(["true", "false"]).default("false"),
+        }),
+        body: z.string().optional(),
+      },
+    },
+    async (req) =>
+      importBudgetCsv(ctx, actor(req), req.params, req.body, { dryRun: req.query.dryRun === "true" }),
+  );
+  app.get(
+    `${base}/export.csv`,
+    {
+      schema: {
+        tags,
+        summary: "The budget lines as CSV",
+        description:
+          "Columns cost_code, category, original_budget, budget_changes, revised_estimate; amounts as on the " +
+          "wire. The file imports back into another project's budget.",
+        produces: ["text/csv"],
+        params,
+      },
+    },
+    async (req, reply) => {
+      const file = await exportBudgetCsv(ctx, actor(req), req.params.companyId, req.params.projectId);
+      return reply
+        .header("Content-Type", "text/csv; charset=utf-8")
+        .header("Content-Disposition", `attachment; filename="${file.filename}"`)
+        .send(file.body);
+    },
   );
   app.get(
     `${base}/submissions`,

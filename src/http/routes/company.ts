@@ -104,6 +104,19 @@ export const companyRoutes: RouteModule = (app, ctx) => {
       reply.status(201).send(await C.createCategory(ctx, actor(req), req.params.companyId, req.body)),
   );
 
+  app.patch(
+    `${cp}/categories/:categoryId`,
+    {
+      schema: {
+        tags,
+        summary: "Rename a category (directory or ERP admin)",
+        params: params.extend({ categoryId: z.string().min(1).max(100) }),
+        body: z.strictObject({ name: text(100) }),
+      },
+    },
+    async (req) => C.updateCategory(ctx, actor(req), req.params.companyId, req.params.categoryId, req.body),
+  );
+
   app.get(`${cp}/settings`, { schema: { tags, summary: "Company settings", params } }, async (req) =>
     C.getSettings(ctx, actor(req), req.params.companyId),
   );

@@ -32,7 +32,8 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const push = useCallback(
     (tone: Tone, message: string) => {
       const id = nextId.current++;
-      setToasts((all) => [...all.slice(-4), { id, tone, message }]);
+      // Three at most: a burst of actions should not bury the page under notifications.
+      setToasts((all) => [...all.slice(-2), { id, tone, message }]);
       window.setTimeout(() => dismiss(id), LIFETIME_MS[tone]);
     },
     [dismiss],

@@ -7,13 +7,27 @@ import {
   importBudgetCsv,
   keys,
 } from "../api.js";
-import { Notice } from "../components/ui.js";
+import { errorMessage, Money, Notice } from "../components/ui.js";
 import { useAction } from "../components/use-action.js";
+import { type PreviewRow, previewRows } from "../csv.js";
+import { plural } from "../format.js";
+import { isAmount } from "../money.js";
 import { canEditLines } from "../rules.js";
 
 export function importRowError(row: ImportRow): string {
-  if (!row.error) return "";
-  return typeof row.error === "string" ? row.error : row.error.message;
+  return row.error?.message ?? "";
+}
+
+/** The server's verdict per row next to what the file says, in file order. */
+export function previewTable(text: string, result: ImportResult): (PreviewRow & { error: string })[] {
+  const parsed = new Map(previewRows(text).map((r) => [r.row, r]));
+  return result.rows.map((r) => ({
+    row: r.row,
+    costCode: parsed.get(r.row)?.costCode ?? "",
+    category: parsed.get(r.row)?.category ?? "",
+    originalBudget: parsed.get(r.row)?.originalBudget ?? "",
+    error: r.ok ? "" : importRowError(r) || "This row cannot be imported.",
+  }));
 }
 
 export function BudgetImportSection({
@@ -27,22 +41,26 @@ export function BudgetImportSection({
 }) {
   const c = company.id;
   const fileId = useId();
+  const hintId = useId();
   const fileInput = useRef<HTMLInputElement>(null);
   const [csv, setCsv] = useState<{ name: string; text: string } | null>(null);
   const [preview, setPreview] = useState<ImportResult | null>(null);
+  const [fileError, setFileError] = useState<string | null>(null);
 
   const reset = () => {
     setCsv(null);
     setPreview(null);
+    setFileError(null);
     if (fileInput.current) fileInput.current.value = "";
   };
   const check = useAction({
     run: (text: string) => importBudgetCsv(c, projectId, text, true),
     onSuccess: (result) => setPreview(result),
+    showErrorInline: true,
   });
   const apply = useAction({
     run: (text: string) => importBudgetCsv(c, projectId, text, false),
-    success: (result) => `Imported ${result.rows.filter((r) => r.ok).length} lines.`,
+    success: (result) => `Imported ${plural(result.applied, "line")}.`,
     invalidate: [keys.budget(c, projectId), keys.projects(c)],
     onSuccess: reset,
   });
@@ -52,77 +70,129 @@ export function BudgetImportSection({
   const onFile = async (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
     setPreview(null);
+    setFileError(null);
     if (!file) {
       setCsv(null);
       return;
     }
     const text = await file.text();
     setCsv({ name: file.name, text });
-    check.mutate(text);
+    // A dry run: the server checks every row against the budget and writes nothing.
+    check.mutate(text, { onError: (e) => setFileError(errorMessage(e)) });
   };
 
-  const failures = preview?.rows.filter((r) => !r.ok) ?? [];
-  const good = preview?.rows.filter((r) => r.ok) ?? [];
+  const rows = preview && csv ? previewTable(csv.text, preview) : [];
+  const failures = rows.filter((r) => r.error);
+  const good = rows.length - failures.length;
   return (
     <section className="card" aria-labelledby="import-heading">
-      <h2 id="import-heading">Import from CSV</h2>
-      <p className="muted small">
-        Columns: <code>cost_code,category,original_budget</code>, one line per row. You see a preview before
-        anything changes.
+      <div className="card-head">
+        <h2 id="import-heading">Import from CSV</h2>
+      </div>
+      <p id={hintId} className="muted small">
+        A header row <code>cost_code,category,original_budget</code>, then one budget line per row (for
+        example <code>03-300,M,125000.00</code>). A file downloaded with Download CSV imports as it is.
+        Nothing is added until you have seen the preview.
       </p>
       <div className="field">
         <label htmlFor={fileId}>CSV file</label>
-        <input id={fileId} ref={fileInput} type="file" accept=".csv,text/csv" onChange={onFile} />
+        <input
+          id={fileId}
+          ref={fileInput}
+          type="file"
+          accept=".csv,text/csv"
+          aria-describedby={hintId}
+          onChange={onFile}
+        />
       </div>
-      {check.isPending ? <p role="status">Checking {csv?.name}…</p> : null}
+      {check.isPending ? (
+        <p role="status" className="loading">
+          <span className="spinner" aria-hidden="true" />
+          Checking {csv?.name}…
+        </p>
+      ) : null}
+      {fileError ? (
+        <Notice tone="error" role="alert">
+          <p>
+            {csv?.name} cannot be imported: {fileError}
+          </p>
+        </Notice>
+      ) : null}
       {preview && csv ? (
         <section className="import-preview" aria-label="Import preview">
           {failures.length > 0 ? (
             <Notice tone="error" role="alert">
               <p>
-                {failures.length} of {preview.rows.length} rows have problems. Fix the file and choose it
-                again.
+                {failures.length} of {plural(rows.length, "row")} in {csv.name} have problems, so nothing was
+                added. Fix the file and choose it again.
               </p>
             </Notice>
           ) : (
             <Notice tone="success" role="status">
               <p>
-                All {good.length} rows of {csv.name} can be imported.
+                All {plural(good, "row")} of {csv.name} can be imported.
               </p>
             </Notice>
           )}
-          {failures.length > 0 ? (
-            <div className="table-wrap">
-              <table className="table table-compact">
-                <thead>
-                  <tr>
-                    <th scope="col">Row</th>
-                    <th scope="col">Problem</th>
+          <div className="table-wrap">
+            <table className="table table-compact table-money table-stack">
+              <caption className="sr-only">Rows of {csv.name} and whether each can be imported</caption>
+              <thead>
+                <tr>
+                  <th scope="col" className="num">
+                    Row
+                  </th>
+                  <th scope="col">Cost Code</th>
+                  <th scope="col">Category</th>
+                  <th scope="col" className="num">
+                    Original Budget
+                  </th>
+                  <th scope="col">Check</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr key={r.row} className={r.error ? "row-error" : undefined}>
+                    <td data-label="Row" className="num">
+                      {r.row}
+                    </td>
+                    <td data-label="Cost Code" className="mono">
+                      {r.costCode || "—"}
+                    </td>
+                    <td data-label="Category" className="mono">
+                      {r.category || "—"}
+                    </td>
+                    <td data-label="Original Budget" className="num">
+                      {isAmount(r.originalBudget) ? (
+                        <Money amount={r.originalBudget} />
+                      ) : (
+                        r.originalBudget || "—"
+                      )}
+                    </td>
+                    <td data-label="Check">
+                      {r.error ? <span className="error-text">{r.error}</span> : <span>OK</span>}
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {failures.map((r) => (
-                    <tr key={r.row}>
-                      <td className="num">{r.row}</td>
-                      <td>{importRowError(r)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ) : null}
+                ))}
+              </tbody>
+            </table>
+          </div>
           <div className="form-actions">
             <button
               type="button"
               className="button button-primary"
-              disabled={failures.length > 0 || good.length === 0 || apply.isPending}
+              disabled={failures.length > 0 || good === 0 || apply.isPending}
+              aria-busy={apply.isPending || undefined}
               onClick={() => apply.mutate(csv.text)}
             >
-              Import {good.length} lines
+              Import {plural(good, "line")}
             </button>
             <button type="button" className="button button-secondary" onClick={reset}>
               Cancel import
             </button>
+            {failures.length > 0 ? (
+              <span className="muted small">Import is off until every row passes.</span>
+            ) : null}
           </div>
         </section>
       ) : null}

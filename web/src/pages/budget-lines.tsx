@@ -50,8 +50,10 @@ export function BudgetLinesSection({
   const [editing, setEditing] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<BudgetLine | null>(null);
 
-  const describeCode = (code: string) => costCodes.data?.items.find((cc) => cc.code === code)?.description;
-  const describeCategory = (code: string) => categories.data?.items.find((cat) => cat.code === code)?.name;
+  const describeCode = (line: BudgetLine) =>
+    line.costCodeDescription ?? costCodes.data?.items.find((cc) => cc.code === line.costCode)?.description;
+  const describeCategory = (line: BudgetLine) =>
+    line.categoryName ?? categories.data?.items.find((cat) => cat.code === line.category)?.name;
 
   const invalidate = [keys.budget(c, projectId), keys.projects(c)];
   const remove = useAction({
@@ -74,7 +76,7 @@ export function BudgetLinesSection({
         ) : null}
       </div>
       <div className="table-wrap">
-        <table className="table table-money">
+        <table className="table table-money table-stack">
           <caption className="sr-only">Budget lines with their amounts</caption>
           <thead>
             <tr>
@@ -110,17 +112,13 @@ export function BudgetLinesSection({
                 <tr key={line.id}>
                   <td>
                     <span className="mono">{line.costCode}</span>
-                    {describeCode(line.costCode) ? (
-                      <span className="sub">{describeCode(line.costCode)}</span>
-                    ) : null}
+                    {describeCode(line) ? <span className="sub">{describeCode(line)}</span> : null}
                   </td>
                   <td>
                     <span className="mono">{line.category}</span>
-                    {describeCategory(line.category) ? (
-                      <span className="sub">{describeCategory(line.category)}</span>
-                    ) : null}
+                    {describeCategory(line) ? <span className="sub">{describeCategory(line)}</span> : null}
                   </td>
-                  <td className="num">
+                  <td data-label="Original Budget" className="num">
                     {editing === line.id ? (
                       <OriginalEditor
                         companyId={c}
@@ -132,10 +130,10 @@ export function BudgetLinesSection({
                       <Money amount={line.originalBudget} />
                     )}
                   </td>
-                  <td className="num">
+                  <td data-label="Budget Changes" className="num">
                     <Money amount={line.budgetChanges} />
                   </td>
-                  <td className="num">
+                  <td data-label="Revised Estimate" className="num">
                     <Money amount={line.revisedEstimate} />
                   </td>
                   {mayEdit ? (
@@ -178,16 +176,16 @@ export function BudgetLinesSection({
               <th scope="row" colSpan={2}>
                 Totals
               </th>
-              <td className="num">
+              <td data-label="Original Budget" className="num">
                 <Money amount={budget.totals.originalBudget} />
               </td>
-              <td className="num">
+              <td data-label="Budget Changes" className="num">
                 <Money amount={budget.totals.budgetChanges} />
               </td>
-              <td className="num">
+              <td data-label="Revised Estimate" className="num">
                 <Money amount={budget.totals.revisedEstimate} />
               </td>
-              {mayEdit ? <td /> : null}
+              {mayEdit ? <td className="stack-hide" /> : null}
             </tr>
           </tfoot>
         </table>

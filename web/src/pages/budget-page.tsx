@@ -5,6 +5,7 @@ import {
   budgetCsvUrl,
   type CompanyMembership,
   getBudget,
+  getSubmission,
   keys,
   listProjectSubmissions,
   listProjects,
@@ -19,7 +20,7 @@ import { ErrorState, GatedButton, Loading, Money } from "../components/ui.js";
 import { useAction } from "../components/use-action.js";
 import { formatDateTime } from "../format.js";
 import { Link } from "../router.js";
-import { budgetRibbon, SUBMISSION_STATUS_LABEL, sendLabel } from "../rules.js";
+import { budgetRibbon, canViewErp, SUBMISSION_STATUS_LABEL, sendLabel } from "../rules.js";
 import { BudgetChangesSection } from "./budget-changes.js";
 import { BudgetImportSection } from "./budget-import.js";
 import { BudgetLinesSection } from "./budget-lines.js";
@@ -33,11 +34,6 @@ export function budgetRefreshInterval(state: BudgetState | undefined): number | 
 
 export function BudgetPage({ company, projectId }: { company: CompanyMembership; projectId: string }) {
   const c = company.id;
-  const projects = useQuery({
-    queryKey: [...keys.projects(c), "page", null],
-    queryFn: () => listProjects(c, null, 50),
-  });
-  const project = projects.data?.items.find((p) => p.id === projectId);
   const budget = useQuery({
     queryKey: keys.budget(c, projectId),
     queryFn: () => getBudget(c, projectId),
@@ -49,6 +45,13 @@ export function BudgetPage({ company, projectId }: { company: CompanyMembership;
     refetchInterval: budgetRefreshInterval(budget.data?.state),
   });
 
+  // Older servers did not name the project in the budget; the first page of projects usually has it.
+  const projects = useQuery({
+    queryKey: [...keys.projects(c), "page", null],
+    queryFn: () => listProjects(c, null, 50),
+    enabled: budget.isSuccess && !budget.data.project,
+  });
+  const project = budget.data?.project ?? projects.data?.items.find((p) => p.id === projectId);
   const title = project ? `Budget: ${project.number} ${project.name}` : "Project budget";
   const projectsHref = `/companies/${encodeURIComponent(c)}/projects`;
 
@@ -98,6 +101,16 @@ export function BudgetView({
     invalidate,
   });
   const label = sendLabel(budget, history);
+  // While an export runs, its submission says what it waits for (the Web Connector, a reconnect); only people who
+  // can see ERP Integrations may read it, everyone else sees the plain progress.
+  const exporting = budget.state === "exporting" ? budget.lastSubmission?.id : undefined;
+  const exportDetail = useQuery({
+    queryKey: keys.submission(c, exporting ?? "none"),
+    queryFn: () => getSubmission(c, exporting ?? ""),
+    enabled: Boolean(exporting) && canViewErp(company.permissions),
+    refetchInterval: 1000,
+    retry: false,
+  });
   const send = useAction({
     run: () => sendToErp(c, projectId),
     success: "Budget sent to ERP. It now waits for an accounting approver.",
@@ -110,7 +123,7 @@ export function BudgetView({
   });
   const busy = lock.isPending || unlock.isPending || send.isPending || retrieve.isPending;
 
-  const ribbon = budgetRibbon(budget);
+  const ribbon = budgetRibbon(budget, exporting ? exportDetail.data?.export?.waitingFor : null);
   const rejectedReason =
     budget.lastSubmission?.status === "rejected" && ribbon.tone === "yellow"
       ? (budget.lastSubmission.reason ??
@@ -123,9 +136,15 @@ export function BudgetView({
       <section
         className={`ribbon ribbon-${ribbon.tone}`}
         aria-label="Budget status"
+        aria-live="polite"
         data-state={budget.state}
       >
-        <p className="ribbon-title">{ribbon.title}</p>
+        <p className="ribbon-title">
+          {budget.state === "exporting" ? (
+            <span className="spinner spinner-inline" aria-hidden="true" />
+          ) : null}
+          {ribbon.title}
+        </p>
         <p className="ribbon-text">{ribbon.text}</p>
         {rejectedReason ? (
           <p className="ribbon-reason">
@@ -195,7 +214,7 @@ function SubmissionHistory({ history }: { history: SubmissionSummary[] }) {
         <p className="muted">This budget has not been sent to ERP yet.</p>
       ) : (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table table-stack">
             <thead>
               <tr>
                 <th scope="col">Sent at</th>
@@ -216,21 +235,27 @@ function SubmissionHistory({ history }: { history: SubmissionSummary[] }) {
             <tbody>
               {history.map((s) => (
                 <tr key={s.id}>
-                  <td>{formatDateTime(s.submittedAt)}</td>
-                  <td>{s.submittedBy?.name ?? s.submittedBy?.email ?? "—"}</td>
-                  <td>
+                  <td data-label="Sent at" className="cell-date">
+                    {formatDateTime(s.submittedAt)}
+                  </td>
+                  <td data-label="Sent by">{s.submittedBy?.name ?? s.submittedBy?.email ?? "—"}</td>
+                  <td data-label="Status">
                     <span className={`pill pill-sub-${s.status}`}>
                       {SUBMISSION_STATUS_LABEL[s.status] ?? s.status}
                     </span>
                   </td>
-                  <td className="num">{s.lineCount}</td>
-                  <td className="num">
+                  <td data-label="Lines" className="num">
+                    {s.lineCount}
+                  </td>
+                  <td data-label="Revised total" className="num">
                     <Money amount={s.totals?.revisedEstimate} />
                   </td>
-                  <td className="num">
+                  <td data-label="Change" className="num">
                     <Money amount={s.totals?.delta} signed />
                   </td>
-                  <td>{s.decision?.reason ? <span className="reason">{s.decision.reason}</span> : "—"}</td>
+                  <td data-label="Decision">
+                    {s.decision?.reason ? <span className="reason">{s.decision.reason}</span> : "—"}
+                  </td>
                 </tr>
               ))}
             </tbody>

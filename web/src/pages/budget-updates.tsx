@@ -5,7 +5,7 @@ import { Dialog } from "../components/dialog.js";
 import { ErrorState, Loading, Money } from "../components/ui.js";
 import { formatDateTime } from "../format.js";
 import { sumAmounts } from "../money.js";
-import { SUBMISSION_STATUS_LABEL } from "../rules.js";
+import { submissionStatusLabel, waitingText } from "../rules.js";
 
 function decidedBy(detail: SubmissionDetail): string {
   const by = detail.decision?.by;
@@ -13,9 +13,119 @@ function decidedBy(detail: SubmissionDetail): string {
   return typeof by === "string" ? by : (by.name ?? by.email ?? "—");
 }
 
-function attemptCount(attempts: number | unknown[] | undefined): number {
+function attemptCount(attempts: unknown): number {
   if (Array.isArray(attempts)) return attempts.length;
-  return attempts ?? 0;
+  return typeof attempts === "number" ? attempts : 0;
+}
+
+interface EstimatePreviewShape {
+  erp?: string;
+  customer?: { job?: string; parent?: string | null; create?: boolean };
+  itemsToCreate?: unknown[];
+  estimate: {
+    action?: string;
+    estimateId?: string | null;
+    docNumber?: string | null;
+    status?: string | null;
+    taxable?: boolean;
+    markup?: string | null;
+    total?: string | null;
+  };
+  lines: { item?: string; description?: string; class?: string | null; amount?: string }[];
+}
+
+function isEstimatePreview(value: unknown): value is EstimatePreviewShape {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.estimate === "object" && v.estimate !== null && Array.isArray(v.lines);
+}
+
+function itemName(item: unknown): string {
+  if (typeof item === "string") return item;
+  if (typeof item === "object" && item !== null) {
+    const i = item as Record<string, unknown>;
+    return String(i.name ?? i.item ?? i.costCode ?? JSON.stringify(item));
+  }
+  return String(item);
+}
+
+/** The estimate QuickBooks receives, in an accountant's words rather than as raw fields. */
+function EstimatePreview({ preview }: { preview: EstimatePreviewShape }) {
+  const { customer, estimate } = preview;
+  const erp = preview.erp ?? "QuickBooks";
+  const items = preview.itemsToCreate ?? [];
+  const estimateAction =
+    estimate.action === "update"
+      ? `Updates estimate ${estimate.docNumber ?? estimate.estimateId ?? ""} in place`
+      : `Adds estimate ${estimate.docNumber ?? ""}`;
+  return (
+    <div className="qb-preview">
+      <ul className="facts">
+        <li>
+          <strong>{erp}</strong>
+        </li>
+        {customer?.job ? (
+          <li>
+            Job <strong>{customer.job}</strong>
+            {customer.create
+              ? ` (new${customer.parent ? `, under ${customer.parent}` : ""})`
+              : " (already in QuickBooks)"}
+          </li>
+        ) : null}
+        <li>{estimateAction.trim()}</li>
+        <li>
+          {[
+            estimate.status ? `${estimate.status}` : null,
+            estimate.taxable === false ? "not taxable" : estimate.taxable ? "taxable" : null,
+            estimate.markup ? `${estimate.markup} markup` : null,
+          ]
+            .filter(Boolean)
+            .join(", ")}
+        </li>
+        {estimate.total ? (
+          <li>
+            Total <Money amount={estimate.total} />
+          </li>
+        ) : null}
+      </ul>
+      <p className="muted small">
+        {items.length === 0
+          ? "No new products or services are needed."
+          : `New products or services: ${items.map(itemName).join(", ")}.`}
+      </p>
+      <div className="table-wrap">
+        <table className="table table-compact table-money table-stack">
+          <caption className="sr-only">Estimate lines {erp} will receive</caption>
+          <thead>
+            <tr>
+              <th scope="col">Product/service</th>
+              <th scope="col">Class</th>
+              <th scope="col" className="num">
+                Amount
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {preview.lines.map((line, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: preview lines have no identity of their own
+              <tr key={i}>
+                <td>
+                  {line.item ?? "—"}
+                  {line.description && line.description !== line.item ? (
+                    <span className="sub">{line.description}</span>
+                  ) : null}
+                </td>
+                <td data-label="Class">{line.class ?? "—"}</td>
+                <td data-label="Amount" className="num">
+                  <Money amount={line.amount} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
 }
 
 /** What the approver reviews: exactly the snapshot that will be exported, plus what QuickBooks will receive. */
@@ -41,12 +151,16 @@ export function BudgetUpdatesContent({ detail }: { detail: SubmissionDetail }) {
         </div>
         <div className="field-pair">
           <dt>Status</dt>
-          <dd>{SUBMISSION_STATUS_LABEL[detail.status] ?? detail.status}</dd>
+          <dd>
+            <span className={`pill pill-sub-${detail.status}`}>
+              {submissionStatusLabel({ status: detail.status, waitingFor: detail.export?.waitingFor })}
+            </span>
+          </dd>
         </div>
       </dl>
 
       <div className="table-wrap">
-        <table className="table table-money">
+        <table className="table table-money table-stack">
           <caption className="sr-only">Budget lines in this submission</caption>
           <thead>
             <tr>
@@ -76,24 +190,27 @@ export function BudgetUpdatesContent({ detail }: { detail: SubmissionDetail }) {
                   <span className="mono">{line.costCode}</span>
                   {line.costCodeDescription ? <span className="sub">{line.costCodeDescription}</span> : null}
                 </td>
-                <td className="mono">{line.category}</td>
-                <td className="num">
+                <td>
+                  <span className="mono">{line.category}</span>
+                  {line.categoryName ? <span className="sub">{line.categoryName}</span> : null}
+                </td>
+                <td data-label="Original Budget" className="num">
                   <Money amount={line.originalBudget} />
                 </td>
-                <td className="num">
+                <td data-label="Budget Changes" className="num">
                   <Money amount={line.budgetChanges} />
                 </td>
-                <td className="num">
+                <td data-label="Revised Estimate" className="num">
                   <Money amount={line.revisedEstimate} />
                 </td>
-                <td className="num">
+                <td data-label="Previously exported" className="num">
                   {line.previouslyExported == null ? (
                     <span className="muted">New</span>
                   ) : (
                     <Money amount={line.previouslyExported} />
                   )}
                 </td>
-                <td className="num">
+                <td data-label="Change" className="num">
                   <Money amount={line.delta} signed />
                 </td>
               </tr>
@@ -104,19 +221,19 @@ export function BudgetUpdatesContent({ detail }: { detail: SubmissionDetail }) {
               <th scope="row" colSpan={2}>
                 Totals
               </th>
-              <td className="num">
+              <td data-label="Original Budget" className="num">
                 <Money amount={sumAmounts(lines.map((l) => l.originalBudget))} />
               </td>
-              <td className="num">
+              <td data-label="Budget Changes" className="num">
                 <Money amount={sumAmounts(lines.map((l) => l.budgetChanges))} />
               </td>
-              <td className="num">
+              <td data-label="Revised Estimate" className="num">
                 <Money amount={sumAmounts(lines.map((l) => l.revisedEstimate))} />
               </td>
-              <td className="num">
+              <td data-label="Previously exported" className="num">
                 <Money amount={sumAmounts(lines.map((l) => l.previouslyExported))} />
               </td>
-              <td className="num">
+              <td data-label="Change" className="num">
                 <Money amount={sumAmounts(lines.map((l) => l.delta))} signed />
               </td>
             </tr>
@@ -136,6 +253,12 @@ export function BudgetUpdatesContent({ detail }: { detail: SubmissionDetail }) {
             </p>
           ) : null}
         </section>
+      ) : null}
+
+      {detail.status === "exporting" && waitingText(detail.export?.waitingFor) ? (
+        <p className="notice notice-info" role="status">
+          {waitingText(detail.export?.waitingFor)}
+        </p>
       ) : null}
 
       {detail.export ? (
@@ -177,8 +300,16 @@ export function BudgetUpdatesContent({ detail }: { detail: SubmissionDetail }) {
 
       {detail.preview != null ? (
         <section aria-labelledby="preview-heading" className="preview">
-          <h3 id="preview-heading">What will be written to QuickBooks</h3>
-          <ValueView value={detail.preview} />
+          <h3 id="preview-heading">
+            {detail.status === "exported"
+              ? "What was written to QuickBooks"
+              : "What will be written to QuickBooks"}
+          </h3>
+          {isEstimatePreview(detail.preview) ? (
+            <EstimatePreview preview={detail.preview} />
+          ) : (
+            <ValueView value={detail.preview} />
+          )}
         </section>
       ) : null}
     </div>

@@ -25,9 +25,12 @@ import {
   FILTERS,
   type FilterDef,
   filterCount,
+  isSettled,
   MAX_REASON_LENGTH,
   parseFilter,
   SUBMISSION_STATUS_LABEL,
+  submissionStatusLabel,
+  waitingText,
 } from "../rules.js";
 import { BudgetUpdatesDialog } from "./budget-updates.js";
 import { Pager } from "./projects-page.js";
@@ -39,11 +42,13 @@ interface ShownResult {
   project: string;
   ok: boolean;
   text: string;
+  /** Accepted or retried: the export is followed live until it settles. */
+  track: boolean;
 }
 
 function describeResult(result: DecisionResult, decision: DecisionInput | undefined): string {
   if (!result.ok) return result.error?.message ?? "Could not be processed.";
-  if (result.status === "exporting") return "Accepted: being written to QuickBooks.";
+  if (result.status === "exporting") return "Accepted.";
   if (result.status === "rejected") return "Rejected and returned to the project manager.";
   if (result.status) return SUBMISSION_STATUS_LABEL[result.status] ?? result.status;
   return decision?.action === "reject" ? "Rejected." : "Accepted.";
@@ -197,7 +202,7 @@ export function SubmissionsView({
   return (
     <>
       <div className="table-wrap">
-        <table className="table table-money">
+        <table className="table table-money table-stack">
           <thead>
             <tr>
               <CommonHeaders />
@@ -211,12 +216,18 @@ export function SubmissionsView({
             {list.items.map((s) => (
               <tr key={s.id}>
                 <CommonCells submission={s} />
-                <td>
+                <td data-label="Status">
                   <span className={`pill pill-sub-${s.status}`}>
-                    {SUBMISSION_STATUS_LABEL[s.status] ?? s.status}
+                    {s.status === "exporting" ? (
+                      <span className="spinner spinner-inline" aria-hidden="true" />
+                    ) : null}
+                    {submissionStatusLabel(s)}
                   </span>
-                  {s.status === "exporting" ? (
-                    <span className="spinner spinner-inline" aria-hidden="true" />
+                  {s.status === "exporting" && s.waitingFor ? (
+                    <span className="sub">{waitingText(s.waitingFor)}</span>
+                  ) : null}
+                  {s.status === "rejected" && s.reason ? (
+                    <span className="sub reason">{s.reason}</span>
                   ) : null}
                 </td>
                 <td>
@@ -257,13 +268,17 @@ function CommonCells({ submission: s }: { submission: SubmissionSummary }) {
       <th scope="row" className="cell-project">
         <span className="mono">{s.project.number}</span> {s.project.name}
       </th>
-      <td>{s.submittedBy?.name ?? s.submittedBy?.email}</td>
-      <td>{formatDateTime(s.submittedAt)}</td>
-      <td className="num">{s.lineCount}</td>
-      <td className="num">
+      <td data-label="Sent by">{s.submittedBy?.name ?? s.submittedBy?.email}</td>
+      <td data-label="Sent at" className="cell-date">
+        {formatDateTime(s.submittedAt)}
+      </td>
+      <td data-label="Lines" className="num">
+        {s.lineCount}
+      </td>
+      <td data-label="Revised Estimate total" className="num">
         <Money amount={s.totals?.revisedEstimate} />
       </td>
-      <td className="num">
+      <td data-label="Change since last export" className="num">
         <Money amount={s.totals?.delta} signed />
       </td>
     </>
@@ -296,12 +311,18 @@ function useDecide(company: CompanyMembership, items: SubmissionSummary[]) {
           project: item ? `${item.project.number} ${item.project.name}` : result.submissionId,
           ok: result.ok,
           text: describeResult(result, decision),
+          track: result.ok && decision?.action === "accept",
         };
       });
       setResults(shown);
-      const okCount = shown.filter((r) => r.ok).length;
-      const failed = shown.length - okCount;
-      if (okCount > 0) toast.success(`${plural(okCount, "budget")} processed.`);
+      const accepted = shown.filter((r) => r.ok && r.track).length;
+      const rejected = shown.filter((r) => r.ok && !r.track).length;
+      const failed = shown.length - accepted - rejected;
+      const done = [
+        accepted > 0 ? `${plural(accepted, "budget")} accepted and sent to QuickBooks` : null,
+        rejected > 0 ? `${plural(rejected, "budget")} rejected` : null,
+      ].filter(Boolean);
+      if (done.length > 0) toast.success(`${done.join("; ")}.`);
       if (failed > 0)
         toast.error(`${plural(failed, "budget")} could not be processed. See the results above the list.`);
       return true;
@@ -314,10 +335,62 @@ function useDecide(company: CompanyMembership, items: SubmissionSummary[]) {
       await queryClient.invalidateQueries({ queryKey: ["budget", company.id] });
     }
   };
-  return { run, results, pending, clearResults: () => setResults([]) };
+  const track = (result: ShownResult) =>
+    setResults((all) => [result, ...all.filter((r) => r.submissionId !== result.submissionId)]);
+  return { run, track, results, pending, clearResults: () => setResults([]) };
 }
 
-function ResultsPanel({ results, onDismiss }: { results: ShownResult[]; onDismiss: () => void }) {
+/** The live state of one accepted (or retried) export: read every second until it settles. */
+function LiveStatus({ company, submissionId }: { company: CompanyMembership; submissionId: string }) {
+  const queryClient = useQueryClient();
+  const detail = useQuery({
+    queryKey: keys.submission(company.id, submissionId),
+    queryFn: () => getSubmission(company.id, submissionId),
+    refetchInterval: (query) => (isSettled(query.state.data?.status) ? false : 1000),
+  });
+  const status = detail.data?.status;
+  const waitingFor = detail.data?.export?.waitingFor ?? null;
+  // When the export settles, the lists and their counts move too.
+  useEffect(() => {
+    if (status && isSettled(status)) {
+      void queryClient.invalidateQueries({ queryKey: [...keys.submissions(company.id), "list"] });
+      void queryClient.invalidateQueries({ queryKey: ["budget", company.id] });
+    }
+  }, [status, company.id, queryClient]);
+  if (!detail.data) {
+    return (
+      <span className="live-status">
+        <span className="spinner spinner-inline" aria-hidden="true" />
+        Exporting to QuickBooks…
+      </span>
+    );
+  }
+  const lastError = detail.data.export?.lastError;
+  return (
+    <span className="live-status">
+      <span className={`pill pill-sub-${status}`}>
+        {status === "exporting" ? <span className="spinner spinner-inline" aria-hidden="true" /> : null}
+        {submissionStatusLabel({ status: detail.data.status, waitingFor })}
+      </span>
+      {status === "exporting" && waitingFor ? <span className="sub">{waitingText(waitingFor)}</span> : null}
+      {status === "failed" && lastError ? (
+        <span className="sub error-text">
+          {lastError.message} Open Failed to Export to retry or reject it.
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
+function ResultsPanel({
+  company,
+  results,
+  onDismiss,
+}: {
+  company: CompanyMembership;
+  results: ShownResult[];
+  onDismiss: () => void;
+}) {
   if (results.length === 0) return null;
   return (
     <section className="results" aria-labelledby="results-heading">
@@ -327,10 +400,11 @@ function ResultsPanel({ results, onDismiss }: { results: ShownResult[]; onDismis
           Dismiss results
         </button>
       </div>
-      <ul role="status">
+      <ul aria-live="polite">
         {results.map((r) => (
           <li key={r.submissionId} className={r.ok ? "result-ok" : "result-error"}>
-            <strong>{r.project}:</strong> {r.text}
+            <strong>{r.project}:</strong> {r.text}{" "}
+            {r.track ? <LiveStatus company={company} submissionId={r.submissionId} /> : null}
           </li>
         ))}
       </ul>
@@ -378,7 +452,7 @@ function ReadyList({
 
   return (
     <>
-      <ResultsPanel results={decide.results} onDismiss={decide.clearResults} />
+      <ResultsPanel company={company} results={decide.results} onDismiss={decide.clearResults} />
       {items.length === 0 ? (
         <EmptyState title={empty} />
       ) : (
@@ -415,7 +489,7 @@ function ReadyList({
             </p>
           )}
           <div className="table-wrap">
-            <table className="table table-money">
+            <table className="table table-money table-stack">
               <thead>
                 <tr>
                   <CommonHeaders />
@@ -433,7 +507,7 @@ function ReadyList({
                       <DetailsButton onClick={() => onDetails(s.id)} />
                     </td>
                     {mayDecide ? (
-                      <td>
+                      <td data-label="Decision">
                         <div
                           className="decision"
                           role="radiogroup"
@@ -506,10 +580,12 @@ function FailedList({
   empty: string;
 }) {
   const c = company.id;
+  // List items carry their last error; the detail is read only where a server left it out.
   const details = useQueries({
     queries: items.map((s) => ({
       queryKey: keys.submission(c, s.id),
       queryFn: () => getSubmission(c, s.id),
+      enabled: !s.lastError,
     })),
   });
   const [rejecting, setRejecting] = useState<Record<string, boolean>>({});
@@ -519,6 +595,14 @@ function FailedList({
     run: (s: SubmissionSummary) => retrySubmission(c, s.id),
     success: (_r, s) => `Export of ${s.project.number} ${s.project.name} is being retried.`,
     invalidate: [keys.submissions(c), ["budget", c]],
+    onSuccess: (_r, s) =>
+      decide.track({
+        submissionId: s.id,
+        project: `${s.project.number} ${s.project.name}`,
+        ok: true,
+        text: "Retried.",
+        track: true,
+      }),
   });
   const toReject = items.filter((s) => rejecting[s.id]);
 
@@ -536,13 +620,13 @@ function FailedList({
 
   return (
     <>
-      <ResultsPanel results={decide.results} onDismiss={decide.clearResults} />
+      <ResultsPanel company={company} results={decide.results} onDismiss={decide.clearResults} />
       {items.length === 0 ? (
         <EmptyState title={empty} />
       ) : (
         <>
           <div className="table-wrap">
-            <table className="table">
+            <table className="table table-stack">
               <thead>
                 <tr>
                   <th scope="col">Project</th>
@@ -560,19 +644,21 @@ function FailedList({
               <tbody>
                 {items.map((s, index) => {
                   const detail = details[index];
-                  const lastError = detail?.data?.export?.lastError;
+                  const lastError = s.lastError ?? detail?.data?.export?.lastError;
                   return (
                     <tr key={s.id}>
                       <th scope="row" className="cell-project">
                         <span className="mono">{s.project.number}</span> {s.project.name}
                       </th>
-                      <td>{s.submittedBy?.name ?? s.submittedBy?.email}</td>
-                      <td>{formatDateTime(s.submittedAt)}</td>
-                      <td className="num">
+                      <td data-label="Sent by">{s.submittedBy?.name ?? s.submittedBy?.email}</td>
+                      <td data-label="Sent at" className="cell-date">
+                        {formatDateTime(s.submittedAt)}
+                      </td>
+                      <td data-label="Revised Estimate total" className="num">
                         <Money amount={s.totals?.revisedEstimate} />
                       </td>
                       <td className="cell-error">
-                        {detail?.isPending ? (
+                        {!lastError && detail?.isFetching ? (
                           <span className="muted">Loading…</span>
                         ) : lastError ? (
                           <>
@@ -591,6 +677,7 @@ function FailedList({
                               type="button"
                               className="button button-small button-primary"
                               disabled={retry.isPending}
+                              aria-busy={retry.isPending || undefined}
                               onClick={() => retry.mutate(s)}
                             >
                               Retry
@@ -603,7 +690,7 @@ function FailedList({
                                   setRejecting((all) => ({ ...all, [s.id]: e.target.checked }))
                                 }
                               />
-                              Reject
+                              Mark to reject
                             </label>
                           </>
                         ) : null}
@@ -626,7 +713,7 @@ function FailedList({
                 disabled={toReject.length === 0 || decide.pending}
                 onClick={() => setAskReason(true)}
               >
-                Return marked budgets
+                Reject marked budgets…
               </button>
             </div>
           ) : null}

@@ -34,6 +34,8 @@ const KNOWN_DETAILS: Record<string, string> = {
   username: "Web Connector user name",
   userName: "Web Connector user name",
   webConnectorUsername: "Web Connector user name",
+  connectedAt: "Connected since",
+  lastError: "Last error",
   lastPollAt: "Last poll",
   lastPoll: "Last poll",
   queuedRequests: "Queued requests",
@@ -59,10 +61,12 @@ function DetailValue({ name, value }: { name: string; value: unknown }) {
 
 export function ConnectionCard({ connection }: { connection: Connection }) {
   const details = connection.details ?? {};
+  // Empty facts (no last error, no poll yet) say nothing; leave them out.
+  const present = (k: string) => details[k] !== null && details[k] !== undefined && details[k] !== "";
   const ordered = [
     ...Object.keys(KNOWN_DETAILS).filter((k) => k in details),
     ...Object.keys(details).filter((k) => !(k in KNOWN_DETAILS)),
-  ];
+  ].filter(present);
   return (
     <section
       className={`card connection connection-${connection.status}`}

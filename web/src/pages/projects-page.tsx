@@ -1,6 +1,6 @@
-import { useQueries, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { type CompanyMembership, getBudget, keys, listProjects } from "../api.js";
+import { type CompanyMembership, keys, listProjects } from "../api.js";
 import { PageHeader } from "../components/page-header.js";
 import { EmptyState, ErrorState, Loading } from "../components/ui.js";
 import { Link } from "../router.js";
@@ -17,14 +17,6 @@ export function ProjectsPage({ company }: { company: CompanyMembership }) {
   });
   const mayViewBudget = canViewBudget(company.permissions);
   const items = projects.data?.items ?? [];
-  const budgets = useQueries({
-    queries: items.map((p) => ({
-      queryKey: keys.budget(company.id, p.id),
-      queryFn: () => getBudget(company.id, p.id),
-      enabled: mayViewBudget && p.budgetToolActive,
-      retry: false,
-    })),
-  });
 
   return (
     <>
@@ -35,7 +27,10 @@ export function ProjectsPage({ company }: { company: CompanyMembership }) {
         <ErrorState error={projects.error} onRetry={() => projects.refetch()} />
       ) : items.length === 0 ? (
         <EmptyState title="No projects yet.">
-          <p>A directory admin can create projects through the API; they appear here with their budgets.</p>
+          <p>
+            Projects appear here as soon as a directory admin adds them. Ask your company admin to create the
+            project you want to budget.
+          </p>
         </EmptyState>
       ) : (
         <>
@@ -50,14 +45,12 @@ export function ProjectsPage({ company }: { company: CompanyMembership }) {
                 </tr>
               </thead>
               <tbody>
-                {items.map((project, index) => {
-                  const budget = budgets[index];
+                {items.map((project) => {
+                  const budgetState = mayViewBudget && project.budgetToolActive ? project.budgetState : null;
                   let state = "—";
                   if (!project.budgetToolActive) state = "Budget tool inactive";
                   else if (!mayViewBudget) state = "No access to budgets";
-                  else if (budget?.isPending) state = "…";
-                  else if (budget?.data) state = BUDGET_STATE_LABEL[budget.data.state] ?? budget.data.state;
-                  else if (budget?.isError) state = "Unavailable";
+                  else if (budgetState) state = BUDGET_STATE_LABEL[budgetState] ?? budgetState;
                   const href = `/companies/${encodeURIComponent(company.id)}/projects/${encodeURIComponent(project.id)}/budget`;
                   return (
                     <tr key={project.id}>
@@ -70,8 +63,8 @@ export function ProjectsPage({ company }: { company: CompanyMembership }) {
                         )}
                       </td>
                       <td>
-                        {budget?.data ? (
-                          <span className={`pill pill-${budget.data.state}`}>{state}</span>
+                        {budgetState ? (
+                          <span className={`pill pill-${budgetState}`}>{state}</span>
                         ) : (
                           <span className="muted">{state}</span>
                         )}

@@ -116,7 +116,7 @@ export function SignInPage() {
             <p className="muted small">
               Every demo account uses the password <code>demo</code>. Pick one to fill in the form.
             </p>
-            <ul>
+            <ul className="demo-accounts">
               {config.demoUsers.map((u) => (
                 <li key={u.email}>
                   <button

@@ -1,0 +1,205 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { DEMO_COMPANY_SEED, MINIMAL_COMPANY_SEED, QbdCompany } from "./company.js";
+import { child, childrenNamed, parseXml, textOf } from "./xml.js";
+
+function rq(inner: string, onError = "stopOnError") {
+  return `<?xml version="1.0" encoding="utf-8"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq onError="${onError}">${inner}</QBXMLMsgsRq></QBXML>`;
+}
+
+/** Runs a request set and returns its response elements. */
+function run(co: QbdCompany, inner: string, onError?: string) {
+  const r = co.run(rq(inner, onError));
+  if (!r.ok) throw new Error(`${r.hresult} ${r.message}`);
+  return child(parseXml(r.response), "QBXMLMsgsRs")!.children;
+}
+
+function one(co: QbdCompany, inner: string) {
+  const [rs] = run(co, inner);
+  return rs!;
+}
+
+const addJob = (name: string, parent: string) =>
+  `<CustomerAddRq requestID="1"><CustomerAdd><Name>${name}</Name><ParentRef><FullName>${parent}</FullName></ParentRef></CustomerAdd></CustomerAddRq>`;
+
+function seeded() {
+  const co = new QbdCompany({
+    seed: { ...MINIMAL_COMPANY_SEED, customers: ["Acme Homes"], serviceItems: [{ name: "03-300" }] },
+  });
+  const job = one(co, addJob("Smith Residence", "Acme Homes"));
+  return { co, jobListId: textOf(child(job, "CustomerRet"), "ListID")! };
+}
+
+const estimateAdd = (jobListId: string, amounts: string[]) =>
+  `<EstimateAddRq requestID="5"><EstimateAdd><CustomerRef><ListID>${jobListId}</ListID></CustomerRef><RefNumber>CB-1001</RefNumber><Memo>m</Memo>${amounts
+    .map(
+      (a) =>
+        `<EstimateLineAdd><ItemRef><FullName>03-300</FullName></ItemRef><Desc>d</Desc><Quantity>1</Quantity><Rate>${a}</Rate><Amount>${a}</Amount><SalesTaxCodeRef><FullName>Non</FullName></SalesTaxCodeRef></EstimateLineAdd>`,
+    )
+    .join("")}</EstimateAdd></EstimateAddRq>`;
+
+describe("the QuickBooks Desktop company emulator", () => {
+  it("adds jobs under customers with Parent:Job full names, and finds them by full name or ListID", () => {
+    const { co, jobListId } = seeded();
+    const byName = one(
+      co,
+      '<CustomerQueryRq requestID="2"><FullName>acme homes:smith residence</FullName></CustomerQueryRq>',
+    );
+    expect(byName.attrs).toMatchObject({ requestID: "2", statusCode: "0" });
+    const ret = child(byName, "CustomerRet")!;
+    expect(textOf(ret, "FullName")).toBe("Acme Homes:Smith Residence");
+    expect(textOf(ret, "Sublevel")).toBe("1");
+    expect(textOf(child(ret, "ParentRef"), "FullName")).toBe("Acme Homes");
+    expect(textOf(ret, "ListID")).toBe(jobListId);
+    const missing = one(co, '<CustomerQueryRq requestID="3"><FullName>Nobody</FullName></CustomerQueryRq>');
+    expect(missing.attrs).toMatchObject({ statusCode: "500", statusSeverity: "Warn" });
+  });
+
+  it("refuses a name in use (3100), across customers and vendors, and a name too long (3070)", () => {
+    const { co } = seeded();
+    expect(one(co, addJob("Smith Residence", "Acme Homes")).attrs.statusCode).toBe("3100");
+    co.addVendor("Lakeshore Steel");
+    const vendorClash = one(
+      co,
+      "<CustomerAddRq><CustomerAdd><Name>Lakeshore Steel</Name></CustomerAdd></CustomerAddRq>",
+    );
+    expect(vendorClash.attrs).toMatchObject({ statusCode: "3100", statusSeverity: "Error" });
+    const long = one(co, addJob("A".repeat(42), "Acme Homes"));
+    expect(long.attrs.statusCode).toBe("3070");
+    expect(long.attrs.statusMessage).toContain('field "Name" is too long');
+    const longItem = one(
+      co,
+      `<ItemServiceAddRq><ItemServiceAdd><Name>${"I".repeat(32)}</Name><SalesOrPurchase><Price>0.00</Price><AccountRef><FullName>Construction Income</FullName></AccountRef></SalesOrPurchase></ItemServiceAdd></ItemServiceAddRq>`,
+    );
+    expect(longItem.attrs.statusCode).toBe("3070");
+  });
+
+  it("refuses invalid references (3140): a missing parent, item, account or an inactive customer", () => {
+    const { co, jobListId } = seeded();
+    expect(one(co, addJob("X", "No Such Parent")).attrs.statusCode).toBe("3140");
+    const noAccount = one(
+      co,
+      "<ItemServiceAddRq><ItemServiceAdd><Name>05-100</Name><SalesOrPurchase><Price>0.00</Price><AccountRef><FullName>Nope</FullName></AccountRef></SalesOrPurchase></ItemServiceAdd></ItemServiceAddRq>",
+    );
+    expect(noAccount.attrs.statusCode).toBe("3140");
+    const badItem = one(co, estimateAdd(jobListId, ["1.00"]).replace("03-300", "99-999"));
+    expect(badItem.attrs.statusCode).toBe("3140");
+    co.setActive(jobListId, false);
+    expect(one(co, estimateAdd(jobListId, ["1.00"])).attrs.statusCode).toBe("3140");
+    expect(co.state.estimates).toHaveLength(0);
+  });
+
+  it("turns estimates off (3250) like the Jobs & Estimates preference", () => {
+    const { co, jobListId } = seeded();
+    co.setEstimatesEnabled(false);
+    const rs = one(co, estimateAdd(jobListId, ["10.00"]));
+    expect(rs.attrs).toMatchObject({
+      statusCode: "3250",
+      statusMessage: expect.stringContaining("not enabled"),
+    });
+    expect(
+      one(co, '<EstimateQueryRq requestID="1"><TxnID>1-1</TxnID></EstimateQueryRq>').attrs.statusCode,
+    ).toBe("3250");
+  });
+
+  it("adds an estimate with exact amounts and TxnLineIDs, and modifies it only with the current EditSequence", () => {
+    const { co, jobListId } = seeded();
+    const added = child(one(co, estimateAdd(jobListId, ["125000.10", "0.05"])), "EstimateRet")!;
+    expect(textOf(added, "TotalAmount")).toBe("125000.15");
+    const txnId = textOf(added, "TxnID")!;
+    const seq = textOf(added, "EditSequence")!;
+    const [l1, l2] = childrenNamed(added, "EstimateLineRet").map((l) => textOf(l, "TxnLineID")!);
+
+    const mod = (editSequence: string, lines: string) =>
+      one(
+        co,
+        `<EstimateModRq requestID="6"><EstimateMod><TxnID>${txnId}</TxnID><EditSequence>${editSequence}</EditSequence>${lines}</EstimateMod></EstimateModRq>`,
+      );
+    const stale = mod(
+      "1",
+      `<EstimateLineMod><TxnLineID>${l1}</TxnLineID><Amount>1.00</Amount></EstimateLineMod>`,
+    );
+    expect(stale.attrs).toMatchObject({
+      statusCode: "3200",
+      statusMessage: 'The provided edit sequence "1" is out-of-date.',
+    });
+
+    // Keep line 1 with a new amount, drop line 2 (not named), add a line (-1).
+    const ok = mod(
+      seq,
+      `<EstimateLineMod><TxnLineID>${l1}</TxnLineID><Rate>130000.00</Rate><Amount>130000.00</Amount></EstimateLineMod>` +
+        "<EstimateLineMod><TxnLineID>-1</TxnLineID><ItemRef><FullName>03-300</FullName></ItemRef><Quantity>1</Quantity><Rate>9000.00</Rate></EstimateLineMod>",
+    );
+    expect(ok.attrs.statusCode).toBe("0");
+    const ret = child(ok, "EstimateRet")!;
+    const lines = childrenNamed(ret, "EstimateLineRet");
+    expect(lines.map((l) => textOf(l, "Amount"))).toEqual(["130000.00", "9000.00"]);
+    expect(textOf(lines[0], "TxnLineID")).toBe(l1);
+    expect(lines.map((l) => textOf(l, "TxnLineID"))).not.toContain(l2);
+    expect(Number(textOf(ret, "EditSequence"))).toBeGreaterThan(Number(seq));
+    expect(mod(seq, "").attrs.statusCode).toBe("3200");
+    expect(
+      one(
+        co,
+        `<EstimateModRq><EstimateMod><TxnID>0-0</TxnID><EditSequence>1</EditSequence></EstimateMod></EstimateModRq>`,
+      ).attrs.statusCode,
+    ).toBe("3120");
+  });
+
+  it("finds estimates by TxnID (500 when gone) and by customer (1 when none)", () => {
+    const { co, jobListId } = seeded();
+    expect(
+      one(co, `<EstimateQueryRq><EntityFilter><ListID>${jobListId}</ListID></EntityFilter></EstimateQueryRq>`)
+        .attrs.statusCode,
+    ).toBe("1");
+    const txnId = textOf(child(one(co, estimateAdd(jobListId, ["5.00"])), "EstimateRet"), "TxnID")!;
+    const found = one(
+      co,
+      `<EstimateQueryRq><EntityFilter><ListID>${jobListId}</ListID></EntityFilter><IncludeLineItems>true</IncludeLineItems></EstimateQueryRq>`,
+    );
+    expect(childrenNamed(child(found, "EstimateRet"), "EstimateLineRet")).toHaveLength(1);
+    co.deleteEstimate(txnId);
+    expect(one(co, `<EstimateQueryRq><TxnID>${txnId}</TxnID></EstimateQueryRq>`).attrs.statusCode).toBe(
+      "500",
+    );
+  });
+
+  it("stops a request set at the first error unless told to continue, and undoes nothing that succeeded", () => {
+    const co = new QbdCompany({ seed: MINIMAL_COMPANY_SEED });
+    const add = (n: string) => `<CustomerAddRq><CustomerAdd><Name>${n}</Name></CustomerAdd></CustomerAddRq>`;
+    const stopped = run(co, add("A") + add("A") + add("B"));
+    expect(stopped.map((r) => r.attrs.statusCode)).toEqual(["0", "3100"]);
+    const continued = run(co, add("A") + add("C"), "continueOnError");
+    expect(continued.map((r) => r.attrs.statusCode)).toEqual(["3100", "0"]);
+    expect(co.state.customers.map((c) => c.Name)).toEqual(["A", "C"]);
+  });
+
+  it("answers a request it cannot parse with an hresult, as QuickBooks does", () => {
+    const co = new QbdCompany();
+    expect(co.run("<QBXML><QBXMLMsgsRq><FrobnicateRq/></QBXMLMsgsRq></QBXML>")).toMatchObject({
+      ok: false,
+      hresult: "0x80040400",
+    });
+    expect(co.run("not xml <")).toMatchObject({ ok: false, hresult: "0x80040400" });
+  });
+
+  describe("kept in a folder", () => {
+    let dir: string;
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("seeds the demo company once and reopens it with everything written since", () => {
+      dir = mkdtempSync(path.join(tmpdir(), "qbd-company-"));
+      const first = new QbdCompany({ stateDir: dir, seed: DEMO_COMPANY_SEED });
+      expect(first.customerByFullName("Zenith Projects")).toBeDefined();
+      one(first, addJob("Mill Creek Bridge", "Zenith Projects"));
+      const again = new QbdCompany({ stateDir: dir, seed: DEMO_COMPANY_SEED });
+      expect(again.customerByFullName("Zenith Projects:Mill Creek Bridge")).toBeDefined();
+      expect(again.state.customers).toHaveLength(2);
+      // Ids keep counting from where they were, so nothing reuses a ListID.
+      one(again, addJob("Second", "Zenith Projects"));
+      expect(new Set(again.state.customers.map((c) => c.ListID)).size).toBe(3);
+    });
+  });
+});

@@ -1,0 +1,717 @@
+/**
+ * An accepted budget as an ordered plan of QuickBooks Desktop steps, and the rules that move each step along, as
+ * pure functions (the queue in PostgreSQL stores the state; the Web Connector carries one request at a time).
+ *
+ *   parent customer → customer:job → one step per cost code's service item → the estimate
+ *
+ * Each step first asks (a query) and only then adds or modifies, so a request whose answer was lost is never
+ * repeated blindly: a step handed out without an answer goes back to its query ("query before add"). QuickBooks
+ * has no idempotency key; the estimate is recognised by the Costbridge marker (with the submission id) in its memo,
+ * customers and items by their unique names.
+ */
+import type { ErpEstimateRef, EstimateExportRequest, ExportOutcome } from "../connector.js";
+import {
+  amountToCents,
+  centsToDecimal,
+  formatMarker,
+  lineDescription,
+  parseMarker,
+  sanitizeQboName,
+} from "../quickbooks-online/mapping.js";
+import {
+  customerAdd,
+  customerQuery,
+  type EstimateRet,
+  type EstimateWrite,
+  estimateAdd,
+  estimateMod,
+  estimateQueryByCustomer,
+  estimateQueryByTxnId,
+  incomeAccountQuery,
+  isNotFound,
+  isOk,
+  itemQuery,
+  itemServiceAdd,
+  type QbxmlResponse,
+  qbxmlDocument,
+  readEstimateRet,
+  readListRet,
+} from "./qbxml.js";
+import { classifyStatus, REMEDY_CHANGED_IN_QUICKBOOKS, type StatusSubject } from "./status.js";
+import type { RawXml } from "./xml.js";
+
+export const JOB_NAME_MAX = 41;
+export const ITEM_NAME_MAX = 31;
+export const REF_NUMBER_MAX = 11;
+/** QuickBooks Desktop amounts: 13 integer digits at most. */
+export const MAX_AMOUNT_CENTS = 9_999_999_999_999_99n;
+/** Re-reads after QuickBooks reported the estimate changed under us (3200), before giving up. */
+const MAX_REQUERIES = 3;
+
+/** The export request as the plan stores it (JSON: amounts as cent strings). */
+export interface PlanRequest {
+  submissionId: string;
+  attempt: number;
+  project: {
+    number: string;
+    name: string;
+    existingJobRef: string | null;
+    parentCustomerName: string | null;
+    parentCustomerRef: string | null;
+  };
+  lines: {
+    costCode: string;
+    costCodeDescription: string;
+    category: string;
+    categoryName: string;
+    revisedEstimate: string;
+    itemRef: string | null;
+  }[];
+  createMissingItems: boolean;
+  estimateMode: "update_in_place" | "new_estimate_per_submission";
+  previous: ErpEstimateRef | null;
+  overwriteChangedInErp: boolean;
+  useClasses: boolean;
+}
+
+export function toPlanRequest(req: EstimateExportRequest): PlanRequest {
+  return {
+    submissionId: req.submissionId,
+    attempt: req.attempt,
+    project: {
+      number: req.project.number,
+      name: req.project.name,
+      existingJobRef: req.project.existingJobRef ?? null,
+      parentCustomerName: req.project.parentCustomerName ?? null,
+      parentCustomerRef: req.project.parentCustomerRef ?? null,
+    },
+    lines: req.lines.map((l) => ({
+      costCode: l.costCode,
+      costCodeDescription: l.costCodeDescription,
+      category: l.category,
+      categoryName: l.categoryName,
+      revisedEstimate: l.revisedEstimate.toString(),
+      itemRef: l.itemRef ?? null,
+    })),
+    createMissingItems: req.createMissingItems,
+    estimateMode: req.estimateMode,
+    previous: req.previous,
+    overwriteChangedInErp: req.overwriteChangedInErp,
+    useClasses: req.useClasses,
+  };
+}
+
+export interface ListRef {
+  listId: string;
+  fullName: string;
+}
+
+/** What finished steps learned from QuickBooks; later steps build on it. */
+export interface PlanContext {
+  parent?: ListRef & { sublevel: number };
+  job?: ListRef & { created: boolean };
+  items?: Record<string, ListRef & { created: boolean }>;
+  incomeAccount?: ListRef;
+  estimate?: { txnId: string; editSequence: string; refNumber: string };
+}
+
+/** Per-step memory between requests. */
+export interface StepState {
+  /** An add was refused with 3100 (name in use): if the query still finds nothing, the name is held elsewhere. */
+  addRefused?: boolean;
+  requeries?: number;
+  /** The estimate being rewritten. */
+  target?: { txnId: string; editSequence: string; lineIds: string[] };
+}
+
+export interface Step {
+  step: string;
+  phase: string;
+  state: StepState;
+}
+
+export type StepResult =
+  | { kind: "next"; phase: string; state: StepState; context: PlanContext }
+  | { kind: "done"; context: PlanContext }
+  | { kind: "rejected"; code: string; message: string; remedy: string }
+  | { kind: "retryable"; code: string; message: string };
+
+// ---- names ----------------------------------------------------------------------------------------------------
+
+/** QuickBooks Desktop names: no colon (it separates Parent:Job), no control characters, trimmed. */
+export function qbdName(raw: string): string {
+  return sanitizeQboName(raw, Number.MAX_SAFE_INTEGER);
+}
+
+export function jobName(req: PlanRequest): string {
+  return qbdName(req.project.name);
+}
+
+/** The service item a cost code becomes: the code itself (the company's cost code list = the item list). */
+export function itemName(costCode: string): string {
+  return qbdName(costCode);
+}
+
+export function refNumberFor(projectNumber: string): string {
+  return Array.from(`CB-${projectNumber.trim()}`).slice(0, REF_NUMBER_MAX).join("").trimEnd();
+}
+
+/** Cost codes in first-appearance order, each with its description and mapped item (a mapped line wins). */
+export function costCodesOf(
+  req: PlanRequest,
+): { code: string; description: string; itemRef: string | null }[] {
+  const byCode = new Map<string, { code: string; description: string; itemRef: string | null }>();
+  for (const l of req.lines) {
+    const known = byCode.get(l.costCode);
+    if (!known)
+      byCode.set(l.costCode, { code: l.costCode, description: l.costCodeDescription, itemRef: l.itemRef });
+    else if (!known.itemRef && l.itemRef) known.itemRef = l.itemRef;
+  }
+  return [...byCode.values()];
+}
+
+// ---- before anything is queued ------------------------------------------------------------------------------
+
+export interface Rejection {
+  code: string;
+  message: string;
+  remedy: string;
+}
+
+/** The checks that need no QuickBooks: QuickBooks Desktop's limits, the send prerequisites as of now. */
+export function checkPlan(req: PlanRequest): Rejection | null {
+  if (req.lines.length === 0) {
+    return {
+      code: "no_lines",
+      message: "The budget has no lines to export.",
+      remedy: "Add budget lines, then send the budget again.",
+    };
+  }
+  for (const l of req.lines) {
+    const cents = BigInt(l.revisedEstimate);
+    if (cents < 0n || cents > MAX_AMOUNT_CENTS) {
+      return {
+        code: "amount_out_of_range",
+        message: `The revised estimate of ${l.costCode} ${l.categoryName} (${centsToDecimal(cents)}) cannot be written to a QuickBooks Desktop estimate.`,
+        remedy:
+          "Bring the line's revised estimate to zero or above (and within QuickBooks' limits) with a budget change, then send again.",
+      };
+    }
+  }
+  if (!req.project.existingJobRef) {
+    const name = jobName(req);
+    if (name === "") {
+      return {
+        code: "job_name_invalid",
+        message: `The project name "${req.project.name}" leaves nothing usable as a QuickBooks job name.`,
+        remedy: "Rename the project, or link it to an existing QuickBooks job, then retry.",
+      };
+    }
+    if ([...name].length > JOB_NAME_MAX) {
+      return {
+        code: "name_too_long",
+        message: `The project name has ${[...name].length} characters; QuickBooks Desktop allows ${JOB_NAME_MAX} for a job name.`,
+        remedy: `Shorten the project name to ${JOB_NAME_MAX} characters, or link the project to an existing QuickBooks job, then retry.`,
+      };
+    }
+    if (!req.project.parentCustomerRef && !req.project.parentCustomerName?.trim()) {
+      return {
+        code: "no_job_for_project",
+        message: `Project ${req.project.number} is not linked to a QuickBooks job and has no parent customer to add one under.`,
+        remedy:
+          "Link the project to its QuickBooks job, or choose a parent customer (or a company default), then retry.",
+      };
+    }
+  }
+  const codes = costCodesOf(req);
+  const unmapped = codes.filter((c) => !c.itemRef);
+  if (unmapped.length > 0 && !req.createMissingItems) {
+    const list = unmapped.map((c) => c.code).join(", ");
+    return {
+      code: "cost_code_not_mapped",
+      message: `Cost code${unmapped.length > 1 ? "s" : ""} ${list} ${unmapped.length > 1 ? "are" : "is"} not mapped to a QuickBooks item, and creating missing items is turned off.`,
+      remedy: `Map ${list} to QuickBooks service items in ERP Integrations, or turn on "create missing items", then retry.`,
+    };
+  }
+  const tooLong = unmapped.filter(
+    (c) => [...itemName(c.code)].length > ITEM_NAME_MAX || itemName(c.code) === "",
+  );
+  if (tooLong.length > 0) {
+    return {
+      code: "cost_code_too_long",
+      message: `${tooLong.map((c) => c.code).join(", ")}: QuickBooks Desktop allows ${ITEM_NAME_MAX} characters for an item name.`,
+      remedy:
+        "Map the cost code to an existing QuickBooks service item, or use a shorter cost code, then retry.",
+    };
+  }
+  return null;
+}
+
+// ---- the plan -------------------------------------------------------------------------------------------------
+
+export function planSteps(req: PlanRequest): { step: string; phase: string }[] {
+  const steps: { step: string; phase: string }[] = [];
+  if (req.project.existingJobRef) {
+    steps.push({ step: "job", phase: "query_ref" });
+  } else {
+    steps.push({ step: "parent", phase: "query" }, { step: "job", phase: "query" });
+  }
+  for (const c of costCodesOf(req)) {
+    steps.push({ step: `item:${c.code}`, phase: c.itemRef ? "query_ref" : "query" });
+  }
+  const updating = req.estimateMode === "update_in_place" && req.previous !== null;
+  steps.push({ step: "estimate", phase: updating ? "query_previous" : "query_job" });
+  return steps;
+}
+
+/**
+ * The phase to ask next for a step whose last request was handed out but never answered (a retried call, a
+ * session cut off, a restart): whatever it wrote may or may not exist, so look before writing again.
+ */
+export function phaseAfterLostAnswer(step: Step): string {
+  if (step.phase === "add") return step.step === "estimate" ? "query_job" : "query";
+  if (step.phase === "mod") return "query_txn";
+  return step.phase;
+}
+
+function itemStepCode(step: string): string {
+  return step.slice("item:".length);
+}
+
+function costCodeInfo(req: PlanRequest, code: string) {
+  const info = costCodesOf(req).find((c) => c.code === code);
+  if (!info) throw new Error(`no cost code ${code} in the plan`);
+  return info;
+}
+
+function parentName(req: PlanRequest): string {
+  return qbdName(req.project.parentCustomerName ?? "");
+}
+
+function subjectOf(req: PlanRequest, ctx: PlanContext, step: string): StatusSubject {
+  if (step === "parent") return { kind: "parent_customer", name: parentName(req) };
+  if (step === "job") return { kind: "job", name: ctx.job?.fullName ?? jobName(req) };
+  if (step.startsWith("item:")) {
+    const code = itemStepCode(step);
+    return { kind: "item", name: itemName(code), costCode: code };
+  }
+  return { kind: "estimate", refNumber: refNumberFor(req.project.number) };
+}
+
+/** The estimate the plan writes, from what the earlier steps found or added. */
+export function estimateWrite(req: PlanRequest, ctx: PlanContext): EstimateWrite {
+  if (!ctx.job) throw new Error("the estimate needs the job first");
+  return {
+    customer: { listId: ctx.job.listId },
+    refNumber: refNumberFor(req.project.number),
+    memo: formatMarker({ projectNumber: req.project.number, submissionId: req.submissionId }),
+    lines: req.lines.map((l) => {
+      const item = ctx.items?.[l.costCode];
+      if (!item) throw new Error(`the estimate needs the item of ${l.costCode} first`);
+      return {
+        item: { listId: item.listId },
+        description: lineDescription(
+          { ...l, revisedEstimate: BigInt(l.revisedEstimate), itemRef: l.itemRef },
+          req.useClasses,
+        ),
+        amount: centsToDecimal(BigInt(l.revisedEstimate)),
+        className: req.useClasses ? qbdName(l.categoryName) : undefined,
+      };
+    }),
+  };
+}
+
+/** The qbXML document for a step's current phase. */
+export function buildStepRequest(req: PlanRequest, ctx: PlanContext, step: Step, requestId: string): string {
+  return qbxmlDocument(stepRequest(req, ctx, step, requestId));
+}
+
+function stepRequest(req: PlanRequest, ctx: PlanContext, step: Step, id: string): RawXml {
+  const { project } = req;
+  if (step.step === "parent") {
+    if (step.phase === "add") return customerAdd(id, parentName(req), null);
+    return customerQuery(
+      id,
+      project.parentCustomerRef ? { listId: project.parentCustomerRef } : { fullName: parentName(req) },
+    );
+  }
+  if (step.step === "job") {
+    if (step.phase === "query_ref") return customerQuery(id, { listId: project.existingJobRef ?? "" });
+    if (!ctx.parent) throw new Error("the job needs its parent customer first");
+    if (step.phase === "add") return customerAdd(id, jobName(req), { listId: ctx.parent.listId });
+    return customerQuery(id, { fullName: `${ctx.parent.fullName}:${jobName(req)}` });
+  }
+  if (step.step.startsWith("item:")) {
+    const info = costCodeInfo(req, itemStepCode(step.step));
+    if (step.phase === "query_ref") return itemQuery(id, { listId: info.itemRef ?? "" });
+    if (step.phase === "account") return incomeAccountQuery(id);
+    if (step.phase === "add") {
+      if (!ctx.incomeAccount) throw new Error("adding an item needs the income account first");
+      return itemServiceAdd(id, {
+        name: itemName(info.code),
+        description: info.description,
+        incomeAccount: { listId: ctx.incomeAccount.listId },
+      });
+    }
+    return itemQuery(id, { fullName: itemName(info.code) });
+  }
+  if (step.step === "estimate") {
+    switch (step.phase) {
+      case "query_previous":
+        return estimateQueryByTxnId(id, req.previous?.estimateId ?? "");
+      case "query_txn":
+        return estimateQueryByTxnId(id, step.state.target?.txnId ?? "");
+      case "query_job":
+        if (!ctx.job) throw new Error("the estimate needs the job first");
+        return estimateQueryByCustomer(id, { listId: ctx.job.listId });
+      case "add":
+        return estimateAdd(id, estimateWrite(req, ctx));
+      case "mod":
+        if (!step.state.target) throw new Error("a mod needs its target");
+        return estimateMod(id, step.state.target, estimateWrite(req, ctx));
+    }
+  }
+  throw new Error(`unknown step ${step.step}/${step.phase}`);
+}
+
+// ---- answers ------------------------------------------------------------------------------------------------
+
+function rejected(code: string, message: string, remedy: string): StepResult {
+  return { kind: "rejected", code, message, remedy };
+}
+
+function next(phase: string, state: StepState, context: PlanContext): StepResult {
+  return { kind: "next", phase, state, context };
+}
+
+function fromStatus(req: PlanRequest, ctx: PlanContext, step: Step, r: QbxmlResponse): StepResult {
+  return classifyStatus(r.statusCode, r.statusMessage, subjectOf(req, ctx, step.step));
+}
+
+function inactive(subject: string, remedy: string): StepResult {
+  return rejected("inactive_in_quickbooks", `${subject} is inactive in QuickBooks Desktop.`, remedy);
+}
+
+/** Moves a step along with QuickBooks' answer to its current request. */
+export function applyResponse(req: PlanRequest, ctx: PlanContext, step: Step, r: QbxmlResponse): StepResult {
+  const ok = isOk(r);
+  const notFound = isNotFound(r);
+  if (!ok && !notFound && !(r.statusCode === "3100" && step.phase === "add") && !isRequeryStatus(step, r)) {
+    return fromStatus(req, ctx, step, r);
+  }
+  if (step.step === "parent") return parentAnswer(req, ctx, step, r);
+  if (step.step === "job") return jobAnswer(req, ctx, step, r);
+  if (step.step.startsWith("item:")) return itemAnswer(req, ctx, step, r);
+  return estimateAnswer(req, ctx, step, r);
+}
+
+function isRequeryStatus(step: Step, r: QbxmlResponse): boolean {
+  return (
+    step.step === "estimate" && step.phase === "mod" && (r.statusCode === "3200" || r.statusCode === "3120")
+  );
+}
+
+function parentAnswer(req: PlanRequest, ctx: PlanContext, step: Step, r: QbxmlResponse): StepResult {
+  const name = parentName(req);
+  if (step.phase === "add") {
+    if (r.statusCode === "3100") return next("query", { ...step.state, addRefused: true }, ctx);
+  }
+  const found = r.rets[0] ? readListRet(r.rets[0]) : null;
+  if (!found) {
+    if (req.project.parentCustomerRef) {
+      return rejected(
+        "parent_customer_missing",
+        `The parent customer chosen for project ${req.project.number} no longer exists in QuickBooks Desktop.`,
+        "Choose another parent customer for the project (or link it to an existing job), then retry.",
+      );
+    }
+    if (step.state.addRefused)
+      return fromStatus(req, ctx, step, {
+        ...r,
+        statusCode: "3100",
+        statusMessage: `The name "${name}" of the list element is already in use.`,
+      });
+    return next("add", step.state, ctx);
+  }
+  if (!found.isActive) {
+    return inactive(
+      `The parent customer "${found.fullName}"`,
+      `Make "${found.fullName}" active in QuickBooks (Customers & Jobs list), then retry.`,
+    );
+  }
+  if (found.sublevel > 0) {
+    return rejected(
+      "sub_job_not_supported",
+      `The parent customer "${found.fullName}" is itself a job in QuickBooks Desktop, so the project would become a sub-job, which QuickBooks Desktop exports do not support.`,
+      "Choose a top-level customer as the project's parent customer (or link the project to an existing job), then retry.",
+    );
+  }
+  return {
+    kind: "done",
+    context: { ...ctx, parent: { listId: found.listId, fullName: found.fullName, sublevel: found.sublevel } },
+  };
+}
+
+function jobAnswer(req: PlanRequest, ctx: PlanContext, step: Step, r: QbxmlResponse): StepResult {
+  if (step.phase === "add" && r.statusCode === "3100") {
+    return next("query", { ...step.state, addRefused: true }, ctx);
+  }
+  const found = r.rets[0] ? readListRet(r.rets[0]) : null;
+  if (!found) {
+    if (step.phase === "query_ref") {
+      return rejected(
+        "job_missing",
+        `The QuickBooks job linked to project ${req.project.number} no longer exists in QuickBooks Desktop.`,
+        "Link the project to its current QuickBooks job (or clear the link so Costbridge adds the job), then retry.",
+      );
+    }
+    if (step.state.addRefused) {
+      return fromStatus(req, ctx, step, {
+        ...r,
+        statusCode: "3100",
+        statusMessage: `The name "${jobName(req)}" of the list element is already in use.`,
+      });
+    }
+    return next("add", step.state, ctx);
+  }
+  if (!found.isActive) {
+    return inactive(
+      `The job "${found.fullName}"`,
+      `Make the job "${found.fullName}" active in QuickBooks (Customers & Jobs list), then retry.`,
+    );
+  }
+  if (step.phase === "query_ref" && found.sublevel > 1) {
+    return rejected(
+      "sub_job_not_supported",
+      `The QuickBooks record linked to project ${req.project.number} ("${found.fullName}") is a sub-job; QuickBooks Desktop exports support jobs directly under a customer only.`,
+      "Link the project to a job directly under its customer, then retry.",
+    );
+  }
+  return {
+    kind: "done",
+    context: {
+      ...ctx,
+      job: { listId: found.listId, fullName: found.fullName, created: step.phase === "add" },
+    },
+  };
+}
+
+function itemAnswer(req: PlanRequest, ctx: PlanContext, step: Step, r: QbxmlResponse): StepResult {
+  const code = itemStepCode(step.step);
+  const name = itemName(code);
+  if (step.phase === "account") {
+    const account = r.rets.map(readListRet).find((a) => a.isActive);
+    if (!account) {
+      return rejected(
+        "no_income_account",
+        "QuickBooks Desktop has no active income account for the service items Costbridge needs to add.",
+        "Add an income account in QuickBooks (Chart of Accounts), or map every cost code to an existing service item, then retry.",
+      );
+    }
+    return next("add", step.state, {
+      ...ctx,
+      incomeAccount: { listId: account.listId, fullName: account.fullName },
+    });
+  }
+  if (step.phase === "add" && r.statusCode === "3100") {
+    return next("query", { ...step.state, addRefused: true }, ctx);
+  }
+  const ret = r.rets[0];
+  if (!ret) {
+    if (step.phase === "query_ref") {
+      return rejected(
+        "item_missing",
+        `The QuickBooks item mapped to cost code ${code} no longer exists in QuickBooks Desktop.`,
+        `Map cost code ${code} to an existing QuickBooks service item in ERP Integrations, then retry.`,
+      );
+    }
+    if (step.state.addRefused) {
+      return fromStatus(req, ctx, step, {
+        ...r,
+        statusCode: "3100",
+        statusMessage: `The name "${name}" of the list element is already in use.`,
+      });
+    }
+    if (!req.createMissingItems) {
+      return rejected(
+        "cost_code_not_mapped",
+        `QuickBooks Desktop has no item "${name}" for cost code ${code}, and creating missing items is turned off.`,
+        `Map cost code ${code} to a QuickBooks service item in ERP Integrations, or turn on "create missing items", then retry.`,
+      );
+    }
+    return next(ctx.incomeAccount ? "add" : "account", step.state, ctx);
+  }
+  const item = readListRet(ret);
+  if (item.kind !== "ItemService") {
+    return rejected(
+      "item_not_service",
+      `QuickBooks Desktop item "${item.fullName}" (cost code ${code}) is not a service item; cost codes map to service items only.`,
+      `Map cost code ${code} to a service item in ERP Integrations (or rename the other item in QuickBooks), then retry.`,
+    );
+  }
+  if (!item.isActive) {
+    return inactive(
+      `The item "${item.fullName}" (cost code ${code})`,
+      `Make the item "${item.fullName}" active in QuickBooks (Item list), or map cost code ${code} to another item, then retry.`,
+    );
+  }
+  return {
+    kind: "done",
+    context: {
+      ...ctx,
+      items: {
+        ...(ctx.items ?? {}),
+        [code]: { listId: item.listId, fullName: item.fullName, created: step.phase === "add" },
+      },
+    },
+  };
+}
+
+/** Differences between an estimate in QuickBooks and the one we write, worded for a person; empty when equal. */
+export function compareEstimate(actual: EstimateRet, write: EstimateWrite): string[] {
+  const problems: string[] = [];
+  const customer = "listId" in write.customer ? write.customer.listId : "";
+  if (customer && actual.customerListId !== customer) {
+    problems.push(`the estimate is on customer ${actual.customerListId}, not ${customer}`);
+  }
+  const got = actual.lines.filter((l) => l.itemListId !== "");
+  if (got.length !== write.lines.length) {
+    problems.push(`QuickBooks has ${got.length} lines, the budget has ${write.lines.length}`);
+  }
+  const n = Math.min(got.length, write.lines.length);
+  for (let i = 0; i < n; i++) {
+    const g = got[i]!;
+    const w = write.lines[i]!;
+    const wantItem = "listId" in w.item ? w.item.listId : "";
+    if (g.itemListId !== wantItem)
+      problems.push(`line ${i + 1} item is ${g.itemFullName || g.itemListId}, expected ${wantItem}`);
+    if (amountToCents(g.amount) !== amountToCents(w.amount)) {
+      problems.push(`line ${i + 1} amount is ${g.amount}, expected ${w.amount}`);
+    }
+    if (w.className && (g.className ?? "").toLowerCase() !== w.className.toLowerCase()) {
+      problems.push(`line ${i + 1} class is ${g.className ?? "(none)"}, expected ${w.className}`);
+    }
+  }
+  return problems;
+}
+
+function estimateDone(ctx: PlanContext, e: EstimateRet): StepResult {
+  return {
+    kind: "done",
+    context: { ...ctx, estimate: { txnId: e.txnId, editSequence: e.editSequence, refNumber: e.refNumber } },
+  };
+}
+
+function isOurs(req: PlanRequest, e: EstimateRet): boolean {
+  return parseMarker(e.memo)?.submissionId === req.submissionId;
+}
+
+/** What to do with an estimate found in QuickBooks: nothing (already written), reject (edited there) or rewrite it. */
+function decideOnFound(req: PlanRequest, ctx: PlanContext, step: Step, e: EstimateRet): StepResult {
+  const write = estimateWrite(req, ctx);
+  const ours = isOurs(req, e);
+  if (ours && compareEstimate(e, write).length === 0 && e.refNumber === write.refNumber)
+    return estimateDone(ctx, e);
+  const baseline = req.previous && req.previous.estimateId === e.txnId ? req.previous : null;
+  const movedByOthers = baseline !== null && e.editSequence !== baseline.version && !ours;
+  if (movedByOthers && !req.overwriteChangedInErp) {
+    return rejected(
+      "changed_in_quickbooks",
+      `The estimate ${e.refNumber || e.txnId} was changed in QuickBooks Desktop after Costbridge last wrote it.`,
+      REMEDY_CHANGED_IN_QUICKBOOKS,
+    );
+  }
+  return next(
+    "mod",
+    {
+      ...step.state,
+      target: { txnId: e.txnId, editSequence: e.editSequence, lineIds: e.lines.map((l) => l.txnLineId) },
+    },
+    ctx,
+  );
+}
+
+function verifyWritten(req: PlanRequest, ctx: PlanContext, r: QbxmlResponse): StepResult {
+  const ret = r.rets[0];
+  if (!ret)
+    return rejected(
+      "verification_failed",
+      "QuickBooks Desktop answered the estimate without returning it.",
+      "Retry the export.",
+    );
+  const e = readEstimateRet(ret);
+  const problems = compareEstimate(e, estimateWrite(req, ctx));
+  if (problems.length > 0) {
+    return rejected(
+      "verification_failed",
+      `QuickBooks Desktop holds estimate ${e.refNumber || e.txnId} differently from the budget: ${problems.join("; ")}.`,
+      "Open the estimate in QuickBooks: a price rule, sales tax or an edit made at the same moment can change its lines. Correct it there or retry the export to write the budget again.",
+    );
+  }
+  return estimateDone(ctx, e);
+}
+
+function estimateAnswer(req: PlanRequest, ctx: PlanContext, step: Step, r: QbxmlResponse): StepResult {
+  switch (step.phase) {
+    case "query_previous": {
+      const e = r.rets[0] ? readEstimateRet(r.rets[0]) : null;
+      if (e) return decideOnFound(req, ctx, step, e);
+      if (!req.overwriteChangedInErp) {
+        return rejected(
+          "changed_in_quickbooks",
+          `The estimate ${req.previous?.docNumber ?? ""} that Costbridge last wrote was deleted in QuickBooks Desktop.`,
+          "Retry the export to add a new estimate for this budget, or Reject the budget to hand it back.",
+        );
+      }
+      return next("query_job", step.state, ctx);
+    }
+    case "query_txn": {
+      const e = r.rets[0] ? readEstimateRet(r.rets[0]) : null;
+      if (e) return decideOnFound(req, ctx, step, e);
+      // Deleted between our look and our write: look for ours on the job again (or add it).
+      return next("query_job", { ...step.state, target: undefined }, ctx);
+    }
+    case "query_job": {
+      const ours = r.rets
+        .map(readEstimateRet)
+        .filter((e) => isOurs(req, e))
+        .sort((a, b) => a.txnNumber - b.txnNumber);
+      if (ours[0]) return decideOnFound(req, ctx, step, ours[0]);
+      return next("add", step.state, ctx);
+    }
+    case "add":
+      return verifyWritten(req, ctx, r);
+    case "mod": {
+      if (r.statusCode === "3200" || r.statusCode === "3120") {
+        const requeries = (step.state.requeries ?? 0) + 1;
+        if (requeries > MAX_REQUERIES) return fromStatus(req, ctx, step, r);
+        return next("query_txn", { ...step.state, requeries }, ctx);
+      }
+      return verifyWritten(req, ctx, r);
+    }
+  }
+  throw new Error(`unknown estimate phase ${step.phase}`);
+}
+
+/** The export outcome of a plan whose steps are all done. */
+export function doneOutcome(req: PlanRequest, ctx: PlanContext): ExportOutcome {
+  if (!ctx.job || !ctx.estimate) throw new Error("the plan is not finished");
+  const itemRefs: Record<string, string> = {};
+  const createdItems: string[] = [];
+  for (const [code, item] of Object.entries(ctx.items ?? {})) {
+    itemRefs[code] = item.listId;
+    if (item.created) createdItems.push(item.fullName);
+  }
+  return {
+    kind: "done",
+    erpRef: {
+      estimateId: ctx.estimate.txnId,
+      version: ctx.estimate.editSequence,
+      jobRef: ctx.job.listId,
+      docNumber: ctx.estimate.refNumber || refNumberFor(req.project.number),
+    },
+    createdJob: ctx.job.created,
+    createdItems,
+    itemRefs,
+  };
+}

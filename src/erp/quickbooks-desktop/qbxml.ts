@@ -1,0 +1,254 @@
+/**
+ * qbXML 13.0: the request documents we hand the Web Connector and the responses it brings back, as pure functions.
+ * Element order follows the qbXML schema (QuickBooks rejects elements out of order).
+ */
+import { child, childrenNamed, el, parseXml, type RawXml, textOf, type XmlNode } from "./xml.js";
+
+export const QBXML_VERSION = "13.0";
+
+/** A reference to a list element: by ListID when we know it, else by full name. */
+export type QbdRef = { listId: string } | { fullName: string };
+
+function ref(name: string, r: QbdRef): RawXml {
+  return el(name, "listId" in r ? el("ListID", r.listId) : el("FullName", r.fullName));
+}
+
+/** Wraps one request element into a complete qbXML document. */
+export function qbxmlDocument(request: RawXml): string {
+  return (
+    `<?xml version="1.0" encoding="utf-8"?><?qbxml version="${QBXML_VERSION}"?>` +
+    el("QBXML", el("QBXMLMsgsRq", request, { onError: "stopOnError" })).xml
+  );
+}
+
+export function customerQuery(requestId: string, by: QbdRef): RawXml {
+  return el("CustomerQueryRq", "listId" in by ? el("ListID", by.listId) : el("FullName", by.fullName), {
+    requestID: requestId,
+  });
+}
+
+export function customerAdd(requestId: string, name: string, parent: QbdRef | null): RawXml {
+  return el(
+    "CustomerAddRq",
+    el("CustomerAdd", [el("Name", name), parent ? ref("ParentRef", parent) : null]),
+    {
+      requestID: requestId,
+    },
+  );
+}
+
+export function itemQuery(requestId: string, by: QbdRef): RawXml {
+  return el("ItemQueryRq", "listId" in by ? el("ListID", by.listId) : el("FullName", by.fullName), {
+    requestID: requestId,
+  });
+}
+
+export function itemServiceAdd(
+  requestId: string,
+  item: { name: string; description: string; incomeAccount: QbdRef },
+): RawXml {
+  return el(
+    "ItemServiceAddRq",
+    el("ItemServiceAdd", [
+      el("Name", item.name),
+      el("SalesOrPurchase", [
+        el("Desc", item.description),
+        el("Price", "0.00"),
+        ref("AccountRef", item.incomeAccount),
+      ]),
+    ]),
+    { requestID: requestId },
+  );
+}
+
+export function incomeAccountQuery(requestId: string): RawXml {
+  return el("AccountQueryRq", [el("ActiveStatus", "ActiveOnly"), el("AccountType", "Income")], {
+    requestID: requestId,
+  });
+}
+
+export function estimateQueryByTxnId(requestId: string, txnId: string): RawXml {
+  return el("EstimateQueryRq", [el("TxnID", txnId), el("IncludeLineItems", "true")], {
+    requestID: requestId,
+  });
+}
+
+export function estimateQueryByCustomer(requestId: string, customer: QbdRef): RawXml {
+  return el("EstimateQueryRq", [ref("EntityFilter", customer), el("IncludeLineItems", "true")], {
+    requestID: requestId,
+  });
+}
+
+export interface EstimateLineWrite {
+  item: QbdRef;
+  description: string;
+  /** Decimal text with two places, e.g. "125000.00". */
+  amount: string;
+  className?: string | undefined;
+}
+
+export interface EstimateWrite {
+  customer: QbdRef;
+  refNumber: string;
+  memo: string;
+  lines: EstimateLineWrite[];
+}
+
+function lineBody(line: EstimateLineWrite): (RawXml | null)[] {
+  return [
+    ref("ItemRef", line.item),
+    el("Desc", line.description),
+    el("Quantity", "1"),
+    el("Rate", line.amount),
+    line.className ? ref("ClassRef", { fullName: line.className }) : null,
+    el("Amount", line.amount),
+    ref("SalesTaxCodeRef", { fullName: "Non" }),
+  ];
+}
+
+export function estimateAdd(requestId: string, e: EstimateWrite): RawXml {
+  return el(
+    "EstimateAddRq",
+    el("EstimateAdd", [
+      ref("CustomerRef", e.customer),
+      el("RefNumber", e.refNumber),
+      el("Memo", e.memo),
+      el("IsToBeEmailed", "false"),
+      ...e.lines.map((l) => el("EstimateLineAdd", lineBody(l))),
+    ]),
+    { requestID: requestId },
+  );
+}
+
+/**
+ * A full rewrite of an estimate's lines: `lineIds[i]` keeps the i-th existing line (QuickBooks deletes every line
+ * not named), -1 adds one.
+ */
+export function estimateMod(
+  requestId: string,
+  target: { txnId: string; editSequence: string; lineIds: string[] },
+  e: EstimateWrite,
+): RawXml {
+  return el(
+    "EstimateModRq",
+    el("EstimateMod", [
+      el("TxnID", target.txnId),
+      el("EditSequence", target.editSequence),
+      ref("CustomerRef", e.customer),
+      el("RefNumber", e.refNumber),
+      el("Memo", e.memo),
+      el("IsToBeEmailed", "false"),
+      ...e.lines.map((l, i) =>
+        el("EstimateLineMod", [el("TxnLineID", target.lineIds[i] ?? "-1"), ...lineBody(l)]),
+      ),
+    ]),
+    { requestID: requestId },
+  );
+}
+
+// ---- responses ----------------------------------------------------------------------------------------------
+
+export interface QbxmlResponse {
+  /** e.g. "CustomerQuery", "EstimateAdd". */
+  type: string;
+  requestId: string | null;
+  statusCode: string;
+  statusSeverity: string;
+  statusMessage: string;
+  /** The Ret elements (CustomerRet, ItemServiceRet, EstimateRet, …), in order. */
+  rets: XmlNode[];
+}
+
+export class QbxmlParseError extends Error {}
+
+/** Every response of a qbXML response document. */
+export function parseQbxmlResponses(xml: string): QbxmlResponse[] {
+  let root: XmlNode;
+  try {
+    root = parseXml(xml);
+  } catch (e) {
+    throw new QbxmlParseError(`QuickBooks sent a response that is not XML: ${(e as Error).message}`);
+  }
+  const msgs = child(root, "QBXMLMsgsRs");
+  if (root.name !== "QBXML" || !msgs)
+    throw new QbxmlParseError("QuickBooks sent a response without QBXMLMsgsRs.");
+  return msgs.children
+    .filter((n) => n.name.endsWith("Rs"))
+    .map((n) => ({
+      type: n.name.slice(0, -2),
+      requestId: n.attrs.requestID ?? null,
+      statusCode: n.attrs.statusCode ?? "",
+      statusSeverity: n.attrs.statusSeverity ?? "",
+      statusMessage: n.attrs.statusMessage ?? "",
+      rets: n.children.filter((c) => c.name.endsWith("Ret")),
+    }));
+}
+
+/** Query answers that mean "nothing matched": 1 (no match) and 500 (a named element was not found). */
+export function isNotFound(r: QbxmlResponse): boolean {
+  return r.statusCode === "1" || r.statusCode === "500";
+}
+
+export function isOk(r: QbxmlResponse): boolean {
+  return r.statusCode === "0";
+}
+
+export interface ListRet {
+  kind: string;
+  listId: string;
+  name: string;
+  fullName: string;
+  isActive: boolean;
+  sublevel: number;
+  editSequence: string;
+}
+
+export function readListRet(n: XmlNode): ListRet {
+  return {
+    kind: n.name.replace(/Ret$/, ""),
+    listId: textOf(n, "ListID") ?? "",
+    name: textOf(n, "Name") ?? "",
+    fullName: textOf(n, "FullName") ?? textOf(n, "Name") ?? "",
+    isActive: (textOf(n, "IsActive") ?? "true") !== "false",
+    sublevel: Number(textOf(n, "Sublevel") ?? "0"),
+    editSequence: textOf(n, "EditSequence") ?? "",
+  };
+}
+
+export interface EstimateLineRet {
+  txnLineId: string;
+  itemListId: string;
+  itemFullName: string;
+  className: string | null;
+  amount: string;
+}
+
+export interface EstimateRet {
+  txnId: string;
+  editSequence: string;
+  txnNumber: number;
+  customerListId: string;
+  refNumber: string;
+  memo: string;
+  totalAmount: string;
+  lines: EstimateLineRet[];
+}
+
+export function readEstimateRet(n: XmlNode): EstimateRet {
+  return {
+    txnId: textOf(n, "TxnID") ?? "",
+    editSequence: textOf(n, "EditSequence") ?? "",
+    txnNumber: Number(textOf(n, "TxnNumber") ?? "0"),
+    customerListId: textOf(child(n, "CustomerRef"), "ListID") ?? "",
+    refNumber: textOf(n, "RefNumber") ?? "",
+    memo: textOf(n, "Memo") ?? "",
+    totalAmount: textOf(n, "TotalAmount") ?? "",
+    lines: childrenNamed(n, "EstimateLineRet").map((l) => ({
+      txnLineId: textOf(l, "TxnLineID") ?? "",
+      itemListId: textOf(child(l, "ItemRef"), "ListID") ?? "",
+      itemFullName: textOf(child(l, "ItemRef"), "FullName") ?? "",
+      className: textOf(child(l, "ClassRef"), "FullName") ?? null,
+      amount: textOf(l, "Amount") ?? "",
+    })),
+  };
+}

@@ -1,0 +1,261 @@
+import { z } from "zod";
+import { listAuditEvents } from "../../app/admin/audit-log.js";
+import {
+  clearProjectOverride,
+  getDirectoryEntry,
+  inviteToDirectory,
+  listDirectory,
+  resendInvitation,
+  setCanPushToAccounting,
+  setProjectOverride,
+  updateDirectoryEntry,
+} from "../../app/admin/directory.js";
+import { acceptInvitation } from "../../app/admin/invitations.js";
+import {
+  autoMatchCostCodes,
+  listCostCodeMappings,
+  listQuickBooksCustomers,
+  setCostCodeMapping,
+  setProjectErpJob,
+} from "../../app/admin/mappings.js";
+import { LEVELS } from "../../domain/permissions.js";
+import type { RouteModule } from "../app.js";
+import { requireUser } from "../auth.js";
+
+const cp = "/api/v1/companies/:companyId";
+const id = z.string().min(1).max(100);
+const params = z.strictObject({ companyId: id });
+const userParams = z.strictObject({ companyId: id, userId: id });
+const level = z.enum(LEVELS);
+const erpRef = z.string().trim().min(1).max(100);
+
+const levels = {
+  erpIntegrations: level.optional(),
+  directory: level.optional(),
+  budget: level.optional(),
+  lockBudget: z.boolean().optional(),
+  sendAndRetrieveBudget: z.boolean().optional(),
+  subscribeErpDigest: z.boolean().optional(),
+};
+
+export const adminRoutes: RouteModule = (app, ctx) => {
+  const actor = (req: Parameters<typeof requireUser>[0]) => ({ userId: requireUser(req).userId });
+  const dirTags = ["directory"];
+
+  app.get(
+    `${cp}/directory`,
+    { schema: { tags: dirTags, summary: "The company directory", params } },
+    async (req) => listDirectory(ctx, actor(req), req.params.companyId),
+  );
+  app.post(
+    `${cp}/directory`,
+    {
+      schema: {
+        tags: dirTags,
+        summary: "Invite someone (directory admin); an existing account is added and notified",
+        params,
+        body: z.strictObject({
+          email: z.email().max(320),
+          name: z.string().trim().min(1).max(200),
+          permissions: z.strictObject({ ...levels, canPushToAccounting: z.boolean().optional() }).default({}),
+        }),
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(await inviteToDirectory(ctx, actor(req), req.params.companyId, req.body)),
+  );
+  app.get(
+    `${cp}/directory/:userId`,
+    { schema: { tags: dirTags, summary: "One directory entry", params: userParams } },
+    async (req) => getDirectoryEntry(ctx, actor(req), req.params.companyId, req.params.userId),
+  );
+  app.patch(
+    `${cp}/directory/:userId`,
+    {
+      schema: {
+        tags: dirTags,
+        summary:
+          "Edit levels, deactivate or reactivate (directory admin); anyone may change their own digest",
+        params: userParams,
+        body: z.strictObject({ ...levels, active: z.boolean().optional() }),
+      },
+    },
+    async (req) => updateDirectoryEntry(ctx, actor(req), req.params.companyId, req.params.userId, req.body),
+  );
+  app.post(
+    `${cp}/directory/:userId/invitation`,
+    {
+      schema: {
+        tags: dirTags,
+        summary: "Send a new invitation to someone who has not set a password yet",
+        params: userParams,
+      },
+    },
+    async (req) => resendInvitation(ctx, actor(req), req.params.companyId, req.params.userId),
+  );
+  app.put(
+    `${cp}/directory/:userId/can-push-to-accounting`,
+    {
+      schema: {
+        tags: dirTags,
+        summary: "Self-service grant of Can Push to Accounting (where the operator enabled it)",
+        params: userParams,
+        body: z.strictObject({ granted: z.boolean() }),
+      },
+    },
+    async (req) =>
+      setCanPushToAccounting(
+        ctx,
+        { kind: "user", actor: actor(req) },
+        req.params.companyId,
+        req.params.userId,
+        req.body.granted,
+      ),
+  );
+  const overrideParams = z.strictObject({ companyId: id, projectId: id, userId: id });
+  app.put(
+    `${cp}/projects/:projectId/permissions/:userId`,
+    {
+      schema: {
+        tags: dirTags,
+        summary: "Per-project budget rights, replacing the company-wide ones on this project",
+        params: overrideParams,
+        body: z.strictObject({ budget: level, lockBudget: z.boolean(), sendAndRetrieveBudget: z.boolean() }),
+      },
+    },
+    async (req) =>
+      setProjectOverride(
+        ctx,
+        actor(req),
+        req.params.companyId,
+        req.params.projectId,
+        req.params.userId,
+        req.body,
+      ),
+  );
+  app.delete(
+    `${cp}/projects/:projectId/permissions/:userId`,
+    { schema: { tags: dirTags, summary: "Back to the company-wide budget rights", params: overrideParams } },
+    async (req, reply) => {
+      await clearProjectOverride(
+        ctx,
+        actor(req),
+        req.params.companyId,
+        req.params.projectId,
+        req.params.userId,
+      );
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    "/api/v1/invitations/:invitationToken/accept",
+    {
+      schema: {
+        tags: ["auth"],
+        summary: "Accept an invitation: set a password (single use, 7 days)",
+        security: [],
+        params: z.strictObject({ invitationToken: z.string().min(1).max(200) }),
+        body: z.strictObject({
+          password: z.string().max(1000),
+          name: z.string().trim().max(200).optional(),
+        }),
+      },
+    },
+    async (req) => acceptInvitation(ctx, req.params.invitationToken, req.body),
+  );
+
+  app.get(
+    `${cp}/audit-events`,
+    {
+      schema: {
+        tags: ["audit"],
+        summary: "The audit log, newest first (directory or ERP admin)",
+        params,
+        querystring: z.strictObject({
+          entityType: z.string().max(100).optional(),
+          entityId: z.string().max(200).optional(),
+          actorUserId: z.string().max(100).optional(),
+          actorKind: z.enum(["user", "operator", "system"]).optional(),
+          action: z.string().max(100).optional(),
+          from: z.iso.datetime({ offset: true }).optional(),
+          to: z.iso.datetime({ offset: true }).optional(),
+          cursor: z.string().max(100).optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+      },
+    },
+    async (req) => {
+      const { from, to, ...rest } = req.query;
+      return listAuditEvents(ctx, actor(req), req.params.companyId, {
+        ...rest,
+        ...(from ? { from: new Date(from) } : {}),
+        ...(to ? { to: new Date(to) } : {}),
+      });
+    },
+  );
+
+  const erpTags = ["erp-integrations"];
+  const erp = `${cp}/erp`;
+  app.get(
+    `${erp}/mappings/cost-codes`,
+    {
+      schema: {
+        tags: erpTags,
+        summary: "Cost codes and their QuickBooks items, with the item pick list and name matches",
+        params,
+      },
+    },
+    async (req) => listCostCodeMappings(ctx, actor(req), req.params.companyId),
+  );
+  app.put(
+    `${erp}/mappings/cost-codes/:costCodeId`,
+    {
+      schema: {
+        tags: erpTags,
+        summary: "Map a cost code to a QuickBooks item (null clears it)",
+        params: z.strictObject({ companyId: id, costCodeId: id }),
+        body: z.strictObject({ itemRef: erpRef.nullable() }),
+      },
+    },
+    async (req) =>
+      setCostCodeMapping(ctx, actor(req), req.params.companyId, req.params.costCodeId, req.body.itemRef),
+  );
+  app.post(
+    `${erp}/mappings/cost-codes/auto-match`,
+    {
+      schema: {
+        tags: erpTags,
+        summary: "Map every unmapped cost code to the QuickBooks item with the same name",
+        params,
+      },
+    },
+    async (req) => autoMatchCostCodes(ctx, actor(req), req.params.companyId),
+  );
+  app.get(
+    `${erp}/quickbooks/customers`,
+    { schema: { tags: erpTags, summary: "QuickBooks customers and jobs (pick list)", params } },
+    async (req) => listQuickBooksCustomers(ctx, actor(req), req.params.companyId),
+  );
+  const projectParams = z.strictObject({ companyId: id, projectId: id });
+  app.put(
+    `${cp}/projects/:projectId/erp-job`,
+    {
+      schema: {
+        tags: erpTags,
+        summary: "Link the project to a QuickBooks job, or choose the parent customer its job is added under",
+        params: projectParams,
+        body: z.union([
+          z.strictObject({ existingJobRef: erpRef }),
+          z.strictObject({ parentCustomerRef: erpRef }),
+        ]),
+      },
+    },
+    async (req) => setProjectErpJob(ctx, actor(req), req.params.companyId, req.params.projectId, req.body),
+  );
+  app.delete(
+    `${cp}/projects/:projectId/erp-job`,
+    { schema: { tags: erpTags, summary: "Unlink the project from QuickBooks", params: projectParams } },
+    async (req) => setProjectErpJob(ctx, actor(req), req.params.companyId, req.params.projectId, null),
+  );
+};

@@ -1,0 +1,112 @@
+/**
+ * PostgreSQL goes away in the middle of work and comes back. Requests during the outage fail cleanly with 503;
+ * the worker survives, and every accepted submission (including one whose export was running when the database
+ * stopped) is exported exactly once afterwards. Runs on a PostgreSQL server of its own, never the shared one.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type EmbeddedCluster, startEmbeddedCluster } from "../../src/db/embedded-postgres.js";
+import { migrate } from "../../src/db/migrator.js";
+import {
+  accept,
+  estimatesOf,
+  newTenant,
+  type Product,
+  sentBudget,
+  settled,
+  startProduct,
+  type Tenant,
+} from "./harness.js";
+
+let dir: string;
+let cluster: EmbeddedCluster;
+let p: Product;
+let t: Tenant;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "cb-outage-"));
+  cluster = await startEmbeddedCluster(dir);
+  await migrate(cluster.databaseUrl);
+  p = await startProduct({ databaseUrl: cluster.databaseUrl });
+  // Liveness checks every half second with a 3 s dead-after window (production: 5 s and 20 s).
+  await p.startWorker({ timeoutMs: 10_000, heartbeatMs: 500, deadAfterMs: 3_000 });
+  t = await newTenant(p, "Outage Co");
+}, 120_000);
+
+afterAll(async () => {
+  await p?.close().catch(() => {});
+  await cluster?.stop().catch(() => {});
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a PostgreSQL outage during work", () => {
+  it("answers 503 while it lasts, resumes after, and loses nothing", { timeout: 90_000 }, async () => {
+    const before = await sentBudget(p, t);
+    await accept(p, t, before.submissionId);
+    expect((await settled(p, t, before.submissionId)).status).toBe("exported");
+
+    // One export will be in the middle of its QuickBooks call when the database stops; one waits to be accepted.
+    const inFlight = await sentBudget(p, t);
+    const waiting = await sentBudget(p, t);
+    await p.control("POST", "/faults", {
+      method: "POST",
+      path: `/v3/company/${t.realmId}/estimate`,
+      mode: "delay",
+      delayMs: 1_500,
+      count: 1,
+    });
+    await accept(p, t, inFlight.submissionId);
+    for (let i = 0; ; i++) {
+      const calls = (await p.control(
+        "GET",
+        `/requests?path=${encodeURIComponent(`/v3/company/${t.realmId}/`)}`,
+      )) as {
+        items: unknown[];
+      };
+      // The export has started talking to QuickBooks once its first calls show up.
+      if (calls.items.length > 12) break;
+      if (i > 100) throw new Error("the export did not start");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await cluster.stop();
+
+    const me = await p.call("GET", "/api/v1/me", { auth: t.auth });
+    expect(me.status).toBe(503);
+    expect(me.json).toEqual({ error: { code: "database_unavailable", message: expect.any(String) } });
+    const decide = await p.call(
+      "POST",
+      `/api/v1/companies/${t.companyId}/erp/budget-submissions/${waiting.submissionId}/accept`,
+      { auth: t.auth },
+    );
+    expect(decide.status).toBe(503);
+    expect((await p.app.inject({ url: "/healthz" })).statusCode).toBe(503);
+    // Long enough for the in-flight export to finish its QuickBooks call and fail to record it.
+    await new Promise((r) => setTimeout(r, 2_500));
+
+    cluster = await startEmbeddedCluster(dir);
+    for (let i = 0; ; i++) {
+      const res = await p.call("GET", "/api/v1/me", { auth: t.auth });
+      if (res.status === 200) break;
+      if (i > 100) throw new Error(`still ${res.status} after the restart`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The refused decision left nothing behind: the submission still waits for acceptance.
+    const still = await p.call(
+      "GET",
+      `/api/v1/companies/${t.companyId}/erp/budget-submissions/${waiting.submissionId}`,
+      { auth: t.auth },
+    );
+    expect(still.json.status).toBe("ready_to_export");
+    await accept(p, t, waiting.submissionId);
+
+    for (const b of [inFlight, waiting]) {
+      const s = await settled(p, t, b.submissionId, { timeoutMs: 45_000 });
+      expect(s.status, JSON.stringify(s.export)).toBe("exported");
+      const { estimates } = await estimatesOf(p, t, b.name);
+      expect(estimates).toHaveLength(1);
+    }
+    expect(p.workers.every((w) => w.isRunning())).toBe(true);
+  });
+});

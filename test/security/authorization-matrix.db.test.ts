@@ -1,0 +1,445 @@
+/**
+ * Authorization matrix: every route the product registers × every demo user × their own and the other company,
+ * against an explicit table of expected statuses. The route list comes from the live route table, so a route
+ * added without a rule here fails this test by name.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_OPERATOR_TOKEN } from "../support/app.js";
+import {
+  type CompanyKey,
+  createWorld,
+  DEMO_EMAILS,
+  DEMO_PASSWORD,
+  type DemoEmail,
+  type DemoUser,
+  failedEmail,
+  fillUrl,
+  type RoleKind,
+  type World,
+} from "./world.js";
+
+type ByKind = Record<RoleKind, number>;
+
+interface Call {
+  params?: Record<string, string>;
+  body?: unknown;
+  /** A body that is not JSON (CSV imports). */
+  raw?: { contentType: string; text: string };
+  query?: Record<string, string>;
+  /** Replaces the caller's Authorization header (routes that revoke the token in use get a spare one). */
+  authorization?: string;
+}
+
+interface Rule {
+  /**
+   * company: under /companies/{companyId}, checked in both companies (the other one must answer 404);
+   * user: any signed-in user; public: no sign-in needed; operator: only the operator token.
+   */
+  scope: "company" | "user" | "public" | "operator";
+  /** Status for each kind of demo user in their own company (or for any user, outside a company). */
+  expect: ByKind | number;
+  /** Status without any credentials; 401 unless said otherwise. */
+  anonymous?: number;
+  /** Builds the request for one case; fresh fixtures where the call consumes what it acts on. */
+  call?: (w: World, co: CompanyKey, user: DemoUser | null) => Promise<Call>;
+  /** Status for the operator token (operator routes). */
+  operator?: number;
+  /** Extra check of a response that passed the status check. */
+  verify?: (body: unknown, user: DemoUser | null) => void;
+}
+
+const ALL = (n: number): ByKind => ({ pm: n, approver: n, viewer: n, admin: n });
+const ADMIN_ONLY = (n: number): ByKind => ({ pm: 403, approver: 403, viewer: 403, admin: n });
+const BUDGET_EDITORS = (n: number): ByKind => ({ pm: n, approver: 403, viewer: 403, admin: n });
+const APPROVERS = (n: number): ByKind => ({ pm: 403, approver: n, viewer: 403, admin: 403 });
+
+let seq = 0;
+const unique = (p: string) => `${p}${++seq}`;
+
+const CP = "/api/v1/companies/:companyId";
+const BUDGET = `${CP}/projects/:projectId/budget`;
+const ERP = `${CP}/erp`;
+
+/** Shared, read-only fixtures per company (filled in beforeAll). */
+const shared = {} as Record<CompanyKey, Record<string, string>>;
+const sharedCall = async (_w: World, co: CompanyKey) => ({ params: shared[co] });
+const fresh =
+  (stage: Parameters<World["budget"]>[1], body?: (fx: Record<string, string>) => unknown) =>
+  async (w: World, co: CompanyKey): Promise<Call> => {
+    const fx = (await w.budget(co, stage)) as unknown as Record<string, string>;
+    return body ? { params: fx, body: body(fx) } : { params: fx };
+  };
+
+const RULES: Record<string, Rule> = {
+  // Signing in and out, and the signed-in user
+  "POST /api/v1/auth/token": {
+    scope: "public",
+    expect: 200,
+    anonymous: 200,
+    call: async (_w, _co, u) => ({ body: { email: u?.email ?? "pm@acme.test", password: DEMO_PASSWORD } }),
+  },
+  "DELETE /api/v1/auth/token": {
+    scope: "user",
+    expect: 204,
+    call: async (w, _co, u) => ({
+      ...(u ? { authorization: `Bearer ${await w.spareToken(u.email)}` } : {}),
+    }),
+  },
+  "POST /api/v1/auth/session": {
+    scope: "public",
+    expect: 200,
+    anonymous: 200,
+    call: async (_w, _co, u) => ({ body: { email: u?.email ?? "pm@acme.test", password: DEMO_PASSWORD } }),
+  },
+  // A bearer token is not a web session.
+  "GET /api/v1/auth/session": { scope: "user", expect: 401 },
+  // Signing out is harmless without a session.
+  "DELETE /api/v1/auth/session": {
+    scope: "user",
+    expect: 204,
+    anonymous: 204,
+    call: async (w, _co, u) => ({
+      ...(u ? { authorization: `Bearer ${await w.spareToken(u.email)}` } : {}),
+    }),
+  },
+  "GET /api/v1/public-config": { scope: "public", expect: 200, anonymous: 200 },
+  "GET /api/v1/me": { scope: "user", expect: 200 },
+  // Reaches the password check (a wrong current password), so authorization has passed.
+  "POST /api/v1/me/password": {
+    scope: "user",
+    expect: 400,
+    call: async () => ({
+      body: { currentPassword: "not the password", newPassword: "a long enough new passphrase" },
+    }),
+  },
+  // Without a valid state the callback sends the browser back with an error, whoever calls it.
+  "GET /oauth/quickbooks/callback": { scope: "public", expect: 302, anonymous: 302 },
+  // The demo mailbox does not exist outside demo mode, for anyone.
+  "GET /api/v1/demo/mailbox": { scope: "user", expect: 404, anonymous: 404 },
+  "POST /api/v1/operator/daily-summary": {
+    scope: "operator",
+    expect: 401,
+    call: async () => ({ body: {} }),
+  },
+  "GET /api/v1/operator/companies": { scope: "operator", expect: 401 },
+  "POST /api/v1/operator/companies": {
+    scope: "operator",
+    expect: 401,
+    operator: 201,
+    call: async () => ({
+      body: {
+        name: unique("Operator Co "),
+        timeZone: "America/Denver",
+        adminEmail: `${unique("op")}@example.test`,
+        adminName: "Op Admin",
+      },
+    }),
+  },
+  "PATCH /api/v1/operator/companies/:companyId": {
+    scope: "operator",
+    expect: 401,
+    call: async (_w, co) => ({ params: shared[co], body: { selfServiceApproverGrants: false } }),
+  },
+  "PUT /api/v1/operator/companies/:companyId/users/:userId/can-push-to-accounting": {
+    scope: "operator",
+    expect: 401,
+    call: async (w, co) => ({
+      params: { ...shared[co], userId: w.users["viewer@acme.test"].id },
+      body: { granted: false },
+    }),
+  },
+
+  // Company data
+  [`GET ${CP}/projects`]: { scope: "company", expect: ALL(200) },
+  [`POST ${CP}/projects`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(201),
+    call: async (_w, co) => ({
+      params: shared[co],
+      body: { number: unique("N-"), name: "Matrix project" },
+    }),
+  },
+  [`PATCH ${CP}/projects/:projectId`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(200),
+    call: async (_w, co) => ({ params: shared[co], body: { name: "Renamed by matrix" } }),
+  },
+  [`GET ${CP}/cost-codes`]: { scope: "company", expect: ALL(200) },
+  [`POST ${CP}/cost-codes`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(201),
+    call: async (_w, co) => ({ params: shared[co], body: { code: unique("99-"), description: "Matrix" } }),
+  },
+  [`PATCH ${CP}/cost-codes/:costCodeId`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(200),
+    call: async (_w, co) => ({ params: shared[co], body: { description: "Edited by matrix" } }),
+  },
+  [`GET ${CP}/categories`]: { scope: "company", expect: ALL(200) },
+  [`POST ${CP}/categories`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(201),
+    call: async (_w, co) => ({ params: shared[co], body: { code: unique("X"), name: "Matrix" } }),
+  },
+  [`PATCH ${CP}/categories/:categoryId`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(200),
+    call: async (_w, co) => ({ params: shared[co], body: { name: "Renamed by matrix" } }),
+  },
+  [`GET ${CP}/settings`]: { scope: "company", expect: ALL(200) },
+  [`PATCH ${CP}/settings`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(200),
+    call: async (_w, co) => ({ params: shared[co], body: { dailySummaryHour: 7 } }),
+  },
+
+  // Budget
+  [`GET ${BUDGET}`]: { scope: "company", expect: ALL(200) },
+  [`POST ${BUDGET}/lines`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(201),
+    call: async (w, co) => {
+      const fx = (await w.budget(co, "unlocked")) as unknown as Record<string, string>;
+      const code = await w.costCode(co);
+      return { params: fx, body: { costCode: code.code, category: "M", originalBudget: "5.00" } };
+    },
+  },
+  [`PATCH ${BUDGET}/lines/:lineId`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: fresh("unlocked", () => ({ originalBudget: "7.00" })),
+  },
+  [`DELETE ${BUDGET}/lines/:lineId`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(204),
+    call: fresh("unlocked"),
+  },
+  [`GET ${BUDGET}/changes`]: { scope: "company", expect: ALL(200) },
+  [`POST ${BUDGET}/changes`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(201),
+    call: fresh("locked", (fx) => ({
+      description: "Matrix change",
+      adjustments: [{ lineId: fx.lineId, amount: "1.00" }],
+    })),
+  },
+  [`PATCH ${BUDGET}/changes/:changeId`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: fresh("draft_change", () => ({ description: "Edited" })),
+  },
+  [`DELETE ${BUDGET}/changes/:changeId`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(204),
+    call: fresh("draft_change"),
+  },
+  [`POST ${BUDGET}/changes/:changeId/approve`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: fresh("draft_change"),
+  },
+  [`POST ${BUDGET}/changes/:changeId/void`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: fresh("approved_change"),
+  },
+  [`POST ${BUDGET}/lock`]: { scope: "company", expect: BUDGET_EDITORS(200), call: fresh("unlocked") },
+  [`POST ${BUDGET}/unlock`]: { scope: "company", expect: BUDGET_EDITORS(200), call: fresh("locked") },
+  [`POST ${BUDGET}/send-to-erp`]: { scope: "company", expect: BUDGET_EDITORS(201), call: fresh("locked") },
+  [`POST ${BUDGET}/retrieve-from-erp`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: fresh("awaiting"),
+  },
+  [`GET ${BUDGET}/submissions`]: { scope: "company", expect: ALL(200) },
+  // A dry run checks every row without writing; reaching it means the caller may edit the budget.
+  [`POST ${BUDGET}/import`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: async (w, co) => {
+      const fx = (await w.budget(co, "unlocked")) as unknown as Record<string, string>;
+      const code = await w.costCode(co);
+      return {
+        params: fx,
+        query: { dryRun: "true" },
+        raw: { contentType: "text/csv", text: `cost_code,category,original_budget\n${code.code},E,12.00\n` },
+      };
+    },
+  },
+  [`GET ${BUDGET}/export.csv`]: { scope: "company", expect: ALL(200) },
+
+  // ERP Integrations
+  [`GET ${ERP}/budget-submissions`]: { scope: "company", expect: ALL(200) },
+  [`GET ${ERP}/budget-submissions/:submissionId`]: { scope: "company", expect: ALL(200) },
+  [`POST ${ERP}/budget-submissions/:submissionId/accept`]: {
+    scope: "company",
+    expect: APPROVERS(202),
+    call: fresh("awaiting"),
+  },
+  [`POST ${ERP}/budget-submissions/:submissionId/reject`]: {
+    scope: "company",
+    expect: APPROVERS(200),
+    call: fresh("awaiting", () => ({ reason: "Matrix says no" })),
+  },
+  [`POST ${ERP}/budget-submissions/:submissionId/retry`]: {
+    scope: "company",
+    expect: APPROVERS(202),
+    call: fresh("failed"),
+  },
+  // Each decision stands alone, so the batch answers 200 and carries the refusal per item.
+  [`POST ${ERP}/budget-submissions/decisions`]: {
+    scope: "company",
+    expect: ALL(200),
+    call: fresh("awaiting", (fx) => ({ decisions: [{ submissionId: fx.submissionId, action: "accept" }] })),
+    verify: (body, u) => {
+      const r = (body as { results: { ok: boolean; error?: { code: string } }[] }).results[0]!;
+      expect(r.ok).toBe(u?.kind === "approver");
+      if (!r.ok) expect(r.error?.code).toBe("forbidden");
+    },
+  },
+  [`GET ${ERP}/approvers`]: { scope: "company", expect: ALL(200) },
+  [`GET ${ERP}/connection`]: { scope: "company", expect: ALL(200) },
+  [`POST ${ERP}/connection/quickbooks-online/connect`]: { scope: "company", expect: ADMIN_ONLY(200) },
+  [`DELETE ${ERP}/connection`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(204),
+    call: async (w, co) => {
+      await w.t.ctx.db
+        .updateTable("erp_connections")
+        .set({ status: "connected" })
+        .where("company_id", "=", w.companies[co])
+        .execute();
+      return { params: shared[co] };
+    },
+  },
+
+  // Email outbox
+  [`GET ${CP}/email-outbox`]: { scope: "company", expect: ADMIN_ONLY(200) },
+  [`POST ${CP}/email-outbox/:emailId/retry`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(200),
+    call: async (w, co) => ({ params: { ...shared[co], emailId: await failedEmail(w, co) } }),
+  },
+};
+
+let w: World;
+
+beforeAll(async () => {
+  w = await createWorld();
+  for (const co of ["acme", "zenith"] as const) {
+    const fx = await w.budget(co, "awaiting");
+    const code = await w.costCode(co);
+    shared[co] = {
+      companyId: fx.companyId,
+      projectId: fx.projectId,
+      lineId: fx.lineId,
+      submissionId: fx.submissionId!,
+      costCodeId: code.id,
+      categoryId: (
+        await w.t.ctx.db
+          .selectFrom("categories")
+          .select("id")
+          .where("company_id", "=", fx.companyId)
+          .where("code", "=", "O")
+          .executeTakeFirstOrThrow()
+      ).id,
+      emailId: await failedEmail(w, co),
+    };
+  }
+});
+afterAll(async () => w.close());
+
+async function send(
+  route: { method: string; url: string },
+  call: Call,
+  authorization: string | null,
+): Promise<{ status: number; body: unknown; text: string }> {
+  const url = fillUrl(route.url, call.params ?? {});
+  const qs = call.query ? `?${new URLSearchParams(call.query)}` : "";
+  const headers: Record<string, string> = {};
+  const auth = call.authorization ?? authorization;
+  if (auth) headers.authorization = auth;
+  if (call.raw) headers["content-type"] = call.raw.contentType;
+  const payload = call.raw ? call.raw.text : (call.body as Record<string, unknown> | undefined);
+  const res = await w.t.app.inject({
+    method: route.method as "GET",
+    url: `${url}${qs}`,
+    headers,
+    ...(payload !== undefined ? { payload } : {}),
+  });
+  let body: unknown = null;
+  try {
+    body = res.json();
+  } catch {}
+  return { status: res.statusCode, body, text: res.body };
+}
+
+describe("authorization matrix", () => {
+  it("has a rule for every route, and no rule for a route that does not exist", () => {
+    const keys = new Set(w.routes.map((r) => r.key));
+    const missing = [...keys].filter((k) => !RULES[k]);
+    const stale = Object.keys(RULES).filter((k) => !keys.has(k));
+    expect(
+      missing.map((k) => `route ${k} needs a rule in test/security/authorization-matrix.db.test.ts`),
+    ).toEqual([]);
+    expect(stale.map((k) => `rule for ${k} matches no route`)).toEqual([]);
+  });
+
+  it("answers every route × demo user × company as the table says, never 5xx", async () => {
+    const mismatches: string[] = [];
+    let cases = 0;
+    for (const route of w.routes) {
+      const rule = RULES[route.key];
+      if (!rule) continue;
+      const companiesToTry: CompanyKey[] = rule.scope === "company" ? ["acme", "zenith"] : ["acme"];
+      const check = async (
+        who: string,
+        expected: number,
+        co: CompanyKey,
+        user: DemoUser | null,
+        auth: string | null,
+      ) => {
+        cases += 1;
+        const call = rule.call ? await rule.call(w, co, user) : await sharedCall(w, co);
+        const res = await send(route, call, auth);
+        if (res.status !== expected) {
+          mismatches.push(
+            `${route.key} as ${who} on ${co}: expected ${expected}, got ${res.status} ${res.text.slice(0, 160)}`,
+          );
+        } else if (rule.verify && res.status < 300 && (user === null || user.company === co)) {
+          try {
+            rule.verify(res.body, user);
+          } catch (e) {
+            mismatches.push(`${route.key} as ${who} on ${co}: ${(e as Error).message}`);
+          }
+        }
+      };
+      for (const email of DEMO_EMAILS) {
+        const user = w.users[email as DemoEmail];
+        for (const co of companiesToTry) {
+          const own = rule.scope !== "company" || user.company === co;
+          const expected = !own
+            ? 404
+            : typeof rule.expect === "number"
+              ? rule.expect
+              : rule.expect[user.kind];
+          await check(email, expected, co, user, user.auth.authorization);
+        }
+      }
+      for (const co of companiesToTry) {
+        await check("anonymous", rule.anonymous ?? 401, co, null, null);
+        if ((rule.anonymous ?? 401) === 401) {
+          // A token one character off is as good as none, and says so.
+          const real = w.users["admin@acme.test"].token;
+          const tampered = `Bearer ${real.slice(0, -1)}${real.endsWith("A") ? "B" : "A"}`;
+          await check("a tampered token", 401, co, null, tampered);
+        }
+      }
+      if (rule.scope === "operator") {
+        await check("the operator", rule.operator ?? 200, "acme", null, `Bearer ${TEST_OPERATOR_TOKEN}`);
+      }
+    }
+    console.info(`authorization matrix: ${w.routes.length} routes, ${cases} cases`);
+    expect(mismatches).toEqual([]);
+  });
+});

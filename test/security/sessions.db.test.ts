@@ -1,0 +1,331 @@
+/**
+ * Sessions, CSRF, sign-in limits, the operator token and secrets, across every route of the live route table.
+ * (The basics of each — one CSRF case, one fixation case, sequential per-account limiting — are in
+ * src/http/auth.db.test.ts; these extend them.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { leaks, startProduct } from "../reliability/harness.js";
+import { TEST_OPERATOR_TOKEN } from "../support/app.js";
+import { changedTables, fingerprint } from "./fingerprint.js";
+import { createWorld, DEMO_PASSWORD, fillUrl, type World } from "./world.js";
+
+let w: World;
+let params: Record<string, string>;
+
+beforeAll(async () => {
+  w = await createWorld();
+  const fx = await w.budget("acme", "awaiting");
+  params = new Proxy(
+    {
+      companyId: fx.companyId,
+      projectId: fx.projectId,
+      lineId: fx.lineId,
+      submissionId: fx.submissionId!,
+    } as Record<string, string>,
+    // Parameters a new route may bring get a harmless value: CSRF is checked before anything is looked up.
+    { get: (target, key: string) => target[key] ?? "unknown-id" },
+  );
+});
+afterAll(async () => w.close());
+
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const isSignIn = (url: string) => /^\/api\/v1\/auth\/(session|token)$/.test(url);
+
+async function session(email = "admin@acme.test", cookie?: string, remoteAddress?: string) {
+  const res = await w.t.app.inject({
+    method: "POST",
+    url: "/api/v1/auth/session",
+    headers: cookie ? { cookie } : {},
+    payload: { email, password: DEMO_PASSWORD },
+    ...(remoteAddress ? { remoteAddress } : {}),
+  });
+  expect(res.statusCode).toBe(200);
+  const set = res.cookies.find((c) => c.name === "cb_session")!;
+  return { cookie: `cb_session=${set.value}`, value: set.value, csrf: res.json().csrfToken as string, set };
+}
+
+describe("CSRF on cookie sessions", () => {
+  it("refuses every mutating /api/v1 route without the right CSRF token, and writes nothing", async () => {
+    const s = await session();
+    const routes = w.routes.filter(
+      (r) =>
+        MUTATING.has(r.method) &&
+        r.url.startsWith("/api/v1/") &&
+        !r.url.startsWith("/api/v1/operator/") &&
+        !isSignIn(r.url),
+    );
+    expect(routes.length).toBeGreaterThan(20);
+    const problems: string[] = [];
+    const before = await fingerprint(w.t.ctx.pool);
+    for (const r of routes) {
+      for (const csrf of [undefined, "", `${s.csrf}x`, s.csrf.toUpperCase()]) {
+        const res = await w.t.app.inject({
+          method: r.method as "POST",
+          url: fillUrl(r.url, params),
+          headers: { cookie: s.cookie, ...(csrf !== undefined ? { "x-csrf-token": csrf } : {}) },
+          payload: {},
+        });
+        if (res.statusCode !== 403 || res.json().error?.code !== "csrf_failed") {
+          problems.push(
+            `${r.key} with csrf ${JSON.stringify(csrf)} → ${res.statusCode} ${res.body.slice(0, 120)}`,
+          );
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(changedTables(before, await fingerprint(w.t.ctx.pool))).toEqual([]);
+    // The session itself still works for reads.
+    expect((await w.t.app.inject({ url: "/api/v1/me", headers: { cookie: s.cookie } })).statusCode).toBe(200);
+  });
+
+  it("does not take one session's CSRF token for another's", async () => {
+    const a = await session("admin@acme.test");
+    const b = await session("pm@acme.test");
+    const res = await w.t.app.inject({
+      method: "POST",
+      url: fillUrl("/api/v1/companies/:companyId/projects", params),
+      headers: { cookie: a.cookie, "x-csrf-token": b.csrf },
+      payload: { number: "CSRF-1", name: "Cross-session" },
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe("csrf_failed");
+  });
+});
+
+describe("sessions", () => {
+  it("never turns a planted cookie into a signed-in session", async () => {
+    const planted = "cb_session=attacker-chose-this-value-0123456789";
+    const s = await session("admin@acme.test", planted);
+    expect(s.value).not.toBe("attacker-chose-this-value-0123456789");
+    expect((await w.t.app.inject({ url: "/api/v1/me", headers: { cookie: planted } })).statusCode).toBe(401);
+    expect((await w.t.app.inject({ url: "/api/v1/me", headers: { cookie: s.cookie } })).statusCode).toBe(200);
+  });
+
+  it("sets the session cookie HttpOnly, SameSite=Lax, for the whole site, and never in a body", async () => {
+    const res = await w.t.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/session",
+      payload: { email: "pm@acme.test", password: DEMO_PASSWORD },
+    });
+    const set = res.cookies.find((c) => c.name === "cb_session")!;
+    expect(set).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
+    expect(res.body).not.toContain(set.value);
+  });
+
+  it("keeps bearer tokens and session cookies apart", async () => {
+    const s = await session("pm@acme.test");
+    const asBearer = await w.t.app.inject({
+      url: "/api/v1/me",
+      headers: { authorization: `Bearer ${s.value}` },
+    });
+    expect(asBearer.statusCode).toBe(401);
+    const token = w.users["pm@acme.test"].token;
+    const asCookie = await w.t.app.inject({ url: "/api/v1/me", headers: { cookie: `cb_session=${token}` } });
+    expect(asCookie.statusCode).toBe(401);
+  });
+
+  it("ends a session for good on sign-out and refuses an expired or deactivated user's token", async () => {
+    const s = await session("viewer@acme.test");
+    await w.t.app.inject({
+      method: "DELETE",
+      url: "/api/v1/auth/session",
+      headers: { cookie: s.cookie, "x-csrf-token": s.csrf },
+    });
+    expect((await w.t.app.inject({ url: "/api/v1/me", headers: { cookie: s.cookie } })).statusCode).toBe(401);
+
+    const spare = await w.spareToken("viewer@acme.test");
+    await w.t.ctx.db
+      .updateTable("auth_tokens")
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where("user_id", "=", w.users["viewer@acme.test"].id)
+      .where("revoked_at", "is", null)
+      .execute();
+    const expired = await w.t.app.inject({
+      url: "/api/v1/me",
+      headers: { authorization: `Bearer ${spare}` },
+    });
+    expect(expired.statusCode).toBe(401);
+    expect(expired.json().error.code).toBe("invalid_token");
+
+    const other = await w.spareToken("pm@acme.test");
+    await w.t.ctx.db
+      .updateTable("users")
+      .set({ active: false })
+      .where("email", "=", "pm@acme.test")
+      .execute();
+    try {
+      const res = await w.t.app.inject({ url: "/api/v1/me", headers: { authorization: `Bearer ${other}` } });
+      expect(res.statusCode).toBe(401);
+    } finally {
+      await w.t.ctx.db
+        .updateTable("users")
+        .set({ active: true })
+        .where("email", "=", "pm@acme.test")
+        .execute();
+    }
+  });
+});
+
+describe("sign-in rate limiting", () => {
+  it("a burst of concurrent guesses at one account gets no more than 10 answers that checked the password", async () => {
+    const res = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        w.t.app.inject({
+          method: "POST",
+          url: "/api/v1/auth/token",
+          payload: { email: "approver@zenith.test", password: `guess-${i}` },
+          remoteAddress: "10.0.0.7",
+        }),
+      ),
+    );
+    const statuses = res.map((r) => r.statusCode);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(10);
+  });
+
+  it("limits one client address spraying many accounts, without locking out other addresses", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 52; i++) {
+      const r = await w.t.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/token",
+        payload: { email: `nobody-${i}@spray.test`, password: "password" },
+        remoteAddress: "10.0.0.9",
+      });
+      statuses.push(r.statusCode);
+    }
+    expect(statuses.slice(0, 50).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(50)).toEqual([429, 429]);
+    const fromThere = await w.t.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/token",
+      payload: { email: "admin@zenith.test", password: DEMO_PASSWORD },
+      remoteAddress: "10.0.0.9",
+    });
+    expect(fromThere.statusCode).toBe(429);
+    const elsewhere = await w.t.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/token",
+      payload: { email: "admin@zenith.test", password: DEMO_PASSWORD },
+      remoteAddress: "10.0.0.10",
+    });
+    expect(elsewhere.statusCode).toBe(200);
+  });
+});
+
+describe("operator routes", () => {
+  it("accept only the operator token; user tokens and sessions get 401 on every one of them", async () => {
+    const routes = w.routes.filter((r) => r.url.startsWith("/api/v1/operator/"));
+    expect(routes.length).toBeGreaterThan(0);
+    const s = await session("admin@acme.test");
+    const problems: string[] = [];
+    const before = await fingerprint(w.t.ctx.pool);
+    const wrong: Record<string, string>[] = [
+      {},
+      w.users["admin@acme.test"].auth,
+      { cookie: s.cookie, "x-csrf-token": s.csrf },
+      { authorization: `Bearer ${TEST_OPERATOR_TOKEN}x` },
+      { authorization: `Bearer ${TEST_OPERATOR_TOKEN.slice(0, -1)}` },
+      { authorization: `Basic ${Buffer.from(`operator:${TEST_OPERATOR_TOKEN}`).toString("base64")}` },
+      { cookie: `cb_session=${TEST_OPERATOR_TOKEN}` },
+    ];
+    for (const r of routes) {
+      for (const headers of wrong) {
+        const res = await w.t.app.inject({
+          method: r.method as "POST",
+          url: fillUrl(r.url, params),
+          headers,
+          // A body the routes accept, so what answers is the token check and not validation.
+          ...(MUTATING.has(r.method) ? { payload: operatorBody(r.url, r.method) } : {}),
+        });
+        if (res.statusCode !== 401)
+          problems.push(`${r.key} with ${Object.keys(headers).join("+") || "nothing"} → ${res.statusCode}`);
+        if (res.body.includes(TEST_OPERATOR_TOKEN)) problems.push(`${r.key} echoes the operator token`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(changedTables(before, await fingerprint(w.t.ctx.pool))).toEqual([]);
+  });
+});
+
+/** Minimal valid bodies for the operator routes (unknown ones get an empty object). */
+function operatorBody(url: string, method: string): Record<string, unknown> {
+  if (url === "/api/v1/operator/companies" && method === "POST") {
+    return { name: "Op Co", timeZone: "America/Denver", adminEmail: "op@example.test", adminName: "Op" };
+  }
+  if (url.endsWith("/can-push-to-accounting")) return { granted: true };
+  return {};
+}
+
+describe("secrets in logs, responses and errors", () => {
+  it("never logs or echoes passwords, bearer or session tokens, the operator token or password hashes", async () => {
+    const p = await startProduct();
+    try {
+      const { seedDemoBase } = await import("../../src/app/demo-seed.js");
+      await seedDemoBase(p.ctx);
+      const issued: string[] = [DEMO_PASSWORD.repeat(1), p.ctx.config.operatorToken];
+      const passwords = ["demo-but-wrong-Passw0rd", "a new long passphrase for me"];
+      // Sign-ins that work and that fail; a session; a password change that fails and one that works.
+      const good = await p.call("POST", "/api/v1/auth/token", {
+        body: { email: "admin@acme.test", password: DEMO_PASSWORD },
+      });
+      issued.push(String(good.json.token));
+      await p.call("POST", "/api/v1/auth/token", {
+        body: { email: "admin@acme.test", password: passwords[0] },
+      });
+      const web = await p.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/session",
+        payload: { email: "pm@acme.test", password: DEMO_PASSWORD },
+      });
+      p.responses.push(web.body);
+      const cookie = web.cookies.find((c) => c.name === "cb_session")!.value;
+      issued.push(cookie);
+      const auth = { authorization: `Bearer ${good.json.token}` };
+      await p.call("POST", "/api/v1/me/password", {
+        auth,
+        body: { currentPassword: passwords[0], newPassword: passwords[1] },
+      });
+      await p.call("POST", "/api/v1/me/password", {
+        auth,
+        body: { currentPassword: DEMO_PASSWORD, newPassword: passwords[1] },
+      });
+      // Wrong operator tokens and broken bearer headers are refused without repeating them.
+      await p.call("POST", "/api/v1/operator/daily-summary", {
+        auth: { authorization: `Bearer ${p.ctx.config.operatorToken}zz` },
+        body: {},
+      });
+      await p.call("GET", "/api/v1/me", { auth: { authorization: `Bearer ${good.json.token}x` } });
+      // An unexpected failure is logged in full: the log line must still carry no secret of the request.
+      p.ctx.log.error(
+        { req: { headers: { authorization: auth.authorization, cookie: `cb_session=${cookie}` } } },
+        "probe",
+      );
+
+      const hashes = (await p.ctx.db.selectFrom("users").select("password_hash").execute()).flatMap((r) =>
+        r.password_hash ? [r.password_hash] : [],
+      );
+      const secrets = [
+        ...issued,
+        ...passwords,
+        ...hashes,
+        `${p.ctx.config.operatorToken}zz`,
+        `${good.json.token}x`,
+      ];
+      expect(p.logs.some((l) => l.includes("probe"))).toBe(true);
+      expect(leaks(p.logs, secrets)).toEqual([]);
+      const bodies = p.responses.filter((b) => !b.includes('"token"'));
+      expect(
+        leaks(bodies, [
+          ...passwords,
+          ...hashes,
+          `${p.ctx.config.operatorToken}zz`,
+          `${good.json.token}x`,
+          cookie,
+        ]),
+      ).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  });
+});
