@@ -91,6 +91,15 @@ export async function seedDemoBudgets(ctx: AppContext): Promise<void> {
     .select("id")
     .where("name", "=", "Acme Builders")
     .executeTakeFirst();
+  // With QUICKBOOKS_ENVIRONMENT set, Acme waits for an admin to connect: its budgets are built and locked, not sent.
+  const acmeConnected =
+    acme &&
+    (await ctx.db
+      .selectFrom("erp_connections")
+      .select("company_id")
+      .where("company_id", "=", acme.id)
+      .where("status", "=", "connected")
+      .executeTakeFirst());
   if (acme) {
     const pm = { userId: await userId(ctx, "pm@acme.test") };
     const approver = { userId: await userId(ctx, "approver@acme.test") };
@@ -108,6 +117,7 @@ export async function seedDemoBudgets(ctx: AppContext): Promise<void> {
       }
       let submissionId = "";
       for (const step of plan.steps) {
+        if (step !== "lock" && !acmeConnected) break;
         if (step === "lock") await B.lockBudget(ctx, pm, scope);
         if (step === "send") submissionId = (await B.sendToErp(ctx, pm, scope)).id;
         if (step === "accept") {

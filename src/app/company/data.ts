@@ -65,8 +65,7 @@ export async function listProjects(
     .where("projects.company_id", "=", companyId)
     .orderBy("projects.number")
     .limit(q.limit + 1);
-  if (q.cursor)
-    query = query.where("projects.number", ">", Buffer.from(q.cursor, "base64url").toString("utf8"));
+  if (q.cursor) query = query.where("projects.number", ">", decodeProjectCursor(q.cursor));
   const rows = await query.execute();
   const page = rows.slice(0, q.limit);
   return {
@@ -123,6 +122,24 @@ export async function createProject(
   return { id, number: input.number.trim(), name: input.name.trim(), budgetToolActive: true, erpJob: null };
 }
 
+function decodeProjectCursor(cursor: string): string {
+  const value = Buffer.from(cursor, "base64url").toString("utf8");
+  // A cursor is a project number we handed out: printable text, never a control character.
+  if (!value || /[\u0000-\u001f\ufffd]/.test(value) || value.length > 30) {
+    throw new AppError("invalid_input", "The cursor is not valid; use nextCursor from the previous page.", {
+      field: "query.cursor",
+    });
+  }
+  return value;
+}
+
+/** An update that names no field is a mistake worth telling, not a silent no-op (or an invalid SQL update). */
+function requireSomeField(input: object) {
+  if (!Object.values(input).some((v) => v !== undefined)) {
+    throw new AppError("invalid_input", "Send at least one field to change.");
+  }
+}
+
 export async function updateProject(
   ctx: AppContext,
   actor: Actor,
@@ -131,6 +148,7 @@ export async function updateProject(
   input: { name?: string; budgetToolActive?: boolean },
 ) {
   await member(ctx, actor, companyId, "create_project");
+  requireSomeField(input);
   const row = await ctx.db.transaction().execute(async (tx) => {
     const updated = await tx
       .updateTable("projects")
@@ -222,6 +240,7 @@ export async function updateCostCode(
   input: { description?: string; active?: boolean },
 ) {
   await member(ctx, actor, companyId, "manage_cost_codes");
+  requireSomeField(input);
   return ctx.db.transaction().execute(async (tx) => {
     const r = await tx
       .updateTable("cost_codes")
@@ -304,6 +323,7 @@ export async function updateCategory(
   input: { name?: string },
 ) {
   await member(ctx, actor, companyId, "manage_cost_codes");
+  requireSomeField(input);
   return ctx.db.transaction().execute(async (tx) => {
     const r = await tx
       .updateTable("categories")

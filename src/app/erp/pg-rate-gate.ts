@@ -108,24 +108,22 @@ export class PgRateGate implements RateGate {
           ${realmId}::text, ${this.perMinute}::int, ${this.perSecond}::int, ${this.concurrent}::int,
           ${this.minuteWindowMs}::int, ${this.secondWindowMs}::int, ${this.leaseMs}::int)`.execute(this.db);
       const a = rows[0];
-      if (a?.call_id != null) return this.releaser(realmId, String(a.call_id), performance.now());
+      if (a?.call_id != null) return this.releaser(realmId, String(a.call_id));
       const wait = Math.max(1, a?.wait_ms ?? 10);
       if (a?.reason === "concurrent" || a?.reason === "in_flight") await this.untilReleaseOr(realmId, wait);
       else await this.sleep(wait);
     }
   }
 
-  private releaser(realmId: string, callId: string, admittedAt: number): () => void {
+  private releaser(realmId: string, callId: string): () => void {
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      // From now on the call counts from when its answer arrived: QuickBooks counted it at some instant between
-      // our admission and now, and a request held up on its way must not let the next ones look early to it.
-      const tookMs = Math.max(0, performance.now() - admittedAt);
+      // From now on the call counts from when its answer was back, by the database's clock: QuickBooks counted
+      // it at some instant before that, and a request held up on its way must not make the next ones look early.
       // The caller has its answer already; a failed release only holds the slot until its lease runs out.
-      sql`update qbo_rate_calls
-            set lease_until = null, started_at = started_at + make_interval(secs => ${tookMs}::float8 / 1000)
+      sql`update qbo_rate_calls set lease_until = null, started_at = greatest(started_at, clock_timestamp())
           where realm_id = ${realmId} and id = ${callId}::bigint`
         .execute(this.db)
         .catch(() => {})
