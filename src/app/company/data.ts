@@ -125,7 +125,7 @@ export async function createProject(
 function decodeProjectCursor(cursor: string): string {
   const value = Buffer.from(cursor, "base64url").toString("utf8");
   // A cursor is a project number we handed out: printable text, never a control character.
-  if (!value || /[\u0000-\u001f\ufffd]/.test(value) || value.length > 30) {
+  if (!value || /\p{Cc}|\ufffd/u.test(value) || value.length > 30) {
     throw new AppError("invalid_input", "The cursor is not valid; use nextCursor from the previous page.", {
       field: "query.cursor",
     });
