@@ -674,7 +674,8 @@ function targets(r: Results): Record<string, boolean> {
   return {
     rateLimitUtilization: n("rateLimitUtilization") >= 0.9 && n("throttled") === 0,
     acceptToExported: n("acceptToExportedP95Ms") < 1000,
-    listReadyToExport: n("listReadyToExportP95Ms") < 50 && n("listOverheadRatio") <= 3,
+    listReadyToExport: n("listReadyToExportP95Ms") < 50,
+    listOverheadRatio: n("listOverheadRatio") <= 3,
     dailySummary: n("dailySummaryEmailsPerSec") >= 100,
     realmScaling: n("realmScaling") >= 8,
     peakRss: n("peakRssMb") < 400,
@@ -697,7 +698,7 @@ export function reportRows(r: Results): Row[] {
       t.listReadyToExport ?? null,
     ],
     ["Same page straight from SQL p50 / p95", `${r.listSqlP50Ms} / ${r.listSqlP95Ms} ms`, "", null],
-    ["HTTP ÷ SQL at p95", `${r.listOverheadRatio}×`, "≤ 3×", null],
+    ["HTTP ÷ SQL at p95", `${r.listOverheadRatio}×`, "≤ 3×", t.listOverheadRatio ?? null],
     [
       "Accept → exported p50 / p95 (50 lines, no limits)",
       `${r.acceptToExportedP50Ms} / ${r.acceptToExportedP95Ms} ms`,

@@ -1,7 +1,8 @@
 /**
  * Authorization matrix: every route the product registers × every demo user × their own and the other company,
  * against an explicit table of expected statuses. The route list comes from the live route table, so a route
- * added without a rule here fails this test by name.
+ * added without a rule here fails this test by name. Then every route that names a resource in its path is called
+ * by someone the table lets through in their own company, with the other company's ids: always 404.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_OPERATOR_TOKEN } from "../support/app.js";
@@ -16,9 +17,12 @@ import {
   fillUrl,
   type RoleKind,
   type World,
+  ZENITH_QBWC_USERNAME,
 } from "./world.js";
 
 type ByKind = Record<RoleKind, number>;
+/** Where the answer of an authorized caller depends on the company (Acme is on QuickBooks Online, Zenith on Desktop). */
+type ByCompany = Record<CompanyKey, ByKind>;
 
 interface Call {
   params?: Record<string, string>;
@@ -26,6 +30,8 @@ interface Call {
   /** A body that is not JSON (CSV imports). */
   raw?: { contentType: string; text: string };
   query?: Record<string, string>;
+  /** Extra request headers (the Web Connector's SOAPAction). */
+  headers?: Record<string, string>;
   /** Replaces the caller's Authorization header (routes that revoke the token in use get a spare one). */
   authorization?: string;
 }
@@ -37,21 +43,22 @@ interface Rule {
    */
   scope: "company" | "user" | "public" | "operator";
   /** Status for each kind of demo user in their own company (or for any user, outside a company). */
-  expect: ByKind | number;
+  expect: ByKind | ByCompany | number;
   /** Status without any credentials; 401 unless said otherwise. */
   anonymous?: number;
   /** Builds the request for one case; fresh fixtures where the call consumes what it acts on. */
   call?: (w: World, co: CompanyKey, user: DemoUser | null) => Promise<Call>;
   /** Status for the operator token (operator routes). */
   operator?: number;
-  /** Extra check of a response that passed the status check. */
-  verify?: (body: unknown, user: DemoUser | null) => void;
+  /** Extra check of a successful response in the caller's own company (JSON body, raw text). */
+  verify?: (body: unknown, user: DemoUser | null, text: string, co: CompanyKey) => void;
 }
 
 const ALL = (n: number): ByKind => ({ pm: n, approver: n, viewer: n, admin: n });
 const ADMIN_ONLY = (n: number): ByKind => ({ pm: 403, approver: 403, viewer: 403, admin: n });
 const BUDGET_EDITORS = (n: number): ByKind => ({ pm: n, approver: 403, viewer: 403, admin: n });
 const APPROVERS = (n: number): ByKind => ({ pm: 403, approver: n, viewer: 403, admin: 403 });
+const isByCompany = (e: Rule["expect"]): e is ByCompany => typeof e === "object" && "acme" in e;
 
 let seq = 0;
 const unique = (p: string) => `${p}${++seq}`;
@@ -69,6 +76,32 @@ const fresh =
     const fx = (await w.budget(co, stage)) as unknown as Record<string, string>;
     return body ? { params: fx, body: body(fx) } : { params: fx };
   };
+
+/** QuickBooks Online references of the emulator's seeded company (filled in beforeAll). */
+const quickBooks = { itemRef: "", jobRef: "" };
+
+/**
+ * Routes that depend on how the company is connected start from the demo's connection (Acme on QuickBooks Online,
+ * Zenith on Desktop), whatever a disconnect earlier in the table left behind.
+ */
+const withDemoConnection =
+  (body?: () => unknown) =>
+  async (w: World, co: CompanyKey): Promise<Call> => {
+    await w.demoConnection(co);
+    return body ? { params: shared[co], body: body() } : { params: shared[co] };
+  };
+
+const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** A SOAP 1.1 authenticate call as the Web Connector posts it. */
+function soapAuthenticate(username: string, password: string): string {
+  return (
+    '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" ' +
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body>' +
+    `<authenticate xmlns="http://developer.intuit.com/"><strUserName>${xmlEscape(username)}</strUserName>` +
+    `<strPassword>${xmlEscape(password)}</strPassword></authenticate></soap:Body></soap:Envelope>`
+  );
+}
 
 const RULES: Record<string, Rule> = {
   // Signing in and out, and the signed-in user
@@ -313,6 +346,170 @@ const RULES: Record<string, Rule> = {
     },
   },
 
+  // QuickBooks mappings (erp admin). The pick lists are read from QuickBooks Online while the admin waits: Acme's
+  // admin gets them from the emulator; Zenith is on QuickBooks Desktop, which cannot be read on demand, so its
+  // admin is told so (409) — after the rights check, which everyone else fails first.
+  [`GET ${ERP}/mappings/cost-codes`]: {
+    scope: "company",
+    expect: { acme: ADMIN_ONLY(200), zenith: ADMIN_ONLY(409) },
+    call: withDemoConnection(),
+    verify: (body) => {
+      const b = body as { items: unknown[]; quickbooksItems: { name: string }[] };
+      expect(b.items.length).toBeGreaterThan(0);
+      expect(b.quickbooksItems.map((i) => i.name)).toContain("Services");
+    },
+  },
+  [`PUT ${ERP}/mappings/cost-codes/:costCodeId`]: {
+    scope: "company",
+    expect: { acme: ADMIN_ONLY(200), zenith: ADMIN_ONLY(409) },
+    call: withDemoConnection(() => ({ itemRef: quickBooks.itemRef })),
+    verify: (body) => expect((body as { item: { name: string } }).item.name).toBe("Services"),
+  },
+  [`POST ${ERP}/mappings/cost-codes/auto-match`]: {
+    scope: "company",
+    expect: { acme: ADMIN_ONLY(200), zenith: ADMIN_ONLY(409) },
+    call: withDemoConnection(),
+  },
+  [`GET ${ERP}/quickbooks/customers`]: {
+    scope: "company",
+    expect: { acme: ADMIN_ONLY(200), zenith: ADMIN_ONLY(409) },
+    call: withDemoConnection(),
+    verify: (body) =>
+      expect((body as { items: { name: string }[] }).items.map((c) => c.name)).toContain("Riverside Phase 1"),
+  },
+  [`PUT ${CP}/projects/:projectId/erp-job`]: {
+    scope: "company",
+    expect: { acme: ADMIN_ONLY(200), zenith: ADMIN_ONLY(409) },
+    call: withDemoConnection(() => ({ existingJobRef: quickBooks.jobRef })),
+    verify: (body) => expect((body as { erpJob: { name: string } }).erpJob.name).toBe("Riverside Phase 1"),
+  },
+  // Unlinking reads nothing from QuickBooks, so it works on either kind of connection.
+  [`DELETE ${CP}/projects/:projectId/erp-job`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(200),
+    call: withDemoConnection(),
+  },
+
+  // QuickBooks Desktop (erp admin). Acme is connected to QuickBooks Online, which a Web Connector password would
+  // replace: refused with 409 until it is disconnected. Zenith's admin gets a new password, shown once.
+  [`POST ${ERP}/connection/quickbooks-desktop/password`]: {
+    scope: "company",
+    expect: { acme: ADMIN_ONLY(409), zenith: ADMIN_ONLY(200) },
+    call: withDemoConnection(),
+    verify: (body) => {
+      const b = body as { username: string; password: string };
+      expect(b.username).toBe(ZENITH_QBWC_USERNAME);
+      expect(b.password.length).toBeGreaterThanOrEqual(16);
+    },
+  },
+  [`GET ${ERP}/connection/quickbooks-desktop/qwc`]: {
+    scope: "company",
+    expect: { acme: ADMIN_ONLY(409), zenith: ADMIN_ONLY(200) },
+    call: withDemoConnection(),
+    verify: (_body, _u, text) => {
+      expect(text).toContain("<AppURL>http://costbridge.test/qbwc</AppURL>");
+      expect(text).toContain(`<UserName>${ZENITH_QBWC_USERNAME}</UserName>`);
+    },
+  },
+  // The Web Connector's SOAP service has no Costbridge sign-in: it authenticates its own callers (user name and
+  // password inside the envelope), so the HTTP layer lets anyone in, with or without a token.
+  "GET /qbwc": {
+    scope: "public",
+    expect: 200,
+    anonymous: 200,
+    verify: (_b, _u, text) => expect(text).toContain("<wsdl:definitions"),
+  },
+  // A wrong Web Connector password is answered inside SOAP ("nvu": not a valid user), never with a session.
+  "POST /qbwc": {
+    scope: "public",
+    expect: 200,
+    anonymous: 200,
+    call: async () => ({
+      headers: { soapaction: '"http://developer.intuit.com/authenticate"' },
+      raw: {
+        contentType: "text/xml; charset=utf-8",
+        text: soapAuthenticate(ZENITH_QBWC_USERNAME, "not-the-web-connector-password"),
+      },
+    }),
+    verify: (_b, _u, text) => {
+      expect(text).toContain("<string>nvu</string>");
+    },
+  },
+
+  // Directory (read: directory read only or higher; changes: directory admin). Changes act on a bystander so
+  // the demo users keep their rights for the rest of the table.
+  [`GET ${CP}/directory`]: { scope: "company", expect: ADMIN_ONLY(200) },
+  [`POST ${CP}/directory`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(201),
+    call: async (_w, co) => ({
+      params: shared[co],
+      body: {
+        email: `${unique("invitee")}@example.test`,
+        name: "New Person",
+        permissions: { budget: "read_only" },
+      },
+    }),
+  },
+  // Someone else's entry; anyone may read their own, which is not an authorization question.
+  [`GET ${CP}/directory/:userId`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(200),
+    call: async (w, co) => ({ params: { ...shared[co], userId: await w.bystander(co) } }),
+  },
+  [`PATCH ${CP}/directory/:userId`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(200),
+    call: async (w, co) => ({
+      params: { ...shared[co], userId: await w.bystander(co) },
+      body: { budget: "read_only", lockBudget: true },
+    }),
+  },
+  [`POST ${CP}/directory/:userId/invitation`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(200),
+    call: async (w, co) => ({ params: { ...shared[co], userId: (await w.invitee(co)).userId } }),
+  },
+  // Granting Can Push to Accounting is the operator's; with self-service on, a directory admin who holds the
+  // privilege may too — no demo user is both, so every one of them is refused even with self-service on.
+  [`PUT ${CP}/directory/:userId/can-push-to-accounting`]: {
+    scope: "company",
+    expect: ALL(403),
+    call: async (w, co) => {
+      await w.t.ctx.db
+        .updateTable("companies")
+        .set({ self_service_approver_grants: true })
+        .where("id", "=", w.companies[co])
+        .execute();
+      return { params: { ...shared[co], userId: await w.bystander(co) }, body: { granted: true } };
+    },
+  },
+  [`PUT ${CP}/projects/:projectId/permissions/:userId`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(200),
+    call: async (w, co) => ({
+      params: { ...shared[co], userId: await w.bystander(co) },
+      body: { budget: "standard", lockBudget: false, sendAndRetrieveBudget: false },
+    }),
+  },
+  [`DELETE ${CP}/projects/:projectId/permissions/:userId`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(204),
+    call: async (w, co) => ({ params: { ...shared[co], userId: await w.bystander(co) } }),
+  },
+  // The invitation link is the credential: whoever holds it (signed in as someone else or not) sets the password.
+  "POST /api/v1/invitations/:invitationToken/accept": {
+    scope: "public",
+    expect: 200,
+    anonymous: 200,
+    call: async (w, co) => ({
+      params: { invitationToken: (await w.invitee(co)).token },
+      body: { password: "a long enough new passphrase" },
+    }),
+  },
+  // Directory admin or ERP admin.
+  [`GET ${CP}/audit-events`]: { scope: "company", expect: ADMIN_ONLY(200) },
+
   // Email outbox
   [`GET ${CP}/email-outbox`]: { scope: "company", expect: ADMIN_ONLY(200) },
   [`POST ${CP}/email-outbox/:emailId/retry`]: {
@@ -325,7 +522,12 @@ const RULES: Record<string, Rule> = {
 let w: World;
 
 beforeAll(async () => {
-  w = await createWorld();
+  w = await createWorld({ quickbooksOnline: true });
+  const realm = w.qbo!.emulator.state().realms[w.qbo!.emulator.defaultRealmId]!;
+  const named = (entity: string, field: string, value: string) =>
+    String((realm[entity] as Record<string, unknown>[]).find((x) => x[field] === value)!.Id);
+  quickBooks.itemRef = named("Item", "Name", "Services");
+  quickBooks.jobRef = named("Customer", "DisplayName", "Riverside Phase 1");
   for (const co of ["acme", "zenith"] as const) {
     const fx = await w.budget(co, "awaiting");
     const code = await w.costCode(co);
@@ -356,7 +558,7 @@ async function send(
 ): Promise<{ status: number; body: unknown; text: string }> {
   const url = fillUrl(route.url, call.params ?? {});
   const qs = call.query ? `?${new URLSearchParams(call.query)}` : "";
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...call.headers };
   const auth = call.authorization ?? authorization;
   if (auth) headers.authorization = auth;
   if (call.raw) headers["content-type"] = call.raw.contentType;
@@ -408,7 +610,7 @@ describe("authorization matrix", () => {
           );
         } else if (rule.verify && res.status < 300 && (user === null || user.company === co)) {
           try {
-            rule.verify(res.body, user);
+            rule.verify(res.body, user, res.text, co);
           } catch (e) {
             mismatches.push(`${route.key} as ${who} on ${co}: ${(e as Error).message}`);
           }
@@ -422,7 +624,9 @@ describe("authorization matrix", () => {
             ? 404
             : typeof rule.expect === "number"
               ? rule.expect
-              : rule.expect[user.kind];
+              : isByCompany(rule.expect)
+                ? rule.expect[co][user.kind]
+                : rule.expect[user.kind];
           await check(email, expected, co, user, user.auth.authorization);
         }
       }
@@ -441,5 +645,44 @@ describe("authorization matrix", () => {
     }
     console.info(`authorization matrix: ${w.routes.length} routes, ${cases} cases`);
     expect(mismatches).toEqual([]);
+  });
+
+  it("answers 404 to someone who may act in their own company but names another company's resource", async () => {
+    const problems: string[] = [];
+    let cases = 0;
+    for (const route of w.routes) {
+      const rule = RULES[route.key];
+      const names = [...route.url.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]!);
+      if (rule?.scope !== "company" || !names.some((n) => n !== "companyId")) continue;
+      for (const [own, other] of [
+        ["acme", "zenith"],
+        ["zenith", "acme"],
+      ] as const) {
+        // Someone whom the table lets through in their own company, so a refusal cannot hide the lookup.
+        const caller = DEMO_EMAILS.map((e) => w.users[e]).find((u) => {
+          if (u.company !== own) return false;
+          const e = rule.expect;
+          const status = typeof e === "number" ? e : isByCompany(e) ? e[own][u.kind] : e[u.kind];
+          return status < 300;
+        });
+        if (!caller) continue;
+        cases += 1;
+        // The other company's fixtures, addressed through the caller's own company.
+        const call = rule.call ? await rule.call(w, other, caller) : await sharedCall(w, other);
+        const res = await send(
+          route,
+          { ...call, params: { ...call.params, companyId: w.companies[own] } },
+          caller.auth.authorization,
+        );
+        if (res.status !== 404) {
+          problems.push(
+            `${route.key} as ${caller.email} with ${other}'s ids: ${res.status} ${res.text.slice(0, 160)}`,
+          );
+        }
+      }
+    }
+    console.info(`authorization matrix: ${cases} foreign-id cases`);
+    expect(cases).toBeGreaterThan(20);
+    expect(problems).toEqual([]);
   });
 });

@@ -329,3 +329,120 @@ describe("secrets in logs, responses and errors", () => {
     }
   });
 });
+
+describe("the Web Connector password", () => {
+  const envelope = (method: string, inner: string) =>
+    '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">' +
+    `<soap:Body><${method} xmlns="http://developer.intuit.com/">${inner}</${method}></soap:Body></soap:Envelope>`;
+
+  it("is shown once, by the route that sets it, and never in logs, other responses or errors", async () => {
+    const p = await startProduct();
+    try {
+      const { seedDemoBase } = await import("../../src/app/demo-seed.js");
+      const { companies } = await seedDemoBase(p.ctx);
+      const zenith = companies["Zenith Construction"]!;
+      const signIn = await p.call("POST", "/api/v1/auth/token", {
+        body: { email: "admin@zenith.test", password: DEMO_PASSWORD },
+      });
+      const auth = { authorization: `Bearer ${signIn.json.token}` };
+      const erp = `/api/v1/companies/${zenith}/erp`;
+      const soap = async (method: string, inner: string) => {
+        const res = await p.app.inject({
+          method: "POST",
+          url: "/qbwc",
+          headers: {
+            "content-type": "text/xml; charset=utf-8",
+            soapaction: `"http://developer.intuit.com/${method}"`,
+          },
+          payload: envelope(method, inner),
+        });
+        p.responses.push(res.body);
+        return res;
+      };
+      const authenticate = (user: string, password: string) =>
+        soap("authenticate", `<strUserName>${user}</strUserName><strPassword>${password}</strPassword>`);
+      const hashOf = async () =>
+        (
+          await p.ctx.db
+            .selectFrom("erp_connections")
+            .select("qbwc_password_hash")
+            .where("company_id", "=", zenith)
+            .executeTakeFirstOrThrow()
+        ).qbwc_password_hash!;
+
+      // Setting it: the only response allowed to carry it.
+      const first = await p.call("POST", `${erp}/connection/quickbooks-desktop/password`, { auth });
+      expect(first.status).toBe(200);
+      const username = String(first.json.username);
+      const password = String(first.json.password);
+      expect(password.length).toBeGreaterThanOrEqual(16);
+      const firstHash = await hashOf();
+      expect(firstHash).not.toContain(password);
+
+      // The Web Connector signs in with it, and with guesses near it.
+      const good = await authenticate(username, password);
+      expect(good.statusCode).toBe(200);
+      expect(good.body).not.toContain("nvu");
+      for (const guess of [`${password}x`, password.slice(0, -1), password.toUpperCase()]) {
+        const bad = await authenticate(username, guess);
+        expect(bad.body).toContain("<string>nvu</string>");
+      }
+      // Envelopes that are not a call (not SOAP, an operation the Web Connector does not have, a DOCTYPE) are
+      // refused with a SOAP fault that does not repeat what was sent.
+      for (const payload of [
+        `<credentials user="${username}">${password}</credentials>`,
+        envelope("signIn", `<strUserName>${username}</strUserName><strPassword>${password}</strPassword>`),
+        `<!DOCTYPE x [<!ENTITY p "${password}">]>${envelope("authenticate", "<strPassword>&p;</strPassword>")}`,
+      ]) {
+        const broken = await p.app.inject({
+          method: "POST",
+          url: "/qbwc",
+          headers: { "content-type": "text/xml; charset=utf-8" },
+          payload,
+        });
+        p.responses.push(broken.body);
+        expect(broken.statusCode).toBe(500);
+        expect(broken.body).toContain("soap:Client");
+      }
+
+      // Everything else an admin can look at about the connection.
+      for (const url of [
+        `${erp}/connection`,
+        `${erp}/connection/quickbooks-desktop/qwc`,
+        `/api/v1/companies/${zenith}/audit-events`,
+      ]) {
+        expect((await p.call("GET", url, { auth })).status).toBe(200);
+      }
+
+      // A new password replaces the old one, which stops working and is not shown again.
+      const second = await p.call("POST", `${erp}/connection/quickbooks-desktop/password`, { auth });
+      expect(second.status).toBe(200);
+      const newPassword = String(second.json.password);
+      expect(newPassword).not.toBe(password);
+      const secondHash = await hashOf();
+      expect((await authenticate(username, password)).body).toContain("<string>nvu</string>");
+      expect(leaks([second.text], [password, firstHash, secondHash])).toEqual([]);
+      expect(leaks([first.text], [firstHash])).toEqual([]);
+
+      // A failure while the password is being checked (here: a stored hash that cannot be used) is logged in
+      // full for the operator, without the password that was being checked.
+      await p.ctx.db
+        .updateTable("erp_connections")
+        .set({ qbwc_password_hash: secondHash.replace(/^scrypt\$\d+\$/, "scrypt$3$") })
+        .where("company_id", "=", zenith)
+        .execute();
+      const failed = await authenticate(username, newPassword);
+      expect(failed.statusCode).toBe(500);
+      expect(failed.body).toContain("soap:Server");
+      expect(p.logs.some((l) => l.includes("Web Connector call failed"))).toBe(true);
+
+      const secrets = [password, newPassword, firstHash, secondHash];
+      expect(leaks(p.logs, secrets)).toEqual([]);
+      const others = p.responses.filter((b) => b !== first.text && b !== second.text);
+      expect(others.length).toBe(p.responses.length - 2);
+      expect(leaks(others, secrets)).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  });
+});

@@ -1,14 +1,17 @@
 import type { RouteOptions } from "fastify";
 import { sql } from "kysely";
+import { type StartedQboEmulator, startQboEmulator } from "../../emulators/quickbooks-online/index.js";
 import * as B from "../../src/app/budget/commands.js";
 import * as C from "../../src/app/company/data.js";
 import { seedDemoBase } from "../../src/app/demo-seed.js";
+import { qboServiceFor } from "../../src/app/erp/qbo-service.js";
 import { decideSubmission } from "../../src/app/submissions/decide.js";
 import { buildHttpApp } from "../../src/http/app.js";
 import { issueToken } from "../../src/http/auth.js";
 import { allRoutes } from "../../src/http/routes/index.js";
-import { newId } from "../../src/lib/ids.js";
+import { newId, newSecretToken, sha256 } from "../../src/lib/ids.js";
 import { createTestApp, type TestApp } from "../support/app.js";
+import { makeUser } from "../support/factories.js";
 
 /** The six demo users of the API contract, by the role they play. */
 export const DEMO_ROLES = {
@@ -57,8 +60,25 @@ export interface World {
   budget(co: CompanyKey, stage: Stage): Promise<Fixture>;
   /** A bearer token of that user that nothing else uses (for routes that revoke the token in use). */
   spareToken(email: DemoEmail): Promise<string>;
+  /**
+   * Someone in the company's directory who is none of the demo users, for routes that act on another person:
+   * changing them must not change what the demo users may do.
+   */
+  bystander(co: CompanyKey): Promise<string>;
+  /** A fresh person invited to the company who has not set a password yet, with their invitation link's token. */
+  invitee(co: CompanyKey): Promise<{ userId: string; token: string }>;
+  /**
+   * Puts the company's QuickBooks connection back as the demo has it (Acme on QuickBooks Online, Zenith on
+   * QuickBooks Desktop through the Web Connector user `zenith-qbwc`), whatever a route did to it before.
+   */
+  demoConnection(co: CompanyKey): Promise<void>;
+  /** The QuickBooks Online emulator Acme is connected to (only when the world was asked for it). */
+  qbo: StartedQboEmulator | null;
   close(): Promise<void>;
 }
+
+/** The Web Connector user name of Zenith's QuickBooks Desktop connection (as in the demo). */
+export const ZENITH_QBWC_USERNAME = "zenith-qbwc";
 
 export type Stage = "unlocked" | "locked" | "awaiting" | "failed" | "draft_change" | "approved_change";
 
@@ -73,9 +93,31 @@ export interface Fixture {
 let projectSeq = 0;
 
 /** The real HTTP app on a fresh database seeded with the demo companies and people, plus route discovery. */
-export async function createWorld(opts: { env?: Record<string, string> } = {}): Promise<World> {
+export async function createWorld(
+  opts: {
+    env?: Record<string, string>;
+    /** Connect Acme to a QuickBooks Online emulator for real, so routes that read QuickBooks can succeed. */
+    quickbooksOnline?: boolean;
+  } = {},
+): Promise<World> {
   const routes: RouteEntry[] = [];
-  const t = await createTestApp(opts.env ? { env: opts.env } : {});
+  const qbo = opts.quickbooksOnline
+    ? await startQboEmulator({
+        port: 0,
+        limits: { perMinute: 100_000, perSecond: 100_000, concurrent: 1000, batchPerMinute: 1000 },
+      })
+    : null;
+  const env = {
+    ...(qbo
+      ? {
+          QUICKBOOKS_ENVIRONMENT: qbo.url,
+          QUICKBOOKS_CLIENT_ID: qbo.emulator.clientId,
+          QUICKBOOKS_CLIENT_SECRET: qbo.emulator.clientSecret,
+        }
+      : {}),
+    ...opts.env,
+  };
+  const t = await createTestApp({ env });
   // The test app is already built; build a twin whose route modules are preceded by a collector, so every route
   // any module registers (now or later) is seen with its schema.
   const probe = await buildHttpApp(t.ctx, {
@@ -123,15 +165,56 @@ export async function createWorld(opts: { env?: Record<string, string> } = {}): 
     };
   }
   // Both demo companies are connected to QuickBooks in the demo; no worker runs here, so nothing is exported.
-  for (const [co, type] of [
-    ["acme", "quickbooks_online"],
-    ["zenith", "quickbooks_desktop"],
-  ] as const) {
+  async function demoConnection(co: CompanyKey) {
+    const companyId = companies[co];
+    let values: {
+      type: "quickbooks_online" | "quickbooks_desktop";
+      status: "connected";
+      realm_id: string | null;
+      qbwc_username: string | null;
+      access_token_enc?: string | null;
+      refresh_token_enc?: string | null;
+      access_token_expires_at?: Date | null;
+      refresh_token_expires_at?: Date | null;
+    };
+    if (co === "zenith") {
+      values = {
+        type: "quickbooks_desktop",
+        status: "connected",
+        realm_id: null,
+        qbwc_username: ZENITH_QBWC_USERNAME,
+      };
+    } else if (qbo) {
+      const issued = qbo.emulator.issueTokens(qbo.emulator.defaultRealmId);
+      const now = new Date();
+      values = {
+        type: "quickbooks_online",
+        status: "connected",
+        qbwc_username: null,
+        ...qboServiceFor(t.ctx).vault.encode({
+          realmId: qbo.emulator.defaultRealmId,
+          accessToken: issued.access_token,
+          accessTokenExpiresAt: new Date(now.getTime() + issued.expires_in * 1000),
+          refreshToken: issued.refresh_token,
+          refreshTokenExpiresAt: new Date(now.getTime() + issued.x_refresh_token_expires_in * 1000),
+        }),
+      };
+    } else {
+      values = {
+        type: "quickbooks_online",
+        status: "connected",
+        realm_id: "realm-acme",
+        qbwc_username: null,
+      };
+    }
     await t.ctx.db
       .insertInto("erp_connections")
-      .values({ company_id: companies[co], type, status: "connected", realm_id: `realm-${co}` })
+      .values({ company_id: companyId, ...values })
+      .onConflict((oc) => oc.column("company_id").doUpdateSet(values))
       .execute();
   }
+  await demoConnection("acme");
+  await demoConnection("zenith");
   const admin = (co: CompanyKey) => users[co === "acme" ? "admin@acme.test" : "admin@zenith.test"];
   const approver = (co: CompanyKey) => users[co === "acme" ? "approver@acme.test" : "approver@zenith.test"];
   const costCode = async (co: CompanyKey) =>
@@ -200,6 +283,38 @@ export async function createWorld(opts: { env?: Record<string, string> } = {}): 
     return fx;
   }
 
+  const bystanders: Partial<Record<CompanyKey, string>> = {};
+  async function bystander(co: CompanyKey) {
+    bystanders[co] ??= (await makeUser(t.ctx, companies[co], { budget: "read_only" })).id;
+    return bystanders[co];
+  }
+
+  async function invitee(co: CompanyKey) {
+    const userId = newId("usr");
+    await t.ctx.db
+      .insertInto("users")
+      .values({ id: userId, email: `${userId.toLowerCase()}@invited.test`, name: "Invited Person" })
+      .execute();
+    await t.ctx.db
+      .insertInto("directory_entries")
+      .values({ company_id: companies[co], user_id: userId, budget: "read_only" })
+      .execute();
+    const token = newSecretToken();
+    await t.ctx.db
+      .insertInto("invitations")
+      .values({
+        company_id: companies[co],
+        id: newId("inv"),
+        token_hash: sha256(token),
+        user_id: userId,
+        invited_by: admin(co).id,
+        expires_at: new Date(Date.now() + 24 * 3600 * 1000),
+        created_at: new Date(),
+      })
+      .execute();
+    return { userId, token };
+  }
+
   return {
     t,
     routes,
@@ -212,7 +327,14 @@ export async function createWorld(opts: { env?: Record<string, string> } = {}): 
     async spareToken(email) {
       return (await issueToken(t.ctx, users[email].id, "bearer")).token;
     },
-    close: () => t.close(),
+    bystander,
+    invitee,
+    demoConnection,
+    qbo,
+    async close() {
+      await t.close();
+      await qbo?.close();
+    },
   };
 }
 
