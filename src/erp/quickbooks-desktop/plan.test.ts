@@ -13,6 +13,7 @@ import {
 } from "./plan.js";
 import { parseQbxmlResponses, type QbxmlResponse } from "./qbxml.js";
 import { classifyStatus } from "./status.js";
+import { escapeXml } from "./xml.js";
 
 function request(over: Partial<PlanRequest> = {}): PlanRequest {
   return {
@@ -75,8 +76,9 @@ function rs(type: string, statusCode: string, rets = "", statusMessage = "m"): Q
   )[0]!;
 }
 
+// QuickBooks escapes the names it sends back, as any XML writer must.
 const customerRet = (listId: string, fullName: string, sublevel = 0, active = true) =>
-  `<CustomerRet><ListID>${listId}</ListID><EditSequence>1</EditSequence><Name>${fullName.split(":").pop()}</Name><FullName>${fullName}</FullName><IsActive>${active}</IsActive><Sublevel>${sublevel}</Sublevel></CustomerRet>`;
+  `<CustomerRet><ListID>${listId}</ListID><EditSequence>1</EditSequence><Name>${escapeXml(fullName.split(":").pop() ?? "")}</Name><FullName>${escapeXml(fullName)}</FullName><IsActive>${active}</IsActive><Sublevel>${sublevel}</Sublevel></CustomerRet>`;
 
 function estimateRet(opts: { memo: string; seq?: string; amounts?: string[]; items?: string[] }) {
   const amounts = opts.amounts ?? ["125000.10", "0.05", "9000.00"];

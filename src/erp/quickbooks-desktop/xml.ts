@@ -3,7 +3,7 @@
  * prefixes are dropped (QuickBooks and the Web Connector use fixed namespaces); a DOCTYPE is refused outright, so
  * no entity declaration can ever be expanded.
  */
-import { XMLParser } from "fast-xml-parser";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 
 export interface XmlNode {
   name: string;
@@ -48,6 +48,9 @@ function toNode(raw: Raw): XmlNode | null {
 /** The document element of `text`; throws XmlError on anything that is not one well-formed element. */
 export function parseXml(text: string): XmlNode {
   if (/<!DOCTYPE/i.test(text)) throw new XmlError("a DOCTYPE is not accepted");
+  // The parser is lenient (a wrong closing tag or a cut-off document still parses); the validator is not.
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw new XmlError(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
   let raw: Raw[];
   try {
     raw = parser.parse(text) as Raw[];
