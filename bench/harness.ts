@@ -133,18 +133,23 @@ export async function startProductProcess(
   port: number,
   timeoutMs = 240_000,
 ): Promise<RunningProductProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, "bin/costbridge.js"), "start"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...env,
-      // For looking into the product's memory (e.g. --max-old-space-size, --heapsnapshot-signal).
-      ...(process.env.BENCH_PRODUCT_NODE_OPTIONS
-        ? { NODE_OPTIONS: process.env.BENCH_PRODUCT_NODE_OPTIONS }
-        : {}),
+  // The same heap cap as `npm start`: Node otherwise sizes its heap from the machine's memory and collects late.
+  const child = spawn(
+    process.execPath,
+    ["--max-old-space-size=256", path.join(ROOT, "bin/costbridge.js"), "start"],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...env,
+        // For looking into the product's memory (e.g. --max-old-space-size, --heapsnapshot-signal).
+        ...(process.env.BENCH_PRODUCT_NODE_OPTIONS
+          ? { NODE_OPTIONS: process.env.BENCH_PRODUCT_NODE_OPTIONS }
+          : {}),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   let log = "";
   const keep = (d: Buffer) => {
     log = (log + d.toString()).slice(-20_000);
