@@ -36,7 +36,9 @@ export async function ensureWebBuild(log: (m: string) => void): Promise<string |
       { stdio: ["ignore", "inherit", "inherit"] },
     );
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`the web UI build exited with ${code}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`the web UI build exited with ${code}`)),
+    );
   });
   return dist;
 }
