@@ -136,7 +136,7 @@ export async function startProductProcess(
   // The same heap cap as `npm start`: Node otherwise sizes its heap from the machine's memory and collects late.
   const child = spawn(
     process.execPath,
-    ["--max-old-space-size=256", path.join(ROOT, "bin/costbridge.js"), "start"],
+    ["--max-old-space-size=192", path.join(ROOT, "bin/costbridge.js"), "start"],
     {
       cwd: ROOT,
       env: {
