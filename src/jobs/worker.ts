@@ -230,14 +230,45 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       stopping = true;
       clearInterval(timer);
       running = false;
-      await runner.stop().catch(() => {});
+      // Jobs get a graceful window to finish; one stuck on an outside call is then abandoned. That is safe: every
+      // job is idempotent, and an abandoned one is unlocked for a retry when this instance next starts (or by the
+      // reaper of another instance).
+      const stopped = await within(
+        STOP_GRACE_MS,
+        runner.stop().catch(() => {}),
+      );
+      if (!stopped) {
+        opts.log.warn({ graceMs: STOP_GRACE_MS }, "jobs still running at shutdown; abandoning them");
+        await within(
+          2_000,
+          runner.kill().catch(() => {}),
+        );
+      }
       await pool
         .query("update worker_instances set heartbeat_at = now() where instance_id = $1", [instanceId])
         .catch(() => {});
-      await utils.release();
-      await pool.end().catch(() => {});
+      await within(2_000, Promise.resolve(utils.release()));
+      await within(
+        2_000,
+        pool.end().catch(() => {}),
+      );
     },
   };
+}
+
+const STOP_GRACE_MS = 10_000;
+
+/** Waits for `p` at most `ms`; true when it settled in time. */
+async function within(ms: number, p: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
