@@ -166,6 +166,12 @@ describe("re-send after a budget change (SPEC §3 rule 7: updated in place)", ()
       estimates: [original],
     } = await estimatesOf("Harbor View Offices");
     expect(original).toBeDefined();
+    // The projects list agrees with the budget page: synced now, something to re-send once a change is approved.
+    const listed = async () =>
+      (await api.get(`/api/v1/companies/${co.companyId}/projects?limit=200`, co.pm)).body.items.find(
+        (i: { number: string }) => i.number === "2402",
+      )?.budgetState;
+    expect(await listed()).toBe("synced");
 
     const change = await api.post(`${base}/changes`, co.pm, {
       description: "Steel price increase",
@@ -179,6 +185,7 @@ describe("re-send after a budget change (SPEC §3 rule 7: updated in place)", ()
     expect((await api.get(base, co.pm)).body.state).toBe("synced");
     expect((await api.post(`${base}/changes/${change.body.id}/approve`, co.pm)).status).toBe(200);
     const changed = await api.get(base, co.pm);
+    expect(await listed()).toBe("locked");
     expect(changed.body).toMatchObject({
       state: "locked",
       sendButton: { label: "Re-send to ERP" },

@@ -27,11 +27,20 @@ function isUniqueViolation(e: unknown): boolean {
 }
 
 /** The budget state a project list shows, derived cheaply from the budget row and its newest submission. */
-function listState(locked: boolean | null, last: string | null): string {
+function listState(
+  locked: boolean | null,
+  last: string | null,
+  budgetChangedAt: Date | null,
+  lastExportedAt: Date | null,
+): string {
   if (last === "ready_to_export") return "awaiting_acceptance";
   if (last === "exporting" || last === "failed") return last;
-  if (last === "exported") return locked ? "synced" : "unlocked";
-  return locked ? "locked" : "unlocked";
+  if (!locked) return "unlocked";
+  // Every budget command touches the budget row, and the export touches it last: anything later (a new line, an
+  // approved change) means there is something to re-send, as the budget page says.
+  if (last === "exported" && budgetChangedAt && lastExportedAt && budgetChangedAt <= lastExportedAt)
+    return "synced";
+  return "locked";
 }
 
 export async function listProjects(
@@ -57,6 +66,9 @@ export async function listProjects(
       "projects.erp_job_name",
       "projects.erp_parent_customer_name",
       "budgets.locked",
+      "budgets.updated_at as budget_changed_at",
+      sql<Date | null>`(select max(s.exported_at) from submissions s
+        where s.company_id = budgets.company_id and s.budget_id = budgets.id)`.as("last_exported_at"),
       sql<
         string | null
       >`(select s.status from submissions s where s.company_id = budgets.company_id and s.budget_id = budgets.id
@@ -76,7 +88,7 @@ export async function listProjects(
       budgetToolActive: r.budget_tool_active,
       erpJob: r.erp_job_ref ? { ref: r.erp_job_ref, name: r.erp_job_name } : null,
       parentCustomer: r.erp_parent_customer_name,
-      budgetState: listState(r.locked, r.last_status),
+      budgetState: listState(r.locked, r.last_status, r.budget_changed_at, r.last_exported_at),
     })),
     nextCursor:
       rows.length > q.limit ? Buffer.from(page[page.length - 1]!.number).toString("base64url") : null,
