@@ -4,32 +4,26 @@
  * partial write) and writes all rows in one transaction or none.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "../support/app.js";
 import {
   budgetUrl,
   buildLockedBudget,
   expectError,
   footprint,
-  http,
   makeProject,
-  makeWorkflowCompany,
-  markConnected,
   type Obj,
   sendBudget,
+  type TwoCompanies,
+  twoCompanies,
 } from "./fixture.js";
 
-let t: TestApp;
-let co: Awaited<ReturnType<typeof makeWorkflowCompany>>;
-let other: Awaited<ReturnType<typeof makeWorkflowCompany>>;
-let api: ReturnType<typeof http>;
+let t: TwoCompanies["t"];
+let co: TwoCompanies["co"];
+let other: TwoCompanies["other"];
+let api: TwoCompanies["api"];
 let before: Awaited<ReturnType<typeof footprint>>;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  co = await makeWorkflowCompany(t.ctx, "Acme Builders");
-  other = await makeWorkflowCompany(t.ctx, "Zenith Construction");
-  await markConnected(t.ctx, co.companyId);
-  api = http(t);
+  ({ t, co, other, api } = await twoCompanies());
 });
 afterAll(async () => {
   await t?.close();

@@ -1,7 +1,7 @@
 import { expect } from "vitest";
 import type { AppContext } from "../../src/app/context.js";
-import type { TestApp } from "../support/app.js";
-import type { User } from "./world.js";
+import { createTestApp, type TestApp } from "../support/app.js";
+import { makeWorkflowCompany, markConnected, type User } from "./world.js";
 
 export {
   CATEGORIES,
@@ -153,3 +153,17 @@ export async function footprint(ctx: AppContext, companyId: string) {
     audit: audit.length,
   };
 }
+
+/**
+ * The usual scene of these tests: a fresh app with two companies (Acme, connected to QuickBooks, and Zenith,
+ * connected only when asked) and the HTTP API.
+ */
+export async function twoCompanies(opts: { connectOther?: boolean } = {}) {
+  const t = await createTestApp();
+  const co = await makeWorkflowCompany(t.ctx, "Acme Builders");
+  const other = await makeWorkflowCompany(t.ctx, "Zenith Construction");
+  await markConnected(t.ctx, co.companyId);
+  if (opts.connectOther) await markConnected(t.ctx, other.companyId);
+  return { t, co, other, api: http(t) };
+}
+export type TwoCompanies = Awaited<ReturnType<typeof twoCompanies>>;

@@ -4,32 +4,26 @@
  * rule 3, rule 10), and the submission detail's preview of what will be written to QuickBooks (SPEC §3 rule 6, §7).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "../support/app.js";
 import {
   budgetUrl,
   buildLockedBudget,
   erpUrl,
   expectError,
-  http,
   makeProject,
-  makeWorkflowCompany,
   markConnected,
   type Obj,
   sendBudget,
+  type TwoCompanies,
+  twoCompanies,
 } from "./fixture.js";
 
-let t: TestApp;
-let co: Awaited<ReturnType<typeof makeWorkflowCompany>>;
-let other: Awaited<ReturnType<typeof makeWorkflowCompany>>;
-let api: ReturnType<typeof http>;
+let t: TwoCompanies["t"];
+let co: TwoCompanies["co"];
+let other: TwoCompanies["other"];
+let api: TwoCompanies["api"];
 
 beforeAll(async () => {
-  t = await createTestApp();
-  co = await makeWorkflowCompany(t.ctx, "Acme Builders");
-  other = await makeWorkflowCompany(t.ctx, "Zenith Construction");
-  await markConnected(t.ctx, co.companyId);
-  await markConnected(t.ctx, other.companyId);
-  api = http(t);
+  ({ t, co, other, api } = await twoCompanies({ connectOther: true }));
 });
 afterAll(async () => {
   await t?.close();
