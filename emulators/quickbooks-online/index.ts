@@ -90,7 +90,8 @@ export async function startQboEmulator(
 ): Promise<StartedQboEmulator> {
   const { port, host = "127.0.0.1", ...rest } = options;
   const emulator = createQboEmulator(rest);
-  const app = Fastify({ logger: false });
+  // Shutting down drops open connections: a delayed (fault-injected) request must not hold the close.
+  const app = Fastify({ logger: false, forceCloseConnections: true });
   await app.register(emulator.plugin);
   await app.listen({ port, host });
   const address = app.server.address();

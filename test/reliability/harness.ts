@@ -154,14 +154,33 @@ export async function startProduct(
       return worker;
     },
     async close() {
-      for (const w of workers) await w.stop().catch(() => {});
-      for (const p of pools) await p.end().catch(() => {});
-      await app.close();
-      await database.drop();
-      await emu.close();
+      // Each step is bounded: a fault test may leave a request or a job hanging on purpose, and tearing the scene
+      // down must not wait for it (what is left goes with the test process). A step that overruns is named.
+      for (const w of workers) await bounded("worker stop", w.stop());
+      for (const p of pools) await bounded("worker pool end", p.end());
+      await bounded("app close", app.close());
+      await bounded("database drop", database.drop());
+      await bounded("emulator close", emu.close());
     },
   };
   return product;
+}
+
+async function bounded(step: string, work: Promise<unknown>, ms = 8_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), ms);
+  });
+  const outcome = await Promise.race([
+    work.then(
+      () => "done" as const,
+      () => "done" as const,
+    ),
+    late,
+  ]);
+  clearTimeout(timer);
+  if (outcome === "late")
+    process.stderr.write(`test teardown: ${step} did not finish in ${ms} ms; moving on\n`);
 }
 
 export interface Tenant {
