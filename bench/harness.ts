@@ -136,7 +136,13 @@ export async function startProductProcess(
   // The same heap cap as `npm start`: Node otherwise sizes its heap from the machine's memory and collects late.
   const child = spawn(
     process.execPath,
-    ["--max-old-space-size=192", path.join(ROOT, "bin/costbridge.js"), "start"],
+    [
+      "--max-old-space-size=192",
+      // Flags Node refuses in NODE_OPTIONS, such as --cpu-prof, for profiling the product under the benchmark.
+      ...(process.env.BENCH_PRODUCT_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
+      path.join(ROOT, "bin/costbridge.js"),
+      "start",
+    ],
     {
       cwd: ROOT,
       env: {

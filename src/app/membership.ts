@@ -4,6 +4,17 @@ import { AppError } from "./errors.js";
 
 export type { Level };
 
+/** Who is acting. */
+export interface Actor {
+  userId: string;
+  /**
+   * The caller's membership of one company, when it was already read together with their token (the company named
+   * in the request's path): saves a round trip on every company route. `membership` is null when they are not an
+   * active member of `companyId`.
+   */
+  known?: { companyId: string; membership: Membership | null };
+}
+
 export interface Membership {
   companyId: string;
   userId: string;
@@ -34,7 +45,7 @@ export function isAccountingApprover(
   return m.canPushToAccounting && (m.erpIntegrations === "standard" || m.erpIntegrations === "admin");
 }
 
-type EntryRow = {
+export type EntryRow = {
   company_id: string;
   user_id: string;
   erp_integrations: string;
@@ -87,6 +98,17 @@ export async function requireMembership(
     .executeTakeFirst();
   if (!row) throw new AppError("not_found", "Company was not found.");
   return membershipFromRow(row);
+}
+
+/**
+ * The caller's membership of `companyId`, taken from what was read with their token when it is about that company,
+ * else read now. Reads outside a transaction only: a command re-reads it inside its own.
+ */
+export async function memberOf(db: Executor, actor: Actor, companyId: string): Promise<Membership> {
+  const known = actor.known;
+  if (known?.companyId !== companyId) return requireMembership(db, actor.userId, companyId);
+  if (!known.membership) throw new AppError("not_found", "Company was not found.");
+  return known.membership;
 }
 
 export async function listMemberships(db: Executor, userId: string) {

@@ -2,7 +2,10 @@ import { timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../app/context.js";
 import { AppError } from "../app/errors.js";
+import { type Actor, type EntryRow, type Membership, membershipFromRow } from "../app/membership.js";
+import { runPrepared } from "../db/prepared.js";
 import { newId, newSecretToken, sha256 } from "../lib/ids.js";
+import { findUnstorableText } from "../lib/unstorable-text.js";
 
 export const SESSION_COOKIE = "cb_session";
 const BEARER_TTL_MS = 30 * 24 * 3600 * 1000;
@@ -14,6 +17,8 @@ export interface UserAuth {
   tokenId: string;
   via: "bearer" | "session";
   csrfToken: string | null;
+  /** The caller's membership of the company named in the path (`:companyId`), read with the token. */
+  known?: { companyId: string; membership: Membership | null };
 }
 
 declare module "fastify" {
@@ -60,26 +65,65 @@ export async function authenticate(ctx: AppContext, req: FastifyRequest): Promis
   const cookie = bearer ? undefined : req.cookies?.[SESSION_COOKIE];
   const raw = bearer ?? cookie;
   if (!raw) return null;
-  const row = await ctx.db
+  // On a company's routes the caller's membership of that company comes back with the token: one round trip less
+  // for nearly every request. A path value that could not be stored is left for validation to refuse.
+  const companyId = companyInPath(req);
+  const query = ctx.db
     .selectFrom("auth_tokens")
     .innerJoin("users", "users.id", "auth_tokens.user_id")
-    .select(["auth_tokens.id", "auth_tokens.user_id", "auth_tokens.kind", "auth_tokens.csrf_token"])
+    .leftJoin("directory_entries as d", (j) =>
+      j
+        .on("d.company_id", "=", companyId ?? "")
+        .onRef("d.user_id", "=", "auth_tokens.user_id")
+        .on("d.active", "=", true),
+    )
+    .select([
+      "auth_tokens.id",
+      "auth_tokens.user_id",
+      "auth_tokens.kind",
+      "auth_tokens.csrf_token",
+      "d.company_id",
+      "d.erp_integrations",
+      "d.directory",
+      "d.budget",
+      "d.lock_budget",
+      "d.send_and_retrieve_budget",
+      "d.can_push_to_accounting",
+      "d.subscribe_erp_digest",
+    ])
     .where("auth_tokens.token_hash", "=", sha256(raw))
     .where("auth_tokens.revoked_at", "is", null)
     .where("auth_tokens.expires_at", ">", ctx.now())
     .where("users.active", "=", true)
-    .executeTakeFirst();
+    .compile();
+  const [row] = await runPrepared(ctx.pool, query);
   if (!row || row.kind !== (bearer ? "bearer" : "session")) {
     if (bearer) throw new AppError("invalid_token", "The token is not valid, has expired or was revoked.");
     return null; // a stale cookie is simply "not signed in"
   }
-  return {
+  const auth: UserAuth = {
     kind: "user",
     userId: row.user_id,
     tokenId: row.id,
     via: bearer ? "bearer" : "session",
     csrfToken: row.csrf_token,
   };
+  if (companyId) {
+    // The entry's columns are all NOT NULL, so one of them being null means there is no active entry.
+    auth.known = {
+      companyId,
+      membership: row.company_id === null ? null : membershipFromRow(row as EntryRow),
+    };
+  }
+  return auth;
+}
+
+function companyInPath(req: FastifyRequest): string | null {
+  const id = (req.params as { companyId?: unknown } | undefined)?.companyId;
+  if (typeof id !== "string" || id.length === 0 || id.length > 100 || findUnstorableText(id) !== null) {
+    return null;
+  }
+  return id;
 }
 
 export function checkCsrf(req: FastifyRequest, auth: UserAuth) {
@@ -102,6 +146,12 @@ export function safeEqual(a: string, b: string): boolean {
 export function requireUser(req: FastifyRequest): UserAuth {
   if (!req.auth) throw new AppError("unauthenticated", "Sign in first.");
   return req.auth;
+}
+
+/** The signed-in caller as the application sees them, with what is already known of their membership. */
+export function actorOf(req: FastifyRequest): Actor {
+  const auth = requireUser(req);
+  return auth.known ? { userId: auth.userId, known: auth.known } : { userId: auth.userId };
 }
 
 export function requireOperator(ctx: AppContext, req: FastifyRequest): void {

@@ -166,6 +166,63 @@ describe("sessions", () => {
   });
 });
 
+describe("membership read together with the token", () => {
+  it("follows the directory at once: removed from the company → 404, back → 200, for every company route", async () => {
+    const companyId = params.companyId!;
+    const viewer = w.users["viewer@acme.test"];
+    const auth = { authorization: `Bearer ${await w.spareToken("viewer@acme.test")}` };
+    const list = () =>
+      w.t.app.inject({
+        url: `/api/v1/companies/${companyId}/erp/budget-submissions`,
+        headers: auth,
+      });
+    const projects = () =>
+      w.t.app.inject({
+        url: `/api/v1/companies/${companyId}/projects`,
+        headers: auth,
+      });
+    expect((await list()).statusCode).toBe(200);
+    const setActive = (active: boolean) =>
+      w.t.ctx.db
+        .updateTable("directory_entries")
+        .set({ active })
+        .where("company_id", "=", companyId)
+        .where("user_id", "=", viewer.id)
+        .execute();
+    await setActive(false);
+    try {
+      for (const res of [await list(), await projects()]) {
+        expect(res.statusCode).toBe(404);
+        expect(res.json().error.code).toBe("not_found");
+      }
+    } finally {
+      await setActive(true);
+    }
+    expect((await list()).statusCode).toBe(200);
+    // Another company's path never borrows this one's membership.
+    const foreign = await w.t.app.inject({
+      url: `/api/v1/companies/${w.companies.zenith}/erp/budget-submissions`,
+      headers: auth,
+    });
+    expect(foreign.statusCode).toBe(404);
+  });
+
+  it("refuses a company path value PostgreSQL cannot store with a 400 naming it, and a bad token still first", async () => {
+    const auth = { authorization: `Bearer ${await w.spareToken("viewer@acme.test")}` };
+    const nul = await w.t.app.inject({
+      url: "/api/v1/companies/ac%00me/erp/budget-submissions",
+      headers: auth,
+    });
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json().error).toMatchObject({ code: "invalid_input", field: "params.companyId" });
+    const badToken = await w.t.app.inject({
+      url: "/api/v1/companies/ac%00me/erp/budget-submissions",
+      headers: { authorization: "Bearer nope" },
+    });
+    expect(badToken.statusCode).toBe(401);
+  });
+});
+
 describe("sign-in rate limiting", () => {
   it("a burst of concurrent guesses at one account gets no more than 10 answers that checked the password", async () => {
     const res = await Promise.all(

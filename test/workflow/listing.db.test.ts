@@ -76,6 +76,14 @@ describe("ERP Integrations list: Filter Estimates By, paging, counts (SPEC §4)"
     expect(r.body.nextCursor).toBeNull();
   });
 
+  it("an empty tab still carries the counts of every status", async () => {
+    const r = await api.get(`${erpUrl(co.companyId)}?status=failed`, co.viewer);
+    expect(r.status).toBe(200);
+    expect(r.body.items).toEqual([]);
+    expect(r.body.nextCursor).toBeNull();
+    expect(r.body.counts).toMatchObject({ ready_to_export: 3, exporting: 2, rejected: 1, failed: 0 });
+  });
+
   it("pages with a cursor, newest first, with no gaps or repeats", async () => {
     const all = sent.map((s) => s.id).reverse();
     const statuses = "ready_to_export,exporting,rejected,retrieved,exported,failed";

@@ -8,9 +8,9 @@ import { AppError } from "../errors.js";
 import {
   isAccountingApprover,
   type Membership,
+  memberOf,
   membershipFromRow,
   permissionsView,
-  requireMembership,
 } from "../membership.js";
 
 export type { Actor };
@@ -23,7 +23,7 @@ export async function requireRight(
   action?: D.Action,
   actionCtx: D.ActionContext = {},
 ): Promise<Membership> {
-  const m = await requireMembership(ctx.db, actor.userId, companyId);
+  const m = await memberOf(ctx.db, actor, companyId);
   if (action) {
     const v = D.can(m, action, actionCtx);
     if (!v.ok) throw fromDomain(v.error);

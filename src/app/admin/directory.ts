@@ -6,7 +6,7 @@ import { recordAudit } from "../audit.js";
 import type { AppContext } from "../context.js";
 import { fromDomain } from "../domain-errors.js";
 import { AppError } from "../errors.js";
-import { requireMembership } from "../membership.js";
+import { memberOf } from "../membership.js";
 import {
   type Actor,
   type DirectoryItem,
@@ -48,7 +48,7 @@ function entryColumns(p: LevelsInput) {
 
 /** Seeing the directory needs Directory Read Only or higher. */
 async function requireDirectoryView(ctx: AppContext, actor: Actor, companyId: string) {
-  const m = await requireMembership(ctx.db, actor.userId, companyId);
+  const m = await memberOf(ctx.db, actor, companyId);
   if (!D.isLevelAtLeast(m.directory, "read_only")) {
     throw new AppError("forbidden", "Needs Directory Read Only or higher.", {
       details: { needs: "Directory Read Only or higher" },
@@ -64,7 +64,7 @@ export async function listDirectory(ctx: AppContext, actor: Actor, companyId: st
 
 /** One entry: anyone may read their own (for the digest toggle), others need Directory Read Only. */
 export async function getDirectoryEntry(ctx: AppContext, actor: Actor, companyId: string, userId: string) {
-  if (actor.userId === userId) await requireMembership(ctx.db, actor.userId, companyId);
+  if (actor.userId === userId) await memberOf(ctx.db, actor, companyId);
   else await requireDirectoryView(ctx, actor, companyId);
   return loadDirectoryItem(ctx.db, companyId, userId);
 }
@@ -266,7 +266,7 @@ export async function updateDirectoryEntry(
   userId: string,
   patch: LevelsInput & { active?: boolean },
 ) {
-  const m = await requireMembership(ctx.db, actor.userId, companyId);
+  const m = await memberOf(ctx.db, actor, companyId);
   const touchesLevels = LEVEL_FIELDS.some((f) => patch[f] !== undefined) || patch.active !== undefined;
   if (!touchesLevels && patch.subscribeErpDigest === undefined) {
     throw new AppError("invalid_input", "Nothing to change: send at least one field.");
@@ -425,7 +425,7 @@ export async function setCanPushToAccounting(
 ) {
   const company = await companyRow(ctx.db, companyId);
   if (by.kind === "user") {
-    const m = await requireMembership(ctx.db, by.actor.userId, companyId);
+    const m = await memberOf(ctx.db, by.actor, companyId);
     const v = D.can(m, "grant_can_push_to_accounting", {
       selfServiceApproverGrants: company.self_service_approver_grants,
     });

@@ -7,12 +7,10 @@ import type { AppContext } from "../context.js";
 import { fromDomain, orThrow } from "../domain-errors.js";
 import { queueEmail } from "../email-outbox.js";
 import { AppError } from "../errors.js";
-import { requireMembership } from "../membership.js";
+import { type Actor, requireMembership } from "../membership.js";
 import { type BudgetContext, loadBudgetContext, projectRights } from "./load.js";
 
-export interface Actor {
-  userId: string;
-}
+export type { Actor } from "../membership.js";
 
 interface Scope {
   companyId: string;

@@ -1,7 +1,7 @@
 import * as D from "../../domain/index.js";
 import type { AppContext } from "../context.js";
 import { fromDomain } from "../domain-errors.js";
-import { requireMembership } from "../membership.js";
+import { memberOf } from "../membership.js";
 import type { Actor } from "./commands.js";
 import { changeView } from "./commands.js";
 import { type BudgetContext, loadBudgetContext, projectRights } from "./load.js";
@@ -9,7 +9,7 @@ import { type BudgetContext, loadBudgetContext, projectRights } from "./load.js"
 const fmt = D.formatAmount;
 
 async function viewable(ctx: AppContext, actor: Actor, companyId: string, projectId: string) {
-  const m = await requireMembership(ctx.db, actor.userId, companyId);
+  const m = await memberOf(ctx.db, actor, companyId);
   const b = await loadBudgetContext(ctx.db, companyId, projectId);
   const rights = await projectRights(ctx.db, m, projectId);
   const verdict = D.can(rights, "view_budget");

@@ -6,7 +6,7 @@ import type { Actor } from "../budget/commands.js";
 import type { AppContext } from "../context.js";
 import { fromDomain } from "../domain-errors.js";
 import { AppError } from "../errors.js";
-import { type Membership, requireMembership } from "../membership.js";
+import { type Membership, memberOf } from "../membership.js";
 
 async function member(
   ctx: AppContext,
@@ -14,7 +14,7 @@ async function member(
   companyId: string,
   action?: D.Action,
 ): Promise<Membership> {
-  const m = await requireMembership(ctx.db, actor.userId, companyId);
+  const m = await memberOf(ctx.db, actor, companyId);
   if (action) {
     const v = D.can(m, action);
     if (!v.ok) throw fromDomain(v.error);

@@ -6,7 +6,7 @@ import type { Actor } from "../budget/commands.js";
 import type { AppContext } from "../context.js";
 import { fromDomain } from "../domain-errors.js";
 import { AppError } from "../errors.js";
-import { requireMembership } from "../membership.js";
+import { memberOf } from "../membership.js";
 import { enqueueExport } from "../submissions/decide.js";
 import { countPendingSteps } from "./qbd/index.js";
 import type { QboService } from "./qbo-service.js";
@@ -14,14 +14,14 @@ import type { QboService } from "./qbo-service.js";
 const STATE_TTL_MS = 10 * 60 * 1000;
 
 async function requireErpAdmin(ctx: AppContext, actor: Actor, companyId: string) {
-  const m = await requireMembership(ctx.db, actor.userId, companyId);
+  const m = await memberOf(ctx.db, actor, companyId);
   const v = D.can(m, "manage_erp");
   if (!v.ok) throw fromDomain(v.error);
   return m;
 }
 
 export async function getConnection(ctx: AppContext, actor: Actor, companyId: string) {
-  const m = await requireMembership(ctx.db, actor.userId, companyId);
+  const m = await memberOf(ctx.db, actor, companyId);
   const v = D.can(m, "view_erp_integrations");
   if (!v.ok) throw fromDomain(v.error);
   const [row, company] = await Promise.all([

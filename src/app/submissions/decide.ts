@@ -9,7 +9,7 @@ import type { AppContext } from "../context.js";
 import { fromDomain, orThrow } from "../domain-errors.js";
 import { queueEmail } from "../email-outbox.js";
 import { AppError } from "../errors.js";
-import { requireMembership } from "../membership.js";
+import { memberOf, requireMembership } from "../membership.js";
 
 export const EXPORT_TASK = "export_submission";
 
@@ -292,7 +292,7 @@ export async function decideMany(
   companyId: string,
   decisions: DecisionInput[],
 ) {
-  await requireMembership(ctx.db, actor.userId, companyId);
+  await memberOf(ctx.db, actor, companyId);
   const results = [];
   for (const d of decisions) {
     try {

@@ -20,7 +20,7 @@ import {
 } from "../../app/admin/mappings.js";
 import { LEVELS } from "../../domain/permissions.js";
 import type { RouteModule } from "../app.js";
-import { requireUser } from "../auth.js";
+import { actorOf } from "../auth.js";
 
 const cp = "/api/v1/companies/:companyId";
 const id = z.string().min(1).max(100);
@@ -39,13 +39,12 @@ const levels = {
 };
 
 export const adminRoutes: RouteModule = (app, ctx) => {
-  const actor = (req: Parameters<typeof requireUser>[0]) => ({ userId: requireUser(req).userId });
   const dirTags = ["directory"];
 
   app.get(
     `${cp}/directory`,
     { schema: { tags: dirTags, summary: "The company directory", params } },
-    async (req) => listDirectory(ctx, actor(req), req.params.companyId),
+    async (req) => listDirectory(ctx, actorOf(req), req.params.companyId),
   );
   app.post(
     `${cp}/directory`,
@@ -62,12 +61,12 @@ export const adminRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) =>
-      reply.status(201).send(await inviteToDirectory(ctx, actor(req), req.params.companyId, req.body)),
+      reply.status(201).send(await inviteToDirectory(ctx, actorOf(req), req.params.companyId, req.body)),
   );
   app.get(
     `${cp}/directory/:userId`,
     { schema: { tags: dirTags, summary: "One directory entry", params: userParams } },
-    async (req) => getDirectoryEntry(ctx, actor(req), req.params.companyId, req.params.userId),
+    async (req) => getDirectoryEntry(ctx, actorOf(req), req.params.companyId, req.params.userId),
   );
   app.patch(
     `${cp}/directory/:userId`,
@@ -80,7 +79,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
         body: z.strictObject({ ...levels, active: z.boolean().optional() }),
       },
     },
-    async (req) => updateDirectoryEntry(ctx, actor(req), req.params.companyId, req.params.userId, req.body),
+    async (req) => updateDirectoryEntry(ctx, actorOf(req), req.params.companyId, req.params.userId, req.body),
   );
   app.post(
     `${cp}/directory/:userId/invitation`,
@@ -91,7 +90,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
         params: userParams,
       },
     },
-    async (req) => resendInvitation(ctx, actor(req), req.params.companyId, req.params.userId),
+    async (req) => resendInvitation(ctx, actorOf(req), req.params.companyId, req.params.userId),
   );
   app.put(
     `${cp}/directory/:userId/can-push-to-accounting`,
@@ -106,7 +105,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
     async (req) =>
       setCanPushToAccounting(
         ctx,
-        { kind: "user", actor: actor(req) },
+        { kind: "user", actor: actorOf(req) },
         req.params.companyId,
         req.params.userId,
         req.body.granted,
@@ -126,7 +125,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
     async (req) =>
       setProjectOverride(
         ctx,
-        actor(req),
+        actorOf(req),
         req.params.companyId,
         req.params.projectId,
         req.params.userId,
@@ -139,7 +138,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
     async (req, reply) => {
       await clearProjectOverride(
         ctx,
-        actor(req),
+        actorOf(req),
         req.params.companyId,
         req.params.projectId,
         req.params.userId,
@@ -187,7 +186,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
     },
     async (req) => {
       const { from, to, ...rest } = req.query;
-      return listAuditEvents(ctx, actor(req), req.params.companyId, {
+      return listAuditEvents(ctx, actorOf(req), req.params.companyId, {
         ...rest,
         ...(from ? { from: new Date(from) } : {}),
         ...(to ? { to: new Date(to) } : {}),
@@ -206,7 +205,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
         params,
       },
     },
-    async (req) => listCostCodeMappings(ctx, actor(req), req.params.companyId),
+    async (req) => listCostCodeMappings(ctx, actorOf(req), req.params.companyId),
   );
   app.put(
     `${erp}/mappings/cost-codes/:costCodeId`,
@@ -219,7 +218,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req) =>
-      setCostCodeMapping(ctx, actor(req), req.params.companyId, req.params.costCodeId, req.body.itemRef),
+      setCostCodeMapping(ctx, actorOf(req), req.params.companyId, req.params.costCodeId, req.body.itemRef),
   );
   app.post(
     `${erp}/mappings/cost-codes/auto-match`,
@@ -230,12 +229,12 @@ export const adminRoutes: RouteModule = (app, ctx) => {
         params,
       },
     },
-    async (req) => autoMatchCostCodes(ctx, actor(req), req.params.companyId),
+    async (req) => autoMatchCostCodes(ctx, actorOf(req), req.params.companyId),
   );
   app.get(
     `${erp}/quickbooks/customers`,
     { schema: { tags: erpTags, summary: "QuickBooks customers and jobs (pick list)", params } },
-    async (req) => listQuickBooksCustomers(ctx, actor(req), req.params.companyId),
+    async (req) => listQuickBooksCustomers(ctx, actorOf(req), req.params.companyId),
   );
   const projectParams = z.strictObject({ companyId: id, projectId: id });
   app.put(
@@ -251,11 +250,11 @@ export const adminRoutes: RouteModule = (app, ctx) => {
         ]),
       },
     },
-    async (req) => setProjectErpJob(ctx, actor(req), req.params.companyId, req.params.projectId, req.body),
+    async (req) => setProjectErpJob(ctx, actorOf(req), req.params.companyId, req.params.projectId, req.body),
   );
   app.delete(
     `${cp}/projects/:projectId/erp-job`,
     { schema: { tags: erpTags, summary: "Unlink the project from QuickBooks", params: projectParams } },
-    async (req) => setProjectErpJob(ctx, actor(req), req.params.companyId, req.params.projectId, null),
+    async (req) => setProjectErpJob(ctx, actorOf(req), req.params.companyId, req.params.projectId, null),
   );
 };

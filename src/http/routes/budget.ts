@@ -4,7 +4,7 @@ import { exportBudgetCsv, IMPORT_COLUMNS, importBudgetCsv } from "../../app/budg
 import * as Q from "../../app/budget/queries.js";
 import { formatAmount } from "../../domain/money.js";
 import type { RouteModule } from "../app.js";
-import { requireUser } from "../auth.js";
+import { actorOf } from "../auth.js";
 
 const base = "/api/v1/companies/:companyId/projects/:projectId/budget";
 const params = z.object({ companyId: z.string().min(1).max(100), projectId: z.string().min(1).max(100) });
@@ -16,12 +16,10 @@ const adjustments = z.array(z.strictObject({ lineId: z.string().min(1).max(100),
 const tags = ["budget"];
 
 export const budgetRoutes: RouteModule = (app, ctx) => {
-  const actor = (req: Parameters<typeof requireUser>[0]) => ({ userId: requireUser(req).userId });
-
   app.get(
     base,
     { schema: { tags, summary: "A project's budget with state and allowed actions", params } },
-    async (req) => Q.getBudget(ctx, actor(req), req.params.companyId, req.params.projectId),
+    async (req) => Q.getBudget(ctx, actorOf(req), req.params.companyId, req.params.projectId),
   );
   app.post(
     `${base}/lines`,
@@ -38,7 +36,7 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) =>
-      reply.status(201).send(lineView(await C.addLine(ctx, actor(req), req.params, req.body))),
+      reply.status(201).send(lineView(await C.addLine(ctx, actorOf(req), req.params, req.body))),
   );
   app.patch(
     `${base}/lines/:lineId`,
@@ -50,19 +48,19 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
         body: z.strictObject({ originalBudget: amount }),
       },
     },
-    async (req) => lineView(await C.updateLine(ctx, actor(req), req.params, req.params.lineId, req.body)),
+    async (req) => lineView(await C.updateLine(ctx, actorOf(req), req.params, req.params.lineId, req.body)),
   );
   app.delete(
     `${base}/lines/:lineId`,
     { schema: { tags, summary: "Delete a line", params: lineParams } },
     async (req, reply) => {
-      await C.deleteLine(ctx, actor(req), req.params, req.params.lineId);
+      await C.deleteLine(ctx, actorOf(req), req.params, req.params.lineId);
       return reply.status(204).send();
     },
   );
 
   app.get(`${base}/changes`, { schema: { tags, summary: "Budget changes", params } }, async (req) =>
-    Q.listChanges(ctx, actor(req), req.params.companyId, req.params.projectId),
+    Q.listChanges(ctx, actorOf(req), req.params.companyId, req.params.projectId),
   );
   app.post(
     `${base}/changes`,
@@ -74,7 +72,8 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
         body: z.strictObject({ description: z.string().max(5000), adjustments }),
       },
     },
-    async (req, reply) => reply.status(201).send(await C.createChange(ctx, actor(req), req.params, req.body)),
+    async (req, reply) =>
+      reply.status(201).send(await C.createChange(ctx, actorOf(req), req.params, req.body)),
   );
   app.patch(
     `${base}/changes/:changeId`,
@@ -89,47 +88,47 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
         }),
       },
     },
-    async (req) => C.updateChange(ctx, actor(req), req.params, req.params.changeId, req.body),
+    async (req) => C.updateChange(ctx, actorOf(req), req.params, req.params.changeId, req.body),
   );
   app.delete(
     `${base}/changes/:changeId`,
     { schema: { tags, summary: "Delete a draft budget change", params: changeParams } },
     async (req, reply) => {
-      await C.deleteChange(ctx, actor(req), req.params, req.params.changeId);
+      await C.deleteChange(ctx, actorOf(req), req.params, req.params.changeId);
       return reply.status(204).send();
     },
   );
   app.post(
     `${base}/changes/:changeId/approve`,
     { schema: { tags, summary: "Approve a budget change", params: changeParams } },
-    async (req) => C.approveChange(ctx, actor(req), req.params, req.params.changeId),
+    async (req) => C.approveChange(ctx, actorOf(req), req.params, req.params.changeId),
   );
   app.post(
     `${base}/changes/:changeId/void`,
     { schema: { tags, summary: "Void a budget change", params: changeParams } },
-    async (req) => C.voidChange(ctx, actor(req), req.params, req.params.changeId),
+    async (req) => C.voidChange(ctx, actorOf(req), req.params, req.params.changeId),
   );
 
   app.post(`${base}/lock`, { schema: { tags, summary: "Lock Budget", params } }, async (req) => {
-    await C.lockBudget(ctx, actor(req), req.params);
-    return Q.getBudget(ctx, actor(req), req.params.companyId, req.params.projectId);
+    await C.lockBudget(ctx, actorOf(req), req.params);
+    return Q.getBudget(ctx, actorOf(req), req.params.companyId, req.params.projectId);
   });
   app.post(`${base}/unlock`, { schema: { tags, summary: "Unlock Budget", params } }, async (req) => {
-    await C.unlockBudget(ctx, actor(req), req.params);
-    return Q.getBudget(ctx, actor(req), req.params.companyId, req.params.projectId);
+    await C.unlockBudget(ctx, actorOf(req), req.params);
+    return Q.getBudget(ctx, actorOf(req), req.params.companyId, req.params.projectId);
   });
   app.post(
     `${base}/send-to-erp`,
     { schema: { tags, summary: "Send (or Re-send) to ERP", params } },
     async (req, reply) => {
-      const s = await C.sendToErp(ctx, actor(req), req.params);
+      const s = await C.sendToErp(ctx, actorOf(req), req.params);
       return reply.status(201).send(s);
     },
   );
   app.post(
     `${base}/retrieve-from-erp`,
     { schema: { tags, summary: "Retrieve from ERP", params } },
-    async (req) => C.retrieveFromErp(ctx, actor(req), req.params),
+    async (req) => C.retrieveFromErp(ctx, actorOf(req), req.params),
   );
   app.post(
     `${base}/import`,
@@ -151,7 +150,7 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req) =>
-      importBudgetCsv(ctx, actor(req), req.params, req.body, { dryRun: req.query.dryRun === "true" }),
+      importBudgetCsv(ctx, actorOf(req), req.params, req.body, { dryRun: req.query.dryRun === "true" }),
   );
   app.get(
     `${base}/export.csv`,
@@ -167,7 +166,7 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) => {
-      const file = await exportBudgetCsv(ctx, actor(req), req.params.companyId, req.params.projectId);
+      const file = await exportBudgetCsv(ctx, actorOf(req), req.params.companyId, req.params.projectId);
       return reply
         .header("Content-Type", "text/csv; charset=utf-8")
         .header("Content-Disposition", `attachment; filename="${file.filename}"`)
@@ -177,7 +176,7 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
   app.get(
     `${base}/submissions`,
     { schema: { tags, summary: "The budget's submission history, newest first", params } },
-    async (req) => Q.listBudgetSubmissions(ctx, actor(req), req.params.companyId, req.params.projectId),
+    async (req) => Q.listBudgetSubmissions(ctx, actorOf(req), req.params.companyId, req.params.projectId),
   );
 };
 

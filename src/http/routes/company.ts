@@ -1,7 +1,7 @@
 import { z } from "zod";
 import * as C from "../../app/company/data.js";
 import type { RouteModule } from "../app.js";
-import { requireUser } from "../auth.js";
+import { actorOf } from "../auth.js";
 
 const cp = "/api/v1/companies/:companyId";
 const params = z.object({ companyId: z.string().min(1).max(100) });
@@ -9,8 +9,6 @@ const tags = ["company"];
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const companyRoutes: RouteModule = (app, ctx) => {
-  const actor = (req: Parameters<typeof requireUser>[0]) => ({ userId: requireUser(req).userId });
-
   app.get(
     `${cp}/projects`,
     {
@@ -25,7 +23,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req) =>
-      C.listProjects(ctx, actor(req), req.params.companyId, {
+      C.listProjects(ctx, actorOf(req), req.params.companyId, {
         limit: req.query.limit,
         ...(req.query.cursor ? { cursor: req.query.cursor } : {}),
       }),
@@ -41,7 +39,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) =>
-      reply.status(201).send(await C.createProject(ctx, actor(req), req.params.companyId, req.body)),
+      reply.status(201).send(await C.createProject(ctx, actorOf(req), req.params.companyId, req.body)),
   );
   app.patch(
     `${cp}/projects/:projectId`,
@@ -53,11 +51,11 @@ export const companyRoutes: RouteModule = (app, ctx) => {
         body: z.strictObject({ name: text(200).optional(), budgetToolActive: z.boolean().optional() }),
       },
     },
-    async (req) => C.updateProject(ctx, actor(req), req.params.companyId, req.params.projectId, req.body),
+    async (req) => C.updateProject(ctx, actorOf(req), req.params.companyId, req.params.projectId, req.body),
   );
 
   app.get(`${cp}/cost-codes`, { schema: { tags, summary: "Cost codes", params } }, async (req) =>
-    C.listCostCodes(ctx, actor(req), req.params.companyId),
+    C.listCostCodes(ctx, actorOf(req), req.params.companyId),
   );
   app.post(
     `${cp}/cost-codes`,
@@ -70,7 +68,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) =>
-      reply.status(201).send(await C.createCostCode(ctx, actor(req), req.params.companyId, req.body)),
+      reply.status(201).send(await C.createCostCode(ctx, actorOf(req), req.params.companyId, req.body)),
   );
   app.patch(
     `${cp}/cost-codes/:costCodeId`,
@@ -85,10 +83,10 @@ export const companyRoutes: RouteModule = (app, ctx) => {
         }),
       },
     },
-    async (req) => C.updateCostCode(ctx, actor(req), req.params.companyId, req.params.costCodeId, req.body),
+    async (req) => C.updateCostCode(ctx, actorOf(req), req.params.companyId, req.params.costCodeId, req.body),
   );
   app.get(`${cp}/categories`, { schema: { tags, summary: "Categories (cost types)", params } }, async (req) =>
-    C.listCategories(ctx, actor(req), req.params.companyId),
+    C.listCategories(ctx, actorOf(req), req.params.companyId),
   );
   app.post(
     `${cp}/categories`,
@@ -101,7 +99,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) =>
-      reply.status(201).send(await C.createCategory(ctx, actor(req), req.params.companyId, req.body)),
+      reply.status(201).send(await C.createCategory(ctx, actorOf(req), req.params.companyId, req.body)),
   );
 
   app.patch(
@@ -114,11 +112,11 @@ export const companyRoutes: RouteModule = (app, ctx) => {
         body: z.strictObject({ name: text(100) }),
       },
     },
-    async (req) => C.updateCategory(ctx, actor(req), req.params.companyId, req.params.categoryId, req.body),
+    async (req) => C.updateCategory(ctx, actorOf(req), req.params.companyId, req.params.categoryId, req.body),
   );
 
   app.get(`${cp}/settings`, { schema: { tags, summary: "Company settings", params } }, async (req) =>
-    C.getSettings(ctx, actor(req), req.params.companyId),
+    C.getSettings(ctx, actorOf(req), req.params.companyId),
   );
   app.patch(
     `${cp}/settings`,
@@ -143,6 +141,6 @@ export const companyRoutes: RouteModule = (app, ctx) => {
         }),
       },
     },
-    async (req) => C.updateSettings(ctx, actor(req), req.params.companyId, req.body),
+    async (req) => C.updateSettings(ctx, actorOf(req), req.params.companyId, req.body),
   );
 };

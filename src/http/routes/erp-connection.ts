@@ -3,30 +3,28 @@ import { disconnect, finishQboConnect, getConnection, startQboConnect } from "..
 import { qboServiceFor } from "../../app/erp/qbo-service.js";
 import { AppError } from "../../app/errors.js";
 import type { RouteModule } from "../app.js";
-import { authenticate, requireUser } from "../auth.js";
+import { actorOf, authenticate } from "../auth.js";
 
 const base = "/api/v1/companies/:companyId/erp";
 const params = z.object({ companyId: z.string().min(1).max(100) });
 const tags = ["erp-integrations"];
 
 export const erpConnectionRoutes: RouteModule = (app, ctx) => {
-  const actor = (req: Parameters<typeof requireUser>[0]) => ({ userId: requireUser(req).userId });
-
   app.get(
     `${base}/connection`,
     { schema: { tags, summary: "The company's QuickBooks connection and its health", params } },
-    async (req) => getConnection(ctx, actor(req), req.params.companyId),
+    async (req) => getConnection(ctx, actorOf(req), req.params.companyId),
   );
   app.post(
     `${base}/connection/quickbooks-online/connect`,
     { schema: { tags, summary: "Start connecting QuickBooks Online (OAuth)", params } },
-    async (req) => startQboConnect(ctx, qboServiceFor(ctx), actor(req), req.params.companyId),
+    async (req) => startQboConnect(ctx, qboServiceFor(ctx), actorOf(req), req.params.companyId),
   );
   app.delete(
     `${base}/connection`,
     { schema: { tags, summary: "Disconnect QuickBooks", params } },
     async (req, reply) => {
-      await disconnect(ctx, qboServiceFor(ctx), actor(req), req.params.companyId);
+      await disconnect(ctx, qboServiceFor(ctx), actorOf(req), req.params.companyId);
       return reply.status(204).send();
     },
   );

@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { fromDomain } from "../../app/domain-errors.js";
-import { requireMembership } from "../../app/membership.js";
+import { memberOf } from "../../app/membership.js";
 import { decideMany, decideSubmission } from "../../app/submissions/decide.js";
 import { getSubmission, listSubmissions } from "../../app/submissions/queries.js";
 import * as D from "../../domain/index.js";
 import type { RouteModule } from "../app.js";
-import { requireUser } from "../auth.js";
+import { actorOf } from "../auth.js";
 
 const base = "/api/v1/companies/:companyId/erp";
 const params = z.object({ companyId: z.string().min(1).max(100) });
@@ -32,8 +32,6 @@ const statusList = z
   });
 
 export const erpRoutes: RouteModule = (app, ctx) => {
-  const actor = (req: Parameters<typeof requireUser>[0]) => ({ userId: requireUser(req).userId });
-
   app.get(
     `${base}/budget-submissions`,
     {
@@ -49,7 +47,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req) =>
-      listSubmissions(ctx, actor(req), req.params.companyId, {
+      listSubmissions(ctx, actorOf(req), req.params.companyId, {
         statuses: req.query.status,
         limit: req.query.limit,
         ...(req.query.cursor ? { cursor: req.query.cursor } : {}),
@@ -64,14 +62,14 @@ export const erpRoutes: RouteModule = (app, ctx) => {
         params: subParams,
       },
     },
-    async (req) => getSubmission(ctx, actor(req), req.params.companyId, req.params.submissionId),
+    async (req) => getSubmission(ctx, actorOf(req), req.params.companyId, req.params.submissionId),
   );
   app.post(
     `${base}/budget-submissions/:submissionId/accept`,
     { schema: { tags, summary: "Accept: export to QuickBooks", params: subParams } },
     async (req, reply) =>
       reply.status(202).send(
-        await decideSubmission(ctx, actor(req), req.params.companyId, req.params.submissionId, {
+        await decideSubmission(ctx, actorOf(req), req.params.companyId, req.params.submissionId, {
           action: "accept",
         }),
       ),
@@ -87,7 +85,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req) =>
-      decideSubmission(ctx, actor(req), req.params.companyId, req.params.submissionId, {
+      decideSubmission(ctx, actorOf(req), req.params.companyId, req.params.submissionId, {
         action: "reject",
         reason: req.body.reason,
       }),
@@ -97,7 +95,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
     { schema: { tags, summary: "Retry a failed export", params: subParams } },
     async (req, reply) =>
       reply.status(202).send(
-        await decideSubmission(ctx, actor(req), req.params.companyId, req.params.submissionId, {
+        await decideSubmission(ctx, actorOf(req), req.params.companyId, req.params.submissionId, {
           action: "retry",
         }),
       ),
@@ -126,11 +124,11 @@ export const erpRoutes: RouteModule = (app, ctx) => {
         }),
       },
     },
-    async (req) => decideMany(ctx, actor(req), req.params.companyId, req.body.decisions),
+    async (req) => decideMany(ctx, actorOf(req), req.params.companyId, req.body.decisions),
   );
 
   app.get(`${base}/approvers`, { schema: { tags, summary: "The Approvers report", params } }, async (req) => {
-    const m = await requireMembership(ctx.db, actor(req).userId, req.params.companyId);
+    const m = await memberOf(ctx.db, actorOf(req), req.params.companyId);
     const v = D.can(m, "view_erp_integrations");
     if (!v.ok) throw fromDomain(v.error);
     const rows = await ctx.db

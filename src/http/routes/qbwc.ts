@@ -8,7 +8,7 @@ import {
   soapResult,
 } from "../../erp/quickbooks-desktop/soap.js";
 import type { RouteModule } from "../app.js";
-import { requireUser } from "../auth.js";
+import { actorOf } from "../auth.js";
 
 const base = "/api/v1/companies/:companyId/erp";
 const params = z.object({ companyId: z.string().min(1).max(100) });
@@ -17,7 +17,6 @@ const XML = "text/xml; charset=utf-8";
 
 /** The Web Connector SOAP service (`/qbwc`) and the QuickBooks Desktop connection routes. */
 export const qbwcRoutes: RouteModule = (app, ctx) => {
-  const actor = (req: Parameters<typeof requireUser>[0]) => ({ userId: requireUser(req).userId });
   const serviceUrl = `${ctx.config.publicUrl.replace(/\/+$/, "")}/qbwc`;
 
   // The WSDL answers any GET: `?wsdl` is what SOAP tools ask for, and the Web Connector only ever posts.
@@ -66,14 +65,14 @@ export const qbwcRoutes: RouteModule = (app, ctx) => {
         response: { 200: z.object({ username: z.string(), password: z.string() }) },
       },
     },
-    async (req) => resetWebConnectorPassword(ctx, actor(req), req.params.companyId),
+    async (req) => resetWebConnectorPassword(ctx, actorOf(req), req.params.companyId),
   );
 
   app.get(
     `${base}/connection/quickbooks-desktop/qwc`,
     { schema: { tags, summary: "The Web Connector file (.qwc) for QuickBooks Desktop", params } },
     async (req, reply) => {
-      const file = await webConnectorFile(ctx, actor(req), req.params.companyId);
+      const file = await webConnectorFile(ctx, actorOf(req), req.params.companyId);
       return reply
         .type("application/xml; charset=utf-8")
         .header("content-disposition", `attachment; filename="${file.filename}"`)

@@ -11,7 +11,7 @@ import type { Actor } from "../../budget/commands.js";
 import type { AppContext } from "../../context.js";
 import { fromDomain } from "../../domain-errors.js";
 import { AppError, conflict } from "../../errors.js";
-import { requireMembership } from "../../membership.js";
+import { memberOf } from "../../membership.js";
 import { resumeExports } from "../connection.js";
 
 /** Identifies Costbridge to the Web Connector (the same for every installation, as an application id). */
@@ -20,7 +20,7 @@ export const QBWC_OWNER_ID = "{6C0F1D2A-3B4E-4F5A-8B6C-7D8E9F0A1B2C}";
 export const QWC_RUN_EVERY_MINUTES = 5;
 
 async function requireErpAdmin(ctx: AppContext, actor: Actor, companyId: string) {
-  const m = await requireMembership(ctx.db, actor.userId, companyId);
+  const m = await memberOf(ctx.db, actor, companyId);
   const v = D.can(m, "manage_erp");
   if (!v.ok) throw fromDomain(v.error);
 }
