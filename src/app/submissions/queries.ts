@@ -96,7 +96,7 @@ export async function listSubmissions(
   // membership came with the token). Nothing read is returned unless the check passes.
   const [, result] = await Promise.all([
     requireViewer(ctx, actor, companyId),
-    runPrepared(ctx.pool, statement.compile(ctx.db)),
+    runPrepared<ListRow>(ctx.pool, statement.compile(ctx.db)),
   ]);
   const counts = result[0]?.counts ?? {};
   const rows = result.filter((r): r is ListRow & { id: string } => r.id !== null);
