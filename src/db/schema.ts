@@ -66,6 +66,7 @@ export interface BudgetsTable {
   version: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  matches_export: Generated<boolean>;
 }
 
 export interface CategoriesTable {

@@ -181,8 +181,9 @@ describe("re-send after a budget change (SPEC §3 rule 7: updated in place)", ()
       ],
     });
     expect(change.status).toBe(201);
-    // A draft counts for nothing: still synced, still nothing to send.
+    // A draft counts for nothing: still synced, still nothing to send, on the budget page and in the list alike.
     expect((await api.get(base, co.pm)).body.state).toBe("synced");
+    expect(await listed()).toBe("synced");
     expect((await api.post(`${base}/changes/${change.body.id}/approve`, co.pm)).status).toBe(200);
     const changed = await api.get(base, co.pm);
     expect(await listed()).toBe("locked");

@@ -8,7 +8,7 @@ import { fromDomain, orThrow } from "../domain-errors.js";
 import { queueEmail } from "../email-outbox.js";
 import { AppError } from "../errors.js";
 import { type Actor, requireMembership } from "../membership.js";
-import { type BudgetContext, loadBudgetContext, projectRights } from "./load.js";
+import { type BudgetContext, loadBudgetContext, projectRights, storeExportMatch } from "./load.js";
 
 export type { Actor } from "../membership.js";
 
@@ -44,6 +44,7 @@ async function withBudget<T>(
       .where("company_id", "=", scope.companyId)
       .where("id", "=", b.budgetId)
       .execute();
+    await storeExportMatch(tx, scope.companyId, scope.projectId);
     return result;
   });
 }

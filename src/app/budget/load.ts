@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Executor } from "../../db/database.js";
-import type { Budget, BudgetChange, ChangeStatus } from "../../domain/budget.js";
+import { type Budget, type BudgetChange, type ChangeStatus, matchesLastExport } from "../../domain/budget.js";
 import type { SubmissionStatus } from "../../domain/lifecycle.js";
 import { type EffectiveRights, effectiveRights, type Level } from "../../domain/permissions.js";
 import type { ErpType, SendFacts } from "../../domain/send-rules.js";
@@ -315,4 +315,19 @@ export async function loadBudgetContext(
     lineRefs,
     facts,
   };
+}
+
+/**
+ * Re-derives whether QuickBooks holds exactly this budget (the domain's rule behind "synced" on the budget page) and
+ * stores it on the budget row, where the projects list reads it. Runs in the transaction of every budget command
+ * and of every finished export, after their writes.
+ */
+export async function storeExportMatch(tx: Executor, companyId: string, projectId: string): Promise<void> {
+  const b = await loadBudgetContext(tx, companyId, projectId);
+  await tx
+    .updateTable("budgets")
+    .set({ matches_export: matchesLastExport(b.budget) })
+    .where("company_id", "=", companyId)
+    .where("id", "=", b.budgetId)
+    .execute();
 }

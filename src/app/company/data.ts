@@ -26,21 +26,15 @@ function isUniqueViolation(e: unknown): boolean {
   return (e as { code?: string }).code === "23505";
 }
 
-/** The budget state a project list shows, derived cheaply from the budget row and its newest submission. */
-function listState(
-  locked: boolean | null,
-  last: string | null,
-  budgetChangedAt: Date | null,
-  lastExportedAt: Date | null,
-): string {
+/**
+ * The budget state a project list shows, from the budget row and its newest submission: the same answer as the
+ * budget page, whose "synced" rule is kept on the row by every command and export (`matches_export`).
+ */
+function listState(locked: boolean | null, last: string | null, matchesExport: boolean | null): string {
   if (last === "ready_to_export") return "awaiting_acceptance";
   if (last === "exporting" || last === "failed") return last;
   if (!locked) return "unlocked";
-  // Every budget command touches the budget row, and the export touches it last: anything later (a new line, an
-  // approved change) means there is something to re-send, as the budget page says.
-  if (last === "exported" && budgetChangedAt && lastExportedAt && budgetChangedAt <= lastExportedAt)
-    return "synced";
-  return "locked";
+  return matchesExport ? "synced" : "locked";
 }
 
 export async function listProjects(
@@ -66,9 +60,7 @@ export async function listProjects(
       "projects.erp_job_name",
       "projects.erp_parent_customer_name",
       "budgets.locked",
-      "budgets.updated_at as budget_changed_at",
-      sql<Date | null>`(select max(s.exported_at) from submissions s
-        where s.company_id = budgets.company_id and s.budget_id = budgets.id)`.as("last_exported_at"),
+      "budgets.matches_export",
       sql<
         string | null
       >`(select s.status from submissions s where s.company_id = budgets.company_id and s.budget_id = budgets.id
@@ -88,7 +80,7 @@ export async function listProjects(
       budgetToolActive: r.budget_tool_active,
       erpJob: r.erp_job_ref ? { ref: r.erp_job_ref, name: r.erp_job_name } : null,
       parentCustomer: r.erp_parent_customer_name,
-      budgetState: listState(r.locked, r.last_status, r.budget_changed_at, r.last_exported_at),
+      budgetState: listState(r.locked, r.last_status, r.matches_export),
     })),
     nextCursor:
       rows.length > q.limit ? Buffer.from(page[page.length - 1]!.number).toString("base64url") : null,

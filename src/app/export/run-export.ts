@@ -3,7 +3,7 @@ import type { Tx } from "../../db/database.js";
 import * as D from "../../domain/index.js";
 import type { ErpConnector, EstimateExportRequest, ExportOutcome } from "../../erp/connector.js";
 import { recordAudit } from "../audit.js";
-import { loadCompanySettings } from "../budget/load.js";
+import { loadCompanySettings, storeExportMatch } from "../budget/load.js";
 import type { AppContext } from "../context.js";
 import { queueEmail } from "../email-outbox.js";
 import { type ExportJobPayload, enqueueExport } from "../submissions/decide.js";
@@ -276,6 +276,7 @@ async function applyOutcome(
             .execute();
         }
         await bumpBudget(tx, p.companyId, s.budget_id, now);
+        await storeExportMatch(tx, p.companyId, projectId);
         await recordAudit(tx, {
           companyId: p.companyId,
           actor: { kind: "system" },
