@@ -236,8 +236,10 @@ async function measure(env: Env, sizes: Sizes, phases: Set<Phase>) {
     many.push(await setUpExportCompany(env, `bench-many-${i}`, sizes.manyRealmBudgets, SEED + 10 + i));
   }
   const digest = await setUpDigestCompany(env, sizes.approvers);
-  // A database that has been running for years has been vacuumed and analysed; a bulk load has not.
+  // A database that has been running for years has been vacuumed and analysed and has long written its pages out;
+  // a bulk load has not, and its checkpoint would otherwise land in the first measurements.
   await sql`vacuum analyze`.execute(env.db);
+  await sql`checkpoint`.execute(env.db).catch(() => {}); // needs superuser or pg_checkpoint on DATABASE_URL
   progress(`data ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const out: Record<string, number> = {};
 
@@ -287,6 +289,7 @@ async function measure(env: Env, sizes: Sizes, phases: Set<Phase>) {
     Object.assign(out, {
       exportsPerMinAcrossRealms: round(m.exportsPerMin, 1),
       rateLimitUtilizationTenRealms: round(m.callsPerMin / 10 / QBO_PER_MINUTE, 3),
+      tenRealmWindowS: Math.round(m.windowMs / 1000),
       busiestMinuteCalls: Math.max(out.busiestMinuteCalls ?? 0, m.busiestMinute),
       busiestSecondCalls: Math.max(out.busiestSecondCalls ?? 0, m.busiestSecond),
       tightest11CallsMs: Math.min(out.tightest11CallsMs ?? Number.POSITIVE_INFINITY, m.tightest),
@@ -434,16 +437,6 @@ function getOnce(agent: http.Agent, url: string, headers: Record<string, string>
   });
 }
 
-async function timeRuns(sizes: Sizes, run: () => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < sizes.listWarmup + sizes.listRuns; i++) {
-    const t = performance.now();
-    await run();
-    if (i >= sizes.listWarmup) times.push(performance.now() - t);
-  }
-  return times;
-}
-
 async function measureList(env: Env, company: { id: string; token: string }, sizes: Sizes) {
   const url = `${env.product.url}/api/v1/companies/${company.id}/erp/budget-submissions?status=ready_to_export`;
   const headers = { authorization: `Bearer ${company.token}` };
@@ -456,27 +449,47 @@ async function measureList(env: Env, company: { id: string; token: string }, siz
   const ok = (status: number) => {
     if (status !== 200) throw new Error(`Ready to Export answered ${status}`);
   };
-  // The client is Node's HTTP module on one kept-alive connection, as a script or proxy would call us. fetch() is
-  // timed too and reported beside it: on 2 shared cores its own work (streams, Request/Response objects, their
-  // garbage) adds about a millisecond at p95 that is not the product's.
+  // The HTTP client is Node's own on one kept-alive connection, as a script or a proxy would call us. fetch() is
+  // timed too and reported beside it: on 2 shared cores its own work (streams, Request/Response objects and their
+  // garbage) adds up to a millisecond at p95 that is not the product's.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const viaHttp = await timeRuns(sizes, async () => ok(await getOnce(agent, url, headers)));
-  agent.destroy();
-  const viaFetch = await timeRuns(sizes, async () => {
-    const res = await fetch(url, { headers });
-    await res.arrayBuffer();
-    ok(res.status);
-  });
-  // The same two statements on one connection of our own: what the page costs PostgreSQL plus one client.
+  // The SQL baseline: the same two statements on one connection of our own, what the page costs PostgreSQL plus
+  // one client.
   const client = await env.pool.connect();
-  let raw: number[];
+  const viaHttp: number[] = [];
+  const viaFetch: number[] = [];
+  const raw: number[] = [];
+  const time = async (into: number[], keep: boolean, run: () => Promise<void>) => {
+    const t = performance.now();
+    await run();
+    if (keep) into.push(performance.now() - t);
+  };
   try {
-    raw = await timeRuns(sizes, async () => {
-      await client.query(PAGE_SQL, [company.id, "ready_to_export"]);
-      await client.query(COUNTS_SQL, [company.id]);
-    });
+    // In alternating blocks, so that whatever else the machine does meanwhile (a checkpoint, autovacuum, a timer in
+    // the product) falls on the three alike instead of on whichever ran first; blocks rather than single requests so
+    // that one measure does not start while the product is still finishing the previous request.
+    const block = 50;
+    for (let done = 0; done < sizes.listWarmup + sizes.listRuns; done += block) {
+      for (let i = done; i < done + block; i++) {
+        await time(viaHttp, i >= sizes.listWarmup, async () => ok(await getOnce(agent, url, headers)));
+      }
+      for (let i = done; i < done + block; i++) {
+        await time(raw, i >= sizes.listWarmup, async () => {
+          await client.query(PAGE_SQL, [company.id, "ready_to_export"]);
+          await client.query(COUNTS_SQL, [company.id]);
+        });
+      }
+      for (let i = done; i < done + block; i++) {
+        await time(viaFetch, i >= sizes.listWarmup, async () => {
+          const res = await fetch(url, { headers });
+          await res.arrayBuffer();
+          ok(res.status);
+        });
+      }
+    }
   } finally {
     client.release();
+    agent.destroy();
   }
   return {
     pendingSubmissions: pending,
@@ -766,7 +779,14 @@ export function reportRows(r: Results): Row[] {
       "≥ 8×",
       t.realmScaling ?? null,
     ],
-    ["Rate-limit utilisation per realm, 10 realms", String(r.rateLimitUtilizationTenRealms), "", null],
+    [
+      "Rate-limit utilisation per realm, 10 realms",
+      // Over a window shorter than a minute a realm that was quiet before may go above 1: QuickBooks counts any
+      // 60 s, and the busiest 60 s above is what must stay within 500.
+      `${r.rateLimitUtilizationTenRealms} (over ${r.tenRealmWindowS} s)`,
+      "",
+      null,
+    ],
     ["Failed exports", String(r.exportFailures), "0", null],
     [
       "Daily summary, 1,000 approvers to SMTP",
