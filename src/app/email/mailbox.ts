@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Executor } from "../../db/database.js";
 import type { CaughtEmail } from "../../mail/catcher.js";
 
@@ -36,11 +37,34 @@ export async function storeCaughtEmail(db: Executor, message: CaughtEmail): Prom
   }
 }
 
-/** Newest first. */
-export async function listDemoMailbox(db: Executor, limit = 200): Promise<MailboxItem[]> {
+/**
+ * Newest first, what `viewerUserId` may read: mail to themselves, and for a Directory Admin mail to the people in
+ * their company's directory (the invitations they send). The catcher receives every company's mail; showing it to
+ * everyone would hand one company's invitation links to another.
+ */
+export async function listDemoMailbox(
+  db: Executor,
+  viewerUserId: string,
+  limit = 200,
+): Promise<MailboxItem[]> {
   const rows = await db
     .selectFrom("demo_mailbox")
     .select(["id", "from_address", "to_addresses", "subject", "received_at", "html", "text_body"])
+    .where(
+      sql<boolean>`exists (
+        select 1
+        from unnest(demo_mailbox.to_addresses) as a(address)
+        join users u on lower(u.email) = lower(a.address)
+        where u.id = ${viewerUserId}
+           or exists (
+             select 1
+             from directory_entries theirs
+             join directory_entries mine on mine.company_id = theirs.company_id
+             where theirs.user_id = u.id and mine.user_id = ${viewerUserId} and mine.active
+               and mine.directory = 'admin'
+           )
+      )`,
+    )
     .orderBy("received_at", "desc")
     .orderBy("id", "desc")
     .limit(limit)

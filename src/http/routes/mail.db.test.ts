@@ -139,37 +139,50 @@ describe("POST /api/v1/operator/daily-summary", () => {
 });
 
 describe("GET /api/v1/demo/mailbox", () => {
-  it("lists caught emails newest first in demo mode, for a signed-in user", async () => {
+  it("lists caught emails newest first in demo mode: one's own, and a Directory Admin's company's people's", async () => {
     const t = await createTestApp({ env: { DEMO: "on" } });
     const app = await withMailRoutes(t);
     try {
-      const user = await makeUser(t.ctx, null);
-      for (const [i, subject] of ["First", "Second"].entries()) {
-        await storeCaughtEmail(t.ctx.db, {
+      const acme = await makeCompany(t.ctx, { name: "Acme Mail" });
+      const zenith = await makeCompany(t.ctx, { name: "Zenith Mail" });
+      const user = await makeUser(t.ctx, acme, { budget: "standard" }, { email: "Mail.PM@acme.test" });
+      const admin = await makeUser(t.ctx, acme, { directory: "admin" });
+      const outsider = await makeUser(t.ctx, zenith, { directory: "admin" });
+      const mail = (i: number, subject: string, to: string) =>
+        storeCaughtEmail(t.ctx.db, {
           messageId: `<m${i}@costbridge.test>`,
           from: "Costbridge <no-reply@localhost>",
-          to: ["approver@acme.test"],
+          to: [to],
           subject,
           html: `<p>${subject}</p>`,
           text: subject,
           receivedAt: new Date(Date.UTC(2026, 2, 10, 12, i)),
         });
-      }
+      await mail(0, "First", "mail.pm@acme.test");
+      await mail(1, "Second", "mail.pm@acme.test");
+      await mail(2, "For the admin", admin.email);
+      await mail(3, "For nobody here", "someone@elsewhere.test");
       const anonymous = await app.inject({ method: "GET", url: "/api/v1/demo/mailbox" });
       expect(anonymous.statusCode).toBe(401);
-      const res = await app.inject({ method: "GET", url: "/api/v1/demo/mailbox", headers: user.auth });
-      expect(res.statusCode).toBe(200);
-      const { items } = res.json();
-      expect(items.map((i: { subject: string }) => i.subject)).toEqual(["Second", "First"]);
+      const read = async (who: { auth: Record<string, string> }) => {
+        const res = await app.inject({ method: "GET", url: "/api/v1/demo/mailbox", headers: who.auth });
+        expect(res.statusCode).toBe(200);
+        return res.json().items as { subject: string }[];
+      };
+      const items = await read(user);
+      expect(items.map((i) => i.subject)).toEqual(["Second", "First"]);
       expect(items[0]).toEqual({
         id: expect.any(String),
         from: "Costbridge <no-reply@localhost>",
-        to: ["approver@acme.test"],
+        to: ["mail.pm@acme.test"],
         subject: "Second",
         receivedAt: "2026-03-10T12:01:00.000Z",
         html: "<p>Second</p>",
         text: "Second",
       });
+      // The company's Directory Admin reads their people's mail (the invitations they send), not other companies'.
+      expect((await read(admin)).map((i) => i.subject)).toEqual(["For the admin", "Second", "First"]);
+      expect(await read(outsider)).toEqual([]);
     } finally {
       await app.close();
       await t.close();

@@ -50,7 +50,8 @@ export const mailRoutes: RouteModule = (app, ctx) => {
     {
       schema: {
         tags: ["demo"],
-        summary: "Emails caught by the demo mail server, newest first (demo mode only)",
+        summary:
+          "Emails caught by the demo mail server that the caller may read (their own; a Directory Admin also their company's people's), newest first (demo mode only)",
         response: { 200: z.object({ items: z.array(mailboxItem) }) },
       },
     },
@@ -58,8 +59,7 @@ export const mailRoutes: RouteModule = (app, ctx) => {
       // Outside demo mode the mailbox does not exist at all, signed in or not.
       if (!ctx.config.demo)
         throw new AppError("not_found", `No route ${req.method} ${req.url.split("?")[0]}.`);
-      requireUser(req);
-      const items = await listDemoMailbox(ctx.db, 200);
+      const items = await listDemoMailbox(ctx.db, requireUser(req).userId, 200);
       return { items: items.map((i) => ({ ...i, receivedAt: i.receivedAt.toISOString() })) };
     },
   );
