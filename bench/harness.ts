@@ -132,7 +132,9 @@ function statusField(pid: number, field: string): number {
  * machine's memory and collects late, and a large young generation alone adds about 100 MB under the email load.
  */
 function npmStartNodeFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+    scripts: { start: string };
+  };
   return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith("--"));
 }
 
