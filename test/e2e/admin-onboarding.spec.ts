@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type APIRequestContext, type Browser, expect, type Page, test } from "@playwright/test";
-import { PASSWORD, QBO, snap, unique } from "./support.js";
+import { QBO, snap, unique } from "./support.js";
 
 // The product prints its operator token at start; run-e2e keeps that output in test-results/product.log. The log
 // must be this run's (another run started meanwhile would have rewritten it with its own address and token).
@@ -32,17 +32,17 @@ async function operator(
   return res.json();
 }
 
-/** The newest invitation link sent to `email`, read from the demo mail catcher (what the person's inbox shows). */
+/**
+ * The newest invitation link sent to `email`, read from the demo mail catcher (what the person's inbox shows) with
+ * the operator token: the invitee cannot sign in yet, and people read only their own company's mail there.
+ */
 async function invitationLink(request: APIRequestContext, email: string): Promise<string> {
-  const auth = await request.post("/api/v1/auth/token", {
-    data: { email: "admin@acme.test", password: PASSWORD },
-  });
-  const { token } = (await auth.json()) as { token: string };
+  const token = operatorToken(test.info().project.use.baseURL ?? "");
   let link: string | undefined;
   await expect
     .poll(
       async () => {
-        const res = await request.get("/api/v1/demo/mailbox", {
+        const res = await request.get("/api/v1/operator/demo/mailbox", {
           headers: { authorization: `Bearer ${token}` },
         });
         const { items } = (await res.json()) as { items: { to: string[]; subject: string; text: string }[] };

@@ -149,6 +149,7 @@ const RULES: Record<string, Rule> = {
   "GET /oauth/quickbooks/callback": { scope: "public", expect: 302, anonymous: 302 },
   // The demo mailbox does not exist outside demo mode, for anyone.
   "GET /api/v1/demo/mailbox": { scope: "user", expect: 404, anonymous: 404 },
+  "GET /api/v1/operator/demo/mailbox": { scope: "operator", expect: 401, operator: 404 },
   "POST /api/v1/operator/daily-summary": {
     scope: "operator",
     expect: 401,

@@ -38,37 +38,40 @@ export async function storeCaughtEmail(db: Executor, message: CaughtEmail): Prom
 }
 
 /**
- * Newest first, what `viewerUserId` may read: mail to themselves, and for a Directory Admin mail to the people in
- * their company's directory (the invitations they send). The catcher receives every company's mail; showing it to
- * everyone would hand one company's invitation links to another.
+ * Newest first, what the viewer may read: mail to themselves, and for a Directory Admin mail to the people in their
+ * company's directory (the invitations they send). The catcher receives every company's mail; showing it to everyone
+ * would hand one company's invitation links to another. The operator, who creates companies and invites their first
+ * admin, reads all of it.
  */
 export async function listDemoMailbox(
   db: Executor,
-  viewerUserId: string,
+  viewer: { userId: string } | "operator",
   limit = 200,
 ): Promise<MailboxItem[]> {
-  const rows = await db
+  let query = db
     .selectFrom("demo_mailbox")
     .select(["id", "from_address", "to_addresses", "subject", "received_at", "html", "text_body"])
-    .where(
+    .orderBy("received_at", "desc")
+    .orderBy("id", "desc")
+    .limit(limit);
+  if (viewer !== "operator") {
+    query = query.where(
       sql<boolean>`exists (
         select 1
         from unnest(demo_mailbox.to_addresses) as a(address)
         join users u on lower(u.email) = lower(a.address)
-        where u.id = ${viewerUserId}
+        where u.id = ${viewer.userId}
            or exists (
              select 1
              from directory_entries theirs
              join directory_entries mine on mine.company_id = theirs.company_id
-             where theirs.user_id = u.id and mine.user_id = ${viewerUserId} and mine.active
+             where theirs.user_id = u.id and mine.user_id = ${viewer.userId} and mine.active
                and mine.directory = 'admin'
            )
       )`,
-    )
-    .orderBy("received_at", "desc")
-    .orderBy("id", "desc")
-    .limit(limit)
-    .execute();
+    );
+  }
+  const rows = await query.execute();
   return rows.map((r) => ({
     id: String(r.id),
     from: r.from_address,

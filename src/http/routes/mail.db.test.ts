@@ -183,6 +183,25 @@ describe("GET /api/v1/demo/mailbox", () => {
       // The company's Directory Admin reads their people's mail (the invitations they send), not other companies'.
       expect((await read(admin)).map((i) => i.subject)).toEqual(["For the admin", "Second", "First"]);
       expect(await read(outsider)).toEqual([]);
+      // The operator (who invites each new company's first admin) reads everything; a person's token is refused.
+      const asOperator = await app.inject({
+        method: "GET",
+        url: "/api/v1/operator/demo/mailbox",
+        headers: { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` },
+      });
+      expect(asOperator.statusCode).toBe(200);
+      expect(asOperator.json().items.map((i: { subject: string }) => i.subject)).toEqual([
+        "For nobody here",
+        "For the admin",
+        "Second",
+        "First",
+      ]);
+      const asUser = await app.inject({
+        method: "GET",
+        url: "/api/v1/operator/demo/mailbox",
+        headers: admin.auth,
+      });
+      expect(asUser.statusCode).toBe(401);
     } finally {
       await app.close();
       await t.close();

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { runDailySummary } from "../../app/email/daily-summary.js";
 import { listDemoMailbox } from "../../app/email/mailbox.js";
@@ -45,24 +46,34 @@ function outboxView(i: OutboxItem) {
 }
 
 export const mailRoutes: RouteModule = (app, ctx) => {
-  app.get(
-    "/api/v1/demo/mailbox",
-    {
-      schema: {
-        tags: ["demo"],
-        summary:
-          "Emails caught by the demo mail server that the caller may read (their own; a Directory Admin also their company's people's), newest first (demo mode only)",
-        response: { 200: z.object({ items: z.array(mailboxItem) }) },
-      },
-    },
-    async (req) => {
-      // Outside demo mode the mailbox does not exist at all, signed in or not.
+  type Viewer = { userId: string } | "operator";
+  const mailboxRoute = (summary: string, viewer: (req: FastifyRequest) => Viewer, askFirst: boolean) => ({
+    schema: { tags: ["demo"], summary, response: { 200: z.object({ items: z.array(mailboxItem) }) } },
+    handler: async (req: FastifyRequest) => {
+      // Operator routes check the operator token before anything else; the people's mailbox simply does not exist
+      // outside demo mode, signed in or not.
+      const asked = askFirst ? viewer(req) : null;
       if (!ctx.config.demo)
         throw new AppError("not_found", `No route ${req.method} ${req.url.split("?")[0]}.`);
-      const items = await listDemoMailbox(ctx.db, requireUser(req).userId, 200);
+      const items = await listDemoMailbox(ctx.db, asked ?? viewer(req), 200);
       return { items: items.map((i) => ({ ...i, receivedAt: i.receivedAt.toISOString() })) };
     },
+  });
+  const own = mailboxRoute(
+    "Emails caught by the demo mail server that the caller may read (their own; a Directory Admin also their company's people's), newest first (demo mode only)",
+    (req) => ({ userId: requireUser(req).userId }),
+    false,
   );
+  app.get("/api/v1/demo/mailbox", { schema: own.schema }, own.handler);
+  const all = mailboxRoute(
+    "Every email caught by the demo mail server, newest first, for the operator (demo mode only)",
+    (req) => {
+      requireOperator(ctx, req);
+      return "operator";
+    },
+    true,
+  );
+  app.get("/api/v1/operator/demo/mailbox", { schema: all.schema }, all.handler);
 
   app.post(
     "/api/v1/operator/daily-summary",

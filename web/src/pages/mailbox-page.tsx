@@ -18,7 +18,10 @@ export function MailboxPage() {
 
   return (
     <>
-      <PageHeader title="Mailbox" kicker="Demo: every email the product sends lands here" />
+      <PageHeader
+        title="Mailbox"
+        kicker="Demo: the emails the product sent you (a Directory Admin also sees their company's people's)"
+      />
       {mailbox.isPending ? (
         <Loading label="Loading mailbox…" />
       ) : mailbox.isError ? (
@@ -26,7 +29,8 @@ export function MailboxPage() {
       ) : items.length === 0 ? (
         <EmptyState title="No email yet.">
           <p>
-            Reject a budget or run the daily summary, and the emails it sends show up here within seconds.
+            Emails addressed to you show up here within seconds: a rejection of a budget you sent, the daily
+            summary if you approve, an invitation you sent as a Directory Admin.
           </p>
         </EmptyState>
       ) : (
