@@ -1,5 +1,7 @@
 import type { Executor } from "../db/database.js";
+import * as D from "../domain/index.js";
 import type { Level } from "../domain/permissions.js";
+import { fromDomain } from "./domain-errors.js";
 import { AppError } from "./errors.js";
 
 export type { Level };
@@ -109,6 +111,22 @@ export async function memberOf(db: Executor, actor: Actor, companyId: string): P
   if (known?.companyId !== companyId) return requireMembership(db, actor.userId, companyId);
   if (!known.membership) throw new AppError("not_found", "Company was not found.");
   return known.membership;
+}
+
+/** The caller's membership of `companyId`, refused with a 403 naming the right when `action` is not allowed. */
+export async function requireRight(
+  ctx: { db: Executor },
+  actor: Actor,
+  companyId: string,
+  action?: D.Action,
+  actionCtx: D.ActionContext = {},
+): Promise<Membership> {
+  const m = await memberOf(ctx.db, actor, companyId);
+  if (action) {
+    const v = D.can(m, action, actionCtx);
+    if (!v.ok) throw fromDomain(v.error);
+  }
+  return m;
 }
 
 export async function listMemberships(db: Executor, userId: string) {

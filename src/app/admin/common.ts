@@ -1,35 +1,13 @@
 import { sql } from "kysely";
 import type { Executor } from "../../db/database.js";
-import * as D from "../../domain/index.js";
+import type * as D from "../../domain/index.js";
 import type { Actor } from "../budget/commands.js";
-import type { AppContext } from "../context.js";
-import { fromDomain } from "../domain-errors.js";
 import { AppError } from "../errors.js";
-import {
-  isAccountingApprover,
-  type Membership,
-  memberOf,
-  membershipFromRow,
-  permissionsView,
-} from "../membership.js";
+import { isAccountingApprover, membershipFromRow, permissionsView, requireRight } from "../membership.js";
 
 export type { Actor };
 
-/** The caller's membership, refused with a 403 naming the right when `action` is not allowed. */
-export async function requireRight(
-  ctx: AppContext,
-  actor: Actor,
-  companyId: string,
-  action?: D.Action,
-  actionCtx: D.ActionContext = {},
-): Promise<Membership> {
-  const m = await memberOf(ctx.db, actor, companyId);
-  if (action) {
-    const v = D.can(m, action, actionCtx);
-    if (!v.ok) throw fromDomain(v.error);
-  }
-  return m;
-}
+export { requireRight };
 
 export function isUniqueViolation(e: unknown): boolean {
   return (e as { code?: string }).code === "23505";

@@ -4,23 +4,8 @@ import { newId } from "../../lib/ids.js";
 import { recordAudit } from "../audit.js";
 import type { Actor } from "../budget/commands.js";
 import type { AppContext } from "../context.js";
-import { fromDomain } from "../domain-errors.js";
 import { AppError } from "../errors.js";
-import { type Membership, memberOf } from "../membership.js";
-
-async function member(
-  ctx: AppContext,
-  actor: Actor,
-  companyId: string,
-  action?: D.Action,
-): Promise<Membership> {
-  const m = await memberOf(ctx.db, actor, companyId);
-  if (action) {
-    const v = D.can(m, action);
-    if (!v.ok) throw fromDomain(v.error);
-  }
-  return m;
-}
+import { requireRight } from "../membership.js";
 
 function isUniqueViolation(e: unknown): boolean {
   return (e as { code?: string }).code === "23505";
@@ -43,7 +28,7 @@ export async function listProjects(
   companyId: string,
   q: { cursor?: string; limit: number },
 ) {
-  await member(ctx, actor, companyId);
+  await requireRight(ctx, actor, companyId);
   let query = ctx.db
     .selectFrom("projects")
     .leftJoin("budgets", (j) =>
@@ -93,7 +78,7 @@ export async function createProject(
   companyId: string,
   input: { number: string; name: string },
 ) {
-  await member(ctx, actor, companyId, "create_project");
+  await requireRight(ctx, actor, companyId, "create_project");
   const id = newId("prj");
   try {
     await ctx.db.transaction().execute(async (tx) => {
@@ -151,7 +136,7 @@ export async function updateProject(
   projectId: string,
   input: { name?: string; budgetToolActive?: boolean },
 ) {
-  await member(ctx, actor, companyId, "create_project");
+  await requireRight(ctx, actor, companyId, "create_project");
   requireSomeField(input);
   const row = await ctx.db.transaction().execute(async (tx) => {
     const updated = await tx
@@ -186,7 +171,7 @@ export async function updateProject(
 }
 
 export async function listCostCodes(ctx: AppContext, actor: Actor, companyId: string) {
-  await member(ctx, actor, companyId);
+  await requireRight(ctx, actor, companyId);
   const rows = await ctx.db
     .selectFrom("cost_codes")
     .selectAll()
@@ -210,7 +195,7 @@ export async function createCostCode(
   companyId: string,
   input: { code: string; description: string },
 ) {
-  await member(ctx, actor, companyId, "manage_cost_codes");
+  await requireRight(ctx, actor, companyId, "manage_cost_codes");
   const id = newId("cc");
   try {
     await ctx.db.transaction().execute(async (tx) => {
@@ -243,7 +228,7 @@ export async function updateCostCode(
   costCodeId: string,
   input: { description?: string; active?: boolean },
 ) {
-  await member(ctx, actor, companyId, "manage_cost_codes");
+  await requireRight(ctx, actor, companyId, "manage_cost_codes");
   requireSomeField(input);
   return ctx.db.transaction().execute(async (tx) => {
     const r = await tx
@@ -277,7 +262,7 @@ export async function updateCostCode(
 }
 
 export async function listCategories(ctx: AppContext, actor: Actor, companyId: string) {
-  await member(ctx, actor, companyId);
+  await requireRight(ctx, actor, companyId);
   const rows = await ctx.db
     .selectFrom("categories")
     .select(["id", "code", "name"])
@@ -293,7 +278,7 @@ export async function createCategory(
   companyId: string,
   input: { code: string; name: string },
 ) {
-  await member(ctx, actor, companyId, "manage_cost_codes");
+  await requireRight(ctx, actor, companyId, "manage_cost_codes");
   const id = newId("cat");
   try {
     await ctx.db.transaction().execute(async (tx) => {
@@ -326,7 +311,7 @@ export async function updateCategory(
   categoryId: string,
   input: { name?: string },
 ) {
-  await member(ctx, actor, companyId, "manage_cost_codes");
+  await requireRight(ctx, actor, companyId, "manage_cost_codes");
   requireSomeField(input);
   return ctx.db.transaction().execute(async (tx) => {
     const r = await tx
@@ -392,7 +377,7 @@ export function isKnownCurrency(code: string): boolean {
 }
 
 export async function getSettings(ctx: AppContext, actor: Actor, companyId: string) {
-  await member(ctx, actor, companyId);
+  await requireRight(ctx, actor, companyId);
   const c = await ctx.db
     .selectFrom("companies")
     .selectAll()
@@ -414,7 +399,7 @@ export interface SettingsPatch {
 }
 
 export async function updateSettings(ctx: AppContext, actor: Actor, companyId: string, p: SettingsPatch) {
-  await member(ctx, actor, companyId, "manage_erp");
+  await requireRight(ctx, actor, companyId, "manage_erp");
   if (p.timeZone !== undefined && !D.isValidTimeZone(p.timeZone)) {
     throw new AppError("invalid_time_zone", `${p.timeZone} is not a known IANA time zone.`, {
       field: "timeZone",

@@ -1,29 +1,18 @@
 import { randomBytes } from "node:crypto";
-import * as D from "../../domain/index.js";
 import { sha256 } from "../../lib/ids.js";
 import { recordAudit } from "../audit.js";
 import type { Actor } from "../budget/commands.js";
 import type { AppContext } from "../context.js";
-import { fromDomain } from "../domain-errors.js";
 import { AppError } from "../errors.js";
-import { memberOf } from "../membership.js";
+import { requireRight } from "../membership.js";
 import { enqueueExport } from "../submissions/decide.js";
 import { countPendingSteps } from "./qbd/index.js";
 import type { QboService } from "./qbo-service.js";
 
 const STATE_TTL_MS = 10 * 60 * 1000;
 
-async function requireErpAdmin(ctx: AppContext, actor: Actor, companyId: string) {
-  const m = await memberOf(ctx.db, actor, companyId);
-  const v = D.can(m, "manage_erp");
-  if (!v.ok) throw fromDomain(v.error);
-  return m;
-}
-
 export async function getConnection(ctx: AppContext, actor: Actor, companyId: string) {
-  const m = await memberOf(ctx.db, actor, companyId);
-  const v = D.can(m, "view_erp_integrations");
-  if (!v.ok) throw fromDomain(v.error);
+  await requireRight(ctx, actor, companyId, "view_erp_integrations");
   const [row, company] = await Promise.all([
     ctx.db.selectFrom("erp_connections").selectAll().where("company_id", "=", companyId).executeTakeFirst(),
     ctx.db
@@ -79,7 +68,7 @@ export async function getConnection(ctx: AppContext, actor: Actor, companyId: st
 
 /** Starts QuickBooks Online's OAuth flow: a single-use state bound to this user and company. */
 export async function startQboConnect(ctx: AppContext, qbo: QboService, actor: Actor, companyId: string) {
-  await requireErpAdmin(ctx, actor, companyId);
+  await requireRight(ctx, actor, companyId, "manage_erp");
   const state = `${companyId}.${randomBytes(24).toString("base64url")}`;
   await ctx.db
     .insertInto("oauth_states")
@@ -131,7 +120,7 @@ export async function finishQboConnect(
       "Finish connecting QuickBooks in the same signed-in browser that started it.",
     );
   }
-  await requireErpAdmin(ctx, actor, companyId);
+  await requireRight(ctx, actor, companyId, "manage_erp");
   if (q.error)
     throw new AppError("quickbooks_denied", `QuickBooks did not grant access (${q.error}).`, { status: 400 });
   if (!q.code || !q.realmId)
@@ -213,7 +202,7 @@ export async function resumeExports(tx: Parameters<typeof enqueueExport>[0], com
 }
 
 export async function disconnect(ctx: AppContext, qbo: QboService | null, actor: Actor, companyId: string) {
-  await requireErpAdmin(ctx, actor, companyId);
+  await requireRight(ctx, actor, companyId, "manage_erp");
   const row = await ctx.db
     .selectFrom("erp_connections")
     .select(["type", "status"])

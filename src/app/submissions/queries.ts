@@ -12,19 +12,11 @@ import {
 import type { Actor } from "../budget/commands.js";
 import { loadCompanySettings } from "../budget/load.js";
 import type { AppContext } from "../context.js";
-import { fromDomain } from "../domain-errors.js";
 import { AppError } from "../errors.js";
-import { memberOf } from "../membership.js";
+import { requireRight } from "../membership.js";
 
 const fmt = D.formatAmount;
 export const SUBMISSION_STATUSES = D.SUBMISSION_STATUSES;
-
-async function requireViewer(ctx: AppContext, actor: Actor, companyId: string) {
-  const m = await memberOf(ctx.db, actor, companyId);
-  const verdict = D.can(m, "view_erp_integrations");
-  if (!verdict.ok) throw fromDomain(verdict.error);
-  return m;
-}
 
 function encodeCursor(at: Date, id: string): string {
   return Buffer.from(JSON.stringify([at.toISOString(), id])).toString("base64url");
@@ -95,7 +87,7 @@ export async function listSubmissions(
   // The permission check runs beside the page's statement rather than before it (and costs nothing when the
   // membership came with the token). Nothing read is returned unless the check passes.
   const [, result] = await Promise.all([
-    requireViewer(ctx, actor, companyId),
+    requireRight(ctx, actor, companyId, "view_erp_integrations"),
     runPrepared<ListRow>(ctx.pool, statement.compile(ctx.db)),
   ]);
   const counts = result[0]?.counts ?? {};
@@ -132,7 +124,7 @@ export async function listSubmissions(
 }
 
 export async function getSubmission(ctx: AppContext, actor: Actor, companyId: string, submissionId: string) {
-  const m = await requireViewer(ctx, actor, companyId);
+  const m = await requireRight(ctx, actor, companyId, "view_erp_integrations");
   const s = await ctx.db
     .selectFrom("submissions")
     .innerJoin("projects", (j) =>

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { fromDomain } from "../../app/domain-errors.js";
-import { memberOf } from "../../app/membership.js";
+import { requireRight } from "../../app/membership.js";
 import { decideMany, decideSubmission } from "../../app/submissions/decide.js";
 import { getSubmission, listSubmissions } from "../../app/submissions/queries.js";
 import * as D from "../../domain/index.js";
@@ -128,9 +127,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
   );
 
   app.get(`${base}/approvers`, { schema: { tags, summary: "The Approvers report", params } }, async (req) => {
-    const m = await memberOf(ctx.db, actorOf(req), req.params.companyId);
-    const v = D.can(m, "view_erp_integrations");
-    if (!v.ok) throw fromDomain(v.error);
+    await requireRight(ctx, actorOf(req), req.params.companyId, "view_erp_integrations");
     const rows = await ctx.db
       .selectFrom("directory_entries")
       .innerJoin("users", "users.id", "directory_entries.user_id")

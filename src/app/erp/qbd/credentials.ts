@@ -1,29 +1,17 @@
-/**
- * Connecting QuickBooks Desktop: the Web Connector signs in with a user name and a password we generate. The
- * password is shown once and only its hash is kept; the .qwc file tells the Web Connector where we are.
- */
-import * as D from "../../../domain/index.js";
 import { buildQwc, guidFrom } from "../../../erp/quickbooks-desktop/soap.js";
 import { newSecretToken, sha256 } from "../../../lib/ids.js";
 import { hashPassword } from "../../../lib/passwords.js";
 import { recordAudit } from "../../audit.js";
 import type { Actor } from "../../budget/commands.js";
 import type { AppContext } from "../../context.js";
-import { fromDomain } from "../../domain-errors.js";
 import { AppError, conflict } from "../../errors.js";
-import { memberOf } from "../../membership.js";
+import { requireRight } from "../../membership.js";
 import { resumeExports } from "../connection.js";
 
 /** Identifies Costbridge to the Web Connector (the same for every installation, as an application id). */
 export const QBWC_OWNER_ID = "{6C0F1D2A-3B4E-4F5A-8B6C-7D8E9F0A1B2C}";
 /** How often the Web Connector runs us, as proposed in the .qwc file (the user can change it there). */
 export const QWC_RUN_EVERY_MINUTES = 5;
-
-async function requireErpAdmin(ctx: AppContext, actor: Actor, companyId: string) {
-  const m = await memberOf(ctx.db, actor, companyId);
-  const v = D.can(m, "manage_erp");
-  if (!v.ok) throw fromDomain(v.error);
-}
 
 function slug(name: string): string {
   return (
@@ -126,7 +114,7 @@ export async function resetWebConnectorPassword(
   actor: Actor,
   companyId: string,
 ): Promise<{ username: string; password: string }> {
-  await requireErpAdmin(ctx, actor, companyId);
+  await requireRight(ctx, actor, companyId, "manage_erp");
   const password = newSecretToken(18);
   const { username } = await setWebConnectorPassword(ctx, companyId, password, { userId: actor.userId });
   return { username, password };
@@ -138,7 +126,7 @@ export async function webConnectorFile(
   actor: Actor,
   companyId: string,
 ): Promise<{ filename: string; xml: string }> {
-  await requireErpAdmin(ctx, actor, companyId);
+  await requireRight(ctx, actor, companyId, "manage_erp");
   const row = await ctx.db
     .selectFrom("erp_connections")
     .innerJoin("companies", "companies.id", "erp_connections.company_id")
