@@ -114,6 +114,7 @@ export interface DemoMailboxTable {
   html: string;
   text_body: string;
   received_at: Generated<Date>;
+  sent_for_company: string | null;
 }
 
 export interface DirectoryEntriesTable {

@@ -42,6 +42,7 @@ describe("startMailCatcher", () => {
       subject: "Grüße <b>",
       html: "<p>Hello &amp; welcome</p>",
       text: "Hello & welcome",
+      headers: { "X-Costbridge-Company": "co_acme" },
     });
     expect(caught).toEqual([
       {
@@ -52,6 +53,7 @@ describe("startMailCatcher", () => {
         html: "<p>Hello &amp; welcome</p>",
         text: "Hello & welcome",
         receivedAt: at,
+        companyId: "co_acme",
       },
     ]);
   });

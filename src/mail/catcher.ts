@@ -2,6 +2,10 @@ import type { AddressObject, EmailAddress } from "mailparser";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 
+function headerText(value: unknown): string | null {
+  return typeof value === "string" && value.length > 0 && value.length <= 100 ? value : null;
+}
+
 export interface CaughtEmail {
   /** Message-ID header, angle brackets included (the same value the sending mailer reports). */
   messageId: string;
@@ -13,6 +17,8 @@ export interface CaughtEmail {
   html: string;
   text: string;
   receivedAt: Date;
+  /** The company it was sent for (the X-Costbridge-Company header), when it names one. */
+  companyId: string | null;
 }
 
 export interface MailCatcherOptions {
@@ -76,6 +82,7 @@ export async function startMailCatcher(options: MailCatcherOptions): Promise<Mai
             html: typeof parsed.html === "string" ? parsed.html : "",
             text: parsed.text ?? "",
             receivedAt: now(),
+            companyId: headerText(parsed.headers.get("x-costbridge-company")),
           });
           callback(null, "Message caught");
         })

@@ -1,5 +1,8 @@
 import nodemailer from "nodemailer";
 
+/** The header naming the company an email was sent for. */
+export const COMPANY_HEADER = "X-Costbridge-Company";
+
 export interface OutgoingEmail {
   to: string[];
   subject: string;

@@ -26,6 +26,7 @@ export async function storeCaughtEmail(db: Executor, message: CaughtEmail): Prom
       html: message.html,
       text_body: message.text,
       received_at: message.receivedAt,
+      sent_for_company: message.companyId,
     })
     .returning("id")
     .executeTakeFirstOrThrow();
@@ -38,8 +39,8 @@ export async function storeCaughtEmail(db: Executor, message: CaughtEmail): Prom
 }
 
 /**
- * Newest first, what the viewer may read: mail to themselves, and for a Directory Admin mail to the people in their
- * company's directory (the invitations they send). The catcher receives every company's mail; showing it to everyone
+ * Newest first, what the viewer may read: mail to themselves, and for a Directory Admin the mail their company sent
+ * to the people in its directory (the invitations they send). The catcher receives every company's mail; showing it to everyone
  * would hand one company's invitation links to another. The operator, who creates companies and invites their first
  * admin, reads all of it.
  */
@@ -65,8 +66,8 @@ export async function listDemoMailbox(
              select 1
              from directory_entries theirs
              join directory_entries mine on mine.company_id = theirs.company_id
-             where theirs.user_id = u.id and mine.user_id = ${viewer.userId} and mine.active
-               and mine.directory = 'admin'
+             where theirs.user_id = u.id and theirs.company_id = demo_mailbox.sent_for_company
+               and mine.user_id = ${viewer.userId} and mine.active and mine.directory = 'admin'
            )
       )`,
     );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp, testConfig } from "../../../test/support/app.js";
-import { MailSendError } from "../../mail/mailer.js";
+import { COMPANY_HEADER, MailSendError } from "../../mail/mailer.js";
 import type { AppContext } from "../context.js";
 import { listDemoMailbox } from "./mailbox.js";
 import { startMailRuntime } from "./runtime.js";
@@ -27,7 +27,10 @@ describe("startMailRuntime", () => {
   it("in demo mode catches every message on loopback into the demo mailbox", async () => {
     const runtime = await startMailRuntime(ctxWith({ DEMO: "on" }));
     try {
-      const { messageId } = await runtime.mailer.send(message);
+      const { messageId } = await runtime.mailer.send({
+        ...message,
+        headers: { [COMPANY_HEADER]: "co_sender" },
+      });
       const items = await listDemoMailbox(t.ctx.db, "operator");
       expect(items).toHaveLength(1);
       expect(items[0]).toMatchObject({
@@ -37,8 +40,11 @@ describe("startMailRuntime", () => {
         from: expect.stringContaining("no-reply@localhost"),
       });
       expect(items[0]!.html).toContain("<p>Hi</p>");
-      const stored = await t.ctx.db.selectFrom("demo_mailbox").select("message_id").executeTakeFirstOrThrow();
-      expect(stored.message_id).toBe(messageId);
+      const stored = await t.ctx.db
+        .selectFrom("demo_mailbox")
+        .select(["message_id", "sent_for_company"])
+        .executeTakeFirstOrThrow();
+      expect(stored).toEqual({ message_id: messageId, sent_for_company: "co_sender" });
     } finally {
       await runtime.stop();
     }

@@ -1,5 +1,5 @@
 import type { Mailer } from "../../mail/mailer.js";
-import { toMailSendError } from "../../mail/mailer.js";
+import { COMPANY_HEADER, toMailSendError } from "../../mail/mailer.js";
 import { renderEmail } from "../../mail/templates/index.js";
 import type { AppContext } from "../context.js";
 import { readOutboxMessage } from "./payload.js";
@@ -88,6 +88,8 @@ export async function deliverOutboxEmail(
         subject: rendered.subject,
         html: rendered.html,
         text: rendered.text,
+        // Which company sent it: for tracing a message back to its outbox row, and for the demo mailbox.
+        headers: { [COMPANY_HEADER]: ref.companyId },
       });
       await finish("sent", null);
       return { kind: "sent", messageId };

@@ -148,7 +148,13 @@ describe("GET /api/v1/demo/mailbox", () => {
       const user = await makeUser(t.ctx, acme, { budget: "standard" }, { email: "Mail.PM@acme.test" });
       const admin = await makeUser(t.ctx, acme, { directory: "admin" });
       const outsider = await makeUser(t.ctx, zenith, { directory: "admin" });
-      const mail = (i: number, subject: string, to: string) =>
+      // Someone in both companies: each company's admin reads only what their own company sent them.
+      const shared = await makeUser(t.ctx, acme, {}, { email: "both@shared.test" });
+      await t.ctx.db
+        .insertInto("directory_entries")
+        .values({ company_id: zenith, user_id: shared.id })
+        .execute();
+      const mail = (i: number, subject: string, to: string, companyId: string | null = acme) =>
         storeCaughtEmail(t.ctx.db, {
           messageId: `<m${i}@costbridge.test>`,
           from: "Costbridge <no-reply@localhost>",
@@ -157,11 +163,14 @@ describe("GET /api/v1/demo/mailbox", () => {
           html: `<p>${subject}</p>`,
           text: subject,
           receivedAt: new Date(Date.UTC(2026, 2, 10, 12, i)),
+          companyId,
         });
       await mail(0, "First", "mail.pm@acme.test");
       await mail(1, "Second", "mail.pm@acme.test");
       await mail(2, "For the admin", admin.email);
       await mail(3, "For nobody here", "someone@elsewhere.test");
+      await mail(4, "Zenith to the shared person", "both@shared.test", zenith);
+      await mail(5, "Acme to the shared person", "both@shared.test");
       const anonymous = await app.inject({ method: "GET", url: "/api/v1/demo/mailbox" });
       expect(anonymous.statusCode).toBe(401);
       const read = async (who: { auth: Record<string, string> }) => {
@@ -181,8 +190,17 @@ describe("GET /api/v1/demo/mailbox", () => {
         text: "Second",
       });
       // The company's Directory Admin reads their people's mail (the invitations they send), not other companies'.
-      expect((await read(admin)).map((i) => i.subject)).toEqual(["For the admin", "Second", "First"]);
-      expect(await read(outsider)).toEqual([]);
+      expect((await read(admin)).map((i) => i.subject)).toEqual([
+        "Acme to the shared person",
+        "For the admin",
+        "Second",
+        "First",
+      ]);
+      expect((await read(outsider)).map((i) => i.subject)).toEqual(["Zenith to the shared person"]);
+      expect((await read(shared)).map((i) => i.subject)).toEqual([
+        "Acme to the shared person",
+        "Zenith to the shared person",
+      ]);
       // The operator (who invites each new company's first admin) reads everything; a person's token is refused.
       const asOperator = await app.inject({
         method: "GET",
@@ -191,6 +209,8 @@ describe("GET /api/v1/demo/mailbox", () => {
       });
       expect(asOperator.statusCode).toBe(200);
       expect(asOperator.json().items.map((i: { subject: string }) => i.subject)).toEqual([
+        "Acme to the shared person",
+        "Zenith to the shared person",
         "For nobody here",
         "For the admin",
         "Second",
@@ -312,8 +332,18 @@ describe("company email outbox", () => {
         sentAt: null,
       },
     ]);
-    const bad = await app.inject({ method: "GET", url: url("?cursor=garbage"), headers: erpAdmin });
-    expect(bad.statusCode).toBe(400);
+    const crafted = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    for (const cursor of [
+      "garbage",
+      // Well-formed, but not something this list hands out: refused before they reach the database.
+      crafted(["2026-13-40T00:00:00.000000Z", "eml_x"]),
+      crafted(["0000-01-01T00:00:00.000000Z", "eml_x"]),
+      crafted(["2026-03-10T12:00:00.000000Z", "eml_\u0000"]),
+    ]) {
+      const bad = await app.inject({ method: "GET", url: url(`?cursor=${cursor}`), headers: erpAdmin });
+      expect(bad.statusCode, cursor).toBe(400);
+      expect(bad.json().error).toMatchObject({ code: "invalid_input", field: "query.cursor" });
+    }
   });
 
   it("requeues a failed email, and only a failed one", async () => {
