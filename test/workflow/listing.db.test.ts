@@ -116,6 +116,18 @@ describe("ERP Integrations list: Filter Estimates By, paging, counts (SPEC §4)"
       400,
       "invalid_input",
     );
+    // Cursors that decode but were never handed out: a year PostgreSQL cannot store, a NUL in the id.
+    const crafted = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    for (const cursor of [
+      crafted(["-100000-01-01T00:00:00Z", "x"]),
+      crafted(["2026-03-10T12:00:00Z", "s\u0000"]),
+    ]) {
+      expectError(
+        await api.get(`${erpUrl(co.companyId)}?cursor=${cursor}`, co.approver),
+        400,
+        "invalid_input",
+      );
+    }
     expectError(await api.get(`${erpUrl(co.companyId)}?limit=201`, co.approver), 400, "invalid_input");
     expectError(await api.get(`${erpUrl(co.companyId)}?limit=0`, co.approver), 400, "invalid_input");
   });

@@ -41,8 +41,10 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
       Array.isArray(parsed) &&
       parsed.length === 2 &&
       typeof parsed[0] === "string" &&
-      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(parsed[0]) &&
-      typeof parsed[1] === "string"
+      /^(19[7-9]\d|[2-9]\d{3})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(parsed[0]) &&
+      !Number.isNaN(Date.parse(parsed[0])) &&
+      typeof parsed[1] === "string" &&
+      /^[A-Za-z0-9_-]{1,100}$/.test(parsed[1])
     ) {
       return { createdAt: parsed[0], id: parsed[1] };
     }
