@@ -65,7 +65,7 @@ interface Sizes {
 const QUICK: Sizes = {
   pending: 2_000,
   listWarmup: 50,
-  listRuns: 300,
+  listRuns: 1_000,
   latencyRuns: 20,
   // One whole minute window of the gate (61 s) so the per-minute figure is measured, not extrapolated.
   oneRealmWindowMs: 61_000,
