@@ -460,10 +460,13 @@ async function measureList(env: Env, company: { id: string; token: string }, siz
   const viaHttp: number[] = [];
   const viaFetch: number[] = [];
   const raw: number[] = [];
-  // And the product's own statement for the page (page and counts in one), prepared as the product runs it.
+  // And the product's own statement for the page (page and counts in one), prepared and on the generic plan, as the
+  // product runs it, on a second connection of our own.
   const own = listStatement(env.db, company.id, { statuses: ["ready_to_export"], cursor: null, limit: 50 });
   const ownQuery = { name: "bench_ready_to_export", text: own.sql, values: [...own.parameters] };
   const prepared: number[] = [];
+  const ownClient = await env.pool.connect();
+  await ownClient.query("set plan_cache_mode = force_generic_plan");
   const time = async (into: number[], keep: boolean, run: () => Promise<void>) => {
     const t = performance.now();
     await run();
@@ -486,7 +489,7 @@ async function measureList(env: Env, company: { id: string; token: string }, siz
       }
       for (let i = done; i < done + block; i++) {
         await time(prepared, i >= sizes.listWarmup, async () => {
-          await client.query(ownQuery);
+          await ownClient.query(ownQuery);
         });
       }
       for (let i = done; i < done + block; i++) {
@@ -499,6 +502,7 @@ async function measureList(env: Env, company: { id: string; token: string }, siz
     }
   } finally {
     client.release();
+    ownClient.release();
     agent.destroy();
   }
   return {
