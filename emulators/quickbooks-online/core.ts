@@ -367,12 +367,14 @@ export class EmulatorCore {
       refresh_token: refreshToken,
       token_type: "bearer",
       expires_in: ACCESS_TOKEN_SECONDS,
-      x_refresh_token_expires_in: Math.max(0, Math.floor((refresh.expiresAt - now) / 1000)),
+      // Whole seconds as of the refresh token's issue, as Intuit answers: the family, the token and this answer are
+      // made a few milliseconds apart, which must not turn 5 years into 5 years less a second.
+      x_refresh_token_expires_in: Math.max(0, Math.round((refresh.expiresAt - refresh.issuedAt) / 1000)),
     };
     if (includeHard) {
       body.x_refresh_token_hard_expires_in = Math.max(
         0,
-        Math.floor((family.createdAt + REFRESH_HARD_SECONDS * 1000 - now) / 1000),
+        Math.round((family.createdAt + REFRESH_HARD_SECONDS * 1000 - refresh.issuedAt) / 1000),
       );
     }
     return body;
