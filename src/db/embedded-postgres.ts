@@ -1,7 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { chmod, chown, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { userInfo } from "node:os";
 import path from "node:path";
@@ -45,6 +45,15 @@ export async function freePort(): Promise<number> {
       srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
     });
   });
+}
+
+/** Adds the search (x) bit for others to `dir` and each parent that lacks it; nothing else of their modes changes. */
+async function letOthersTraverse(dir: string): Promise<void> {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const mode = (await stat(d).catch(() => null))?.mode;
+    if (mode !== undefined && (mode & 0o001) === 0) await chmod(d, (mode & 0o7777) | 0o001).catch(() => {});
+    if (path.dirname(d) === d) return;
+  }
 }
 
 async function postgresIds(): Promise<{ uid: number; gid: number } | null> {
@@ -106,9 +115,14 @@ export async function startEmbeddedCluster(
   const pgDir = path.join(root, "pg");
   const clusterFile = path.join(root, "pg-cluster.json");
   mkdirSync(root, { recursive: true });
-  // initdb as the postgres user must be able to reach the data directory through its parents.
-  if (userInfo().uid === 0) await chmod(root, 0o755).catch(() => {});
   const bin = await binaries();
+  if (userInfo().uid === 0) {
+    // initdb and postgres run as the postgres user, which must reach the data directory and the binaries (under
+    // node_modules) through every parent, e.g. a checkout in a `mktemp -d` folder (mode 700).
+    await chmod(root, 0o755).catch(() => {});
+    await letOthersTraverse(path.dirname(root));
+    await letOthersTraverse(path.dirname(bin.initdb));
+  }
 
   let cluster: ClusterFile;
   if (!existsSync(path.join(pgDir, "PG_VERSION"))) {

@@ -46,34 +46,48 @@ function outboxView(i: OutboxItem) {
 }
 
 export const mailRoutes: RouteModule = (app, ctx) => {
-  type Viewer = { userId: string } | "operator";
-  const mailboxRoute = (summary: string, viewer: (req: FastifyRequest) => Viewer, askFirst: boolean) => ({
-    schema: { tags: ["demo"], summary, response: { 200: z.object({ items: z.array(mailboxItem) }) } },
-    handler: async (req: FastifyRequest) => {
-      // Operator routes check the operator token before anything else; the people's mailbox simply does not exist
-      // outside demo mode, signed in or not.
-      const asked = askFirst ? viewer(req) : null;
-      if (!ctx.config.demo)
-        throw new AppError("not_found", `No route ${req.method} ${req.url.split("?")[0]}.`);
-      const items = await listDemoMailbox(ctx.db, asked ?? viewer(req), 200);
-      return { items: items.map((i) => ({ ...i, receivedAt: i.receivedAt.toISOString() })) };
+  const mailboxResponse = { 200: z.object({ items: z.array(mailboxItem) }) };
+  // Outside demo mode the mailbox does not exist.
+  const requireDemo = (req: FastifyRequest) => {
+    if (!ctx.config.demo) throw new AppError("not_found", `No route ${req.method} ${req.url.split("?")[0]}.`);
+  };
+  const mailboxFor = async (viewer: { userId: string } | "operator") => {
+    const items = await listDemoMailbox(ctx.db, viewer, 200);
+    return { items: items.map((i) => ({ ...i, receivedAt: i.receivedAt.toISOString() })) };
+  };
+  app.get(
+    "/api/v1/demo/mailbox",
+    {
+      schema: {
+        tags: ["demo"],
+        summary:
+          "Emails caught by the demo mail server that the caller may read (their own; a Directory Admin also their company's people's), newest first (demo mode only)",
+        response: mailboxResponse,
+      },
     },
-  });
-  const own = mailboxRoute(
-    "Emails caught by the demo mail server that the caller may read (their own; a Directory Admin also their company's people's), newest first (demo mode only)",
-    (req) => ({ userId: requireUser(req).userId }),
-    false,
+    // Not found outside demo mode, signed in or not: the demo check comes first.
+    async (req) => {
+      requireDemo(req);
+      return mailboxFor({ userId: requireUser(req).userId });
+    },
   );
-  app.get("/api/v1/demo/mailbox", { schema: own.schema }, own.handler);
-  const all = mailboxRoute(
-    "Every email caught by the demo mail server, newest first, for the operator (demo mode only)",
-    (req) => {
+  app.get(
+    "/api/v1/operator/demo/mailbox",
+    {
+      schema: {
+        tags: ["demo"],
+        summary:
+          "Every email caught by the demo mail server, newest first, for the operator (demo mode only)",
+        response: mailboxResponse,
+      },
+    },
+    // As on every operator route, the operator token is checked before anything else.
+    async (req) => {
       requireOperator(ctx, req);
-      return "operator";
+      requireDemo(req);
+      return mailboxFor("operator");
     },
-    true,
   );
-  app.get("/api/v1/operator/demo/mailbox", { schema: all.schema }, all.handler);
 
   app.post(
     "/api/v1/operator/daily-summary",
