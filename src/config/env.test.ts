@@ -24,6 +24,16 @@ describe("configuration", () => {
     expect(c.demoWebConnector).toBe(true);
   });
 
+  it("listens on this machine only in demo mode, on every interface in production, or where HOST says", () => {
+    expect(parseEnv({}).host).toBe("127.0.0.1");
+    const secrets = { SECRET_KEY: "k".repeat(32), OPERATOR_TOKEN: "t".repeat(24) };
+    expect(parseEnv({ DATABASE_URL: "postgres://u:p@db:5432/cb", ...secrets }).host).toBe("0.0.0.0");
+    expect(parseEnv({ HOST: "0.0.0.0" }).host).toBe("0.0.0.0");
+    expect(parseEnv({ DATABASE_URL: "postgres://u:p@db:5432/cb", HOST: "10.0.0.5", ...secrets }).host).toBe(
+      "10.0.0.5",
+    );
+  });
+
   it("turns the demo off when an external database is given, and then needs the secrets", () => {
     expect(problems({ DATABASE_URL: "postgres://u:p@db:5432/cb" })).toEqual([
       "SECRET_KEY: SECRET_KEY is required outside demo mode",

@@ -15,7 +15,8 @@ const url = (what: string) =>
 const rawSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    HOST: z.string().min(1).default("0.0.0.0"),
+    // Unset: the demo listens on this machine only; a production start (no demo) on every interface.
+    HOST: z.string().min(1).optional(),
     DATA_DIR: z.string().min(1).default("./.data"),
     DATABASE_URL: url("DATABASE_URL")
       .refine((v) => /^postgres(ql)?:/.test(v), "DATABASE_URL must be a postgres:// URL")
@@ -77,7 +78,7 @@ const rawSchema = z
     const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, "");
     return {
       port: env.PORT,
-      host: env.HOST,
+      host: env.HOST ?? (demo ? "127.0.0.1" : "0.0.0.0"),
       dataDir: env.DATA_DIR,
       databaseUrl: env.DATABASE_URL ?? null,
       demo,

@@ -25,8 +25,9 @@ import {
 import type { AppContext } from "../app/context.js";
 import { AppError } from "../app/errors.js";
 import { findUnstorableText } from "../lib/unstorable-text.js";
-import { authenticate, checkCsrf } from "./auth.js";
+import { authenticate, checkCsrf, requireOperator, requireUser } from "./auth.js";
 import { statusForCode } from "./error-table.js";
+import { BODY_LIMITS, checkJsonDepth, HTTP_TIMEOUTS, type HttpTimeouts } from "./limits.js";
 import { createMetrics } from "./metrics.js";
 
 export type App = FastifyInstance<
@@ -43,6 +44,8 @@ export interface HttpOptions {
   /** Extra plugins mounted under a prefix (the QuickBooks Online emulator in demo mode). */
   mounts?: { prefix: string; plugin: FastifyPluginAsync }[];
   webDist?: string | null;
+  /** How long a client may take to send a request (defaults: HTTP_TIMEOUTS). */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web/dist");
@@ -71,9 +74,14 @@ function errorBody(code: string, message: string, field?: string, details?: Reco
 }
 
 export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<App> {
+  const timeouts = { ...HTTP_TIMEOUTS, ...opts.timeouts };
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
-    bodyLimit: 1024 * 1024,
+    // Routes that carry more say so (see BODY_LIMITS); a refused body is a 413 before any of it is parsed.
+    bodyLimit: BODY_LIMITS.default,
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.idleMs,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: timeouts.checkEveryMs },
     requestIdHeader: false,
     // Per-request lines would drown the useful ones; /metrics counts requests instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -83,16 +91,42 @@ export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest("auth", null);
 
-  app.addContentTypeParser(
-    ["text/csv", "text/plain"],
-    { parseAs: "string", bodyLimit: 5 * 1024 * 1024 },
-    (_r, b, d) => d(null, b),
-  );
+  // Text bodies stay text; their size is the route's limit (or the small default), never the parser's own.
+  app.addContentTypeParser(["text/csv", "text/plain"], { parseAs: "string" }, (_r, b, d) => d(null, b));
   app.addContentTypeParser(
     ["text/xml", "application/xml", "application/soap+xml"],
     { parseAs: "string" },
     (_r, b, d) => d(null, b),
   );
+  // JSON nested deeper than any schema is refused by a scan of the text, before the parser builds anything.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    try {
+      checkJsonDepth(body as string);
+    } catch (e) {
+      return done(e as Error, undefined);
+    }
+    return parseJson(req, body as string, done);
+  });
+
+  // Who is asking is settled before a body is read: a route that needs a signed-in user (or the operator) refuses
+  // anyone else without parsing what they sent. Routes open to everyone say `security: []` in their schema.
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((m) => m === "POST" || m === "PUT" || m === "PATCH")) return;
+    if (!route.url.startsWith("/api/v1/")) return;
+    const schema = route.schema as { security?: unknown[] } | undefined;
+    if (Array.isArray(schema?.security) && schema.security.length === 0) return;
+    const isOperator = route.url.startsWith("/api/v1/operator/");
+    const who = async (req: Parameters<typeof requireUser>[0]) => {
+      if (isOperator) requireOperator(ctx, req);
+      else requireUser(req);
+    };
+    route.preParsing = [
+      who,
+      ...(route.preParsing ? [route.preParsing].flat() : []),
+    ] as typeof route.preParsing;
+  });
 
   await app.register(fastifyCookie);
   await app.register(fastifyHelmet, {
@@ -253,7 +287,17 @@ export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<
   });
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
-  for (const mount of opts.mounts ?? []) await app.register(mount.plugin, { prefix: mount.prefix });
+  for (const mount of opts.mounts ?? []) {
+    await app.register(
+      async (scope) => {
+        scope.addHook("onRoute", (route) => {
+          route.bodyLimit ??= BODY_LIMITS.emulator;
+        });
+        await scope.register(mount.plugin);
+      },
+      { prefix: mount.prefix },
+    );
+  }
   for (const route of opts.routes) await route(app, ctx);
 
   const webDist = opts.webDist === undefined ? WEB_DIST : opts.webDist;

@@ -7,8 +7,14 @@ import type { AppContext } from "../context.js";
 import { fromDomain, orThrow } from "../domain-errors.js";
 import { queueEmail } from "../email-outbox.js";
 import { AppError } from "../errors.js";
-import { type Actor, requireMembership } from "../membership.js";
-import { type BudgetContext, loadBudgetContext, projectRights, storeExportMatch } from "./load.js";
+import { type Actor, memberOf, requireMembership } from "../membership.js";
+import {
+  type BudgetContext,
+  loadBudgetContext,
+  loadProject,
+  projectRights,
+  storeExportMatch,
+} from "./load.js";
 
 export type { Actor } from "../membership.js";
 
@@ -202,6 +208,19 @@ export interface ImportRowResult {
   row: number;
   ok: boolean;
   error?: { code: string; message: string; field?: string };
+}
+
+/**
+ * Refuses an import the caller could not make (not a member, no such project, no right to edit the budget) before
+ * the file is read; reads only, and importLines checks again in its own transaction.
+ */
+export async function checkImportAllowed(ctx: AppContext, actor: Actor, scope: Scope): Promise<void> {
+  const m = await memberOf(ctx.db, actor, scope.companyId);
+  await loadProject(ctx.db, scope.companyId, scope.projectId);
+  const verdict = D.can(await projectRights(ctx.db, m, scope.projectId), "edit_budget", {
+    actorId: actor.userId,
+  });
+  if (!verdict.ok) throw fromDomain(verdict.error);
 }
 
 /**

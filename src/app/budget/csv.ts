@@ -25,11 +25,26 @@ function invalidCsv(message: string): AppError {
   return new AppError("invalid_csv", message, { field: "body" });
 }
 
+/** A field longer than any column of an import can hold (the longest, a cost code, is 100 characters). */
+export const MAX_FIELD_LENGTH = 10_000;
+
+/** Far more fields than an import has columns (five at most). */
+const MAX_FIELDS = 100;
+
+export class CsvTooLarge extends Error {}
+
 /**
  * RFC 4180 records: comma-separated, fields optionally in double quotes (a quote inside doubled), CRLF or LF line
- * ends, quoted fields may span lines. Returns each record with the spreadsheet row it starts on.
+ * ends, quoted fields may span lines. Returns each record with the spreadsheet row it starts on. Blank lines are
+ * skipped without being kept. Bounded: past `maxRecords` records (or a field past `maxField` characters) it stops
+ * at once with CsvTooLarge instead of reading on.
  */
-export function parseCsv(text: string): { row: number; fields: string[] }[] {
+export function parseCsv(
+  text: string,
+  limits: { maxRecords?: number; maxField?: number } = {},
+): { row: number; fields: string[] }[] {
+  const maxRecords = limits.maxRecords ?? Number.POSITIVE_INFINITY;
+  const maxField = limits.maxField ?? Number.POSITIVE_INFINITY;
   const records: { row: number; fields: string[] }[] = [];
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // Excel writes a byte-order mark.
   let line = 1;
@@ -40,6 +55,11 @@ export function parseCsv(text: string): { row: number; fields: string[] }[] {
   let fieldStarted = false;
   let closedQuote = false;
   const endField = () => {
+    if (field.length > maxField) {
+      throw new CsvTooLarge(`Row ${recordLine} has a field longer than ${maxField} characters.`);
+    }
+    if (fields.length >= MAX_FIELDS)
+      throw new CsvTooLarge(`Row ${recordLine} has more than ${MAX_FIELDS} fields.`);
     fields.push(field);
     field = "";
     fieldStarted = false;
@@ -47,7 +67,11 @@ export function parseCsv(text: string): { row: number; fields: string[] }[] {
   };
   const endRecord = () => {
     endField();
-    records.push({ row: recordLine, fields });
+    // Blank lines (a trailing newline, an empty line between rows) carry nothing.
+    if (!(fields.length === 1 && fields[0] === "")) {
+      if (records.length >= maxRecords) throw new CsvTooLarge(`More than ${maxRecords} records.`);
+      records.push({ row: recordLine, fields });
+    }
     fields = [];
   };
   for (; i < text.length; i++) {
@@ -90,8 +114,7 @@ export function parseCsv(text: string): { row: number; fields: string[] }[] {
   }
   if (quoted) throw invalidCsv(`Row ${recordLine}: a quoted field is never closed.`);
   if (field.length > 0 || fields.length > 0 || fieldStarted) endRecord();
-  // Blank lines (a trailing newline, an empty line between rows) carry nothing.
-  return records.filter((r) => !(r.fields.length === 1 && r.fields[0] === ""));
+  return records;
 }
 
 /** The header and rows of an import file, or 400 `invalid_csv` when the file itself cannot be read. */
@@ -102,7 +125,19 @@ export function readImportFile(text: string | undefined): {
   if (!text || text.trim() === "") {
     throw invalidCsv(`The file is empty; send CSV with the header ${IMPORT_COLUMNS.join(",")}.`);
   }
-  const [header, ...records] = parseCsv(text);
+  let parsed: ReturnType<typeof parseCsv>;
+  try {
+    // The header and one row past the cap are enough to refuse an oversized file.
+    parsed = parseCsv(text, { maxRecords: MAX_IMPORT_ROWS + 2, maxField: MAX_FIELD_LENGTH });
+  } catch (e) {
+    if (!(e instanceof CsvTooLarge)) throw e;
+    throw invalidCsv(
+      e.message.startsWith("More than")
+        ? `The file has more than ${MAX_IMPORT_ROWS} rows; import at most ${MAX_IMPORT_ROWS} at a time.`
+        : e.message,
+    );
+  }
+  const [header, ...records] = parsed;
   if (!header) throw invalidCsv(`The file has no header; the first row must be ${IMPORT_COLUMNS.join(",")}.`);
   const names = header.fields.map((f) => f.trim().toLowerCase());
   const index = new Map<string, number>();

@@ -3,6 +3,7 @@
  * calls it posts, writing the answers it expects, the WSDL, and the .qwc file that points it at us.
  */
 import { child, el, escapeXml, parseXml, type XmlError } from "./xml.js";
+import { checkXmlBounds, SOAP_ENVELOPE_BOUNDS, XmlTooLarge } from "./xml-bounds.js";
 
 export const QBWC_NS = "http://developer.intuit.com/";
 const SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -27,8 +28,22 @@ export interface SoapCall {
 
 export class SoapRequestError extends Error {}
 
+/** An envelope bigger, wider or deeper than any Web Connector call: refused before it is parsed. */
+export class SoapTooLarge extends SoapRequestError {}
+
+/** Refuses an envelope past SOAP_ENVELOPE_BOUNDS with SoapTooLarge, by a scan that builds nothing. */
+export function checkSoapEnvelopeBounds(body: string): void {
+  try {
+    checkXmlBounds(body, SOAP_ENVELOPE_BOUNDS);
+  } catch (e) {
+    if (!(e instanceof XmlTooLarge)) throw e;
+    throw new SoapTooLarge(`The request is larger than a Web Connector call: ${e.message}.`);
+  }
+}
+
 /** Reads a posted envelope: the operation is the Body's first element (SOAPAction only repeats it). */
 export function parseSoapCall(body: string): SoapCall {
+  checkSoapEnvelopeBounds(body);
   let root: ReturnType<typeof parseXml>;
   try {
     root = parseXml(body);

@@ -4,6 +4,7 @@
  * no entity declaration can ever be expanded.
  */
 import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { checkXmlBounds, QBXML_BOUNDS, type XmlBounds } from "./xml-bounds.js";
 
 export interface XmlNode {
   name: string;
@@ -45,8 +46,16 @@ function toNode(raw: Raw): XmlNode | null {
   return node;
 }
 
-/** The document element of `text`; throws XmlError on anything that is not one well-formed element. */
-export function parseXml(text: string): XmlNode {
+/**
+ * The document element of `text`; throws XmlError on anything that is not one well-formed element, or that is
+ * larger, has more elements or nests deeper than `bounds` (checked before any tree is built).
+ */
+export function parseXml(text: string, bounds: XmlBounds = QBXML_BOUNDS): XmlNode {
+  try {
+    checkXmlBounds(text, bounds);
+  } catch (e) {
+    throw new XmlError((e as Error).message);
+  }
   if (/<!DOCTYPE/i.test(text)) throw new XmlError("a DOCTYPE is not accepted");
   // The parser is lenient (a wrong closing tag or a cut-off document still parses); the validator is not.
   const valid = XMLValidator.validate(text);

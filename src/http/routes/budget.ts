@@ -5,6 +5,7 @@ import * as Q from "../../app/budget/queries.js";
 import { formatAmount } from "../../domain/money.js";
 import type { RouteModule } from "../app.js";
 import { actorOf } from "../auth.js";
+import { BODY_LIMITS } from "../limits.js";
 
 const base = "/api/v1/companies/:companyId/projects/:projectId/budget";
 const params = z.object({ companyId: z.string().min(1).max(100), projectId: z.string().min(1).max(100) });
@@ -65,6 +66,7 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
   app.post(
     `${base}/changes`,
     {
+      bodyLimit: BODY_LIMITS.large,
       schema: {
         tags,
         summary: "Create a draft budget change",
@@ -78,6 +80,7 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
   app.patch(
     `${base}/changes/:changeId`,
     {
+      bodyLimit: BODY_LIMITS.large,
       schema: {
         tags,
         summary: "Edit a draft budget change",
@@ -133,6 +136,12 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
   app.post(
     `${base}/import`,
     {
+      bodyLimit: BODY_LIMITS.csv,
+      // Membership and the right to edit the budget are checked before the file is read: nobody else's upload is
+      // ever parsed. The import checks them again in its own transaction.
+      preParsing: async (req) => {
+        await C.checkImportAllowed(ctx, actorOf(req), req.params as { companyId: string; projectId: string });
+      },
       schema: {
         tags,
         summary: "Import budget lines from CSV",

@@ -5,6 +5,7 @@ import { getSubmission, listSubmissions } from "../../app/submissions/queries.js
 import * as D from "../../domain/index.js";
 import type { RouteModule } from "../app.js";
 import { actorOf } from "../auth.js";
+import { BODY_LIMITS } from "../limits.js";
 
 const base = "/api/v1/companies/:companyId/erp";
 const params = z.object({ companyId: z.string().min(1).max(100) });
@@ -76,6 +77,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
   app.post(
     `${base}/budget-submissions/:submissionId/reject`,
     {
+      bodyLimit: BODY_LIMITS.large,
       schema: {
         tags,
         summary: "Reject with a reason",
@@ -102,6 +104,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
   app.post(
     `${base}/budget-submissions/decisions`,
     {
+      bodyLimit: BODY_LIMITS.large,
       schema: {
         tags,
         summary: "The Export button: accept or reject several submissions, each independently",
