@@ -27,7 +27,7 @@ import { AppError } from "../app/errors.js";
 import { findUnstorableText } from "../lib/unstorable-text.js";
 import { authenticate, checkCsrf, requireOperator, requireUser } from "./auth.js";
 import { statusForCode } from "./error-table.js";
-import { BODY_LIMITS, checkJsonDepth, HTTP_TIMEOUTS, type HttpTimeouts } from "./limits.js";
+import { BODY_LIMITS, checkJsonShape, HTTP_TIMEOUTS, type HttpTimeouts } from "./limits.js";
 import { createMetrics } from "./metrics.js";
 
 export type App = FastifyInstance<
@@ -98,11 +98,12 @@ export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<
     { parseAs: "string" },
     (_r, b, d) => d(null, b),
   );
-  // JSON nested deeper than any schema is refused by a scan of the text, before the parser builds anything.
+  // JSON nested deeper, or holding more items, than any schema takes is refused by a scan of the text, before
+  // the parser builds anything.
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
     try {
-      checkJsonDepth(body as string);
+      checkJsonShape(body as string);
     } catch (e) {
       return done(e as Error, undefined);
     }
