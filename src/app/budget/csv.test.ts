@@ -1,6 +1,25 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors.js";
-import { formatBudgetCsv, parseCsv, readImportFile } from "./csv.js";
+import { CsvTooLarge, formatBudgetCsv, MAX_IMPORT_ROWS, parseCsv, readImportFile } from "./csv.js";
+
+describe("parseCsv bounds", () => {
+  it("skips blank lines without keeping them and stops one record past the cap", () => {
+    expect(parseCsv(`a\n${"\n".repeat(100_000)}b\n`, { maxRecords: 2 })).toHaveLength(2);
+    expect(() => parseCsv("a\nb\nc\n", { maxRecords: 2 })).toThrow(CsvTooLarge);
+  });
+
+  it("refuses an overlong field and a row of too many fields", () => {
+    expect(() => parseCsv(`a,${"x".repeat(11)}\n`, { maxField: 10 })).toThrow(/longer than 10/);
+    expect(() => parseCsv(`${",".repeat(1000)}\n`)).toThrow(/more than 100 fields/);
+  });
+
+  it("tells an import of too many rows without reading past the cap", () => {
+    const text = `cost_code,category,original_budget\n${"01-100,L,1\n".repeat(MAX_IMPORT_ROWS + 1)}`;
+    expect(() => readImportFile(text)).toThrow(/more than 5000 rows/);
+    const exactly = `cost_code,category,original_budget\n${"01-100,L,1\n".repeat(MAX_IMPORT_ROWS)}`;
+    expect(readImportFile(exactly).rows).toHaveLength(MAX_IMPORT_ROWS);
+  });
+});
 
 describe("parseCsv (RFC 4180)", () => {
   it("reads quoted fields with commas, doubled quotes and line breaks, CRLF or LF, and a byte-order mark", () => {

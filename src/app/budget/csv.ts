@@ -127,8 +127,8 @@ export function readImportFile(text: string | undefined): {
   }
   let parsed: ReturnType<typeof parseCsv>;
   try {
-    // The header and one row past the cap are enough to refuse an oversized file.
-    parsed = parseCsv(text, { maxRecords: MAX_IMPORT_ROWS + 2, maxField: MAX_FIELD_LENGTH });
+    // The header and the cap's rows; the row after them stops the reading and refuses the file.
+    parsed = parseCsv(text, { maxRecords: MAX_IMPORT_ROWS + 1, maxField: MAX_FIELD_LENGTH });
   } catch (e) {
     if (!(e instanceof CsvTooLarge)) throw e;
     throw invalidCsv(
@@ -153,9 +153,6 @@ export function readImportFile(text: string | undefined): {
     throw invalidCsv(`The header lacks ${missing.join(", ")}; it must be ${IMPORT_COLUMNS.join(",")}.`);
   }
   if (records.length === 0) throw invalidCsv("The file has a header but no rows.");
-  if (records.length > MAX_IMPORT_ROWS) {
-    throw invalidCsv(`The file has ${records.length} rows; import at most ${MAX_IMPORT_ROWS} at a time.`);
-  }
   const rows: ImportRowInput[] = [];
   const malformed: ImportRowResult[] = [];
   for (const r of records) {
