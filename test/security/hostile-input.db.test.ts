@@ -323,6 +323,21 @@ describe("JSON bodies", () => {
     expectServing(watch);
   });
 
+  it("refuses many tiny multipart parts with 415: no route reads multipart", async () => {
+    const part = '--b\r\nContent-Disposition: form-data; name="x"\r\n\r\n1\r\n';
+    const body = Buffer.from(`${part.repeat(1_000)}--b--\r\n`);
+    const url = `/api/v1/companies/${fx.companyId}/projects/${fx.projectId}/budget/import`;
+    const watch = await underAttack(() =>
+      send("POST", url, {
+        headers: { ...bearer("pm@acme.test"), "content-type": "multipart/form-data; boundary=b" },
+        body,
+      }),
+    );
+    expect(watch.result.status).toBe(415);
+    expect(watch.result.json().error?.code).toBe("unsupported_media_type");
+    expectServing(watch);
+  });
+
   it("refuses a text body sent to a JSON route by the route's small limit, not a parser's", async () => {
     const res = await send("POST", "/api/v1/auth/session", {
       headers: { "content-type": "text/plain" },
