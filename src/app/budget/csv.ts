@@ -104,7 +104,8 @@ export function parseCsv(
     } else if (c === "\r" && text[i + 1] === "\n") {
       // CRLF: the LF ends the record.
     } else if (c === "\n" || c === "\r") {
-      endRecord();
+      // A blank line ends nothing: skipped without building a record.
+      if (fields.length > 0 || field.length > 0 || fieldStarted) endRecord();
       line++;
       recordLine = line;
     } else {
