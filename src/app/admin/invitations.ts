@@ -60,6 +60,7 @@ export async function sendInvitation(
     companyId: input.company.id,
     dedupeKey: `invitation:${invitationId}`,
     to: input.user.email,
+    secretKey: ctx.config.secretKey,
     message: {
       template: "invitation",
       data: {
