@@ -95,6 +95,14 @@ export async function signIn(
       await tx.deleteFrom("sign_in_failures").where("at", "<", since).execute();
       return null;
     }
+    // Signing in joins every company that added this account since: each sees them as active from now on.
+    await tx
+      .updateTable("directory_entries")
+      .set({ joined_at: ctx.now() })
+      .where("user_id", "=", found.id)
+      .where("active", "=", true)
+      .where("joined_at", "is", null)
+      .execute();
     return found;
   });
   // The failure is recorded (committed) before the answer goes out.

@@ -9,3 +9,10 @@ set payload = payload #- '{data,token}',
       else last_error
     end
 where payload -> 'data' ? 'token';
+
+-- When the person joined the company (accepted its invitation or signed in after being added). A company sees
+-- someone it added as invited until then, whether or not the address already had an account elsewhere: adding an
+-- address tells the adding company nothing about the account behind it. Entries written before joined already.
+alter table directory_entries add column joined_at timestamptz default now();
+update directory_entries set joined_at = null
+where user_id in (select id from users where password_hash is null);
