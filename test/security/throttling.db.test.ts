@@ -20,15 +20,21 @@ afterAll(async () => {
   await t?.close();
 });
 
-function soapAuthenticate(username: string, password: string, remoteAddress: string) {
+function soapAuthenticate(
+  username: string,
+  password: string,
+  remoteAddress: string,
+  via: { app: TestApp; forwardedFor: string } | null = null,
+) {
   const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  return t.app.inject({
+  return (via?.app ?? t).app.inject({
     method: "POST",
     url: "/qbwc",
     remoteAddress,
     headers: {
       "content-type": "text/xml; charset=utf-8",
       soapaction: '"http://developer.intuit.com/authenticate"',
+      ...(via ? { "x-forwarded-for": via.forwardedFor } : {}),
     },
     payload:
       '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">' +
@@ -38,8 +44,13 @@ function soapAuthenticate(username: string, password: string, remoteAddress: str
 }
 
 /** The status the Web Connector reads: "nvu" refused, "none" or "" signed in. */
-async function qbwcStatus(username: string, password: string, remoteAddress: string): Promise<string> {
-  const res = await soapAuthenticate(username, password, remoteAddress);
+async function qbwcStatus(
+  username: string,
+  password: string,
+  remoteAddress: string,
+  via: { app: TestApp; forwardedFor: string } | null = null,
+): Promise<string> {
+  const res = await soapAuthenticate(username, password, remoteAddress, via);
   expect(res.statusCode).toBe(200);
   const strings = [...res.body.matchAll(/<string>([^<]*)<\/string>/g)].map((m) => m[1]);
   return strings[1] ?? "";
@@ -62,6 +73,42 @@ describe("the Web Connector sign-in", () => {
     // A failure of another address does not count against the Web Connector's.
     expect(await qbwcStatus(c.username, "wrong", "198.51.100.8")).toBe("nvu");
     expect(await qbwcStatus(c.username, c.password, webConnector)).not.toBe("nvu");
+  });
+
+  it("counts per client behind a trusted proxy (TRUST_PROXY), not per proxy", async () => {
+    const proxied = await createTestApp({ env: { TRUST_PROXY: "10.9.0.1" } });
+    try {
+      const c = await setUpQbdCompany(proxied);
+      const proxy = "10.9.0.1";
+      for (let i = 0; i < 12; i++) {
+        const status = await qbwcStatus(c.username, `guess-${i}`, proxy, {
+          app: proxied,
+          forwardedFor: "198.51.100.20",
+        });
+        expect(status).toBe("nvu");
+      }
+      expect(
+        await qbwcStatus(c.username, c.password, proxy, { app: proxied, forwardedFor: "198.51.100.20" }),
+      ).toBe("nvu");
+      expect(
+        await qbwcStatus(c.username, c.password, proxy, { app: proxied, forwardedFor: "192.0.2.30" }),
+      ).not.toBe("nvu");
+      // A client that is not the trusted proxy cannot pick its address by sending the header itself.
+      for (let i = 0; i < 10; i++) {
+        await qbwcStatus(c.username, `x-${i}`, "198.51.100.21", {
+          app: proxied,
+          forwardedFor: `192.0.2.${100 + i}`,
+        });
+      }
+      expect(
+        await qbwcStatus(c.username, c.password, "198.51.100.21", {
+          app: proxied,
+          forwardedFor: "192.0.2.200",
+        }),
+      ).toBe("nvu");
+    } finally {
+      await proxied.close();
+    }
   });
 });
 
