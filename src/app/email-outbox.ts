@@ -2,6 +2,7 @@ import type { Executor } from "../db/database.js";
 import { enqueueJob } from "../jobs/queue.js";
 import { newId } from "../lib/ids.js";
 import type { EmailTemplateData } from "../mail/templates/index.js";
+import { sealOutboxMessage } from "./email/payload.js";
 
 export const SEND_EMAIL_TASK = "send_email";
 
@@ -21,11 +22,12 @@ export function decodePayload<T>(value: unknown): T {
 /**
  * Queues one email to one recipient inside the caller's transaction. The dedupe key (template, subject, recipient,
  * day…) makes a second queueing of the same email a no-op, so retries, restarts and concurrent runs never send
- * twice. Returns false when it was already queued.
+ * twice. Returns false when it was already queued. A message carrying a link's token needs `secretKey`: the token
+ * is stored sealed, never in plain text (see sealOutboxMessage).
  */
 export async function queueEmail(
   tx: Executor,
-  email: { companyId: string; dedupeKey: string; to: string; message: EmailTemplateData },
+  email: { companyId: string; dedupeKey: string; to: string; message: EmailTemplateData; secretKey?: string },
 ): Promise<boolean> {
   const id = newId("eml");
   const inserted = await tx
@@ -36,7 +38,7 @@ export async function queueEmail(
       dedupe_key: email.dedupeKey,
       template: email.message.template,
       to_email: email.to,
-      payload: encodePayload(email.message),
+      payload: encodePayload(sealOutboxMessage(email.message, email.secretKey)),
     })
     .onConflict((oc) => oc.columns(["company_id", "dedupe_key"]).doNothing())
     .returning("id")

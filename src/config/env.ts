@@ -44,6 +44,13 @@ const rawSchema = z
     NODE_ENV: z.string().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+    TRUST_PROXY: z
+      .string()
+      .regex(
+        /^(\d{1,2}|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*)$/,
+        "TRUST_PROXY must be a number of proxy hops or a comma-separated list of proxy addresses (CIDR allowed)",
+      )
+      .optional(),
   })
   .transform((env, ctx) => {
     const demo = (env.DEMO ?? (env.DATABASE_URL ? "off" : "on")) === "on";
@@ -98,6 +105,12 @@ const rawSchema = z
       production: env.NODE_ENV === "production",
       logLevel: env.LOG_LEVEL,
       workerConcurrency: env.WORKER_CONCURRENCY,
+      // Whose X-Forwarded-For to believe for the client address (sign-in throttling counts per address).
+      trustProxy: !env.TRUST_PROXY
+        ? (false as const)
+        : /^\d+$/.test(env.TRUST_PROXY)
+          ? Number(env.TRUST_PROXY)
+          : env.TRUST_PROXY.split(",").map((a) => a.trim()),
     };
   });
 

@@ -129,6 +129,7 @@ export interface DirectoryEntriesTable {
   subscribe_erp_digest: Generated<boolean>;
   active: Generated<boolean>;
   created_at: Generated<Date>;
+  joined_at: Generated<Date | null>;
 }
 
 export interface EmailOutboxTable {

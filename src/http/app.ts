@@ -73,6 +73,13 @@ function errorBody(code: string, message: string, field?: string, details?: Reco
   return { error: { code, message, ...(field ? { field } : {}), ...(details ? { details } : {}) } };
 }
 
+/** TRUST_PROXY as fastify takes it: a hop count trusts that many proxies in front, a list those addresses. */
+function trustProxyOption(
+  trust: number | string[] | false,
+): boolean | string[] | ((a: string, hop: number) => boolean) {
+  return typeof trust === "number" ? (_address: string, hop: number) => hop < trust : trust;
+}
+
 export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<App> {
   const timeouts = { ...HTTP_TIMEOUTS, ...opts.timeouts };
   const app = Fastify({
@@ -86,6 +93,7 @@ export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<
     // Per-request lines would drown the useful ones; /metrics counts requests instead.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
+    trustProxy: trustProxyOption(ctx.config.trustProxy),
   }).withTypeProvider<ZodTypeProvider>() as App;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

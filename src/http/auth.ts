@@ -8,6 +8,8 @@ import { newId, newSecretToken, sha256 } from "../lib/ids.js";
 import { findUnstorableText } from "../lib/unstorable-text.js";
 
 export const SESSION_COOKIE = "cb_session";
+/** Signed, httpOnly: the browser signed in to an account before (see signIn). */
+export const DEVICE_COOKIE = "cb_device";
 const BEARER_TTL_MS = 30 * 24 * 3600 * 1000;
 const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
 

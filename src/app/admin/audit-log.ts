@@ -1,4 +1,5 @@
 import type { AppContext } from "../context.js";
+import { issueCursor, readCursor } from "../cursor.js";
 import { AppError } from "../errors.js";
 import { type Actor, requireRight } from "./common.js";
 
@@ -14,11 +15,14 @@ export interface AuditQuery {
   limit: number;
 }
 
-function decodeCursor(cursor: string): bigint {
-  const text = Buffer.from(cursor, "base64url").toString("utf8");
-  if (!/^\d{1,19}$/.test(text))
-    throw new AppError("invalid_input", "cursor: not a cursor this list gave out.", { field: "cursor" });
-  return BigInt(text);
+const MAX_BIGINT = 9223372036854775807n;
+
+function decodeCursor(secretKey: string, companyId: string, cursor: string): bigint {
+  return readCursor(secretKey, "audit-log", companyId, cursor, "cursor", ([id]) => {
+    if (typeof id !== "string" || !/^\d{1,19}$/.test(id)) return null;
+    const n = BigInt(id);
+    return n <= MAX_BIGINT ? n : null;
+  });
 }
 
 /**
@@ -55,7 +59,8 @@ export async function listAuditEvents(ctx: AppContext, actor: Actor, companyId: 
   if (q.action) query = query.where("audit_events.action", "=", q.action);
   if (q.from) query = query.where("audit_events.at", ">=", q.from);
   if (q.to) query = query.where("audit_events.at", "<", q.to);
-  if (q.cursor) query = query.where("audit_events.id", "<", decodeCursor(q.cursor));
+  if (q.cursor)
+    query = query.where("audit_events.id", "<", decodeCursor(ctx.config.secretKey, companyId, q.cursor));
   const rows = await query.execute();
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
@@ -71,6 +76,9 @@ export async function listAuditEvents(ctx: AppContext, actor: Actor, companyId: 
       entity: { type: r.entity_type, id: r.entity_id },
       data: r.data,
     })),
-    nextCursor: rows.length > q.limit && last ? Buffer.from(String(last.id)).toString("base64url") : null,
+    nextCursor:
+      rows.length > q.limit && last
+        ? issueCursor(ctx.config.secretKey, "audit-log", companyId, [String(last.id)])
+        : null,
   };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, TEST_OPERATOR_TOKEN, type TestApp } from "../../../test/support/app.js";
-import { makeCompany, makeUser } from "../../../test/support/factories.js";
+import { makeCompany, makeUser, TEST_PASSWORD } from "../../../test/support/factories.js";
+import { readOutboxMessage } from "../email/payload.js";
 
 const operator = { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` };
 const GOOD_PASSWORD = "granite-ladder-42-oak";
@@ -38,6 +39,13 @@ async function outbox(companyId: string, template?: string) {
   return (await q.execute()).map((r) => ({ ...r, payload: r.payload as Json }));
 }
 
+/** The invitation token an outbox row holds (sealed with the secret key until the email is sent). */
+function tokenOf(payload: unknown): string | undefined {
+  if (payload === undefined) return undefined;
+  const message = readOutboxMessage(payload, t.ctx.config.secretKey);
+  return message.template === "invitation" ? message.data.token : undefined;
+}
+
 async function tokenFor(email: string, password = GOOD_PASSWORD) {
   const res = await call("POST", "/api/v1/auth/token", {}, { email, password });
   expect(res.status).toBe(200);
@@ -61,7 +69,7 @@ async function acceptLatestInvitation(
   body: Json = { password: GOOD_PASSWORD },
 ) {
   const mails = (await outbox(companyId, "invitation")).filter((m) => m.to_email === email);
-  const token = mails.at(-1)?.payload.data.token as string;
+  const token = tokenOf(mails.at(-1)?.payload);
   expect(token).toBeTruthy();
   return { token, res: await call("POST", `/api/v1/invitations/${token}/accept`, {}, body) };
 }
@@ -112,7 +120,10 @@ describe("operator onboarding", () => {
       .where("company_id", "=", companyId)
       .execute();
     expect(inv).toHaveLength(1);
-    expect(inv[0]?.token_hash).not.toContain(mails[0]?.payload.data.token);
+    expect(inv[0]?.token_hash).not.toContain(tokenOf(mails[0]?.payload));
+    // The outbox keeps the token sealed, never as plain text.
+    expect(mails[0]?.payload.data.token).toBeUndefined();
+    expect(JSON.stringify(mails[0]?.payload)).not.toContain(tokenOf(mails[0]?.payload));
     expect((inv[0]?.expires_at.getTime() ?? 0) - clock.getTime()).toBe(7 * 24 * 3600 * 1000);
 
     const { res } = await acceptLatestInvitation(companyId, "Owner@Northwind.test", {
@@ -236,7 +247,7 @@ describe("invitations", () => {
     });
     expect(invited.status).toBe(201);
     const first = (await outbox(companyId, "invitation")).filter((m) => m.to_email === "late@invite.test");
-    const oldToken = first[0]?.payload.data.token as string;
+    const oldToken = tokenOf(first[0]?.payload) as string;
     const start = clock;
     clock = new Date(start.getTime() + 7 * 24 * 3600 * 1000 + 1000);
     try {
@@ -316,12 +327,17 @@ describe("directory", () => {
       permissions: { erpIntegrations: "standard" },
     });
     expect(added.status).toBe(201);
-    expect(added.body).toMatchObject({ user: { id: existing.id }, status: "active", invited: false });
+    // The same answer as for a new address: the company learns nothing about the account behind it.
+    expect(added.body).toMatchObject({ user: { id: existing.id }, status: "invited", invited: true });
     const notices = await outbox(companyId, "added-to-company");
     expect(notices.map((n) => n.to_email)).toEqual(["veteran@else.test"]);
     expect(notices[0]?.payload.data.company).toEqual({ id: companyId, name: "Directory Co" });
     const me = await call("GET", "/api/v1/me", existing.auth);
     expect(me.body.companies.map((c: Json) => c.id).sort()).toEqual([companyId, otherCompany].sort());
+    // Once they sign in, they have joined.
+    await tokenFor("veteran@else.test", TEST_PASSWORD);
+    const joined = await call("GET", `/api/v1/companies/${companyId}/directory/${existing.id}`, admin);
+    expect(joined.body.status).toBe("active");
   });
 
   it("lets nobody change their own levels, and only directory admins change others'", async () => {

@@ -16,7 +16,7 @@ import {
   loadDirectoryItem,
   requireRight,
 } from "./common.js";
-import { type Inviter, sendAddedNotice, sendInvitation } from "./invitations.js";
+import { INVITATION_TTL_MS, type Inviter, sendAddedNotice, sendInvitation } from "./invitations.js";
 
 export interface LevelsInput {
   erpIntegrations?: D.Level;
@@ -90,7 +90,9 @@ async function inviterFor(db: Executor, userId: string): Promise<Inviter> {
 
 /**
  * Adds someone to the directory (or brings back a deactivated entry). A new address gets an account without a
- * password and an invitation to set one; an address that already has an account gets a notice instead.
+ * password and an invitation to set one; an address that already has an account gets a notice instead. What the
+ * adding company sees is the same either way (invited until the person joins, one audit action): adding an address
+ * tells it nothing about an account another company made.
  */
 export async function addToDirectory(
   ctx: AppContext,
@@ -146,6 +148,7 @@ export async function addToDirectory(
           subscribe_erp_digest: true,
           ...columns,
           active: true,
+          joined_at: null,
         })
         .where("company_id", "=", input.companyId)
         .where("user_id", "=", existing.id)
@@ -159,7 +162,7 @@ export async function addToDirectory(
     } else {
       await tx
         .insertInto("directory_entries")
-        .values({ company_id: input.companyId, user_id: existing.id, ...columns })
+        .values({ company_id: input.companyId, user_id: existing.id, ...columns, joined_at: null })
         .execute();
     }
   } else {
@@ -167,23 +170,23 @@ export async function addToDirectory(
     await tx.insertInto("users").values({ id: user.id, email: user.email, name: user.name }).execute();
     await tx
       .insertInto("directory_entries")
-      .values({ company_id: input.companyId, user_id: user.id, ...columns })
+      .values({ company_id: input.companyId, user_id: user.id, ...columns, joined_at: null })
       .execute();
   }
   // Someone who never set a password cannot sign in, so they get a (new) invitation rather than a notice.
-  const invited = !existing?.password_hash;
-  if (invited) await sendInvitation(ctx, tx, { company, user, invitedBy: input.by });
+  if (!existing?.password_hash) await sendInvitation(ctx, tx, { company, user, invitedBy: input.by });
   else await sendAddedNotice(ctx, tx, { company, user, addedBy: input.by });
   await recordAudit(tx, {
     companyId: input.companyId,
     actor: { kind: input.actorKind, userId: input.by.userId },
-    action: invited ? "directory.invited" : "directory.added",
+    action: "directory.invited",
     entityType: "user",
     entityId: user.id,
-    data: { email: user.email, name: user.name, permissions: input.permissions, reactivated },
+    // As the company typed them, not as an existing account has them.
+    data: { email, name: input.name.trim(), permissions: input.permissions, reactivated },
     at: ctx.now(),
   });
-  return { userId: user.id, invited };
+  return { userId: user.id, invited: true };
 }
 
 export async function inviteToDirectory(
@@ -233,7 +236,15 @@ export async function resendInvitation(ctx: AppContext, actor: Actor, companyId:
     }
     const company = await companyRow(tx, companyId);
     const by = await inviterFor(tx, actor.userId);
-    const { expiresAt } = await sendInvitation(ctx, tx, { company, user: item.user, invitedBy: by });
+    const account = await tx
+      .selectFrom("users")
+      .select("password_hash")
+      .where("id", "=", userId)
+      .executeTakeFirstOrThrow();
+    // Someone with an account already (made elsewhere) is told again to sign in; the company sees the same answer.
+    let expiresAt = new Date(ctx.now().getTime() + INVITATION_TTL_MS);
+    if (account.password_hash) await sendAddedNotice(ctx, tx, { company, user: item.user, addedBy: by });
+    else ({ expiresAt } = await sendInvitation(ctx, tx, { company, user: item.user, invitedBy: by }));
     await recordAudit(tx, {
       companyId,
       actor: { kind: "user", userId: actor.userId },

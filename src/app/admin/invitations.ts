@@ -60,6 +60,7 @@ export async function sendInvitation(
     companyId: input.company.id,
     dedupeKey: `invitation:${invitationId}`,
     to: input.user.email,
+    secretKey: ctx.config.secretKey,
     message: {
       template: "invitation",
       data: {
@@ -163,6 +164,13 @@ export async function acceptInvitation(
       .returning(["id", "email", "name"])
       .executeTakeFirst();
     if (!user) throw gone("invitation_used", "Your account is already set up. Sign in with your password.");
+    await tx
+      .updateTable("directory_entries")
+      .set({ joined_at: now })
+      .where("company_id", "=", row.company_id)
+      .where("user_id", "=", user.id)
+      .where("joined_at", "is", null)
+      .execute();
     await recordAudit(tx, {
       companyId: row.company_id,
       actor: { kind: "user", userId: user.id },

@@ -4,6 +4,7 @@ import { newId } from "../../lib/ids.js";
 import { recordAudit } from "../audit.js";
 import type { Actor } from "../budget/commands.js";
 import type { AppContext } from "../context.js";
+import { issueCursor, readCursor } from "../cursor.js";
 import { AppError } from "../errors.js";
 import { requireRight } from "../membership.js";
 
@@ -54,7 +55,12 @@ export async function listProjects(
     .where("projects.company_id", "=", companyId)
     .orderBy("projects.number")
     .limit(q.limit + 1);
-  if (q.cursor) query = query.where("projects.number", ">", decodeProjectCursor(q.cursor));
+  if (q.cursor)
+    query = query.where(
+      "projects.number",
+      ">",
+      decodeProjectCursor(ctx.config.secretKey, companyId, q.cursor),
+    );
   const rows = await query.execute();
   const page = rows.slice(0, q.limit);
   return {
@@ -68,7 +74,9 @@ export async function listProjects(
       budgetState: listState(r.locked, r.last_status, r.matches_export),
     })),
     nextCursor:
-      rows.length > q.limit ? Buffer.from(page[page.length - 1]!.number).toString("base64url") : null,
+      rows.length > q.limit
+        ? issueCursor(ctx.config.secretKey, "projects", companyId, [page[page.length - 1]!.number])
+        : null,
   };
 }
 
@@ -111,15 +119,11 @@ export async function createProject(
   return { id, number: input.number.trim(), name: input.name.trim(), budgetToolActive: true, erpJob: null };
 }
 
-function decodeProjectCursor(cursor: string): string {
-  const value = Buffer.from(cursor, "base64url").toString("utf8");
+function decodeProjectCursor(secretKey: string, companyId: string, cursor: string): string {
   // A cursor is a project number we handed out: printable text, never a control character.
-  if (!value || /\p{Cc}|\ufffd/u.test(value) || value.length > 30) {
-    throw new AppError("invalid_input", "The cursor is not valid; use nextCursor from the previous page.", {
-      field: "query.cursor",
-    });
-  }
-  return value;
+  return readCursor(secretKey, "projects", companyId, cursor, "query.cursor", ([value]: unknown[]) =>
+    typeof value === "string" && value && !/\p{Cc}|\ufffd/u.test(value) && value.length <= 30 ? value : null,
+  );
 }
 
 /** An update that names no field is a mistake worth telling, not a silent no-op (or an invalid SQL update). */

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Executor } from "../../db/database.js";
 import type { CaughtEmail } from "../../mail/catcher.js";
+import { hideInvitationLinks } from "../../mail/templates/index.js";
 
 // The demo mailbox is a convenience, not an archive: it keeps the newest messages only.
 const KEEP_MESSAGES = 1000;
@@ -40,18 +41,36 @@ export async function storeCaughtEmail(db: Executor, message: CaughtEmail): Prom
 
 /**
  * Newest first, what the viewer may read: mail to themselves, and for a Directory Admin the mail their company sent
- * to the people in its directory (the invitations they send). The catcher receives every company's mail; showing it to everyone
- * would hand one company's invitation links to another. The operator, who creates companies and invites their first
- * admin, reads all of it.
+ * to the people in its directory, with invitation links made useless (a link opens an account; only its recipient
+ * may hold it). The catcher receives every company's mail; showing it to everyone would hand one company's
+ * invitation links to another. The operator, who creates companies and invites their first admin, reads all of it.
  */
 export async function listDemoMailbox(
   db: Executor,
   viewer: { userId: string } | "operator",
   limit = 200,
 ): Promise<MailboxItem[]> {
+  const mine =
+    viewer === "operator"
+      ? sql<boolean>`true`
+      : sql<boolean>`exists (
+          select 1
+          from unnest(demo_mailbox.to_addresses) as a(address)
+          join users u on lower(u.email) = lower(a.address)
+          where u.id = ${viewer.userId}
+        )`;
   let query = db
     .selectFrom("demo_mailbox")
-    .select(["id", "from_address", "to_addresses", "subject", "received_at", "html", "text_body"])
+    .select([
+      "id",
+      "from_address",
+      "to_addresses",
+      "subject",
+      "received_at",
+      "html",
+      "text_body",
+      mine.as("mine"),
+    ])
     .orderBy("received_at", "desc")
     .orderBy("id", "desc")
     .limit(limit);
@@ -79,7 +98,7 @@ export async function listDemoMailbox(
     to: r.to_addresses,
     subject: r.subject,
     receivedAt: r.received_at,
-    html: r.html,
-    text: r.text_body,
+    html: r.mine ? r.html : hideInvitationLinks(r.html),
+    text: r.mine ? r.text_body : hideInvitationLinks(r.text_body),
   }));
 }

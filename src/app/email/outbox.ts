@@ -1,8 +1,9 @@
 import { sql } from "kysely";
 import type { Executor } from "../../db/database.js";
 import { enqueueJob } from "../../jobs/queue.js";
+import { issueCursor, readCursor } from "../cursor.js";
 import { SEND_EMAIL_TASK } from "../email-outbox.js";
-import { AppError, conflict, forbidden, notFound } from "../errors.js";
+import { conflict, forbidden, notFound } from "../errors.js";
 import { requireMembership } from "../membership.js";
 
 export const OUTBOX_STATUSES = ["queued", "sent", "failed"] as const;
@@ -30,26 +31,33 @@ export async function requireOutboxAccess(db: Executor, userId: string, companyI
 }
 
 // Cursor = the last row's exact created_at (microseconds, which a JS Date would lose) and id.
-function encodeCursor(createdAt: string, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id])).toString("base64url");
+const CURSOR_AT = /^(19[7-9]\d|[2-9]\d{3})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z$/;
+
+/** A real calendar date and time of day (no February 31st, no hour 24), as the list writes them. */
+function isCursorInstant(text: string): boolean {
+  const m = CURSOR_AT.exec(text);
+  if (!m) return false;
+  const date = new Date(text);
+  return (
+    !Number.isNaN(date.getTime()) &&
+    date.getUTCMonth() + 1 === Number(m[2]) &&
+    date.getUTCDate() === Number(m[3])
+  );
 }
 
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      typeof parsed[0] === "string" &&
-      /^(19[7-9]\d|[2-9]\d{3})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(parsed[0]) &&
-      !Number.isNaN(Date.parse(parsed[0])) &&
-      typeof parsed[1] === "string" &&
-      /^[A-Za-z0-9_-]{1,100}$/.test(parsed[1])
-    ) {
-      return { createdAt: parsed[0], id: parsed[1] };
-    }
-  } catch {}
-  throw new AppError("invalid_input", "The cursor is not one this list returned.", { field: "query.cursor" });
+function decodeCursor(
+  secretKey: string,
+  companyId: string,
+  cursor: string,
+): { createdAt: string; id: string } {
+  return readCursor(secretKey, "email-outbox", companyId, cursor, "query.cursor", ([at, id]) =>
+    typeof at === "string" &&
+    isCursorInstant(at) &&
+    typeof id === "string" &&
+    /^[A-Za-z0-9_-]{1,100}$/.test(id)
+      ? { createdAt: at, id }
+      : null,
+  );
 }
 
 const selectItem = [
@@ -89,7 +97,7 @@ function toItem(r: {
 export async function listOutbox(
   db: Executor,
   companyId: string,
-  opts: { status?: OutboxStatus; cursor?: string; limit: number },
+  opts: { status?: OutboxStatus; cursor?: string; limit: number; secretKey: string },
 ): Promise<{ items: OutboxItem[]; nextCursor: string | null }> {
   let query = db
     .selectFrom("email_outbox")
@@ -103,7 +111,7 @@ export async function listOutbox(
     .limit(opts.limit + 1);
   if (opts.status) query = query.where("status", "=", opts.status);
   if (opts.cursor) {
-    const c = decodeCursor(opts.cursor);
+    const c = decodeCursor(opts.secretKey, companyId, opts.cursor);
     query = query.where(sql<boolean>`(created_at, id) < (${c.createdAt}::timestamptz, ${c.id}::text)`);
   }
   const rows = await query.execute();
@@ -111,7 +119,10 @@ export async function listOutbox(
   const last = page[page.length - 1];
   return {
     items: page.map(toItem),
-    nextCursor: rows.length > opts.limit && last ? encodeCursor(last.cursor_at, last.id) : null,
+    nextCursor:
+      rows.length > opts.limit && last
+        ? issueCursor(opts.secretKey, "email-outbox", companyId, [last.cursor_at, last.id])
+        : null,
   };
 }
 

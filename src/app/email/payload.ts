@@ -1,5 +1,39 @@
-import { EMAIL_TEMPLATE_NAMES, type EmailTemplateData } from "../../mail/templates/index.js";
+import { deriveKey, openSecret, sealSecret } from "../../lib/secret-box.js";
+import {
+  EMAIL_TEMPLATE_NAMES,
+  type EmailTemplateData,
+  type EmailTemplateName,
+} from "../../mail/templates/index.js";
 import { decodePayload } from "../email-outbox.js";
+
+/**
+ * Mail about a company's work goes only to its active members, checked again when the email is sent: someone
+ * deactivated (or whose account was) between queueing and sending does not get it.
+ */
+export const MEMBERS_ONLY_TEMPLATES: ReadonlySet<EmailTemplateName> = new Set([
+  "rejection-notice",
+  "export-failed",
+  "daily-summary",
+  "awaiting-acceptance",
+]);
+
+const TOKEN_PURPOSE = "email-outbox-token";
+
+/**
+ * What the outbox stores for a message: a link's secret token (`data.token`, the invitation's) only sealed with the
+ * installation's SECRET_KEY as `data.sealedToken`, never as plain text. The sending job opens it to render the
+ * email and removes it once the email is sent.
+ */
+export function sealOutboxMessage(message: EmailTemplateData, secretKey: string | undefined): unknown {
+  const data = message.data as unknown as Record<string, unknown>;
+  if (typeof data.token !== "string") return message;
+  if (!secretKey) throw new Error("an email carrying a token needs the secret key to be queued");
+  const { token, ...rest } = data;
+  return {
+    ...message,
+    data: { ...rest, sealedToken: sealSecret(deriveKey(secretKey, TOKEN_PURPOSE), token) },
+  };
+}
 
 // JSON keeps a Date only as its ISO text; template data names every instant `…At`, so those come back as Dates.
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -22,8 +56,17 @@ function reviveInstants(value: unknown, key = ""): unknown {
 }
 
 /** The template and data an outbox row was queued with, bigints and instants restored; throws on a foreign shape. */
-export function readOutboxMessage(payload: unknown): EmailTemplateData {
+export function readOutboxMessage(payload: unknown, secretKey?: string): EmailTemplateData {
   const decoded = reviveInstants(decodePayload<unknown>(payload)) as { template?: unknown; data?: unknown };
+  const data = decoded?.data as Record<string, unknown> | undefined;
+  if (data && typeof data.sealedToken === "string") {
+    if (!secretKey) throw new Error("the outbox payload holds a sealed token and no key was given");
+    data.token = openSecret(deriveKey(secretKey, TOKEN_PURPOSE), data.sealedToken);
+    delete data.sealedToken;
+  }
+  if (decoded?.template === "invitation" && typeof data?.token !== "string") {
+    throw new Error("the invitation link was removed from the outbox; send a new invitation");
+  }
   if (
     !decoded ||
     typeof decoded !== "object" ||

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app.js";
-import { makeCompany } from "../../../test/support/factories.js";
+import { makeCompany, makeUser } from "../../../test/support/factories.js";
 import { createSmtpMailer, type SmtpMailer } from "../../mail/mailer.js";
 import { queueEmail, SEND_EMAIL_TASK } from "../email-outbox.js";
 import { emailTasks } from "./tasks.js";
@@ -31,6 +31,8 @@ beforeEach(() => {
 });
 
 async function queueRejection(to: string, key: string) {
+  // Rejection notices go to active members of the company only.
+  await makeUser(t.ctx, companyId, {}, { email: to });
   await queueEmail(t.ctx.db, {
     companyId,
     dedupeKey: key,

@@ -1,8 +1,9 @@
+import { sql } from "kysely";
 import type { Mailer } from "../../mail/mailer.js";
 import { COMPANY_HEADER, toMailSendError } from "../../mail/mailer.js";
-import { renderEmail } from "../../mail/templates/index.js";
+import { type EmailTemplateName, renderEmail } from "../../mail/templates/index.js";
 import type { AppContext } from "../context.js";
-import { readOutboxMessage } from "./payload.js";
+import { MEMBERS_ONLY_TEMPLATES, readOutboxMessage } from "./payload.js";
 
 export interface OutboxRef {
   companyId: string;
@@ -14,6 +15,8 @@ export type DeliveryOutcome =
   | { kind: "sent"; messageId: string }
   /** Nothing to do: delivered before, given up on, or the row is gone. */
   | { kind: "skipped"; reason: "already_sent" | "failed" | "missing" }
+  /** Not sent: the recipient is not (or no longer) an active member of the sending company; marked failed. */
+  | { kind: "withheld"; error: string }
   /** Refused for good (or could not be rendered): marked failed; retrying the same bytes cannot help. */
   | { kind: "failed"; error: string }
   /** Might go through later: recorded on the row; the caller should throw so the queue retries with backoff. */
@@ -40,7 +43,7 @@ export async function deliverOutboxEmail(
   return ctx.db.transaction().execute(async (tx): Promise<DeliveryOutcome> => {
     const row = await tx
       .selectFrom("email_outbox")
-      .select(["id", "to_email", "payload", "status"])
+      .select(["id", "to_email", "template", "payload", "status"])
       .where("company_id", "=", ref.companyId)
       .where("id", "=", ref.emailId)
       .forUpdate()
@@ -67,16 +70,36 @@ export async function deliverOutboxEmail(
           status,
           tries: eb("tries", "+", 1),
           last_error: error,
-          ...(status === "sent" ? { sent_at: ctx.now() } : {}),
+          // Once sent, a link's token (kept sealed until then) is of no more use at rest: it goes.
+          ...(status === "sent"
+            ? { sent_at: ctx.now(), payload: sql<unknown>`payload #- '{data,sealedToken}' #- '{data,token}'` }
+            : {}),
         }))
         .where("company_id", "=", ref.companyId)
         .where("id", "=", ref.emailId)
         .execute();
     };
 
+    if (MEMBERS_ONLY_TEMPLATES.has(row.template as EmailTemplateName)) {
+      const member = await tx
+        .selectFrom("users")
+        .innerJoin("directory_entries", "directory_entries.user_id", "users.id")
+        .select("users.id")
+        .where(sql<string>`lower(users.email)`, "=", row.to_email.toLowerCase())
+        .where("users.active", "=", true)
+        .where("directory_entries.company_id", "=", ref.companyId)
+        .where("directory_entries.active", "=", true)
+        .executeTakeFirst();
+      if (!member) {
+        const error = "Not sent: the recipient is no longer an active member of this company.";
+        await finish("failed", error);
+        return { kind: "withheld", error };
+      }
+    }
+
     let rendered: ReturnType<typeof renderEmail>;
     try {
-      rendered = renderEmail(readOutboxMessage(row.payload));
+      rendered = renderEmail(readOutboxMessage(row.payload, ctx.config.secretKey));
     } catch (e) {
       const error = `could not render the email: ${(e as Error).message}`;
       await finish("failed", error);

@@ -36,6 +36,9 @@ export function emailTasks(ctx: AppContext, mailer: Mailer): TaskDefinition[] {
         case "sent":
         case "skipped":
           return;
+        case "withheld":
+          ctx.log.info({ ...payload }, "email withheld: the recipient is not an active member");
+          return;
         case "failed":
           // Not thrown: a permanent refusal is recorded on the row and retrying cannot change it.
           ctx.log.warn({ ...payload, error: outcome.error }, "email not delivered; marked failed");

@@ -458,13 +458,19 @@ async function failSubmission(
   const ids = [...new Set([s.submitted_by, s.accepted_by].filter((x): x is string => Boolean(x)))];
   const people = await tx
     .selectFrom("users")
-    .select(["id", "email", "name", "active"])
-    .where("id", "in", ids)
+    .leftJoin("directory_entries", (j) =>
+      j
+        .onRef("directory_entries.user_id", "=", "users.id")
+        .on("directory_entries.company_id", "=", p.companyId),
+    )
+    .select(["users.id", "users.email", "users.name", "users.active", "directory_entries.active as member"])
+    .where("users.id", "in", ids)
     .execute();
   const sender = people.find((u) => u.id === s.submitted_by);
   const accepter = people.find((u) => u.id === s.accepted_by);
   for (const u of people) {
-    if (!u.active) continue;
+    // Only active members of the company hear about its work (checked again when the email is sent).
+    if (!u.active || !u.member) continue;
     await queueEmail(tx, {
       companyId: p.companyId,
       dedupeKey: `export-failed:${p.submissionId}:${p.attempt}:${u.id}`,

@@ -252,13 +252,19 @@ async function notifyRejection(
   const ids = [...new Set([p.creatorId, p.senderId].filter((x): x is string => Boolean(x)))];
   const people = await tx
     .selectFrom("users")
-    .select(["id", "email", "name", "active"])
-    .where("id", "in", [...ids, p.approverId])
+    .leftJoin("directory_entries", (j) =>
+      j
+        .onRef("directory_entries.user_id", "=", "users.id")
+        .on("directory_entries.company_id", "=", p.companyId),
+    )
+    .select(["users.id", "users.email", "users.name", "users.active", "directory_entries.active as member"])
+    .where("users.id", "in", [...ids, p.approverId])
     .execute();
   const approver = people.find((u) => u.id === p.approverId)!;
   for (const id of ids) {
     const u = people.find((x) => x.id === id);
-    if (!u?.active) continue;
+    // Only active members of the company hear about its work (checked again when the email is sent).
+    if (!u?.active || !u.member) continue;
     await queueEmail(tx, {
       companyId: p.companyId,
       dedupeKey: `rejection:${p.submissionId}:${u.id}`,

@@ -13,33 +13,28 @@ import {
 import type { Actor } from "../budget/commands.js";
 import { loadCompanySettings } from "../budget/load.js";
 import type { AppContext } from "../context.js";
+import { issueCursor, readCursor } from "../cursor.js";
 import { AppError } from "../errors.js";
 import { requireRight } from "../membership.js";
 
 const fmt = D.formatAmount;
 export const SUBMISSION_STATUSES = D.SUBMISSION_STATUSES;
 
-function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString("base64url");
-}
 const CURSOR_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string];
+function encodeCursor(secretKey: string, companyId: string, at: Date, id: string): string {
+  return issueCursor(secretKey, "submissions", companyId, [at.toISOString(), id]);
+}
+
+function decodeCursor(secretKey: string, companyId: string, cursor: string): { at: Date; id: string } {
+  return readCursor(secretKey, "submissions", companyId, cursor, "query.cursor", ([at, id]) => {
+    if (typeof at !== "string" || typeof id !== "string" || !CURSOR_ID.test(id)) return null;
     const date = new Date(at);
-    // Only what this list hands out: an id as we make them and a date PostgreSQL can compare with (a year such as
-    // -100000 or an id with NUL in it would otherwise fail inside the statement).
+    // Only what this list hands out: an id as we make them and a date PostgreSQL can compare with.
     const year = date.getUTCFullYear();
-    if (typeof id !== "string" || !CURSOR_ID.test(id) || Number.isNaN(year) || year < 1970 || year > 9999) {
-      throw new Error("bad");
-    }
+    if (Number.isNaN(year) || year < 1970 || year > 9999) return null;
     return { at: date, id };
-  } catch {
-    throw new AppError("invalid_input", "The cursor is not valid; use nextCursor from the previous page.", {
-      field: "query.cursor",
-    });
-  }
+  });
 }
 
 interface ListRow {
@@ -105,7 +100,7 @@ export async function listSubmissions(
 ) {
   const statement = listStatement(ctx.db, companyId, {
     statuses: q.statuses,
-    cursor: q.cursor ? decodeCursor(q.cursor) : null,
+    cursor: q.cursor ? decodeCursor(ctx.config.secretKey, companyId, q.cursor) : null,
     limit: q.limit,
   });
   // The permission check runs beside the page's statement rather than before it (and costs nothing when the
@@ -142,7 +137,10 @@ export async function listSubmissions(
         : {}),
       ...(r.waiting_for ? { waitingFor: r.waiting_for } : {}),
     })),
-    nextCursor: rows.length > q.limit && last ? encodeCursor(last.submitted_at, last.id) : null,
+    nextCursor:
+      rows.length > q.limit && last
+        ? encodeCursor(ctx.config.secretKey, companyId, last.submitted_at, last.id)
+        : null,
     counts: countMap,
   };
 }

@@ -1,10 +1,18 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { AppError } from "../../app/errors.js";
 import { listMemberships, membershipFromRow, permissionsView } from "../../app/membership.js";
-import { signIn } from "../../app/sign-in.js";
+import { DEVICE_TTL_SECONDS, issueDeviceCookie, signIn } from "../../app/sign-in.js";
 import { checkPasswordStrength, hashPassword, verifyPassword } from "../../lib/passwords.js";
 import type { RouteModule } from "../app.js";
-import { issueToken, requireUser, revokeToken, SESSION_COOKIE, setSessionCookie } from "../auth.js";
+import {
+  DEVICE_COOKIE,
+  issueToken,
+  requireUser,
+  revokeToken,
+  SESSION_COOKIE,
+  setSessionCookie,
+} from "../auth.js";
 
 const credentials = z.strictObject({
   email: z.string().trim().min(1).max(320),
@@ -21,12 +29,27 @@ export const DEMO_USERS = [
 ];
 
 export const authRoutes: RouteModule = (app, ctx) => {
+  const signInInput = (req: FastifyRequest, body: z.infer<typeof credentials>) => ({
+    ...body,
+    clientAddress: req.ip,
+    deviceCookie: req.cookies?.[DEVICE_COOKIE],
+  });
+  // Earned by signing in: lets this browser keep signing in to the account while strangers are throttled.
+  const setDeviceCookie = (reply: FastifyReply, userId: string) =>
+    reply.setCookie(DEVICE_COOKIE, issueDeviceCookie(ctx, userId), {
+      httpOnly: true,
+      sameSite: "strict",
+      secure: ctx.config.publicUrl.startsWith("https://"),
+      path: "/api/v1/auth",
+      maxAge: DEVICE_TTL_SECONDS,
+    });
   app.post(
     "/api/v1/auth/token",
     { schema: { tags: ["auth"], summary: "Sign in for a bearer token", body: credentials, security: [] } },
-    async (req) => {
-      const user = await signIn(ctx, { ...req.body, clientAddress: req.ip });
+    async (req, reply) => {
+      const user = await signIn(ctx, signInInput(req, req.body));
       const { token } = await issueToken(ctx, user.id, "bearer");
+      setDeviceCookie(reply, user.id);
       return { token, user };
     },
   );
@@ -51,7 +74,8 @@ export const authRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) => {
-      const user = await signIn(ctx, { ...req.body, clientAddress: req.ip });
+      const user = await signIn(ctx, signInInput(req, req.body));
+      setDeviceCookie(reply, user.id);
       // A fresh session on every sign-in: a cookie planted before sign-in never becomes a signed-in session.
       if (req.auth?.via === "session") await revokeToken(ctx, req.auth.tokenId);
       const { token, csrfToken, maxAgeSeconds } = await issueToken(ctx, user.id, "session");

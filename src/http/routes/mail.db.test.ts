@@ -265,6 +265,7 @@ describe("company email outbox", () => {
         companyId,
         dedupeKey: `test:${i}`,
         to: `person${i}@example.test`,
+        secretKey: t.ctx.config.secretKey,
         message: {
           template: "invitation",
           data: {

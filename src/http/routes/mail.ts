@@ -136,7 +136,7 @@ export const mailRoutes: RouteModule = (app, ctx) => {
       const auth = requireUser(req);
       const { companyId } = req.params;
       await requireOutboxAccess(ctx.db, auth.userId, companyId);
-      const page = await listOutbox(ctx.db, companyId, req.query);
+      const page = await listOutbox(ctx.db, companyId, { ...req.query, secretKey: ctx.config.secretKey });
       return { items: page.items.map(outboxView), nextCursor: page.nextCursor };
     },
   );

@@ -28,10 +28,11 @@ function esc(s: string) {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-async function soap(method: string, inner: string) {
+async function soap(method: string, inner: string, remoteAddress?: string) {
   const res = await t.app.inject({
     method: "POST",
     url: "/qbwc",
+    ...(remoteAddress ? { remoteAddress } : {}),
     headers: {
       "content-type": "text/xml; charset=utf-8",
       soapaction: `"http://developer.intuit.com/${method}"`,
@@ -43,8 +44,8 @@ async function soap(method: string, inner: string) {
 }
 
 /** The text of `{method}Result`, or its `string` children for authenticate. */
-async function call(method: string, inner: string): Promise<string | string[]> {
-  const res = await soap(method, inner);
+async function call(method: string, inner: string, remoteAddress?: string): Promise<string | string[]> {
+  const res = await soap(method, inner, remoteAddress);
   expect(res.statusCode).toBe(200);
   expect(res.headers["content-type"]).toContain("text/xml");
   const root = parseXml(res.body);
@@ -53,10 +54,11 @@ async function call(method: string, inner: string): Promise<string | string[]> {
   return result.children.length ? result.children.map((c) => c.text) : result.text;
 }
 
-const authenticate = (user: string, password: string) =>
+const authenticate = (user: string, password: string, remoteAddress?: string) =>
   call(
     "authenticate",
     `<strUserName>${esc(user)}</strUserName><strPassword>${esc(password)}</strPassword>`,
+    remoteAddress,
   ) as Promise<string[]>;
 
 describe("the Web Connector SOAP service", () => {
@@ -98,22 +100,25 @@ describe("the Web Connector SOAP service", () => {
     expect(await call("closeConnection", `<ticket>${ticket}</ticket>`)).toMatch(/0 requests processed/);
   });
 
-  it("stops checking passwords after ten failures in a minute, even for a concurrent burst", async () => {
+  it("stops checking passwords from an address after ten failures in a minute, even for a concurrent burst", async () => {
     const other = await setUpQbdCompany(t);
+    const attacker = "203.0.113.9";
     const burst = await Promise.all(
-      Array.from({ length: 25 }, (_, i) => authenticate(other.username, `guess-${i}`)),
+      Array.from({ length: 25 }, (_, i) => authenticate(other.username, `guess-${i}`, attacker)),
     );
     expect(burst.every((r) => r[1] === "nvu")).toBe(true);
     const checked = await t.ctx.db
       .selectFrom("sign_in_failures")
       .select((eb) => eb.fn.countAll<string>().as("n"))
-      .where("key", "=", `qbwc:${other.username}`)
+      .where("key", "=", `qbwc-address:${attacker}`)
       .executeTakeFirstOrThrow();
     expect(Number(checked.n)).toBe(10);
-    expect(await authenticate(other.username, other.password)).toEqual(["", "nvu"]);
+    // The attacker's address is refused even with the right password; the Web Connector's own is not.
+    expect(await authenticate(other.username, other.password, attacker)).toEqual(["", "nvu"]);
+    expect((await authenticate(other.username, other.password))[1]).toBe("none");
     offsetMs = 61_000;
     try {
-      expect((await authenticate(other.username, other.password))[1]).toBe("none");
+      expect((await authenticate(other.username, other.password, attacker))[1]).toBe("none");
     } finally {
       offsetMs = 0;
     }

@@ -63,7 +63,7 @@ export const qbwcRoutes: RouteModule = (app, ctx) => {
           .send(soapFault("soap:Client", e.message));
       }
       try {
-        const result = await handleQbwcCall(ctx, call);
+        const result = await handleQbwcCall(ctx, call, { clientAddress: req.ip });
         return reply.type(XML).send(soapResult(call.method, result));
       } catch (e) {
         req.log.error({ err: e, method: call.method }, "Web Connector call failed");

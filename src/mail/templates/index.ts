@@ -11,7 +11,12 @@ export type { AwaitingAcceptanceData } from "./awaiting-acceptance.js";
 export type { CompanyRef, CompanyWithCurrency, PersonRef, ProjectRef } from "./common.js";
 export { DAILY_SUMMARY_SUBJECT, type DailySummaryData, type DailySummaryItem } from "./daily-summary.js";
 export type { ExportFailedData } from "./export-failed.js";
-export { INVITATION_VALID_DAYS, type InvitationData } from "./invitation.js";
+export {
+  HIDDEN_TOKEN,
+  hideInvitationLinks,
+  INVITATION_VALID_DAYS,
+  type InvitationData,
+} from "./invitation.js";
 export { escapeHtml, type RenderedEmail } from "./layout.js";
 export type { RejectionNoticeData } from "./rejection-notice.js";
 export {

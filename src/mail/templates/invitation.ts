@@ -15,6 +15,14 @@ export interface InvitationData {
   expiresAt?: Date;
 }
 
+/** Stands in for an invitation token in a copy of the email shown to anyone but its recipient. */
+export const HIDDEN_TOKEN = "link-hidden-only-the-recipient-can-open-it";
+
+/** The email's text with every invitation link made useless: a copy someone else may read holds no token. */
+export function hideInvitationLinks(text: string): string {
+  return text.replace(/\/invitations\/[A-Za-z0-9_~.%-]+/g, `/invitations/${HIDDEN_TOKEN}`);
+}
+
 export function renderInvitation(data: InvitationData): RenderedEmail {
   const link = buildUrl(data.publicUrl, ["invitations", data.token]);
   const expiry =

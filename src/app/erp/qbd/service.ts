@@ -126,14 +126,24 @@ async function setConnectionError(ctx: AppContext, tx: Tx, companyId: string, me
 // ---- authenticate ----------------------------------------------------------------------------------------------
 
 /**
- * `[ticket, status]`: "nvu" for a wrong user name or password (also once too many failures came in a minute),
- * "none" when nothing waits (the Web Connector closes the session), "" to use the company file open in QuickBooks.
+ * `[ticket, status]`: "nvu" for a wrong user name or password (also once too many failures came from the caller's
+ * address in a minute), "none" when nothing waits (the Web Connector closes the session), "" to use the company file
+ * open in QuickBooks.
+ *
+ * Failures are counted per client address, not per user name: user names are predictable and the password is long
+ * and random, so counting per user name would only let a stranger keep the real Web Connector out. A guesser is
+ * slowed down at their own address while the Web Connector signs in from its own.
  */
-export async function authenticate(ctx: AppContext, username: string, password: string): Promise<string[]> {
+export async function authenticate(
+  ctx: AppContext,
+  username: string,
+  password: string,
+  clientAddress: string,
+): Promise<string[]> {
   const now = ctx.now();
-  const failureKey = `qbwc:${username.trim().toLowerCase()}`;
+  const failureKey = `qbwc-address:${clientAddress}`;
   const since = new Date(now.getTime() - FAILURE_WINDOW_MS);
-  // Checks of one user name run one at a time (a lock held for the check), so a burst of concurrent guesses
+  // Checks from one address run one at a time (a lock held for the check), so a burst of concurrent guesses
   // cannot all get past the failure count before any of them is recorded.
   const companyId = await ctx.db.transaction().execute(async (tx) => {
     await sql`select pg_advisory_xact_lock(hashtextextended(${failureKey}, 0))`.execute(tx);
@@ -149,11 +159,10 @@ export async function authenticate(ctx: AppContext, username: string, password: 
       .select(["company_id", "type", "status", "qbwc_password_hash"])
       .where("qbwc_username", "=", username)
       .executeTakeFirst();
-    const ok =
-      row?.type === "quickbooks_desktop" &&
-      row.status !== "disconnected" &&
-      (await verifyPassword(password, row.qbwc_password_hash));
-    if (!ok || !row) {
+    const usable = row?.type === "quickbooks_desktop" && row.status !== "disconnected";
+    // The hash runs for an unknown user name too, so the answer takes as long either way.
+    const matches = await verifyPassword(password, usable ? row.qbwc_password_hash : null);
+    if (!matches || !row) {
       await tx.insertInto("sign_in_failures").values({ key: failureKey, at: now }).execute();
       await tx.deleteFrom("sign_in_failures").where("key", "=", failureKey).where("at", "<", since).execute();
       return null;
@@ -452,7 +461,11 @@ export async function closeConnection(ctx: AppContext, p: Record<string, string>
 }
 
 /** Routes one parsed SOAP call to its operation; the result goes into `{method}Result`. */
-export async function handleQbwcCall(ctx: AppContext, call: SoapCall): Promise<string | number | string[]> {
+export async function handleQbwcCall(
+  ctx: AppContext,
+  call: SoapCall,
+  from: { clientAddress: string },
+): Promise<string | number | string[]> {
   const p = call.params;
   switch (call.method) {
     case "serverVersion":
@@ -461,7 +474,7 @@ export async function handleQbwcCall(ctx: AppContext, call: SoapCall): Promise<s
       // Every Web Connector 2.x speaks this contract; nothing to warn about.
       return "";
     case "authenticate":
-      return authenticate(ctx, p.strUserName ?? "", p.strPassword ?? "");
+      return authenticate(ctx, p.strUserName ?? "", p.strPassword ?? "", from.clientAddress);
     case "sendRequestXML":
       return sendRequestXML(ctx, p);
     case "receiveResponseXML":
