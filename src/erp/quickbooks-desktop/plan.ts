@@ -122,6 +122,8 @@ export interface StepState {
   /** An add was refused with 3100 (name in use): if the query still finds nothing, the name is held elsewhere. */
   addRefused?: boolean;
   requeries?: number;
+  /** Times QuickBooks answered this request with an hresult (it could not run it) instead of a response. */
+  hresults?: number;
   /**
    * The estimate being rewritten, as found: what an EstimateMod must name (TxnID, EditSequence, the lines) and what
    * it compares against so it sends only what Costbridge changes (customer, reference number, memo).

@@ -356,7 +356,7 @@ describe("QuickBooks Desktop connection routes", () => {
     expect(send.allowed).toBe(false);
     expect(send.reasons).toContainEqual({
       code: "name_too_long",
-      message: "The project name has 42 characters; QuickBooks Desktop allows 41 for a job name.",
+      message: "The project name has 42 characters; QuickBooks Desktop allows 41 characters for a job name.",
     });
   });
 });
