@@ -40,6 +40,11 @@ export interface SessionFaults {
   retrySendRequestFor?: string[];
   /** QuickBooks cannot open the company file: the Web Connector reports it through connectionError. */
   companyFileUnavailable?: boolean;
+  /**
+   * Requests of these types reach QuickBooks with a vertical tab in their first text (as from a service that let
+   * one through): QuickBooks cannot parse them, and the Web Connector passes its hresult on.
+   */
+  malformRequestsOf?: string[];
 }
 
 export interface SessionReport {
@@ -49,6 +54,11 @@ export interface SessionReport {
   requests: number;
   /** The request types QuickBooks ran, in order. */
   requestTypes: string[];
+  /**
+   * Requests QuickBooks could not run at all (malformed, against the schema): the Web Connector passed the hresult
+   * and message on through receiveResponseXML instead of a response.
+   */
+  refused: { type: string; hresult: string; message: string }[];
   lastProgress: number | null;
   /** What getLastError answered, when it was called. */
   lastError: string | null;
@@ -125,6 +135,7 @@ export class WebConnector {
       authStatus: null,
       requests: 0,
       requestTypes: [],
+      refused: [],
       lastProgress: null,
       lastError: null,
       closeMessage: null,
@@ -196,14 +207,23 @@ export class WebConnector {
           report.lastError = await this.callText("getLastError", [["ticket", ticket]]);
           break;
         }
-        const result = this.company.run(request);
-        report.requests += 1;
         const type = requestType(request);
+        const handed = faults.malformRequestsOf?.includes(type)
+          ? request.replace(/(<QBXMLMsgsRq[^>]*>.*?>)([^<])/, "$1\u000B$2")
+          : request;
+        const result = this.company.run(handed);
+        report.requests += 1;
         report.requestTypes.push(type);
         this.log(`QuickBooks ran ${type}`);
         if (faults.cutAfterRequests !== undefined && report.requests >= faults.cutAfterRequests) {
           report.cut = true;
           return report;
+        }
+        if (!result.ok) {
+          report.refused.push({ type, hresult: result.hresult, message: result.message });
+          this.log(
+            `QuickBooks could not run ${type || "the request"}: ${result.message} (${result.hresult})`,
+          );
         }
         const receiveParams: [string, string][] = result.ok
           ? [

@@ -102,8 +102,22 @@ describe("rule 1: Send to ERP prerequisites", () => {
     const f = facts({ project: { ...facts().project, name: `${name41}y` } });
     expect(codes(f)).toEqual(["name_too_long"]);
     expect(message(f, "name_too_long")).toBe(
-      "The project name has 42 characters; QuickBooks Desktop allows 41 for a job name.",
+      "The project name has 42 characters; QuickBooks Desktop allows 41 characters for a job name.",
     );
+  });
+
+  it("QuickBooks Desktop: a parent customer added by name must fit 41 characters; a linked job needs none", () => {
+    const unlinked = { ...facts().project, erpJobLinked: false, parentCustomerChosen: true };
+    const parent41 = "p".repeat(41);
+    expect(evaluateSend(facts({ project: { ...unlinked, newJobParentName: parent41 } })).allowed).toBe(true);
+    const f = facts({ project: { ...unlinked, newJobParentName: `${parent41}q` } });
+    expect(codes(f)).toEqual(["name_too_long"]);
+    expect(message(f, "name_too_long")).toBe(
+      `The parent customer "${parent41}q" has 42 characters; QuickBooks Desktop allows 41 characters for a customer name.`,
+    );
+    expect(
+      evaluateSend(facts({ project: { ...facts().project, newJobParentName: `${parent41}q` } })).allowed,
+    ).toBe(true);
   });
 
   it("QuickBooks Online: DisplayName up to 100 characters", () => {

@@ -25,10 +25,12 @@ export interface ErpLimits {
   readonly jobNameMaxChars: number;
   /** A cost code becomes a Service item's Name. */
   readonly itemNameMaxChars: number;
+  /** A parent customer added by name (QBD customer Name); absent where the parent is only ever referenced. */
+  readonly parentCustomerNameMaxChars?: number;
 }
 
 export const ERP_LIMITS: Record<ErpType, ErpLimits> = {
-  quickbooks_desktop: { jobNameMaxChars: 41, itemNameMaxChars: 31 },
+  quickbooks_desktop: { jobNameMaxChars: 41, itemNameMaxChars: 31, parentCustomerNameMaxChars: 41 },
   quickbooks_online: { jobNameMaxChars: 100, itemNameMaxChars: 100 },
 };
 
@@ -52,6 +54,8 @@ export interface SendFacts {
     readonly erpJobLinked: boolean;
     /** A parent customer chosen for this project, under which the job will be created. */
     readonly parentCustomerChosen: boolean;
+    /** The name of the customer a new job would be added under, when it is given by name (not picked). */
+    readonly newJobParentName?: string | null;
   };
   readonly erp: {
     readonly type: ErpType | null;
@@ -140,7 +144,20 @@ export function evaluateSend(facts: SendFacts): Evaluation {
     reasons.push(
       reason(
         "name_too_long",
-        `The project name has ${charCount(project.name)} characters; ${erpName} allows ${limits.jobNameMaxChars} for a job name.`,
+        `The project name has ${charCount(project.name)} characters; ${erpName} allows ${limits.jobNameMaxChars} characters for a job name.`,
+      ),
+    );
+  }
+  const parentName = project.newJobParentName?.trim() ?? "";
+  if (
+    limits?.parentCustomerNameMaxChars !== undefined &&
+    !project.erpJobLinked &&
+    charCount(parentName) > limits.parentCustomerNameMaxChars
+  ) {
+    reasons.push(
+      reason(
+        "name_too_long",
+        `The parent customer "${parentName}" has ${charCount(parentName)} characters; ${erpName} allows ${limits.parentCustomerNameMaxChars} characters for a customer name.`,
       ),
     );
   }

@@ -294,6 +294,10 @@ export async function loadBudgetContext(
       budgetToolActive: project.budgetToolActive,
       erpJobLinked: Boolean(project.erpJobRef),
       parentCustomerChosen: Boolean(project.erpParentCustomerRef || project.erpParentCustomerName),
+      // The customer a new job would be added under by name (a customer picked from QuickBooks has a reference).
+      newJobParentName: project.erpParentCustomerRef
+        ? null
+        : (project.erpParentCustomerName ?? company.defaultParentCustomer ?? null),
     },
     erp: {
       type: erp?.type ?? null,

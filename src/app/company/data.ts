@@ -402,6 +402,35 @@ export interface SettingsPatch {
   useClasses?: boolean;
 }
 
+/**
+ * The default parent customer becomes a QuickBooks customer name: no colon (it separates Parent:Job), no control
+ * characters, and within QuickBooks Desktop's 41 characters when the company is connected to QuickBooks Desktop.
+ */
+async function checkDefaultParentCustomer(ctx: AppContext, companyId: string, raw: string) {
+  const name = raw.trim();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[:\u0000-\u001F\u007F\uFFFE\uFFFF]/.test(name)) {
+    throw new AppError(
+      "invalid_input",
+      "A QuickBooks customer name cannot contain a colon, a tab, a line break or another control character.",
+      { field: "defaultParentCustomer" },
+    );
+  }
+  const erp = await ctx.db
+    .selectFrom("erp_connections")
+    .select("type")
+    .where("company_id", "=", companyId)
+    .executeTakeFirst();
+  const max = D.ERP_LIMITS.quickbooks_desktop.jobNameMaxChars;
+  if (erp?.type === "quickbooks_desktop" && [...name].length > max) {
+    throw new AppError(
+      "name_too_long",
+      `QuickBooks Desktop allows ${max} characters for a customer name; the default parent customer has ${[...name].length}.`,
+      { field: "defaultParentCustomer" },
+    );
+  }
+}
+
 export async function updateSettings(ctx: AppContext, actor: Actor, companyId: string, p: SettingsPatch) {
   await requireRight(ctx, actor, companyId, "manage_erp");
   if (p.timeZone !== undefined && !D.isValidTimeZone(p.timeZone)) {
@@ -417,6 +446,7 @@ export async function updateSettings(ctx: AppContext, actor: Actor, companyId: s
   if (Object.values(p).every((v) => v === undefined)) {
     throw new AppError("invalid_input", "Nothing to change: send at least one setting.");
   }
+  if (p.defaultParentCustomer) await checkDefaultParentCustomer(ctx, companyId, p.defaultParentCustomer);
   return ctx.db.transaction().execute(async (tx) => {
     const before = await tx
       .selectFrom("companies")

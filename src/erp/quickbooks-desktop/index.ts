@@ -4,5 +4,6 @@
  */
 export * from "./plan.js";
 export * from "./qbxml.js";
+export * from "./rules.js";
 export * from "./soap.js";
 export * from "./status.js";

@@ -21,6 +21,7 @@ import {
 import {
   customerAdd,
   customerQuery,
+  type EstimateModWrite,
   type EstimateRet,
   type EstimateWrite,
   estimateAdd,
@@ -37,12 +38,13 @@ import {
   readEstimateRet,
   readListRet,
 } from "./qbxml.js";
+import { checkQbxmlRequest, QBD_LIMITS, type QbxmlViolation } from "./rules.js";
 import { classifyStatus, REMEDY_CHANGED_IN_QUICKBOOKS, type StatusSubject } from "./status.js";
-import type { RawXml } from "./xml.js";
+import { type RawXml, stripForbiddenXmlChars } from "./xml.js";
 
-export const JOB_NAME_MAX = 41;
-export const ITEM_NAME_MAX = 31;
-export const REF_NUMBER_MAX = 11;
+export const JOB_NAME_MAX = QBD_LIMITS.customerName;
+export const ITEM_NAME_MAX = QBD_LIMITS.itemName;
+export const REF_NUMBER_MAX = QBD_LIMITS.refNumber;
 /** QuickBooks Desktop amounts: 13 integer digits at most. */
 export const MAX_AMOUNT_CENTS = 9_999_999_999_999_99n;
 /** Re-reads after QuickBooks reported the estimate changed under us (3200), before giving up. */
@@ -120,8 +122,20 @@ export interface StepState {
   /** An add was refused with 3100 (name in use): if the query still finds nothing, the name is held elsewhere. */
   addRefused?: boolean;
   requeries?: number;
-  /** The estimate being rewritten. */
-  target?: { txnId: string; editSequence: string; lineIds: string[] };
+  /** Times QuickBooks answered this request with an hresult (it could not run it) instead of a response. */
+  hresults?: number;
+  /**
+   * The estimate being rewritten, as found: what an EstimateMod must name (TxnID, EditSequence, the lines) and what
+   * it compares against so it sends only what Costbridge changes (customer, reference number, memo).
+   */
+  target?: {
+    txnId: string;
+    editSequence: string;
+    lineIds: string[];
+    customerListId?: string;
+    refNumber?: string;
+    memo?: string;
+  };
 }
 
 export interface Step {
@@ -140,7 +154,11 @@ export type StepResult =
 
 /** QuickBooks Desktop names: no colon (it separates Parent:Job), no control characters, trimmed. */
 export function qbdName(raw: string): string {
-  return sanitizeQboName(raw, Number.MAX_SAFE_INTEGER);
+  return sanitizeQboName(stripForbiddenXmlChars(raw), Number.MAX_SAFE_INTEGER);
+}
+
+function chars(text: string): number {
+  return [...text].length;
 }
 
 export function jobName(req: PlanRequest): string {
@@ -222,6 +240,31 @@ export function checkPlan(req: PlanRequest): Rejection | null {
           "Link the project to its QuickBooks job, or choose a parent customer (or a company default), then retry.",
       };
     }
+    if (!req.project.parentCustomerRef) {
+      const parent = parentName(req);
+      if (parent === "") {
+        return {
+          code: "parent_customer_invalid",
+          message: `The parent customer name "${req.project.parentCustomerName ?? ""}" leaves nothing usable as a QuickBooks customer name.`,
+          remedy:
+            "Choose the parent customer from QuickBooks for the project, or correct the company's default parent customer in the ERP settings, then retry.",
+        };
+      }
+      if (chars(parent) > QBD_LIMITS.customerName) {
+        return {
+          code: "name_too_long",
+          message: `The parent customer name "${parent}" has ${chars(parent)} characters; QuickBooks Desktop allows ${QBD_LIMITS.customerName} for a customer name.`,
+          remedy: `Choose a parent customer with a name of at most ${QBD_LIMITS.customerName} characters for the project, or shorten the company's default parent customer in the ERP settings, then retry.`,
+        };
+      }
+      if (chars(`${parent}:${name}`) > QBD_LIMITS.fullName) {
+        return {
+          code: "name_too_long",
+          message: `The job's full name "${parent}:${name}" has ${chars(`${parent}:${name}`)} characters; QuickBooks Desktop allows ${QBD_LIMITS.fullName}.`,
+          remedy: "Shorten the project name or the parent customer's name, then retry.",
+        };
+      }
+    }
   }
   const codes = costCodesOf(req);
   const unmapped = codes.filter((c) => !c.itemRef);
@@ -233,9 +276,7 @@ export function checkPlan(req: PlanRequest): Rejection | null {
       remedy: `Map ${list} to QuickBooks service items in ERP Integrations, or turn on "create missing items", then retry.`,
     };
   }
-  const tooLong = unmapped.filter(
-    (c) => [...itemName(c.code)].length > ITEM_NAME_MAX || itemName(c.code) === "",
-  );
+  const tooLong = unmapped.filter((c) => chars(itemName(c.code)) > ITEM_NAME_MAX || itemName(c.code) === "");
   if (tooLong.length > 0) {
     return {
       code: "cost_code_too_long",
@@ -243,6 +284,24 @@ export function checkPlan(req: PlanRequest): Rejection | null {
       remedy:
         "Map the cost code to an existing QuickBooks service item, or use a shorter cost code, then retry.",
     };
+  }
+  const longDesc = unmapped.find((c) => chars(stripForbiddenXmlChars(c.description)) > QBD_LIMITS.desc);
+  if (longDesc) {
+    return {
+      code: "description_too_long",
+      message: `The description of cost code ${longDesc.code} has ${chars(longDesc.description)} characters; QuickBooks Desktop allows ${QBD_LIMITS.desc} for an item description.`,
+      remedy: `Shorten the description of cost code ${longDesc.code}, or map it to an existing QuickBooks service item, then retry.`,
+    };
+  }
+  if (req.useClasses) {
+    const longClass = req.lines.find((l) => chars(qbdName(l.categoryName)) > QBD_LIMITS.fullName);
+    if (longClass) {
+      return {
+        code: "name_too_long",
+        message: `The category "${longClass.categoryName}" is too long for a QuickBooks Desktop class: QuickBooks Desktop allows ${QBD_LIMITS.fullName} characters for a class's full name.`,
+        remedy: "Rename the category, or turn off classes in the ERP settings, then retry.",
+      };
+    }
   }
   return null;
 }
@@ -321,9 +380,94 @@ export function estimateWrite(req: PlanRequest, ctx: PlanContext): EstimateWrite
   };
 }
 
-/** The qbXML document for a step's current phase. */
+const MARKER_IN_MEMO = /Costbridge budget · project .+? · submission \S+/;
+
+/** `memo` with our marker in it: an old marker replaced where it stands, else the marker added after their words. */
+export function memoWithMarker(memo: string, marker: string): string {
+  if (MARKER_IN_MEMO.test(memo)) return memo.replace(MARKER_IN_MEMO, () => marker);
+  const theirs = memo.trimEnd();
+  if (theirs === "") return marker;
+  const room = QBD_LIMITS.memo - chars(marker) - 1;
+  return `${Array.from(theirs).slice(0, room).join("")} ${marker}`;
+}
+
+/** Whether the estimate's reference number is ours to set: empty, or the one Costbridge wrote before. */
+function ownsRefNumber(req: PlanRequest, current: string | undefined): boolean {
+  if (current === undefined || current === "") return true;
+  if (current === refNumberFor(req.project.number)) return true;
+  return req.previous !== null && current === req.previous.docNumber;
+}
+
+/** The EstimateMod for an estimate as found: the lines, and only those other fields Costbridge changes. */
+export function estimateModWrite(
+  req: PlanRequest,
+  ctx: PlanContext,
+  target: NonNullable<StepState["target"]>,
+): EstimateModWrite {
+  const full = estimateWrite(req, ctx);
+  const customerId = "listId" in full.customer ? full.customer.listId : "";
+  const memo = target.memo === undefined ? full.memo : memoWithMarker(target.memo, full.memo);
+  return {
+    customer: target.customerListId === customerId ? undefined : full.customer,
+    refNumber:
+      ownsRefNumber(req, target.refNumber) && target.refNumber !== full.refNumber
+        ? full.refNumber
+        : undefined,
+    memo: memo === target.memo ? undefined : memo,
+    lines: full.lines,
+  };
+}
+
+/** A request the plan built that QuickBooks Desktop would refuse; the submission fails with `rejection`. */
+export class QbxmlRuleError extends Error {
+  constructor(
+    readonly violations: QbxmlViolation[],
+    readonly rejection: Rejection,
+  ) {
+    super(rejection.message);
+  }
+}
+
+function violationRejection(req: PlanRequest, step: Step, v: QbxmlViolation): Rejection {
+  const where = `the ${step.step.startsWith("item:") ? `item of cost code ${itemStepCode(step.step)}` : step.step} request`;
+  if (v.kind === "too_long") {
+    const field = v.path.endsWith("CustomerAdd/Name")
+      ? "a customer or job name"
+      : v.path.endsWith("ItemServiceAdd/Name")
+        ? "an item name"
+        : v.element === "FullName"
+          ? "a full name (Parent:Job, a class or an account)"
+          : v.element === "RefNumber"
+            ? "a reference number"
+            : v.element === "Desc"
+              ? "a description"
+              : v.element === "Memo"
+                ? "a memo"
+                : v.element;
+    return {
+      code: "value_too_long",
+      message: `Costbridge did not send ${where} to QuickBooks Desktop: ${v.message}`,
+      remedy: `QuickBooks Desktop allows ${v.max} characters for ${field}. Shorten it in Costbridge (project name, cost code or its description, category, or the parent customer), then retry.`,
+    };
+  }
+  return {
+    code: "request_invalid",
+    message: `Costbridge did not send ${where} to QuickBooks Desktop, which would refuse it: ${v.message}`,
+    remedy: `Retry the export once; if it fails the same way, report project ${req.project.number} to support with this message.`,
+  };
+}
+
+/**
+ * The qbXML document for a step's current phase, checked against the qbXML 13.0 rules first: a request QuickBooks
+ * Desktop would refuse is never handed out (QbxmlRuleError).
+ */
 export function buildStepRequest(req: PlanRequest, ctx: PlanContext, step: Step, requestId: string): string {
-  return qbxmlDocument(stepRequest(req, ctx, step, requestId));
+  const xml = qbxmlDocument(stepRequest(req, ctx, step, requestId));
+  const violations = checkQbxmlRequest(xml);
+  if (violations.length > 0) {
+    throw new QbxmlRuleError(violations, violationRejection(req, step, violations[0]!));
+  }
+  return xml;
 }
 
 function stepRequest(req: PlanRequest, ctx: PlanContext, step: Step, id: string): RawXml {
@@ -368,7 +512,7 @@ function stepRequest(req: PlanRequest, ctx: PlanContext, step: Step, id: string)
         return estimateAdd(id, estimateWrite(req, ctx));
       case "mod":
         if (!step.state.target) throw new Error("a mod needs its target");
-        return estimateMod(id, step.state.target, estimateWrite(req, ctx));
+        return estimateMod(id, step.state.target, estimateModWrite(req, ctx, step.state.target));
     }
   }
   throw new Error(`unknown step ${step.step}/${step.phase}`);
@@ -610,8 +754,8 @@ function isOurs(req: PlanRequest, e: EstimateRet): boolean {
 function decideOnFound(req: PlanRequest, ctx: PlanContext, step: Step, e: EstimateRet): StepResult {
   const write = estimateWrite(req, ctx);
   const ours = isOurs(req, e);
-  if (ours && compareEstimate(e, write).length === 0 && e.refNumber === write.refNumber)
-    return estimateDone(ctx, e);
+  const refDone = !ownsRefNumber(req, e.refNumber) || e.refNumber === write.refNumber;
+  if (ours && compareEstimate(e, write).length === 0 && refDone) return estimateDone(ctx, e);
   const baseline = req.previous && req.previous.estimateId === e.txnId ? req.previous : null;
   const movedByOthers = baseline !== null && e.editSequence !== baseline.version && !ours;
   if (movedByOthers && !req.overwriteChangedInErp) {
@@ -625,7 +769,14 @@ function decideOnFound(req: PlanRequest, ctx: PlanContext, step: Step, e: Estima
     "mod",
     {
       ...step.state,
-      target: { txnId: e.txnId, editSequence: e.editSequence, lineIds: e.lines.map((l) => l.txnLineId) },
+      target: {
+        txnId: e.txnId,
+        editSequence: e.editSequence,
+        lineIds: e.lines.map((l) => l.txnLineId),
+        customerListId: e.customerListId,
+        refNumber: e.refNumber,
+        memo: e.memo,
+      },
     },
     ctx,
   );

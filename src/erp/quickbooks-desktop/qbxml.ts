@@ -120,24 +120,35 @@ export function estimateAdd(requestId: string, e: EstimateWrite): RawXml {
   );
 }
 
+/** What an EstimateMod carries: the lines always, the rest only when Costbridge changes something it owns. */
+export interface EstimateModWrite {
+  /** Only to move the estimate back onto the project's job. */
+  customer?: QbdRef | undefined;
+  /** Only where the reference number is ours (we set it, nobody renumbered it) and differs. */
+  refNumber?: string | undefined;
+  /** The memo with our marker updated, the bookkeeper's words around it kept; omitted when unchanged. */
+  memo?: string | undefined;
+  lines: EstimateLineWrite[];
+}
+
 /**
- * A full rewrite of an estimate's lines: `lineIds[i]` keeps the i-th existing line (QuickBooks deletes every line
- * not named), -1 adds one.
+ * A rewrite of an estimate's lines: `lineIds[i]` keeps the i-th existing line (QuickBooks deletes every line not
+ * named), -1 adds one. Nothing else of the estimate is sent unless given, so QuickBooks keeps it as it is (dates,
+ * addresses, terms, template, customer message, its "to be e-mailed" flag, custom fields).
  */
 export function estimateMod(
   requestId: string,
   target: { txnId: string; editSequence: string; lineIds: string[] },
-  e: EstimateWrite,
+  e: EstimateModWrite,
 ): RawXml {
   return el(
     "EstimateModRq",
     el("EstimateMod", [
       el("TxnID", target.txnId),
       el("EditSequence", target.editSequence),
-      ref("CustomerRef", e.customer),
-      el("RefNumber", e.refNumber),
-      el("Memo", e.memo),
-      el("IsToBeEmailed", "false"),
+      e.customer ? ref("CustomerRef", e.customer) : null,
+      e.refNumber !== undefined ? el("RefNumber", e.refNumber) : null,
+      e.memo !== undefined ? el("Memo", e.memo) : null,
       ...e.lines.map((l, i) =>
         el("EstimateLineMod", [el("TxnLineID", target.lineIds[i] ?? "-1"), ...lineBody(l)]),
       ),

@@ -51,19 +51,85 @@ function nameRemedy(subject: StatusSubject, limitNote: string): string {
   }
 }
 
+/** The field a 3070 names (`The string "…" in the field "Name" is too long.`), with its limit in words. */
+function tooLongField(statusMessage: string, subject: StatusSubject): { field: string; limit: string } {
+  const field = /in the field "([^"]+)"/.exec(statusMessage)?.[1] ?? "";
+  switch (field) {
+    case "Name":
+      return subject.kind === "item"
+        ? { field: "the item name", limit: "31 characters for an item name" }
+        : { field: "the name", limit: "41 characters for a customer or job name" };
+    case "FullName":
+      return { field: "the full name", limit: "159 characters for a full name (Parent:Job)" };
+    case "RefNumber":
+      return { field: "the reference number", limit: "11 characters for a reference number" };
+    case "Memo":
+      return { field: "the memo", limit: "4,095 characters for a memo" };
+    case "Desc":
+      return { field: "a description", limit: "4,095 characters for a description" };
+    default:
+      return {
+        field: field ? `the field ${field}` : "a field",
+        limit: "41 characters for a customer or job name, 31 for an item name, 11 for a reference number",
+      };
+  }
+}
+
+/** The list a 3140 names (`…invalid reference to QuickBooks Item "…"…`) and whether the record is inactive. */
+function badReference(statusMessage: string): { list: string; inactive: boolean } {
+  const list = /invalid reference to QuickBooks ([A-Za-z ]+?) "/.exec(statusMessage)?.[1] ?? "";
+  return { list, inactive: /inactive/i.test(statusMessage) };
+}
+
+/** QuickBooks refuses writes dated on or before the company's closing date (a closed period). */
+function isClosedPeriod(statusMessage: string): boolean {
+  return /closing date|closed period|period is closed/i.test(statusMessage);
+}
+
+function referenceRemedy(list: string, inactive: boolean, subject: StatusSubject): string {
+  switch (list) {
+    case "Item":
+      return inactive
+        ? `Make the item active again in QuickBooks (Lists › Item List › Include inactive), or map ${subject.kind === "item" ? `cost code ${subject.costCode}` : "the cost code"} to another service item in ERP Integrations, then retry.`
+        : "Map the cost code to an existing QuickBooks service item in ERP Integrations (or turn on creating missing items), then retry.";
+    case "Customer":
+      return inactive
+        ? "Make the customer or job active again in QuickBooks (Customer Center › Include inactive), then retry."
+        : "Link the project to an existing QuickBooks job (or clear the link so Costbridge adds it), then retry.";
+    case "Class":
+      return inactive
+        ? "Make the class active again in QuickBooks (Lists › Class List), or turn off classes in the ERP settings, then retry."
+        : "Add the class in QuickBooks (Lists › Class List) with the category's name, or turn off classes in the ERP settings, then retry.";
+    case "Account":
+      return "Make an income account active in QuickBooks (Chart of Accounts), then retry.";
+    case "Sales Tax Code":
+      return 'Make the sales tax code "Non" active in QuickBooks (Lists › Sales Tax Code List), then retry.';
+    default:
+      return "Make the record active in QuickBooks (or map the cost code to another item), then retry.";
+  }
+}
+
 export function classifyStatus(code: string, statusMessage: string, subject: StatusSubject): StatusClass {
   const qb = `QuickBooks Desktop: ${statusMessage} (statusCode ${code})`;
+  if (isClosedPeriod(statusMessage)) {
+    return {
+      kind: "rejected",
+      code: "closed_period",
+      message: `QuickBooks Desktop refused ${what(subject)} because its date falls in a closed period. ${qb}`,
+      remedy:
+        "Ask the QuickBooks Admin to move the closing date (Company › Set Closing Date) or to enter the closing-date password, then retry the export.",
+    };
+  }
   switch (code) {
-    case "3070":
+    case "3070": {
+      const { field, limit } = tooLongField(statusMessage, subject);
       return {
         kind: "rejected",
         code: "name_too_long",
-        message: `A name or text is too long for QuickBooks Desktop while writing ${what(subject)}. ${qb}`,
-        remedy: nameRemedy(
-          subject,
-          " (QuickBooks Desktop allows 41 characters for a customer or job, 31 for an item, 11 for a reference number)",
-        ),
+        message: `QuickBooks Desktop found ${field} too long while writing ${what(subject)}. ${qb}`,
+        remedy: nameRemedy(subject, ` (QuickBooks Desktop allows ${limit})`),
       };
+    }
     case "3100":
       return {
         kind: "rejected",
@@ -74,14 +140,21 @@ export function classifyStatus(code: string, statusMessage: string, subject: Sta
             ? `Rename the other QuickBooks item, or map cost code ${subject.costCode} to an existing service item in Costbridge, then retry.`
             : "Rename the other QuickBooks record (names are shared by customers, vendors, employees and other names), or link the project to an existing job, then retry.",
       };
-    case "3140":
+    case "3140": {
+      const { list, inactive } = badReference(statusMessage);
+      const named =
+        list === "Customer"
+          ? "customer or job"
+          : list === ""
+            ? "customer, job, item, class or account"
+            : list.toLowerCase();
       return {
         kind: "rejected",
-        code: "invalid_reference",
-        message: `QuickBooks Desktop refused a reference while writing ${what(subject)}: a customer, job, item, class or account is missing or inactive. ${qb}`,
-        remedy:
-          "Make the named record active in QuickBooks (or map the cost code to another item, or add the missing class), then retry.",
+        code: inactive ? "inactive_in_quickbooks" : "invalid_reference",
+        message: `QuickBooks Desktop refused a reference to a${/^[aeiou]/.test(named) ? "n" : ""} ${named} that is ${inactive ? "inactive" : "missing or inactive"} while writing ${what(subject)}. ${qb}`,
+        remedy: referenceRemedy(list, inactive, subject),
       };
+    }
     case "3200":
       return {
         kind: "rejected",
@@ -109,8 +182,13 @@ export function classifyStatus(code: string, statusMessage: string, subject: Sta
       return {
         kind: "rejected",
         code: "not_found_in_quickbooks",
-        message: `QuickBooks Desktop no longer has ${what(subject)}. ${qb}`,
-        remedy: "Retry the export to write it again, or Reject the budget to hand it back.",
+        message: `QuickBooks Desktop no longer has a record ${what(subject)} refers to. ${qb}`,
+        remedy:
+          subject.kind === "item"
+            ? `Map cost code ${subject.costCode} to an existing QuickBooks service item in ERP Integrations (or turn on creating missing items), then retry.`
+            : subject.kind === "job" || subject.kind === "parent_customer"
+              ? "Link the project to an existing QuickBooks job or choose another parent customer, then retry."
+              : "Retry the export to write the estimate again, or Reject the budget to hand it back.",
       };
     case "3170":
     case "3175":
@@ -129,7 +207,7 @@ export function classifyStatus(code: string, statusMessage: string, subject: Sta
         code: "quickbooks_error",
         message: `QuickBooks Desktop refused ${what(subject)}. ${qb}`,
         remedy:
-          "Correct what the QuickBooks message names, in QuickBooks or in Costbridge, then retry the export.",
+          "Open the record in QuickBooks Desktop and resolve the problem QuickBooks reports, or change the budget in Costbridge, then retry the export.",
       };
   }
 }

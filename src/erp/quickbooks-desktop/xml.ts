@@ -85,8 +85,33 @@ export function textOf(node: XmlNode | undefined, name: string): string | undefi
   return c === undefined ? undefined : c.text.trim();
 }
 
+/**
+ * Characters XML 1.0 does not allow anywhere in a document, not even as a character reference: C0 controls other
+ * than tab, line feed and carriage return, U+FFFE, U+FFFF and UTF-16 surrogates that are not part of a pair.
+ */
+const FORBIDDEN_XML_CHARS =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters to remove
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** True when `value` holds a character XML 1.0 forbids. */
+export function hasForbiddenXmlChars(value: string): boolean {
+  FORBIDDEN_XML_CHARS.lastIndex = 0;
+  const found = FORBIDDEN_XML_CHARS.test(value);
+  FORBIDDEN_XML_CHARS.lastIndex = 0;
+  return found;
+}
+
+/** `value` without the characters XML 1.0 forbids (they cannot be written, escaped or not). */
+export function stripForbiddenXmlChars(value: string): string {
+  return value.replace(FORBIDDEN_XML_CHARS, "");
+}
+
+/**
+ * Text as XML character data or attribute value: the one boundary where our text becomes qbXML. Characters XML
+ * forbids are removed here (a pasted vertical tab must not make the whole request unreadable), markup escaped.
+ */
 export function escapeXml(value: string): string {
-  return value
+  return stripForbiddenXmlChars(value)
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")

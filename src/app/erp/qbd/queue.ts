@@ -257,6 +257,28 @@ export async function stepForRequestId(
   return r ? stepFrom(r) : null;
 }
 
+/**
+ * The step this session handed out last and has not had an answer for: the one an answer without a requestID
+ * (QuickBooks could not run the request: hresult and message only) belongs to.
+ */
+export async function lastHandedOutStep(
+  tx: Tx,
+  companyId: string,
+  ticketHash: string,
+): Promise<StepRow | null> {
+  const r = await tx
+    .selectFrom("qbwc_requests as r")
+    .select(STEP_COLUMNS)
+    .where("r.company_id", "=", companyId)
+    .where("r.ticket_hash", "=", ticketHash)
+    .where("r.status", "=", "sent")
+    .orderBy("r.sent_at", "desc")
+    .limit(1)
+    .forUpdate()
+    .executeTakeFirst();
+  return r ? stepFrom(r) : null;
+}
+
 export function stepKey(s: PlanKey & { seq: number }) {
   return { company_id: s.companyId, submission_id: s.submissionId, attempt: s.attempt, seq: s.seq };
 }

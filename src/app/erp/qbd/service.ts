@@ -14,6 +14,7 @@ import {
   phaseAfterLostAnswer,
   QbxmlParseError,
   type QbxmlResponse,
+  QbxmlRuleError,
   type SoapCall,
 } from "../../../erp/quickbooks-desktop/index.js";
 import { newSecretToken, sha256 } from "../../../lib/ids.js";
@@ -23,6 +24,7 @@ import type { AppContext } from "../../context.js";
 import { enqueueExport } from "../../submissions/decide.js";
 import {
   countPendingSteps,
+  lastHandedOutStep,
   nextStep,
   progressOf,
   readPlan,
@@ -38,6 +40,13 @@ export const TICKET_IDLE_MS = 30 * 60 * 1000;
 /** Oldest qbXML we write (QuickBooks 2014 and later understand 13.0). */
 const MIN_QBXML_MAJOR = 13;
 const FAILURE_WINDOW_MS = 60 * 1000;
+/**
+ * QuickBooks' answer when it cannot read a request (not well-formed, against the schema's order, an element it does
+ * not know): the same request would be refused again, so it fails its own submission at once.
+ */
+export const HRESULT_PARSE_ERROR = "0x80040400";
+/** Other hresults for one request (QuickBooks busy, a dialog open): retried, and given up after this many. */
+export const MAX_HRESULTS_PER_REQUEST = 3;
 const MAX_FAILURES = 10;
 
 const EXPIRED =
@@ -233,12 +242,20 @@ export async function sendRequestXML(ctx: AppContext, p: Record<string, string>)
         );
       } catch (e) {
         // A plan that cannot be carried on must not block the company's queue: it fails, the next one goes on.
-        await finishPlan(ctx, tx, step, plan.context, {
-          kind: "rejected",
-          code: "internal_error",
-          message: `Costbridge could not prepare the QuickBooks request: ${(e as Error).message}`,
-          remedy: "Retry the export; if it fails the same way, contact support.",
-        });
+        await finishPlan(
+          ctx,
+          tx,
+          step,
+          plan.context,
+          e instanceof QbxmlRuleError
+            ? { kind: "rejected", ...e.rejection }
+            : {
+                kind: "rejected",
+                code: "internal_error",
+                message: `Costbridge could not prepare the QuickBooks request: ${(e as Error).message}`,
+                remedy: "Retry the export; if it fails the same way, contact support.",
+              },
+        );
         continue;
       }
       await tx
@@ -315,6 +332,13 @@ async function progress(tx: Tx, s: Session): Promise<number> {
   return Math.max(0, Math.min(99, Math.floor((p.finished * 100) / Math.max(1, p.total))));
 }
 
+/** What a step writes, for a person: "parent customer", "job", "item of cost code 03-100", "estimate". */
+function stepSubject(step: string): string {
+  if (step === "parent") return "parent customer";
+  if (step.startsWith("item:")) return `item of cost code ${step.slice("item:".length)}`;
+  return step;
+}
+
 /** 0–99: percent done, call sendRequestXML again; 100: finished; negative: an error (see getLastError). */
 export async function receiveResponseXML(ctx: AppContext, p: Record<string, string>): Promise<number> {
   return ctx.db.transaction().execute(async (tx) => {
@@ -323,8 +347,53 @@ export async function receiveResponseXML(ctx: AppContext, p: Record<string, stri
     await lockConnection(tx, s.companyId);
     const hresult = (p.hresult ?? "").trim();
     if (hresult) {
-      // QuickBooks could not run the request; the step stays handed out, so the next session looks before writing.
-      const message = `QuickBooks could not run the request: ${(p.message ?? "").trim() || "no message"} (${hresult}).`;
+      const qbMessage = (p.message ?? "").trim() || "no message";
+      const message = `QuickBooks could not run the request: ${qbMessage} (${hresult}).`;
+      const step = await lastHandedOutStep(tx, s.companyId, s.ticketHash);
+      const hresults = (step?.state.hresults ?? 0) + 1;
+      if (step && (hresult.toLowerCase() === HRESULT_PARSE_ERROR || hresults >= MAX_HRESULTS_PER_REQUEST)) {
+        // A poison request fails alone: its submission ends with a remedy, the session goes on with the others.
+        const plan = await readPlan(tx, step, { forUpdate: true });
+        const now = ctx.now();
+        await tx
+          .updateTable("qbwc_requests")
+          .set({
+            status: "rejected",
+            status_code: hresult,
+            status_message: qbMessage,
+            answered_at: now,
+            updated_at: now,
+            state: toJson({ ...step.state, hresults }),
+          })
+          .where((eb) => eb.and(stepKey(step)))
+          .execute();
+        await finishPlan(ctx, tx, step, plan?.context ?? {}, {
+          kind: "rejected",
+          ...(hresult.toLowerCase() === HRESULT_PARSE_ERROR
+            ? {
+                code: "quickbooks_could_not_read_request",
+                message: `QuickBooks Desktop could not read Costbridge's request for the ${stepSubject(step.step)} of this export: ${qbMessage} (${hresult}).`,
+                remedy:
+                  "Retry the export once (it is built afresh); if QuickBooks refuses it again, report it to support with the project number. The company's other exports were not held up.",
+              }
+            : {
+                code: "quickbooks_could_not_run_request",
+                message: `QuickBooks Desktop could not run the same request of this export ${hresults} times: ${qbMessage} (${hresult}).`,
+                remedy:
+                  "Check that QuickBooks is open with the company file and no window waits for an answer on that computer, then retry the export.",
+              }),
+        });
+        await touchSession(ctx, tx, s, { received: true });
+        return progress(tx, s);
+      }
+      // Any other hresult: the step stays handed out (the next session looks before writing) and counts the miss.
+      if (step) {
+        await tx
+          .updateTable("qbwc_requests")
+          .set({ state: toJson({ ...step.state, hresults }), updated_at: ctx.now() })
+          .where((eb) => eb.and(stepKey(step)))
+          .execute();
+      }
       await touchSession(ctx, tx, s, { received: true, error: message });
       await setConnectionError(ctx, tx, s.companyId, message);
       return -1;
