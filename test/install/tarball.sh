@@ -5,7 +5,8 @@
 #
 #   test/install/tarball.sh [NODE_DIR ...]
 #
-# Each NODE_DIR (a folder holding a `node` binary) runs the start once more on that Node; none: the Node on PATH.
+# Each NODE_DIR (a folder holding a `node` binary, "" for the one on PATH) runs the start once on that Node, in turn
+# on one DATA_DIR; none given: the Node on PATH.
 # Prints one result line per start; exits non-zero on the first failure. Stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,7 +34,7 @@ trap cleanup EXIT
 
 fail() {
   echo "tarball: FAIL: $*" >&2
-  if [ -n "$DATA" ] && [ -f "$WORK/out.log" ]; then tail -40 "$WORK/out.log" >&2; fi
+  if [ -f "$WORK/out.log" ]; then tail -40 "$WORK/out.log" >&2; fi
   exit 1
 }
 
@@ -64,7 +65,6 @@ start_once() {
   local version port t0 healthy_at
   version=$(PATH=$path node --version)
   port=$(free_port)
-  DATA=$(mktemp -d "$WORK/data.XXXXXX")
   t0=$SECONDS
   (cd "$APP" && exec env PATH="$path" DATA_DIR="$DATA" PORT="$port" HOST=127.0.0.1 DEMO_WEB_CONNECTOR=off \
     npx --no-install costbridge start >"$WORK/out.log" 2>&1) &
@@ -94,10 +94,11 @@ start_once() {
   ! kill -0 "$server_pid" 2>/dev/null || fail "node $version: the server (pid $server_pid) still runs after SIGTERM"
   ! port_open "$port" || fail "node $version: port $port still open after SIGTERM"
   ! port_open "$pg_port" || fail "node $version: the embedded PostgreSQL still runs after SIGTERM"
-  DATA=""
   echo "tarball: node $version: /healthz 200 after ${healthy_at}s, UI and API served, stopped $((SECONDS - t1))s after SIGTERM to npx"
 }
 
+# One DATA_DIR outside the install folder: the first start initialises its PostgreSQL, later ones reuse it.
+DATA="$WORK/data"
 if [ $# -eq 0 ]; then set -- ""; fi
 for node_dir in "$@"; do start_once "$node_dir"; done
 
