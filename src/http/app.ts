@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import fastifyCookie from "@fastify/cookie";
 import fastifyHelmet from "@fastify/helmet";
 import fastifyStatic from "@fastify/static";
@@ -24,6 +23,7 @@ import {
 } from "fastify-type-provider-zod";
 import type { AppContext } from "../app/context.js";
 import { AppError } from "../app/errors.js";
+import { packageRoot } from "../lib/package-root.js";
 import { findUnstorableText } from "../lib/unstorable-text.js";
 import { authenticate, checkCsrf, requireOperator, requireUser } from "./auth.js";
 import { statusForCode } from "./error-table.js";
@@ -48,7 +48,7 @@ export interface HttpOptions {
   timeouts?: Partial<HttpTimeouts>;
 }
 
-export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web/dist");
+export const WEB_DIST = path.join(packageRoot(), "web", "dist");
 
 const DB_DOWN_CODES = new Set([
   "ECONNREFUSED",

@@ -2,9 +2,9 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot, runsCompiled } from "../lib/package-root.js";
 
-const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web");
+const WEB_ROOT = path.join(packageRoot(), "web");
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -15,11 +15,20 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds the web UI when its build is missing or older than its sources; returns the dist folder. */
+/**
+ * The built web UI's folder. The compiled product (`npm run build`, the package) only serves the UI built then and
+ * never builds: its install directory may be read-only and several web processes may start at once. Run from the
+ * TypeScript sources (a development clone), it builds the UI when the build is missing or older than its sources.
+ */
 export async function ensureWebBuild(log: (m: string) => void): Promise<string | null> {
   const dist = path.join(WEB_ROOT, "dist");
   const index = path.join(dist, "index.html");
-  if (!existsSync(path.join(WEB_ROOT, "index.html"))) return null;
+  if (runsCompiled()) {
+    if (existsSync(index)) return dist;
+    log("the web UI is not built (npm run build); serving the API only");
+    return null;
+  }
+  if (!existsSync(path.join(WEB_ROOT, "index.html"))) return existsSync(index) ? dist : null;
   const sourcesAt = Math.max(
     newestMtime(path.join(WEB_ROOT, "src")),
     statSync(path.join(WEB_ROOT, "index.html")).mtimeMs,
