@@ -163,6 +163,7 @@ export interface ErpConnectionsTable {
   connected_by: string | null;
   connected_at: Date | null;
   updated_at: Generated<Date>;
+  erp_currencies: string[] | null;
 }
 
 export interface ErpEstimatesTable {
@@ -175,6 +176,7 @@ export interface ErpEstimatesTable {
   doc_number: string;
   submission_id: string;
   updated_at: Generated<Date>;
+  owned_digest: string | null;
 }
 
 export interface ExportAttemptsTable {

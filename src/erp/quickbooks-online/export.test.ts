@@ -136,6 +136,20 @@ function amounts(estimate: Obj): string[] {
     .map((l) => Number(l.Amount).toFixed(2));
 }
 
+/** A bookkeeper changes the amount of one line of the estimate in QuickBooks (a change to what Costbridge owns). */
+async function editLineAmount(realmId: string, estimateId: string, index: number, amount: number) {
+  const est = (await snapshot(realmId)).Estimate.find((e) => e.Id === estimateId)!;
+  const lines = (est.Line as Obj[])
+    .filter((l) => l.DetailType === "SalesItemLineDetail")
+    .map((l, i) => {
+      const detail = { ...(l.SalesItemLineDetail as Obj) };
+      if (i !== index) return l;
+      detail.UnitPrice = amount;
+      return { ...l, Amount: amount, SalesItemLineDetail: detail };
+    });
+  await control("POST", `/edit/${realmId}/estimate/${estimateId}`, { Line: lines });
+}
+
 function done(outcome: ExportOutcome) {
   if (outcome.kind !== "done") throw new Error(`expected done, got ${JSON.stringify(outcome)}`);
   return outcome;
@@ -274,9 +288,7 @@ describe("an estimate edited in QuickBooks between exports", () => {
   it("is not overwritten silently; the approver's retry overwrites it", async () => {
     const qbo = await connect();
     const first = done(await qbo.run(request()));
-    await control("POST", `/edit/${qbo.realmId}/estimate/${first.erpRef.estimateId}`, {
-      PrivateNote: "Adjusted by the bookkeeper",
-    });
+    await editLineAmount(qbo.realmId, first.erpRef.estimateId, 0, 120000);
 
     const resend = request({
       submissionId: "sub-2",
@@ -288,7 +300,7 @@ describe("an estimate edited in QuickBooks between exports", () => {
     expect(refused).toMatchObject({ kind: "rejected", code: "changed_in_quickbooks" });
     expect(refused.kind === "rejected" && refused.remedy).toMatch(/Retry .* overwrite/);
     let [est] = await estimatesOfJob(qbo.realmId, "Harbor View Tower");
-    expect(est!.PrivateNote).toBe("Adjusted by the bookkeeper");
+    expect(amounts(est!)).toEqual(["120000.00", "80000.10", "42500.99"]);
 
     const overwritten = done(await qbo.run({ ...resend, attempt: 2, overwriteChangedInErp: true }));
     const estimates = await estimatesOfJob(qbo.realmId, "Harbor View Tower");
@@ -326,12 +338,10 @@ describe("an estimate edited in QuickBooks between exports", () => {
     resend.lines[0]!.revisedEstimate = 1n;
     const pending = qbo.run(resend);
     await new Promise((r) => setTimeout(r, 100));
-    await control("POST", `/edit/${qbo.realmId}/estimate/${first.erpRef.estimateId}`, {
-      PrivateNote: "edited",
-    });
+    await editLineAmount(qbo.realmId, first.erpRef.estimateId, 1, 90000);
     expect(await pending).toMatchObject({ kind: "rejected", code: "changed_in_quickbooks" });
     const [est] = await estimatesOfJob(qbo.realmId, "Harbor View Tower");
-    expect(est!.PrivateNote).toBe("edited");
+    expect(amounts(est!)).toEqual(["125000.00", "90000.00", "42500.99"]);
     // The first export's create, then the one refused update: no blind second try over the bookkeeper's edit.
     const posts = (await requestLog("/estimate")).filter((r) => r.method === "POST") as { status?: number }[];
     expect(posts.map((r) => r.status)).toEqual([200, 400]);
