@@ -6,3 +6,7 @@ alter table erp_estimates add column owned_digest text;
 -- multicurrency, its currency list), as last read by an export; null until then. Sending is refused while the
 -- company's own currency is not among them.
 alter table erp_connections add column erp_currencies text[];
+
+-- Whether the connected QuickBooks Online company numbers its own transactions (custom transaction numbers off):
+-- then QuickBooks assigns the estimate number and the preview says so. Null until an export has read it.
+alter table erp_connections add column erp_custom_txn_numbers boolean;

@@ -164,6 +164,7 @@ export interface ErpConnectionsTable {
   connected_at: Date | null;
   updated_at: Generated<Date>;
   erp_currencies: string[] | null;
+  erp_custom_txn_numbers: boolean | null;
 }
 
 export interface ErpEstimatesTable {

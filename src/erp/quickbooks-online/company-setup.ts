@@ -81,6 +81,25 @@ export function pickExemptTaxCode(
   );
 }
 
+/** Why the company cannot take a budget in `currency`; null when it holds it. */
+export function currencyProblem(setup: QboCompanySetup, currency: string): CompanySetupProblem | null {
+  const { currencies, multicurrency, homeCurrency } = setup;
+  if (currencies.includes(currency)) return null;
+  return new CompanySetupProblem(
+    "currency_not_in_quickbooks",
+    multicurrency
+      ? `The QuickBooks company does not hold ${currency}, the currency of this company in Costbridge ` +
+          `(it holds ${currencies.join(", ")}).`
+      : `The QuickBooks company keeps its books in ${homeCurrency || "another currency"} without multicurrency, ` +
+          `but this company's currency in Costbridge is ${currency}.`,
+    multicurrency
+      ? `Add ${currency} in QuickBooks (Settings › Currencies), or correct the company currency in Costbridge, ` +
+          "then retry the export."
+      : `Correct the company currency in Costbridge to ${homeCurrency || "the QuickBooks home currency"}, or ` +
+          "turn on multicurrency in QuickBooks and add it, then retry the export.",
+  );
+}
+
 export async function readCompanySetup(
   client: QboClient,
   prefs: QboPreferences,
@@ -96,21 +115,6 @@ export async function readCompanySetup(
   if (multicurrency) {
     const held = await client.queryAll<QboCompanyCurrency>("select * from CompanyCurrency");
     for (const c of held) if (c.Active !== false && !currencies.includes(c.Code)) currencies.push(c.Code);
-  }
-  if (!currencies.includes(currency)) {
-    throw new CompanySetupProblem(
-      "currency_not_in_quickbooks",
-      multicurrency
-        ? `The QuickBooks company does not hold ${currency}, the currency of this company in Costbridge ` +
-            `(it holds ${currencies.join(", ")}).`
-        : `The QuickBooks company keeps its books in ${homeCurrency || "another currency"} without multicurrency, ` +
-            `but this company's currency in Costbridge is ${currency}.`,
-      multicurrency
-        ? `Add ${currency} in QuickBooks (Settings › Currencies), or correct the company currency in Costbridge, ` +
-            "then retry the export."
-        : `Correct the company currency in Costbridge to ${homeCurrency || "the QuickBooks home currency"}, or ` +
-            "turn on multicurrency in QuickBooks and add it, then retry the export.",
-    );
   }
   const customTxnNumbers = prefs.SalesFormsPrefs?.CustomTxnNumbers === true;
   const base = { country, customTxnNumbers, multicurrency, homeCurrency, currencies };

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { EstimateExportRequest, ExportOutcome } from "../connector.js";
 import { type QboClient, qboQuote } from "./client.js";
-import { CompanySetupProblem, type QboCompanySetup, readCompanySetup } from "./company-setup.js";
+import { currencyProblem, type QboCompanySetup, readCompanySetup } from "./company-setup.js";
 import {
   classifyQboError,
   classifyTransportError,
@@ -42,6 +42,8 @@ export interface QboExportDeps {
   throttleBackoffMs: number;
   /** Income account for items created here; by default the first active Income account of the company. */
   incomeAccountRef?: string | null;
+  /** Told what the company's setup is each time it is read (to keep send prerequisites and previews current). */
+  onCompanySetup?: (setup: QboCompanySetup) => Promise<void>;
 }
 
 /** A finished outcome raised from deep inside the run. */
@@ -128,6 +130,7 @@ class ExportRun {
   private readonly client: QboClient;
   private incomeAccount: string | null = null;
   private setup: QboCompanySetup | null = null;
+  private readonly onCompanySetup: QboExportDeps["onCompanySetup"];
 
   constructor(
     private readonly req: EstimateExportRequest,
@@ -135,6 +138,7 @@ class ExportRun {
   ) {
     this.client = deps.client;
     this.incomeAccount = deps.incomeAccountRef ?? null;
+    this.onCompanySetup = deps.onCompanySetup;
   }
 
   private key(step: string): string {
@@ -201,13 +205,11 @@ class ExportRun {
   }
 
   private async readSetup(prefs: QboPreferences): Promise<QboCompanySetup> {
-    let setup: QboCompanySetup;
-    try {
-      setup = await readCompanySetup(this.client, prefs, (this.req.currency ?? "USD").toUpperCase());
-    } catch (err) {
-      if (err instanceof CompanySetupProblem) reject(err.code, err.message, err.remedy);
-      throw err;
-    }
+    const currency = (this.req.currency ?? "USD").toUpperCase();
+    const setup = await readCompanySetup(this.client, prefs, currency);
+    await this.onCompanySetup?.(setup);
+    const problem = currencyProblem(setup, currency);
+    if (problem) reject(problem.code, problem.message, problem.remedy);
     if (!setup.tax) {
       reject(
         "no_exempt_tax_code",
