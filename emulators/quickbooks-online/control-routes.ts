@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { EmulatorCore, FaultMode } from "./core.js";
+import { applyCountryPreset, COUNTRIES, isCountry, type PresetOptions } from "./countries.js";
 import { editOutOfBand, isPlainObject, removeOutOfBand } from "./entities.js";
 import type { Obj } from "./faults.js";
 import { parseJsonText, sendJson } from "./http-util.js";
@@ -178,6 +179,72 @@ export function registerControlRoutes(app: FastifyInstance, core: EmulatorCore):
       if (!saved) throw new ControlError(404, "unknown_object", `No ${entity} with id ${params.id}.`);
       core.markDirty();
       return sendJson(reply, 200, { [entity]: saved });
+    }),
+  );
+
+  app.post(
+    `${base}/preset/:realmId`,
+    wrap((request, reply) => {
+      const params = request.params as { realmId: string };
+      const realm = realmOr404(params.realmId);
+      const input = body(request);
+      if (!isCountry(input.country)) {
+        throw new ControlError(
+          400,
+          "invalid_input",
+          `country must be one of ${COUNTRIES.join(", ")}.`,
+          "country",
+        );
+      }
+      if (input.multicurrency !== undefined && typeof input.multicurrency !== "boolean") {
+        throw new ControlError(400, "invalid_input", "multicurrency must be true or false.", "multicurrency");
+      }
+      if (input.customTxnNumbers !== undefined && typeof input.customTxnNumbers !== "boolean") {
+        throw new ControlError(
+          400,
+          "invalid_input",
+          "customTxnNumbers must be true or false.",
+          "customTxnNumbers",
+        );
+      }
+      const currencies = input.currencies ?? [];
+      if (
+        !Array.isArray(currencies) ||
+        !currencies.every((c) => typeof c === "string" && /^[A-Z]{3}$/.test(c))
+      ) {
+        throw new ControlError(400, "invalid_input", "currencies must be ISO 4217 codes.", "currencies");
+      }
+      const options: PresetOptions = { country: input.country, currencies: currencies as string[] };
+      if (typeof input.multicurrency === "boolean") options.multicurrency = input.multicurrency;
+      if (typeof input.customTxnNumbers === "boolean") options.customTxnNumbers = input.customTxnNumbers;
+      applyCountryPreset(realm, options);
+      core.markDirty();
+      return sendJson(reply, 200, {
+        CompanyInfo: realm.companyInfo,
+        Preferences: realm.preferences,
+        TaxCode: realm.taxCodes ?? [],
+        CompanyCurrency: realm.currencies ?? [],
+      });
+    }),
+  );
+
+  // What a bookkeeper's "Convert to invoice" leaves on the estimate: a link to the invoice and status Closed.
+  app.post(
+    `${base}/invoice/:realmId/:id`,
+    wrap((request, reply) => {
+      const params = request.params as { realmId: string; id: string };
+      const realm = realmOr404(params.realmId);
+      const existing = realm.entities.Estimate[params.id];
+      if (!existing) throw new ControlError(404, "unknown_object", `No Estimate with id ${params.id}.`);
+      realm.invoiceSeq = (realm.invoiceSeq ?? 0) + 1;
+      const invoiceId = String(1000 + realm.invoiceSeq);
+      const linked = Array.isArray(existing.LinkedTxn) ? existing.LinkedTxn : [];
+      const saved = editOutOfBand({ realm, nowMs: core.nowMs() }, "Estimate", params.id, {
+        TxnStatus: "Closed",
+        LinkedTxn: [...linked, { TxnId: invoiceId, TxnType: "Invoice" }],
+      });
+      core.markDirty();
+      return sendJson(reply, 200, { Estimate: saved, Invoice: { Id: invoiceId } });
     }),
   );
 

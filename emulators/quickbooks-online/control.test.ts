@@ -147,7 +147,7 @@ describe("out-of-band edits", () => {
     const response = await createEstimate();
     expect(faultCode(await json(response))).toBe("6000");
     const prefs = (await json(await h.api("GET", "/preferences"))).Preferences;
-    expect(prefs.SalesFormsPrefs.CustomTxnNumbers).toBe(false);
+    expect(prefs.SalesFormsPrefs.CustomTxnNumbers).toBe(true);
   });
 
   it("answers 404 for an unknown object", async () => {

@@ -212,6 +212,9 @@ export class EmulatorCore {
       }
       byEntity.CompanyInfo = structuredClone(realm.companyInfo);
       byEntity.Preferences = structuredClone(realm.preferences);
+      byEntity.TaxCode = structuredClone(realm.taxCodes ?? []);
+      byEntity.TaxRate = structuredClone(realm.taxRates ?? []);
+      byEntity.CompanyCurrency = structuredClone(realm.currencies ?? []);
       realms[id] = byEntity;
     }
     return { realms };

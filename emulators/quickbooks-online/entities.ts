@@ -1,3 +1,4 @@
+import { countryOf, homeCurrencyOf, multicurrencyOn, taxCodeRate, taxNameOf } from "./countries.js";
 import { centsToNumber, type Decimal, decimalToNumber, multiply, parseDecimal, toCents } from "./decimal.js";
 import { faults, type Obj, QboFault } from "./faults.js";
 import type { EntityName, RealmState } from "./state.js";
@@ -250,7 +251,6 @@ const ACCOUNT_CLASSIFICATION: Record<string, string> = {
   Income: "Revenue",
   "Other Income": "Revenue",
 };
-const USD: Ref = { value: "USD", name: "United States Dollar" };
 const DELETED_SUFFIX = " (deleted)";
 
 export function isPlainObject(value: unknown): value is Obj {
@@ -412,7 +412,7 @@ function finalizeCustomer(ctx: EntityContext, c: Obj, existing: Obj | undefined)
   out.Taxable = optBoolean(c, "Taxable") ?? false;
   out.Balance = existing?.Balance ?? 0;
   out.BalanceWithJobs = existing?.BalanceWithJobs ?? 0;
-  out.CurrencyRef = optRef(c, "CurrencyRef") ?? USD;
+  out.CurrencyRef = optRef(c, "CurrencyRef") ?? existing?.CurrencyRef ?? homeCurrencyOf(ctx.realm);
   out.PreferredDeliveryMethod = optString(c, "PreferredDeliveryMethod") ?? "Print";
   out.IsProject = false;
   return out;
@@ -543,7 +543,7 @@ function finalizeAccount(ctx: EntityContext, c: Obj, existing: Obj | undefined):
     Active: optBoolean(c, "Active") ?? true,
     CurrentBalance: existing?.CurrentBalance ?? 0,
     CurrentBalanceWithSubAccounts: existing?.CurrentBalanceWithSubAccounts ?? 0,
-    CurrencyRef: optRef(c, "CurrencyRef") ?? USD,
+    CurrencyRef: optRef(c, "CurrencyRef") ?? homeCurrencyOf(ctx.realm),
   };
 }
 
@@ -575,13 +575,25 @@ function preference(realm: RealmState, section: string, key: string): unknown {
 interface BuiltLines {
   lines: Obj[];
   totalCents: bigint;
+  taxCents: bigint;
 }
 
-function buildEstimateLines(realm: RealmState, rawLines: unknown, strict: boolean): BuiltLines {
+const GLOBAL_TAX_CALCULATIONS = ["TaxExcluded", "TaxInclusive", "NotApplicable"];
+
+/** How a transaction is taxed: US companies ignore `GlobalTaxCalculation`; elsewhere it decides. */
+type TaxMode = { country: "US" } | { country: string; global: string };
+
+function buildEstimateLines(
+  realm: RealmState,
+  rawLines: unknown,
+  strict: boolean,
+  tax: TaxMode = { country: "US" },
+): BuiltLines {
   if (!Array.isArray(rawLines) || rawLines.length === 0) throw faults.required("Line");
   const content: Obj[] = [];
   const discounts: Obj[] = [];
   let subtotal = 0n;
+  let taxCents = 0n;
   let hasSalesLine = false;
   rawLines.forEach((raw, index) => {
     if (!isPlainObject(raw)) throw faults.invalidValue(`Line[${index}]`, raw);
@@ -676,6 +688,22 @@ function buildEstimateLines(realm: RealmState, rawLines: unknown, strict: boolea
         }
         const taxCode = optRef(detail, "TaxCodeRef", "Line.SalesItemLineDetail.TaxCodeRef");
         if (taxCode) outDetail.TaxCodeRef = taxCode;
+        if (strict && itemRef && "global" in tax && tax.global !== "NotApplicable") {
+          // Outside the US every sales line names one of the company's own tax codes.
+          const element = "Line.SalesItemLineDetail.TaxCodeRef";
+          if (!taxCode) {
+            throw faults.business(
+              `Make sure all your transactions have a ${taxNameOf(realm)} rate before you save.`,
+              element,
+            );
+          }
+          const code = taxCodeRate(realm, taxCode.value);
+          if (!code) throw faults.invalidReference("TaxCode", taxCode.value, element);
+          if (!code.active) throw faults.inactiveReference(element);
+          if (tax.global === "TaxExcluded" && code.rate > 0) {
+            taxCents += toCents(multiply(amount, { coef: BigInt(Math.round(code.rate * 1000)), scale: 5 }));
+          }
+        }
         line.Amount = centsToNumber(amountCents);
         line.DetailType = detailType;
         line.SalesItemLineDetail = outDetail;
@@ -688,7 +716,7 @@ function buildEstimateLines(realm: RealmState, rawLines: unknown, strict: boolea
   if (!hasSalesLine) throw faults.required("Line");
   const lines: Obj[] = content.map((line, index) => ({ Id: String(index + 1), LineNum: index + 1, ...line }));
   lines.push({ DetailType: "SubTotalLineDetail", Amount: centsToNumber(subtotal), SubTotalLineDetail: {} });
-  let total = subtotal;
+  let total = subtotal + taxCents;
   for (const discount of discounts) {
     const detail = discount.DiscountLineDetail as Obj;
     let cents = discount.__discountAmount as bigint | null;
@@ -706,7 +734,41 @@ function buildEstimateLines(realm: RealmState, rawLines: unknown, strict: boolea
     total -= cents;
     lines.push(discount);
   }
-  return { lines, totalCents: total };
+  return { lines, totalCents: total, taxCents };
+}
+
+/** The tax rules of the company's country edition for one transaction (see countries.ts). */
+function taxModeOf(realm: RealmState, c: Obj): TaxMode {
+  const country = countryOf(realm);
+  if (country === "US") return { country };
+  const global = optString(c, "GlobalTaxCalculation");
+  if (global === undefined) throw faults.required("GlobalTaxCalculation");
+  if (!GLOBAL_TAX_CALCULATIONS.includes(global)) throw faults.enumeration("GlobalTaxCalculation", global);
+  return { country, global };
+}
+
+/** The transaction's currency: the home currency, or with multicurrency one the company holds and the customer's. */
+function currencyOf(realm: RealmState, c: Obj, customer: Obj): Ref {
+  const home = homeCurrencyOf(realm);
+  const sent = optRef(c, "CurrencyRef");
+  if (!multicurrencyOn(realm)) {
+    if (sent && sent.value !== home.value) {
+      throw faults.business("Multicurrency is not turned on for this company.", "CurrencyRef");
+    }
+    return home;
+  }
+  if (!sent) throw faults.required("CurrencyRef");
+  const held = (realm.currencies ?? []).find((cur) => cur.Code === sent.value && cur.Active !== false);
+  if (sent.value !== home.value && !held)
+    throw faults.invalidReference("Currency", sent.value, "CurrencyRef");
+  const customerCurrency = (customer.CurrencyRef as Ref | undefined)?.value ?? home.value;
+  if (customerCurrency !== sent.value) {
+    throw faults.business(
+      `The transaction's currency (${sent.value}) must be the customer's currency (${customerCurrency}).`,
+      "CurrencyRef",
+    );
+  }
+  return sent.value === home.value ? home : { value: sent.value, name: String(held?.Name ?? sent.value) };
 }
 
 function finalizeEstimate(ctx: EntityContext, c: Obj, existing: Obj | undefined): Obj {
@@ -719,7 +781,9 @@ function finalizeEstimate(ctx: EntityContext, c: Obj, existing: Obj | undefined)
   const customer = realm.entities.Customer[customerRef.value];
   if (!customer) throw faults.invalidReference("Names", customerRef.value, "CustomerRef");
   if (customer.Active === false) throw faults.inactiveReference("CustomerRef");
-  const { lines, totalCents } = buildEstimateLines(realm, c.Line, true);
+  const tax = taxModeOf(realm, c);
+  const currency = currencyOf(realm, c, customer);
+  const { lines, totalCents, taxCents } = buildEstimateLines(realm, c.Line, true, tax);
 
   let docNumber = optString(c, "DocNumber");
   checkLength("DocNumber", docNumber, 21);
@@ -757,12 +821,17 @@ function finalizeEstimate(ctx: EntityContext, c: Obj, existing: Obj | undefined)
   out.CustomerRef = { value: customerRef.value, name: String(customer.DisplayName) };
   out.Line = lines;
   out.TotalAmt = centsToNumber(totalCents);
-  out.TxnTaxDetail = { TotalTax: 0 };
+  out.TxnTaxDetail = { TotalTax: centsToNumber(taxCents) };
+  if ("global" in tax) out.GlobalTaxCalculation = tax.global;
+  else delete out.GlobalTaxCalculation;
   out.ApplyTaxAfterDiscount = optBoolean(c, "ApplyTaxAfterDiscount") ?? false;
   out.PrintStatus = optString(c, "PrintStatus") ?? "NotSet";
   out.EmailStatus = optString(c, "EmailStatus") ?? "NotSet";
-  out.CurrencyRef = optRef(c, "CurrencyRef") ?? USD;
-  if (isAbsent(out.BillAddr) && isPlainObject(customer.BillAddr)) out.BillAddr = { ...customer.BillAddr };
+  out.CurrencyRef = currency;
+  // The customer's address is filled in on a new estimate; an update leaves what it was given (or cleared).
+  if (!existing && isAbsent(out.BillAddr) && isPlainObject(customer.BillAddr)) {
+    out.BillAddr = { ...customer.BillAddr };
+  }
   return out;
 }
 

@@ -242,6 +242,63 @@ describe("node-quickbooks against the emulator", () => {
     expect(result.BatchItemResponse[1].Class.Name).toBe("Overhead");
   });
 
+  it("reads a Canadian company's setup and keeps a bookkeeper's fields through a sparse update", async () => {
+    const preset = await fetch(`${server.url}/__emulator/preset/${realmId}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ country: "CA" }),
+    });
+    expect(preset.status).toBe(200);
+    const info = await call((cb) => qbo.getCompanyInfo(realmId, cb));
+    expect(info.Country).toBe("CA");
+    const prefs = await call((cb) => qbo.getPreferences(cb));
+    expect(prefs.CurrencyPrefs.HomeCurrency.value).toBe("CAD");
+    const codes = await call((cb) => qbo.findTaxCodes(cb));
+    const names = (codes.QueryResponse.TaxCode as AnyJson[]).map((c) => c.Name);
+    expect(names).toContain("Exempt");
+    expect(names).not.toContain("NON");
+    const exempt = (codes.QueryResponse.TaxCode as AnyJson[]).find((c) => c.Name === "Exempt").Id;
+
+    const line = (amount: number) => ({
+      DetailType: "SalesItemLineDetail",
+      Amount: amount,
+      SalesItemLineDetail: {
+        ItemRef: { value: itemId },
+        Qty: 1,
+        UnitPrice: amount,
+        TaxCodeRef: { value: exempt },
+      },
+    });
+    const created = await call((cb) =>
+      qbo.createEstimate(
+        { CustomerRef: { value: jobId }, GlobalTaxCalculation: "TaxExcluded", Line: [line(700)] },
+        cb,
+      ),
+    );
+    const accepted = await call((cb) =>
+      qbo.updateEstimate(
+        { Id: created.Id, SyncToken: created.SyncToken, TxnStatus: "Accepted", ExpirationDate: "2027-02-01" },
+        cb,
+      ),
+    );
+    // The shape of Costbridge's re-send: Id, SyncToken, sparse and only the fields it owns.
+    const resent = await call((cb) =>
+      qbo.updateEstimate(
+        {
+          Id: accepted.Id,
+          SyncToken: accepted.SyncToken,
+          sparse: true,
+          CustomerRef: { value: jobId },
+          PrivateNote: "Costbridge budget · project 1001 · submission s2",
+          GlobalTaxCalculation: "TaxExcluded",
+          Line: [line(900)],
+        },
+        cb,
+      ),
+    );
+    expect(resent).toMatchObject({ TxnStatus: "Accepted", ExpirationDate: "2027-02-01", TotalAmt: 900 });
+  });
+
   it("revokes access", async () => {
     const token = qbo.token;
     await call((cb) => qbo.revokeAccess(true, cb));

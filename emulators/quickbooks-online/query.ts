@@ -59,8 +59,6 @@ const UNMODELLED_ENTITIES = [
   "RefundReceipt",
   "SalesReceipt",
   "TaxAgency",
-  "TaxCode",
-  "TaxRate",
   "Term",
   "TimeActivity",
   "Transfer",
@@ -68,6 +66,20 @@ const UNMODELLED_ENTITIES = [
   "VendorCredit",
 ];
 const SINGLETON_ENTITIES = ["CompanyInfo", "Preferences"];
+/** Lists fixed by the company's country edition (countries.ts): queried, never written here. */
+const EDITION_LISTS: Record<string, { key: keyof RealmState; fields: string[] }> = {
+  taxcode: {
+    key: "taxCodes",
+    fields: ["Id", "Name", "Description", "Active", "Taxable", "TaxGroup", "MetaData.CreateTime"],
+  },
+  taxrate: { key: "taxRates", fields: ["Id", "Name", "RateValue", "Active", "MetaData.CreateTime"] },
+  companycurrency: { key: "currencies", fields: ["Id", "Code", "Name", "Active", "MetaData.CreateTime"] },
+};
+const EDITION_KEYS: Record<string, string> = {
+  taxcode: "TaxCode",
+  taxrate: "TaxRate",
+  companycurrency: "CompanyCurrency",
+};
 const NAME_LISTS: EntityName[] = ["Customer", "Item", "Class", "Account"];
 
 function tokenize(text: string): Token[] {
@@ -418,6 +430,16 @@ export function runQuery(realm: RealmState, text: string): Obj {
     rows = listEntities(realm, entity);
     // Name lists hide inactive entries unless the query asks about Active itself.
     if (NAME_LISTS.includes(entity) && !parsed.conditions.some((condition) => condition.field === "Active")) {
+      rows = rows.filter((row) => row.Active !== false);
+    }
+  } else if (EDITION_LISTS[lower]) {
+    const list = EDITION_LISTS[lower];
+    key = EDITION_KEYS[lower] as string;
+    for (const condition of parsed.conditions)
+      condition.field = canonicalField(key, list.fields, condition.field);
+    for (const order of parsed.orderBy) order.field = canonicalField(key, list.fields, order.field);
+    rows = ((realm[list.key] as Obj[] | undefined) ?? []).map((row) => structuredClone(row));
+    if (!parsed.conditions.some((condition) => condition.field === "Active")) {
       rows = rows.filter((row) => row.Active !== false);
     }
   } else {

@@ -1,3 +1,4 @@
+import { applyCountryPreset } from "./countries.js";
 import { createSeedEntity, type EntityContext } from "./entities.js";
 import type { Obj } from "./faults.js";
 import type { RealmState } from "./state.js";
@@ -83,7 +84,8 @@ function preferences(nowMs: number): Obj {
     SalesFormsPrefs: {
       AllowEstimates: true,
       EstimateMessage: "Please review the estimate below.",
-      CustomTxnNumbers: false,
+      // The seeded company numbers its own estimates; turn it off (control plane) to have QuickBooks number them.
+      CustomTxnNumbers: true,
       AllowDeposit: false,
       AllowDiscount: true,
       AllowServiceDate: false,
@@ -116,6 +118,7 @@ export function buildSeededRealm(realmId: string, companyName: string, nowMs: nu
   const realm = emptyRealm(realmId);
   realm.companyInfo = companyInfo(companyName, nowMs);
   realm.preferences = preferences(nowMs);
+  applyCountryPreset(realm, { country: "US" });
   const ctx: EntityContext = { realm, nowMs };
 
   const income = createSeedEntity(ctx, "Account", {

@@ -16,6 +16,13 @@ export interface RealmState {
   nextDocNumber: number;
   /** Vendor and employee names: they share the DisplayName namespace with customers. */
   reservedNames: string[];
+  /** Read-only lists of the company's country edition (see countries.ts); absent in state saved before them. */
+  taxCodes?: Obj[];
+  taxRates?: Obj[];
+  /** CompanyCurrency rows: the foreign currencies a multicurrency company holds. */
+  currencies?: Obj[];
+  /** Invoices made from estimates through the control plane (the emulator does not model Invoice itself). */
+  invoiceSeq?: number;
 }
 
 export interface AuthCodeRecord {

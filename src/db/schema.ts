@@ -164,6 +164,8 @@ export interface ErpConnectionsTable {
   connected_by: string | null;
   connected_at: Date | null;
   updated_at: Generated<Date>;
+  erp_currencies: string[] | null;
+  erp_custom_txn_numbers: boolean | null;
 }
 
 export interface ErpEstimatesTable {
@@ -176,6 +178,7 @@ export interface ErpEstimatesTable {
   doc_number: string;
   submission_id: string;
   updated_at: Generated<Date>;
+  owned_digest: string | null;
 }
 
 export interface ExportAttemptsTable {

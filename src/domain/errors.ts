@@ -54,6 +54,10 @@ const CATALOG = {
     message: "A cost code is not mapped to a QuickBooks item and creating missing items is off.",
   },
   name_too_long: { kind: "conflict", message: "The project name is too long for QuickBooks." },
+  currency_not_in_quickbooks: {
+    kind: "conflict",
+    message: "The company's currency is not one the QuickBooks company holds.",
+  },
   name_invalid_characters: {
     kind: "conflict",
     message: "A name contains a character QuickBooks does not accept (colon, tab or line break).",

@@ -130,6 +130,17 @@ describe("rule 1: Send to ERP prerequisites", () => {
     ]);
   });
 
+  it("QuickBooks Online: the company's currency must be one the QuickBooks company holds, once that is known", () => {
+    const online = { ...facts().erp, type: "quickbooks_online" as const, currency: "EUR" };
+    expect(evaluateSend(facts({ erp: online })).allowed).toBe(true);
+    expect(evaluateSend(facts({ erp: { ...online, heldCurrencies: ["EUR", "USD"] } })).allowed).toBe(true);
+    const f = facts({ erp: { ...online, heldCurrencies: ["CAD", "USD"] } });
+    expect(codes(f)).toEqual(["currency_not_in_quickbooks"]);
+    expect(message(f, "currency_not_in_quickbooks")).toMatch(
+      /^The company's currency is EUR, which the QuickBooks Online company does not hold \(it holds CAD, USD\)/,
+    );
+  });
+
   it("limits can be passed in instead of the defaults", () => {
     const erp = { ...facts().erp, limits: { jobNameMaxChars: 5, itemNameMaxChars: 5 } };
     expect(codes(facts({ erp }))).toEqual(["name_too_long"]);

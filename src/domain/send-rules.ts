@@ -63,6 +63,10 @@ export interface SendFacts {
     readonly hasDefaultParentCustomer: boolean;
     /** Defaults to `ERP_LIMITS[type]`. */
     readonly limits?: ErpLimits;
+    /** The company's own currency (ISO 4217). */
+    readonly currency?: string;
+    /** Currencies the connected QuickBooks company can record a transaction in; null or absent while unknown. */
+    readonly heldCurrencies?: readonly string[] | null;
   };
   /** Cost codes (by code) already mapped to a QuickBooks item. */
   readonly mappedCostCodes: ReadonlySet<string>;
@@ -133,6 +137,17 @@ export function evaluateSend(facts: SendFacts): Evaluation {
       reason(
         "project_not_linked",
         "Link the project to a QuickBooks job, or choose a parent customer under which the job will be created.",
+      ),
+    );
+  }
+
+  if (erp.type && erp.currency && erp.heldCurrencies && !erp.heldCurrencies.includes(erp.currency)) {
+    reasons.push(
+      reason(
+        "currency_not_in_quickbooks",
+        `The company's currency is ${erp.currency}, which the ${ERP_NAMES[erp.type]} company does not hold ` +
+          `(it holds ${list(erp.heldCurrencies)}). Correct the company currency, or add ${erp.currency} in ` +
+          "QuickBooks and let an export read it again.",
       ),
     );
   }

@@ -11,6 +11,11 @@ export interface ErpEstimateRef {
   /** The customer/job the estimate sits on; persisted as the project's ERP job link. */
   jobRef: string;
   docNumber: string;
+  /**
+   * Fingerprint of the fields Costbridge owns on the estimate as we left it (lines, amounts, job). A later edit
+   * in the ERP counts as "changed in QuickBooks" only when it moves this; null where it was never recorded.
+   */
+  ownedDigest?: string | null;
 }
 
 export interface EstimateExportLine {
@@ -49,6 +54,8 @@ export interface EstimateExportRequest {
   overwriteChangedInErp: boolean;
   /** Carry the category as a class on each line instead of in the line description. */
   useClasses: boolean;
+  /** The company's ISO 4217 currency in Costbridge; the ERP must hold it. USD when absent. */
+  currency?: string;
 }
 
 export type ExportOutcome =

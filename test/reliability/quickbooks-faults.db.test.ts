@@ -166,9 +166,15 @@ describe.concurrent("QuickBooks Online faults, accept → job → QuickBooks", (
     const b = await sentBudget(p, t);
     await accept(p, t, b.submissionId);
     const { estimate } = await exportedOnce(t, b, b.name);
-    await p.control("POST", `/edit/${t.realmId}/Estimate/${estimate.Id}`, {
-      PrivateNote: "edited by the bookkeeper",
-    });
+    // A bookkeeper changes an amount Costbridge wrote (a memo or address edit would not count).
+    const lines = (estimate.Line as Json[])
+      .filter((l: Json) => l.DetailType === "SalesItemLineDetail")
+      .map((l: Json, i: number) =>
+        i === 0
+          ? { ...l, Amount: 1, SalesItemLineDetail: { ...(l.SalesItemLineDetail as Json), UnitPrice: 1 } }
+          : l,
+      );
+    await p.control("POST", `/edit/${t.realmId}/Estimate/${estimate.Id}`, { Line: lines });
 
     const resent = await resend(t, b.base);
     await accept(p, t, resent);

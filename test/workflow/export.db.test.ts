@@ -378,8 +378,17 @@ describe("changed in QuickBooks (SPEC §3 rule 8)", () => {
       estimates: [est],
     } = await estimatesOf("Lakeside Apartments");
     const realmId = w.qbo.emulator.defaultRealmId;
+    // A memo edit is the bookkeeper's own and kept without a question; a changed amount is a change to ours.
+    const lines = (est!.Line as Obj[])
+      .filter((l) => l.DetailType === "SalesItemLineDetail")
+      .map((l, i) =>
+        i === 0
+          ? { ...l, Amount: 9000, SalesItemLineDetail: { ...l.SalesItemLineDetail, UnitPrice: 9000 } }
+          : l,
+      );
     const edit = await w.control("POST", `edit/${realmId}/Estimate/${est!.Id}`, {
       CustomerMemo: { value: "Bookkeeper's note" },
+      Line: lines,
     });
     expect(edit.status).toBeLessThan(300);
 
@@ -395,7 +404,7 @@ describe("changed in QuickBooks (SPEC §3 rule 8)", () => {
     expect(failed.export.lastError.remedy).toMatch(/Retry/i);
     const untouched = (await estimatesOf("Lakeside Apartments")).estimates;
     expect(untouched).toHaveLength(1);
-    expect(salesLines(untouched[0]!).map((l) => l.amount)).toEqual(["10000.00", "30000.00"]);
+    expect(salesLines(untouched[0]!).map((l) => l.amount)).toEqual(["9000.00", "30000.00"]);
 
     expect((await api.post(`${erpUrl(co.companyId)}/${second}/retry`, co.approver)).status).toBe(202);
     await waitForStatus(second, "exported");
@@ -404,5 +413,6 @@ describe("changed in QuickBooks (SPEC §3 rule 8)", () => {
     expect(after[0]!.Id).toBe(est!.Id);
     expect(salesLines(after[0]!).map((l) => l.amount)).toEqual(["10000.00", "32500.00"]);
     expect(after[0]!.PrivateNote).toContain(`submission ${second}`);
+    expect(after[0]!.CustomerMemo).toEqual({ value: "Bookkeeper's note" });
   });
 });

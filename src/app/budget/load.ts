@@ -48,7 +48,7 @@ export interface CategoryRow {
 
 export interface BudgetContext {
   company: CompanySettings;
-  erp: { type: ErpType; status: string } | null;
+  erp: { type: ErpType; status: string; currencies?: string[] | null } | null;
   project: ProjectRow;
   budgetId: string;
   budgetVersion: number;
@@ -81,11 +81,11 @@ export async function loadCompanySettings(db: Executor, companyId: string): Prom
 export async function loadConnection(db: Executor, companyId: string) {
   const row = await db
     .selectFrom("erp_connections")
-    .select(["type", "status"])
+    .select(["type", "status", "erp_currencies"])
     .where("company_id", "=", companyId)
     .executeTakeFirst();
   if (!row || row.status === "disconnected") return null;
-  return { type: row.type as ErpType, status: row.status };
+  return { type: row.type as ErpType, status: row.status, currencies: row.erp_currencies };
 }
 
 export async function loadProject(db: Executor, companyId: string, projectId: string): Promise<ProjectRow> {
@@ -303,6 +303,8 @@ export async function loadBudgetContext(
       type: erp?.type ?? null,
       createMissingItems: company.createMissingItems,
       hasDefaultParentCustomer: Boolean(company.defaultParentCustomer),
+      currency: company.currency,
+      heldCurrencies: erp?.currencies ?? null,
     },
     mappedCostCodes: new Set(codeRows.filter((c) => c.erp_item_ref).map((c) => c.code)),
   };

@@ -62,6 +62,15 @@ export function createQboService(
     rateGate: opts.rateGate ?? new PgRateGate(db),
     throttleBackoffSeconds: config.quickbooks.throttleBackoffSeconds,
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    // What the company holds is kept for the send prerequisites and the acceptance preview.
+    onCompanySetup: async (companyId, setup) => {
+      await db
+        .updateTable("erp_connections")
+        .set({ erp_currencies: setup.currencies, erp_custom_txn_numbers: setup.customTxnNumbers })
+        .where("company_id", "=", companyId)
+        .where("type", "=", "quickbooks_online")
+        .execute();
+    },
   });
   return {
     endpoints,

@@ -135,10 +135,12 @@ export async function runExport(ctx: AppContext, connectors: Connectors, p: Expo
           version: previous.version,
           jobRef: previous.job_ref,
           docNumber: previous.doc_number,
+          ownedDigest: previous.owned_digest,
         }
       : null,
     overwriteChangedInErp: row.overwrite_changed_in_erp,
     useClasses: company.useClasses,
+    currency: company.currency,
   };
 
   let outcome: ExportOutcome;
@@ -245,6 +247,7 @@ async function applyOutcome(
             version: outcome.erpRef.version,
             job_ref: outcome.erpRef.jobRef,
             doc_number: outcome.erpRef.docNumber,
+            owned_digest: outcome.erpRef.ownedDigest ?? null,
             submission_id: p.submissionId,
             updated_at: now,
           })
@@ -254,6 +257,7 @@ async function applyOutcome(
               version: outcome.erpRef.version,
               job_ref: outcome.erpRef.jobRef,
               doc_number: outcome.erpRef.docNumber,
+              owned_digest: outcome.erpRef.ownedDigest ?? null,
               submission_id: p.submissionId,
               updated_at: now,
             }),

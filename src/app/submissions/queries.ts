@@ -206,7 +206,7 @@ export async function getSubmission(ctx: AppContext, actor: Actor, companyId: st
       .executeTakeFirst(),
     ctx.db
       .selectFrom("erp_connections")
-      .select(["type", "status"])
+      .select(["type", "status", "erp_custom_txn_numbers"])
       .where("company_id", "=", companyId)
       .executeTakeFirst(),
   ]);
@@ -224,6 +224,13 @@ export async function getSubmission(ctx: AppContext, actor: Actor, companyId: st
     ),
   ];
   const updating = company.estimateMode === "update_in_place" && estimate;
+  // QuickBooks Online keeps the number it holds on an update, and numbers a new estimate itself when the company's
+  // custom transaction numbers are off (null: QuickBooks assigns it).
+  const onlineNumber = updating
+    ? estimate.doc_number
+    : conn?.erp_custom_txn_numbers === false
+      ? null
+      : docNumberFor(s.project_number);
   const preview = {
     erp: desktop ? "QuickBooks Desktop" : "QuickBooks Online",
     customer: s.erp_job_ref
@@ -233,9 +240,10 @@ export async function getSubmission(ctx: AppContext, actor: Actor, companyId: st
     estimate: {
       action: updating ? "update" : "create",
       ...(updating ? { estimateId: estimate.estimate_id } : {}),
-      docNumber: desktop ? refNumberFor(s.project_number) : docNumberFor(s.project_number),
+      docNumber: desktop ? refNumberFor(s.project_number) : onlineNumber,
       memo: formatMarker({ projectNumber: s.project_number, submissionId }),
-      status: "Pending",
+      // An update leaves the estimate's status (Pending, Accepted) as QuickBooks has it.
+      ...(updating && !desktop ? {} : { status: "Pending" }),
       taxable: false,
       markup: "0%",
       total: fmt(s.total_revised_minor),

@@ -8,7 +8,7 @@ import { QBO_MINOR_VERSION, type QboEndpoints } from "./endpoints.js";
 import { parseQboFault, QboApiError, QboTransportError } from "./errors.js";
 import { serializeQboJson } from "./mapping.js";
 import { InProcessRateGate, type RateGate } from "./rate-gate.js";
-import type { QboPreferences } from "./types.js";
+import type { QboCompanyInfo, QboPreferences } from "./types.js";
 
 export interface AccessTokenSource {
   /** A currently valid access token (refreshed first when it is about to expire). */
@@ -85,6 +85,11 @@ export class QboClient {
     return pick<QboPreferences>(json, "Preferences", "read preferences");
   }
 
+  async companyInfo(): Promise<QboCompanyInfo> {
+    const json = await this.send("GET", `/companyinfo/${encodeURIComponent(this.realmId)}`, {});
+    return pick<QboCompanyInfo>(json, "CompanyInfo", "read company info");
+  }
+
   /** One page of a query; returns the rows of whichever entity the query selects (empty when none match). */
   async query<T>(statement: string): Promise<T[]> {
     const json = (await this.send("GET", "/query", { query: { query: statement } })) as {
@@ -113,7 +118,10 @@ export class QboClient {
     return pick<T>(json, envelopeKey(entity), `create ${entity}`);
   }
 
-  /** Full update (body carries Id and SyncToken; omitted writable fields are cleared by QuickBooks). */
+  /**
+   * Update: the body carries Id and SyncToken. With `"sparse": true` only the fields sent change; without it
+   * QuickBooks performs a full update and clears every writable field left out.
+   */
   async update<T>(entity: string, body: unknown, requestId: string): Promise<T> {
     const json = await this.send("POST", `/${entity}`, { body, requestId, query: { operation: "update" } });
     return pick<T>(json, envelopeKey(entity), `update ${entity}`);

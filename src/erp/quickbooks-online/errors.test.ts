@@ -149,10 +149,107 @@ describe("sorting faults", () => {
       fault(400, "6000", "Business Validation Error: Estimates are off"),
       opts,
     );
-    expect(business.kind === "rejected" && business.remedy).toContain("Estimates are off");
+    // The message already says what QuickBooks said; the remedy says what to do, without repeating it.
+    expect(business).toMatchObject({ code: "quickbooks_business_rule" });
+    expect(business.kind === "rejected" && business.message).toContain("Estimates are off");
+    expect(business.kind === "rejected" && business.remedy).not.toContain("Estimates are off");
     expect(classifyQboError(fault(400, "2010"), opts)).toMatchObject({
       kind: "rejected",
       code: "quickbooks_request_refused",
     });
+  });
+});
+
+describe("remedies from the fault's element", () => {
+  const opts = { throttleBackoffMs: 60_000 };
+  const at = (code: string, element: string, message = "Object Not Found", detail = "") => ({
+    status: 400,
+    code,
+    message,
+    detail,
+    element,
+    type: "ValidationFault",
+    intuitTid: null,
+    retryAfterMs: null,
+  });
+  const remedyOf = (c: ReturnType<typeof classifyQboError>) => (c.kind === "rejected" ? c.remedy : "");
+
+  it("a 610 on ItemRef while the estimate is written is an inactive item, never a change to the estimate", () => {
+    const c = classifyQboError(at("610", "Line.SalesItemLineDetail.ItemRef"), {
+      ...opts,
+      subject: { kind: "estimate" },
+    });
+    expect(c).toMatchObject({ kind: "rejected", code: "item_inactive" });
+    expect(remedyOf(c)).toMatch(/product\/service/);
+    expect(remedyOf(c)).not.toMatch(/changed this estimate|overwrite/i);
+  });
+
+  it("a 610 on CustomerRef is an inactive job; on a parent customer step it names the parent", () => {
+    const job = classifyQboError(at("610", "CustomerRef"), { ...opts, subject: { kind: "estimate" } });
+    expect(job).toMatchObject({ code: "job_inactive" });
+    const parent = classifyQboError(at("610", "ParentRef"), {
+      ...opts,
+      subject: { kind: "parent_customer", name: "Acme Builders Jobs" },
+    });
+    expect(parent).toMatchObject({ code: "parent_customer_inactive" });
+    expect(remedyOf(parent)).toContain('"Acme Builders Jobs"');
+  });
+
+  it("a 610 without an element on the estimate step means the estimate itself is gone", () => {
+    expect(classifyQboError(at("610", ""), { ...opts, subject: { kind: "estimate" } })).toMatchObject({
+      code: "changed_in_quickbooks",
+    });
+  });
+
+  it("a closed period reported as a business rule (6000) is a closed period", () => {
+    const c = classifyQboError(
+      at(
+        "6000",
+        "TxnDate",
+        "A business validation error has occurred while processing your request",
+        "The closing date has passed; the period is closed.",
+      ),
+      opts,
+    );
+    expect(c).toMatchObject({ code: "closed_period" });
+    expect(remedyOf(c)).toMatch(/Close the books/);
+  });
+
+  it("tax and currency faults point at the company's tax codes and currencies", () => {
+    expect(
+      classifyQboError(
+        at("6000", "Line.SalesItemLineDetail.TaxCodeRef", "Business Validation Error", "x"),
+        opts,
+      ),
+    ).toMatchObject({ code: "quickbooks_tax_setup" });
+    expect(
+      classifyQboError(at("2500", "Line.SalesItemLineDetail.TaxCodeRef", "Invalid Reference Id"), opts),
+    ).toMatchObject({ code: "quickbooks_tax_setup" });
+    expect(
+      classifyQboError(at("2020", "GlobalTaxCalculation", "Required param missing"), opts),
+    ).toMatchObject({
+      code: "quickbooks_tax_setup",
+    });
+    expect(classifyQboError(at("2500", "CurrencyRef", "Invalid Reference Id"), opts)).toMatchObject({
+      code: "currency_not_in_quickbooks",
+    });
+    expect(
+      classifyQboError(at("2500", "Line.SalesItemLineDetail.ItemRef", "Invalid Reference Id"), opts),
+    ).toMatchObject({ code: "item_missing" });
+  });
+
+  it("duplicate names and stale objects have remedies of their own, none repeating the message", () => {
+    for (const [code, element, expected] of [
+      ["6240", "", "duplicate_name"],
+      ["5010", "", "changed_in_quickbooks"],
+      ["6210", "", "closed_period"],
+      ["6000", "", "quickbooks_business_rule"],
+    ] as const) {
+      const f = at(code, element, "Some message from QuickBooks", "Some detail from QuickBooks");
+      const c = classifyQboError(f, opts);
+      expect(c).toMatchObject({ kind: "rejected", code: expected });
+      expect(remedyOf(c)).not.toContain("Some detail from QuickBooks");
+      expect(remedyOf(c)).not.toContain("Some message from QuickBooks");
+    }
   });
 });

@@ -264,6 +264,181 @@ export interface ClassifyOptions {
   subject?: FaultSubject;
 }
 
+/** What a fault's `element` points at, so the remedy speaks of that and not of whatever step was running. */
+export type FaultElement =
+  | "item"
+  | "customer"
+  | "class"
+  | "account"
+  | "tax_code"
+  | "global_tax"
+  | "currency"
+  | "date"
+  | "doc_number"
+  | "line"
+  | "other";
+
+export function elementTarget(element: string): FaultElement | null {
+  const e = element.trim();
+  if (e === "") return null;
+  const last = e.split(".").pop() ?? e;
+  if (/^ItemRef$/i.test(last)) return "item";
+  if (/^(CustomerRef|ParentRef)$/i.test(last)) return "customer";
+  if (/^ClassRef$/i.test(last)) return "class";
+  if (/AccountRef$/i.test(last)) return "account";
+  if (/^(TaxCodeRef|TxnTaxCodeRef|TaxCode)$/i.test(last)) return "tax_code";
+  if (/^GlobalTaxCalculation$/i.test(last)) return "global_tax";
+  if (/^(CurrencyRef|ExchangeRate)$/i.test(last)) return "currency";
+  if (/^(TxnDate|ExpirationDate|DueDate)$/i.test(last)) return "date";
+  if (/^DocNumber$/i.test(last)) return "doc_number";
+  if (/^Line/i.test(e)) return "line";
+  return "other";
+}
+
+/**
+ * The subject a remedy names: the element wins over the running step (a 610 on `ItemRef` while the estimate is
+ * written is about an item, never about the estimate), keeping the step's name only when it is the same kind.
+ */
+function subjectFor(err: QboError, subject: FaultSubject | undefined): FaultSubject | undefined {
+  const target = elementTarget(err.element);
+  const kind: FaultSubject["kind"] | null =
+    target === "item"
+      ? "item"
+      : target === "customer"
+        ? subject?.kind === "parent_customer"
+          ? "parent_customer"
+          : "job"
+        : target === "class"
+          ? "class"
+          : target === "account"
+            ? "account"
+            : null;
+  if (kind === null) {
+    // A fault about one of our references but without an element cannot be about the estimate itself.
+    return subject;
+  }
+  return subject?.kind === kind ? subject : { kind };
+}
+
+function closedPeriodRemedy(): string {
+  return (
+    "The estimate's date falls in a period that is closed in QuickBooks. Ask whoever closes the books to move " +
+    "the closing date (Settings › Account and settings › Advanced › Close the books), then retry the export."
+  );
+}
+
+const CLOSED_PERIOD = /clos(ed|ing) (period|date|books)|period (is )?closed|books are closed/i;
+
+function businessRemedy(err: QboError): { code: string; remedy: string } {
+  const text = `${err.message} ${err.detail}`;
+  if (CLOSED_PERIOD.test(text)) return { code: "closed_period", remedy: closedPeriodRemedy() };
+  switch (elementTarget(err.element)) {
+    case "tax_code":
+    case "global_tax":
+      return {
+        code: "quickbooks_tax_setup",
+        remedy:
+          "QuickBooks wants a tax setting on the estimate that this company's tax setup does not give. Check the " +
+          "company's tax codes in QuickBooks (Taxes › Sales tax settings): an active exempt or out-of-scope code " +
+          "is needed, then retry the export.",
+      };
+    case "currency":
+      return {
+        code: "quickbooks_currency",
+        remedy:
+          "The estimate's currency does not fit this QuickBooks company or its customer. Check the currencies in " +
+          "QuickBooks (Settings › Currencies), the currency of the project's job, and the company currency in " +
+          "Costbridge, then retry the export.",
+      };
+    case "class":
+      return {
+        code: "quickbooks_class_setup",
+        remedy:
+          "QuickBooks does not accept classes where Costbridge puts them. Turn on class tracking per line in " +
+          "QuickBooks, or turn off classes in the Costbridge ERP settings, then retry the export.",
+      };
+    case "line":
+    case "item":
+      return {
+        code: "quickbooks_business_rule",
+        remedy:
+          "QuickBooks refused a line of the estimate for the reason shown above. Check the items the cost codes " +
+          "are mapped to (and the company's sales settings) in QuickBooks, then retry the export.",
+      };
+    default:
+      return {
+        code: "quickbooks_business_rule",
+        remedy:
+          "QuickBooks refused the estimate for the reason shown above. Fix that setting or record in QuickBooks " +
+          "(or the budget in Costbridge), then retry the export.",
+      };
+  }
+}
+
+function missingReferenceRemedy(err: QboError): { code: string; remedy: string } {
+  switch (elementTarget(err.element)) {
+    case "item":
+      return {
+        code: "item_missing",
+        remedy:
+          "A QuickBooks product/service a cost code is mapped to no longer exists, or is a category. Map the cost " +
+          "code to a service item in Costbridge (or turn on creating missing items), then retry the export.",
+      };
+    case "customer":
+      return {
+        code: "job_missing",
+        remedy:
+          "The QuickBooks customer or job the project is linked to no longer exists. Link the project to an " +
+          "existing job in Costbridge, then retry the export.",
+      };
+    case "class":
+      return {
+        code: "class_missing",
+        remedy:
+          "A QuickBooks class a budget category uses no longer exists. Add it again in QuickBooks (or turn on " +
+          "creating missing items), then retry the export.",
+      };
+    case "tax_code":
+      return {
+        code: "quickbooks_tax_setup",
+        remedy:
+          "The tax code Costbridge chose is not one of this QuickBooks company's tax codes. Check the tax codes in " +
+          "QuickBooks (an active exempt or out-of-scope code is needed), then retry the export.",
+      };
+    case "currency":
+      return {
+        code: "currency_not_in_quickbooks",
+        remedy:
+          "This QuickBooks company does not hold the company's currency. Add it in QuickBooks (Settings › " +
+          "Currencies) or correct the company currency in Costbridge, then retry the export.",
+      };
+    default:
+      return {
+        code: "quickbooks_reference_missing",
+        remedy:
+          "A customer, job, item or class that the estimate refers to no longer exists in QuickBooks. Check the " +
+          "project's job link and the cost-code mappings in Costbridge, then retry the export.",
+      };
+  }
+}
+
+function requiredRemedy(err: QboError): { code: string; remedy: string } | null {
+  switch (elementTarget(err.element)) {
+    case "global_tax":
+    case "tax_code":
+      return businessRemedy(err);
+    case "currency":
+      return {
+        code: "quickbooks_currency",
+        remedy:
+          "This QuickBooks company uses multicurrency and needs the estimate's currency. Reconnect or retry after " +
+          "checking the company currency in Costbridge and the currencies in QuickBooks (Settings › Currencies).",
+      };
+    default:
+      return null;
+  }
+}
+
 /** Sorts one QuickBooks fault. Unknown 4xx faults are permanent: repeating an unchanged request cannot help. */
 export function classifyQboError(err: QboError, options: ClassifyOptions): QboFaultClass {
   const message = describeFault(err);
@@ -295,11 +470,16 @@ export function classifyQboError(err: QboError, options: ClassifyOptions): QboFa
   });
   switch (err.code) {
     case "610": {
-      const r = inactiveRemedy(options.subject);
+      const r = inactiveRemedy(subjectFor(err, options.subject));
       return rejected(r.code, r.remedy);
     }
     case "5010":
-      return rejected("changed_in_quickbooks", REMEDY_CHANGED_IN_QUICKBOOKS);
+      return rejected(
+        "changed_in_quickbooks",
+        "Someone saved this estimate in QuickBooks while Costbridge was writing it. Look at their change in " +
+          "QuickBooks, then either Retry the export to overwrite it with this budget, or Reject the budget to hand " +
+          "it back.",
+      );
     case "6240": {
       const name = quoted(options.subject?.name, "Costbridge tried to add");
       return rejected(
@@ -309,11 +489,7 @@ export function classifyQboError(err: QboError, options: ClassifyOptions): QboFa
       );
     }
     case "6210":
-      return rejected(
-        "closed_period",
-        "The estimate's date falls in a period that is closed in QuickBooks. Ask whoever closes the books to move " +
-          "the closing date (Settings › Account and settings › Advanced › Close the books), then retry the export.",
-      );
+      return rejected("closed_period", closedPeriodRemedy());
     case "6190":
       return rejected(
         "quickbooks_subscription_inactive",
@@ -327,31 +503,31 @@ export function classifyQboError(err: QboError, options: ClassifyOptions): QboFa
           "numbers. Renumber the other transaction, or turn off the duplicate-number warning in QuickBooks " +
           "(Settings › Account and settings › Sales), then retry.",
       );
-    case "2500":
-      return rejected(
-        "quickbooks_reference_missing",
-        "A customer, job, item or class that the estimate refers to no longer exists in QuickBooks. Check the " +
-          "project's job link and the cost-code mappings in Costbridge, then retry the export.",
-      );
-    case "6000":
-      return rejected(
-        "quickbooks_business_rule",
-        `QuickBooks refused the estimate: ${err.detail || err.message}. Change what it names in QuickBooks (or ` +
-          "in the budget), then retry the export.",
-      );
+    case "2500": {
+      const r = missingReferenceRemedy(err);
+      return rejected(r.code, r.remedy);
+    }
+    case "6000": {
+      const r = businessRemedy(err);
+      return rejected(r.code, r.remedy);
+    }
+    case "2020": {
+      const r = requiredRemedy(err);
+      if (r) return rejected(r.code, r.remedy);
+      break;
+    }
     case "100":
     case "120":
       return {
         kind: "reconnect_needed",
         message: `${message}. The QuickBooks user who connected Costbridge may no longer be an admin.`,
       };
-    default:
-      return rejected(
-        "quickbooks_request_refused",
-        `QuickBooks did not accept what Costbridge sent${tidNote(err)}. Retrying will not help; report this ` +
-          "message to your Costbridge administrator.",
-      );
   }
+  return rejected(
+    "quickbooks_request_refused",
+    `QuickBooks did not accept what Costbridge sent${tidNote(err)}. Retrying will not help; report this ` +
+      "message to your Costbridge administrator.",
+  );
 }
 
 /** Sorts a failure without an HTTP answer. */

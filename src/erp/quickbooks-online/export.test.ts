@@ -136,6 +136,20 @@ function amounts(estimate: Obj): string[] {
     .map((l) => Number(l.Amount).toFixed(2));
 }
 
+/** A bookkeeper changes the amount of one line of the estimate in QuickBooks (a change to what Costbridge owns). */
+async function editLineAmount(realmId: string, estimateId: string, index: number, amount: number) {
+  const est = (await snapshot(realmId)).Estimate.find((e) => e.Id === estimateId)!;
+  const lines = (est.Line as Obj[])
+    .filter((l) => l.DetailType === "SalesItemLineDetail")
+    .map((l, i) => {
+      const detail = { ...(l.SalesItemLineDetail as Obj) };
+      if (i !== index) return l;
+      detail.UnitPrice = amount;
+      return { ...l, Amount: amount, SalesItemLineDetail: detail };
+    });
+  await control("POST", `/edit/${realmId}/estimate/${estimateId}`, { Line: lines });
+}
+
 function done(outcome: ExportOutcome) {
   if (outcome.kind !== "done") throw new Error(`expected done, got ${JSON.stringify(outcome)}`);
   return outcome;
@@ -274,9 +288,7 @@ describe("an estimate edited in QuickBooks between exports", () => {
   it("is not overwritten silently; the approver's retry overwrites it", async () => {
     const qbo = await connect();
     const first = done(await qbo.run(request()));
-    await control("POST", `/edit/${qbo.realmId}/estimate/${first.erpRef.estimateId}`, {
-      PrivateNote: "Adjusted by the bookkeeper",
-    });
+    await editLineAmount(qbo.realmId, first.erpRef.estimateId, 0, 120000);
 
     const resend = request({
       submissionId: "sub-2",
@@ -288,7 +300,7 @@ describe("an estimate edited in QuickBooks between exports", () => {
     expect(refused).toMatchObject({ kind: "rejected", code: "changed_in_quickbooks" });
     expect(refused.kind === "rejected" && refused.remedy).toMatch(/Retry .* overwrite/);
     let [est] = await estimatesOfJob(qbo.realmId, "Harbor View Tower");
-    expect(est!.PrivateNote).toBe("Adjusted by the bookkeeper");
+    expect(amounts(est!)).toEqual(["120000.00", "80000.10", "42500.99"]);
 
     const overwritten = done(await qbo.run({ ...resend, attempt: 2, overwriteChangedInErp: true }));
     const estimates = await estimatesOfJob(qbo.realmId, "Harbor View Tower");
@@ -326,12 +338,10 @@ describe("an estimate edited in QuickBooks between exports", () => {
     resend.lines[0]!.revisedEstimate = 1n;
     const pending = qbo.run(resend);
     await new Promise((r) => setTimeout(r, 100));
-    await control("POST", `/edit/${qbo.realmId}/estimate/${first.erpRef.estimateId}`, {
-      PrivateNote: "edited",
-    });
+    await editLineAmount(qbo.realmId, first.erpRef.estimateId, 1, 90000);
     expect(await pending).toMatchObject({ kind: "rejected", code: "changed_in_quickbooks" });
     const [est] = await estimatesOfJob(qbo.realmId, "Harbor View Tower");
-    expect(est!.PrivateNote).toBe("edited");
+    expect(amounts(est!)).toEqual(["125000.00", "90000.00", "42500.99"]);
     // The first export's create, then the one refused update: no blind second try over the bookkeeper's edit.
     const posts = (await requestLog("/estimate")).filter((r) => r.method === "POST") as { status?: number }[];
     expect(posts.map((r) => r.status)).toEqual([200, 400]);
@@ -533,5 +543,175 @@ describe("the connector the export job calls", () => {
     expect(await connector.exportEstimate(request({ companyId: "co-2" }))).toMatchObject({
       kind: "reconnect_needed",
     });
+  });
+});
+
+describe("a bookkeeper's edits in QuickBooks survive every re-send", () => {
+  it("keeps address, expiration date, customer memo, Accepted status, e-mail, terms and their memo words", async () => {
+    const qbo = await connect();
+    const first = done(await qbo.run(request()));
+    const id = first.erpRef.estimateId;
+    const before = (await snapshot(qbo.realmId)).Estimate.find((e) => e.Id === id)!;
+    const kept = {
+      BillAddr: {
+        Line1: "Harbor View Tower LLC",
+        Line2: "9 Quay Street",
+        City: "Portside",
+        PostalCode: "90001",
+      },
+      ShipAddr: { Line1: "Site office, Pier 4", City: "Portside" },
+      ExpirationDate: "2027-01-31",
+      CustomerMemo: { value: "Valid for 60 days." },
+      TxnStatus: "Accepted",
+      AcceptedBy: "Dana Owner",
+      AcceptedDate: "2026-12-01",
+      BillEmail: { Address: "owner@harbor.example" },
+      SalesTermRef: { value: "3" },
+      CustomField: [{ DefinitionId: "1", Name: "Crew", Type: "StringType", StringValue: "North" }],
+      PrivateNote: `Call before visiting.\n${before.PrivateNote as string}`,
+    };
+    await control("POST", `/edit/${qbo.realmId}/estimate/${id}`, kept);
+
+    const resend = request({ submissionId: "sub-2", previous: first.erpRef });
+    resend.lines[2]!.revisedEstimate = 5_000_000n;
+    const second = done(await qbo.run(resend));
+
+    const estimates = await estimatesOfJob(qbo.realmId, "Harbor View Tower");
+    expect(estimates).toHaveLength(1);
+    const est = estimates[0]!;
+    expect(second.erpRef.estimateId).toBe(id);
+    expect(amounts(est)).toEqual(["125000.00", "80000.10", "50000.00"]);
+    const { PrivateNote: _note, ...rest } = kept;
+    expect(est).toMatchObject(rest);
+    expect(est.PrivateNote).toBe(
+      "Call before visiting.\nCostbridge budget · project 2024-017 · submission sub-2",
+    );
+    expect(est.DocNumber).toBe("CB-2024-017");
+  });
+
+  it("treats only a change to lines, amounts or job as changed in QuickBooks", async () => {
+    const qbo = await connect();
+    const first = done(await qbo.run(request()));
+    const id = first.erpRef.estimateId;
+    await control("POST", `/edit/${qbo.realmId}/estimate/${id}`, {
+      DocNumber: "HV-7",
+      TxnDate: "2026-11-02",
+      CustomerMemo: { value: "Renumbered and redated by the bookkeeper" },
+    });
+    const second = done(await qbo.run(request({ submissionId: "sub-2", previous: first.erpRef })));
+    const [est] = await estimatesOfJob(qbo.realmId, "Harbor View Tower");
+    // Their number and date stay theirs.
+    expect(est).toMatchObject({ DocNumber: "HV-7", TxnDate: "2026-11-02" });
+    expect(second.erpRef.docNumber).toBe("HV-7");
+
+    // A moved amount is a change to what Costbridge owns: the approver decides.
+    await editLineAmount(qbo.realmId, id, 2, 1000);
+    const third = await qbo.run(request({ submissionId: "sub-3", previous: second.erpRef }));
+    expect(third).toMatchObject({ kind: "rejected", code: "changed_in_quickbooks" });
+  });
+
+  it("never modifies an estimate turned into an invoice, nor a closed one", async () => {
+    const qbo = await connect();
+    const first = done(await qbo.run(request()));
+    const id = first.erpRef.estimateId;
+    await control("POST", `/invoice/${qbo.realmId}/${id}`);
+    const invoiced = (await snapshot(qbo.realmId)).Estimate.find((e) => e.Id === id)!;
+
+    const resend = request({ submissionId: "sub-2", previous: first.erpRef });
+    resend.lines[0]!.revisedEstimate = 1n;
+    for (const overwriteChangedInErp of [false, true]) {
+      const refused = await qbo.run({ ...resend, overwriteChangedInErp });
+      expect(refused).toMatchObject({ kind: "rejected", code: "estimate_invoiced" });
+      if (refused.kind !== "rejected") throw new Error("expected a refusal");
+      expect(refused.message).toMatch(/invoice 1001/);
+      expect(refused.remedy).toMatch(/new estimate per submission/);
+      expect(refused.remedy).not.toMatch(/overwrite/i);
+    }
+    const after = (await snapshot(qbo.realmId)).Estimate.find((e) => e.Id === id)!;
+    expect(after.SyncToken).toBe(invoiced.SyncToken);
+    expect(amounts(after)).toEqual(amounts(invoiced));
+
+    // A new estimate per submission leaves the invoiced one alone and records the budget beside it.
+    done(await qbo.run({ ...resend, attempt: 2, estimateMode: "new_estimate_per_submission" }));
+    expect(await estimatesOfJob(qbo.realmId, "Harbor View Tower")).toHaveLength(2);
+
+    const other = await connect();
+    const p2 = { number: "2024-018", name: "Closed Works", parentCustomerName: SEED_PARENT_CUSTOMER };
+    const one = done(await other.run(request({ submissionId: "sub-9", project: p2 })));
+    await control("POST", `/edit/${other.realmId}/estimate/${one.erpRef.estimateId}`, {
+      TxnStatus: "Closed",
+    });
+    const closed = await other.run(request({ submissionId: "sub-10", project: p2, previous: one.erpRef }));
+    expect(closed).toMatchObject({ kind: "rejected", code: "estimate_closed" });
+  });
+});
+
+describe("following the company's preferences and country", () => {
+  it("leaves numbering to QuickBooks when custom transaction numbers are off, and records its number", async () => {
+    const qbo = await connect();
+    await control("POST", `/edit/${qbo.realmId}/preferences/1`, {
+      SalesFormsPrefs: { CustomTxnNumbers: false },
+    });
+    const first = done(await qbo.run(request()));
+    const [est] = await estimatesOfJob(qbo.realmId, "Harbor View Tower");
+    expect(est!.DocNumber).toMatch(/^\d+$/);
+    expect(first.erpRef.docNumber).toBe(est!.DocNumber);
+    const second = done(await qbo.run(request({ submissionId: "sub-2", previous: first.erpRef })));
+    expect(second.erpRef.docNumber).toBe(est!.DocNumber);
+  });
+
+  for (const [country, currency, exemptName] of [
+    ["CA", "CAD", "Exempt"],
+    ["GB", "GBP", "Exempt"],
+    ["AU", "AUD", "GST free"],
+  ] as const) {
+    it(`exports for a ${country} company with its own exempt tax code and GlobalTaxCalculation`, async () => {
+      const qbo = await connect();
+      await control("POST", `/preset/${qbo.realmId}`, { country });
+      // A budget in another currency than the company's is refused before anything is written.
+      const wrong = await qbo.run(request({ currency: "USD" }));
+      expect(wrong).toMatchObject({ kind: "rejected", code: "currency_not_in_quickbooks" });
+      expect(await estimatesOfJob(qbo.realmId, "Harbor View Tower")).toHaveLength(0);
+
+      const outcome = done(await qbo.run(request({ attempt: 2, currency })));
+      const s = await snapshot(qbo.realmId);
+      const codes = (s as unknown as { TaxCode: Obj[] }).TaxCode;
+      const exempt = codes.find((c) => c.Name === exemptName)!;
+      const est = s.Estimate.find((e) => e.Id === outcome.erpRef.estimateId)!;
+      expect(est.GlobalTaxCalculation).toBe("TaxExcluded");
+      expect(
+        (est.Line as Obj[])
+          .filter((l) => l.DetailType === "SalesItemLineDetail")
+          .map((l) => ((l.SalesItemLineDetail as Obj).TaxCodeRef as Obj).value),
+      ).toEqual([exempt.Id, exempt.Id, exempt.Id]);
+      expect(Number(est.TotalAmt).toFixed(2)).toBe("247501.09");
+      expect((est.CurrencyRef as Obj).value).toBe(currency);
+
+      // The re-send updates the same estimate under the same rules.
+      const again = done(
+        await qbo.run(request({ submissionId: "sub-2", currency, previous: outcome.erpRef })),
+      );
+      expect(again.erpRef.estimateId).toBe(outcome.erpRef.estimateId);
+    });
+  }
+
+  it("sends CurrencyRef with multicurrency, and refuses a currency the company does not hold", async () => {
+    const qbo = await connect();
+    await control("POST", `/preset/${qbo.realmId}`, {
+      country: "CA",
+      multicurrency: true,
+      currencies: ["USD"],
+    });
+    const eur = await qbo.run(request({ currency: "EUR" }));
+    expect(eur).toMatchObject({ kind: "rejected", code: "currency_not_in_quickbooks" });
+    expect(eur.kind === "rejected" && eur.remedy).toMatch(/Add EUR in QuickBooks/);
+
+    const usd = done(await qbo.run(request({ attempt: 2, currency: "USD" })));
+    const s = await snapshot(qbo.realmId);
+    const est = s.Estimate.find((e) => e.Id === usd.erpRef.estimateId)!;
+    expect((est.CurrencyRef as Obj).value).toBe("USD");
+    // The new job deals in the budget's currency, as the estimate must.
+    const job = s.Customer.find((c) => c.Id === usd.erpRef.jobRef)!;
+    expect((job.CurrencyRef as Obj).value).toBe("USD");
   });
 });

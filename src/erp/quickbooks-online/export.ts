@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import type { EstimateExportRequest, ExportOutcome } from "../connector.js";
 import { type QboClient, qboQuote } from "./client.js";
+import { currencyProblem, type QboCompanySetup, readCompanySetup } from "./company-setup.js";
 import {
   classifyQboError,
   classifyTransportError,
@@ -20,15 +21,20 @@ import {
   buildEstimate,
   centsToDecimal,
   classNameFor,
+  closedBy,
   compareEstimate,
+  docNumberFor,
+  type EstimateTaxSetup,
   type EstimateWrite,
   itemNameFor,
   jobDisplayName,
   MAX_AMOUNT_CENTS,
+  ownedDigest,
   parseMarker,
   skuFor,
+  sparseUpdateOf,
 } from "./mapping.js";
-import type { QboAccount, QboClass, QboCustomer, QboEstimate, QboItem } from "./types.js";
+import type { QboAccount, QboClass, QboCustomer, QboEstimate, QboItem, QboPreferences } from "./types.js";
 
 export interface QboExportDeps {
   client: QboClient;
@@ -36,6 +42,8 @@ export interface QboExportDeps {
   throttleBackoffMs: number;
   /** Income account for items created here; by default the first active Income account of the company. */
   incomeAccountRef?: string | null;
+  /** Told what the company's setup is each time it is read (to keep send prerequisites and previews current). */
+  onCompanySetup?: (setup: QboCompanySetup) => Promise<void>;
 }
 
 /** A finished outcome raised from deep inside the run. */
@@ -121,6 +129,8 @@ class ExportRun {
   subject: FaultSubject | undefined;
   private readonly client: QboClient;
   private incomeAccount: string | null = null;
+  private setup: QboCompanySetup | null = null;
+  private readonly onCompanySetup: QboExportDeps["onCompanySetup"];
 
   constructor(
     private readonly req: EstimateExportRequest,
@@ -128,6 +138,7 @@ class ExportRun {
   ) {
     this.client = deps.client;
     this.incomeAccount = deps.incomeAccountRef ?? null;
+    this.onCompanySetup = deps.onCompanySetup;
   }
 
   private key(step: string): string {
@@ -150,6 +161,7 @@ class ExportRun {
         version: estimate.SyncToken,
         jobRef: job.id,
         docNumber: estimate.DocNumber ?? "",
+        ownedDigest: ownedDigest(estimate),
       },
       createdJob: job.created,
       createdItems,
@@ -188,6 +200,33 @@ class ExportRun {
   private async checkPreferences(): Promise<void> {
     this.subject = { kind: "other" };
     const prefs = await this.client.preferences();
+    this.checkSalesPrefs(prefs);
+    this.setup = await this.readSetup(prefs);
+  }
+
+  private async readSetup(prefs: QboPreferences): Promise<QboCompanySetup> {
+    const currency = (this.req.currency ?? "USD").toUpperCase();
+    const setup = await readCompanySetup(this.client, prefs, currency);
+    await this.onCompanySetup?.(setup);
+    const problem = currencyProblem(setup, currency);
+    if (problem) reject(problem.code, problem.message, problem.remedy);
+    if (!setup.tax) {
+      reject(
+        "no_exempt_tax_code",
+        `This QuickBooks company (${setup.country}) has no active tax code that adds no tax, which Costbridge ` +
+          "puts on every estimate line so the estimate total equals the budget.",
+        "In QuickBooks add or reactivate an exempt (or out-of-scope) tax code (Taxes › Sales tax settings), then " +
+          "retry the export.",
+      );
+    }
+    return setup;
+  }
+
+  private get tax(): EstimateTaxSetup {
+    return this.setup?.tax ?? { lineTaxCode: "NON" };
+  }
+
+  private checkSalesPrefs(prefs: QboPreferences): void {
     if (prefs.SalesFormsPrefs?.AllowEstimates === false) {
       reject(
         "estimates_disabled",
@@ -228,6 +267,7 @@ class ExportRun {
       const job = await this.readCustomer(project.existingJobRef);
       this.subject = { kind: "job", name: job.DisplayName };
       if (job.Active === false) this.rejectInactive();
+      this.checkJobCurrency(job);
       return { id: job.Id, name: job.DisplayName, created: false };
     }
     const parent = await this.resolveParent();
@@ -236,11 +276,14 @@ class ExportRun {
     const existing = await this.findCustomerByName(name);
     if (existing) return this.adoptJob(existing, parent, name);
     try {
-      const created = await this.client.create<QboCustomer>(
-        "customer",
-        { DisplayName: name, Job: true, BillWithParent: true, ParentRef: { value: parent.Id } },
-        this.key("job"),
-      );
+      const body: Record<string, unknown> = {
+        DisplayName: name,
+        Job: true,
+        BillWithParent: true,
+        ParentRef: { value: parent.Id },
+      };
+      if (this.tax.currency) body.CurrencyRef = { value: this.tax.currency };
+      const created = await this.client.create<QboCustomer>("customer", body, this.key("job"));
       return { id: created.Id, name: created.DisplayName, created: true };
     } catch (err) {
       // A duplicate name can be a job an earlier run created, or a name QuickBooks holds elsewhere.
@@ -251,8 +294,22 @@ class ExportRun {
     }
   }
 
+  /** With multicurrency, a customer or job deals in one currency, and the estimate must be in it. */
+  private checkJobCurrency(job: QboCustomer): void {
+    const want = this.tax.currency;
+    const has = job.CurrencyRef?.value;
+    if (!want || !has || has === want) return;
+    reject(
+      "job_currency_mismatch",
+      `The QuickBooks job "${job.DisplayName}" deals in ${has}, but this company's budgets are in ${want}.`,
+      `Link the project to a QuickBooks job in ${want} (or choose a parent customer in ${want} for a new job), ` +
+        "then retry the export.",
+    );
+  }
+
   private adoptJob(found: QboCustomer, parent: QboCustomer, name: string): Job {
     if (found.Active === false) this.rejectInactive();
+    this.checkJobCurrency(found);
     if (found.ParentRef?.value !== parent.Id) {
       reject(
         "job_name_taken",
@@ -289,7 +346,9 @@ class ExportRun {
       return found;
     }
     try {
-      return await this.client.create<QboCustomer>("customer", { DisplayName: name }, this.key("parent"));
+      const body: Record<string, unknown> = { DisplayName: name };
+      if (this.tax.currency) body.CurrencyRef = { value: this.tax.currency };
+      return await this.client.create<QboCustomer>("customer", body, this.key("parent"));
     } catch (err) {
       if (!(err instanceof QboApiError) || err.fault.code !== "6240") throw err;
       const again = await this.findCustomerByName(name);
@@ -493,11 +552,15 @@ class ExportRun {
 
   // ---- the estimate ------------------------------------------------------------------------------------------
 
+  /**
+   * What Costbridge writes: lines, the memo marker (kept among a bookkeeper's words), the job, tax and currency as
+   * the company needs them, and the number only where the company lets us choose it.
+   */
   private build(
     job: Job,
     itemRefs: Map<string, string>,
     classRefs: Map<string, string> | null,
-    replacing: QboEstimate | null,
+    current: QboEstimate | null,
   ): EstimateWrite {
     return buildEstimate({
       jobRef: job.id,
@@ -506,10 +569,27 @@ class ExportRun {
       lines: this.req.lines,
       itemRefs,
       classRefs,
-      replacing: replacing
-        ? { Id: replacing.Id, SyncToken: replacing.SyncToken, TxnDate: replacing.TxnDate }
-        : null,
+      docNumber: this.docNumberFor(current),
+      tax: this.tax,
+      currentNote: current?.PrivateNote ?? null,
     });
+  }
+
+  /**
+   * Our number on a new estimate when the company uses custom transaction numbers; on an existing one only while
+   * it still carries the number we gave it (a bookkeeper's renumbering is theirs). With custom numbers off,
+   * QuickBooks numbers the estimate and Costbridge records what it assigned.
+   */
+  private docNumberFor(current: QboEstimate | null): string | null {
+    if (!this.setup?.customTxnNumbers) return null;
+    const ours = docNumberFor(this.req.project.number);
+    if (!current) return ours;
+    const previous = this.req.previous?.docNumber;
+    const have = current.DocNumber ?? "";
+    if (have === ours) return null;
+    return have === "" || (previous !== undefined && have === previous && previous.startsWith("CB-"))
+      ? ours
+      : null;
   }
 
   /** The estimate an earlier run of this submission wrote on the job, recognised by the marker in its memo. */
@@ -567,9 +647,10 @@ class ExportRun {
       const body = this.build(job, itemRefs, classRefs, null);
       written = await this.client.create<QboEstimate>("estimate", body, this.key("estimate:create"));
     } else {
+      const sameAsBaseline = baseline?.estimateId === current.Id;
       written = await this.updateEstimate(
         current,
-        baseline?.estimateId === current.Id ? baseline.version : null,
+        sameAsBaseline ? { version: baseline.version, digest: baseline.ownedDigest ?? null } : null,
         {
           job,
           itemRefs,
@@ -580,13 +661,42 @@ class ExportRun {
     return this.verify(written.Id, this.build(job, itemRefs, classRefs, null));
   }
 
+  /** An estimate QuickBooks has closed or turned into an invoice is never modified. */
+  private refuseClosed(estimate: QboEstimate): void {
+    const closed = closedBy(estimate);
+    if (!closed) return;
+    const name = estimate.DocNumber ? `estimate ${estimate.DocNumber}` : `estimate ${estimate.Id}`;
+    const how =
+      closed.kind === "invoiced"
+        ? `QuickBooks has turned ${name} into an invoice (invoice ${closed.invoiceId})`
+        : `QuickBooks has closed ${name}`;
+    reject(
+      closed.kind === "invoiced" ? "estimate_invoiced" : "estimate_closed",
+      `${how}; Costbridge never changes an estimate in that state.`,
+      "Costbridge leaves that estimate as it is. Reject the budget to hand it back, or — to record this budget " +
+        "as a new estimate — set the estimate mode in ERP settings to a new estimate per submission, then Retry.",
+    );
+  }
+
+  /** Whether someone other than Costbridge changed what Costbridge owns since our last export. */
+  private ownedFieldsMoved(
+    current: QboEstimate,
+    baseline: { version: string; digest: string | null },
+  ): boolean {
+    if (current.SyncToken === baseline.version) return false;
+    // Before fingerprints were recorded, any edit counted.
+    if (baseline.digest === null) return true;
+    return ownedDigest(current) !== baseline.digest;
+  }
+
   /**
-   * Full update with the current SyncToken. `baselineVersion` is the SyncToken our last export left: if it moved
-   * and not by a run of this submission, someone edited the estimate in QuickBooks.
+   * Sparse update with the current SyncToken: only our fields go out, so a bookkeeper's address, dates, customer
+   * memo, status, custom fields and e-mail stay as they are. When `baseline` is given (our last export of this
+   * project) and what we own was changed by someone else since, the approver decides (SPEC §3 rule 8).
    */
   private async updateEstimate(
     first: QboEstimate,
-    baselineVersion: string | null,
+    baseline: { version: string; digest: string | null } | null,
     refs: { job: Job; itemRefs: Map<string, string>; classRefs: Map<string, string> | null },
   ): Promise<QboEstimate> {
     let current = first;
@@ -594,21 +704,23 @@ class ExportRun {
       const body = this.build(refs.job, refs.itemRefs, refs.classRefs, current);
       const ours = this.isOurs(current);
       // An earlier run of this submission already wrote exactly this (its response was lost): nothing to do.
-      if (ours && compareEstimate(current, body).length === 0 && current.DocNumber === body.DocNumber) {
+      if (ours && compareEstimate(current, body).length === 0 && body.DocNumber === undefined) {
         return current;
       }
-      const movedByOthers = baselineVersion !== null && current.SyncToken !== baselineVersion && !ours;
+      this.refuseClosed(current);
+      const movedByOthers = baseline !== null && !ours && this.ownedFieldsMoved(current, baseline);
       if (movedByOthers && !this.req.overwriteChangedInErp) {
         reject(
           "changed_in_quickbooks",
-          `The estimate ${current.DocNumber ?? current.Id} was changed in QuickBooks after Costbridge last wrote it.`,
+          `The lines, amounts or job of estimate ${current.DocNumber ?? current.Id} were changed in QuickBooks ` +
+            "after Costbridge last wrote it.",
           REMEDY_CHANGED_IN_QUICKBOOKS,
         );
       }
       try {
         return await this.client.update<QboEstimate>(
           "estimate",
-          body,
+          sparseUpdateOf(body, current),
           this.key(`estimate:update:${current.Id}:${current.SyncToken}`),
         );
       } catch (err) {

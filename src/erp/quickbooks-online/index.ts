@@ -1,11 +1,18 @@
 import type { ErpConnector, EstimateExportRequest, ExportOutcome } from "../connector.js";
 import { QboClient, type QboRequestLog } from "./client.js";
+import type { QboCompanySetup } from "./company-setup.js";
 import type { QboEndpoints } from "./endpoints.js";
 import { exportEstimate, outcomeOf } from "./export.js";
 import type { RateGate } from "./rate-gate.js";
 import type { QboTokenManager } from "./tokens.js";
 
 export { type AccessTokenSource, QboClient, type QboClientOptions, qboQuote } from "./client.js";
+export {
+  currencyProblem,
+  pickExemptTaxCode,
+  type QboCompanySetup,
+  readCompanySetup,
+} from "./company-setup.js";
 export { QBO_ACCOUNTING_SCOPE, type QboEndpoints, resolveQboEndpoints } from "./endpoints.js";
 export * from "./errors.js";
 export { exportEstimate, type QboExportDeps, requestIdFor } from "./export.js";
@@ -26,6 +33,8 @@ export interface QboConnectorOptions {
   incomeAccountRefFor?: (companyId: string) => Promise<string | null>;
   fetch?: typeof fetch;
   onRequest?: (log: QboRequestLog) => void;
+  /** Records a company's QuickBooks setup as an export reads it; a failure here never fails the export. */
+  onCompanySetup?: (companyId: string, setup: QboCompanySetup) => Promise<void>;
 }
 
 /** The QuickBooks Online connector the export job calls. */
@@ -52,10 +61,14 @@ export function createQboConnector(options: QboConnectorOptions): ErpConnector {
       if (options.fetch) clientOptions.fetch = options.fetch;
       if (options.onRequest) clientOptions.onRequest = options.onRequest;
       const incomeAccountRef = (await options.incomeAccountRefFor?.(req.companyId)) ?? null;
+      const record = options.onCompanySetup;
       return exportEstimate(req, {
         client: new QboClient(clientOptions),
         throttleBackoffMs,
         incomeAccountRef,
+        ...(record
+          ? { onCompanySetup: (setup: QboCompanySetup) => record(req.companyId, setup).catch(() => {}) }
+          : {}),
       });
     },
   };

@@ -13,6 +13,7 @@ import {
   parseMarker,
   QboDecimal,
   serializeQboJson,
+  sparseUpdateOf,
 } from "./mapping.js";
 import type { QboEstimate } from "./types.js";
 
@@ -54,13 +55,13 @@ describe("budget → estimate payload", () => {
       lines,
       itemRefs,
       classRefs: null,
+      docNumber: docNumberFor("2024-017"),
     });
+    // Only what Costbridge owns: no status, e-mail status, date, address or memo of the customer's.
     expect(JSON.parse(serializeQboJson(body))).toEqual({
       CustomerRef: { value: "58" },
       DocNumber: "CB-2024-017",
       PrivateNote: "Costbridge budget · project 2024-017 · submission sub_abc",
-      TxnStatus: "Pending",
-      EmailStatus: "NotSet",
       Line: [
         {
           DetailType: "SalesItemLineDetail",
@@ -99,8 +100,8 @@ describe("budget → estimate payload", () => {
     });
   });
 
-  it("puts the category in a class when classes are used, and carries Id, SyncToken and date on update", () => {
-    const body = buildEstimate({
+  it("puts the category in a class when classes are used; an update is sparse and carries Id and SyncToken", () => {
+    const write = buildEstimate({
       jobRef: "58",
       projectNumber: "7",
       submissionId: "s2",
@@ -110,11 +111,23 @@ describe("budget → estimate payload", () => {
         ["L", "5000000000000001"],
         ["M", "5000000000000002"],
       ]),
-      replacing: { Id: "177", SyncToken: "3", TxnDate: "2026-03-02" },
+      docNumber: null,
+      currentNote: "Call the owner first.\nCostbridge budget · project 7 · submission s1 (checked)",
     });
-    expect(body.Id).toBe("177");
-    expect(body.SyncToken).toBe("3");
-    expect(body.TxnDate).toBe("2026-03-02");
+    const body = sparseUpdateOf(write, { Id: "177", SyncToken: "3" });
+    expect(body).toMatchObject({ Id: "177", SyncToken: "3", sparse: true });
+    expect(Object.keys(body).sort()).toEqual([
+      "CustomerRef",
+      "Id",
+      "Line",
+      "PrivateNote",
+      "SyncToken",
+      "sparse",
+    ]);
+    // The bookkeeper's words around the marker stay; the marker names the new submission.
+    expect(body.PrivateNote).toBe(
+      "Call the owner first.\nCostbridge budget · project 7 · submission s2 (checked)",
+    );
     expect(body.Line.map((l) => l.SalesItemLineDetail.ClassRef?.value)).toEqual([
       "5000000000000001",
       "5000000000000002",
@@ -140,6 +153,7 @@ describe("budget → estimate payload", () => {
         lines,
         itemRefs: new Map([["03-300", "31"]]),
         classRefs: null,
+        docNumber: null,
       }),
     ).toThrow(/09-900/);
   });
@@ -212,6 +226,7 @@ describe("read-back comparison", () => {
     lines,
     itemRefs,
     classRefs: null,
+    docNumber: null,
   });
   const asSaved = (): QboEstimate => ({
     Id: "9",

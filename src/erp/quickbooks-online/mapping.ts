@@ -2,6 +2,7 @@
  * Budget → QuickBooks Online Estimate, as pure functions (SPEC §7). Nothing here does I/O; the export algorithm
  * looks up or creates the references and hands them in.
  */
+import { createHash } from "node:crypto";
 import type { EstimateExportLine } from "../connector.js";
 import type { QboEstimate, QboRef } from "./types.js";
 
@@ -111,6 +112,8 @@ export function docNumberFor(projectNumber: string): string {
 }
 
 const MARKER_PREFIX = "Costbridge budget";
+const MARKER_PATTERN = /Costbridge budget · project (.+?) · submission (\S+)/;
+export const PRIVATE_NOTE_MAX = 4000;
 
 export interface EstimateMarker {
   projectNumber: string;
@@ -125,7 +128,7 @@ export function formatMarker(marker: EstimateMarker): string {
 /** Finds our marker anywhere in a memo (a bookkeeper may have added words around it); null when absent. */
 export function parseMarker(note: string | null | undefined): EstimateMarker | null {
   if (!note) return null;
-  const m = /Costbridge budget · project (.+?) · submission (\S+)/.exec(note);
+  const m = MARKER_PATTERN.exec(note);
   if (!m) return null;
   return { projectNumber: m[1]!, submissionId: m[2]! };
 }
@@ -149,16 +152,40 @@ export interface EstimateLineWrite {
   };
 }
 
+export type GlobalTaxCalculation = "TaxExcluded" | "TaxInclusive" | "NotApplicable";
+
+/**
+ * What the estimate carries for tax and currency, from the company's own setup: a US company takes the "NON"
+ * pseudo code on each line and nothing else; any other company needs `GlobalTaxCalculation` and one of its own
+ * tax codes; `CurrencyRef` goes with multicurrency.
+ */
+export interface EstimateTaxSetup {
+  lineTaxCode: string;
+  globalTaxCalculation?: GlobalTaxCalculation | undefined;
+  currency?: string | undefined;
+}
+
+export const US_TAX_SETUP: EstimateTaxSetup = { lineTaxCode: "NON" };
+
+/**
+ * Only the fields Costbridge owns. A create carries them all; an update goes out as a sparse update (see
+ * `sparseUpdateOf`), so whatever else the estimate holds (addresses, dates, customer memo, status, custom fields,
+ * e-mail) is left as QuickBooks has it.
+ */
 export interface EstimateWrite {
-  Id?: string;
-  SyncToken?: string;
   CustomerRef: QboRef;
-  DocNumber: string;
-  TxnDate?: string;
+  /** Only where Costbridge owns the number (custom transaction numbers on); otherwise QuickBooks assigns it. */
+  DocNumber?: string;
   PrivateNote: string;
-  TxnStatus: "Pending";
-  EmailStatus: "NotSet";
   Line: EstimateLineWrite[];
+  GlobalTaxCalculation?: GlobalTaxCalculation;
+  CurrencyRef?: QboRef;
+}
+
+export interface EstimateUpdate extends EstimateWrite {
+  Id: string;
+  SyncToken: string;
+  sparse: true;
 }
 
 export interface EstimateBuildInput {
@@ -170,8 +197,12 @@ export interface EstimateBuildInput {
   itemRefs: ReadonlyMap<string, string>;
   /** Class id per category code, or null when categories go into the description. */
   classRefs: ReadonlyMap<string, string> | null;
-  /** Present for a full update: the estimate being replaced. */
-  replacing?: { Id: string; SyncToken: string; TxnDate?: string | undefined } | null;
+  /** The number to write, or null to leave numbering to QuickBooks. */
+  docNumber: string | null;
+  /** Defaults to a US company's. */
+  tax?: EstimateTaxSetup;
+  /** The memo the estimate holds now: words a bookkeeper put around our marker are kept. */
+  currentNote?: string | null | undefined;
 }
 
 /**
@@ -180,6 +211,7 @@ export interface EstimateBuildInput {
  */
 export function buildEstimate(input: EstimateBuildInput): EstimateWrite {
   const useClasses = input.classRefs !== null;
+  const tax = input.tax ?? US_TAX_SETUP;
   const Line = input.lines.map((line): EstimateLineWrite => {
     const itemId = input.itemRefs.get(line.costCode);
     if (!itemId) throw new Error(`no item for cost code ${line.costCode}`);
@@ -188,7 +220,7 @@ export function buildEstimate(input: EstimateBuildInput): EstimateWrite {
       ItemRef: { value: itemId },
       Qty: 1,
       UnitPrice: amount,
-      TaxCodeRef: { value: "NON" },
+      TaxCodeRef: { value: tax.lineTaxCode },
     };
     if (input.classRefs) {
       const classId = input.classRefs.get(line.category);
@@ -202,21 +234,64 @@ export function buildEstimate(input: EstimateBuildInput): EstimateWrite {
       SalesItemLineDetail: detail,
     };
   });
+  const marker = formatMarker({ projectNumber: input.projectNumber, submissionId: input.submissionId });
   const body: EstimateWrite = {
     CustomerRef: { value: input.jobRef },
-    DocNumber: docNumberFor(input.projectNumber),
-    PrivateNote: formatMarker({ projectNumber: input.projectNumber, submissionId: input.submissionId }),
-    TxnStatus: "Pending",
-    EmailStatus: "NotSet",
+    PrivateNote: replaceMarker(input.currentNote, marker),
     Line,
   };
-  if (input.replacing) {
-    // Full update: omitted writable fields become null, so the original date is carried over explicitly.
-    const head: Partial<EstimateWrite> = { Id: input.replacing.Id, SyncToken: input.replacing.SyncToken };
-    if (input.replacing.TxnDate) head.TxnDate = input.replacing.TxnDate;
-    return { ...head, ...body };
-  }
+  if (input.docNumber !== null) body.DocNumber = input.docNumber;
+  if (tax.globalTaxCalculation) body.GlobalTaxCalculation = tax.globalTaxCalculation;
+  if (tax.currency) body.CurrencyRef = { value: tax.currency };
   return body;
+}
+
+/** A sparse update of an existing estimate: only the fields in `write` change, nothing is cleared. */
+export function sparseUpdateOf(
+  write: EstimateWrite,
+  current: { Id: string; SyncToken: string },
+): EstimateUpdate {
+  return { Id: current.Id, SyncToken: current.SyncToken, sparse: true, ...write };
+}
+
+/** The memo with our marker in it: an earlier marker is replaced where it stands, other words are kept. */
+export function replaceMarker(note: string | null | undefined, marker: string): string {
+  const text = note ?? "";
+  const m = MARKER_PATTERN.exec(text);
+  if (!m) return text.trim() === "" ? marker : cut(`${marker}\n${text}`, PRIVATE_NOTE_MAX);
+  return cut(text.slice(0, m.index) + marker + text.slice(m.index + m[0].length), PRIVATE_NOTE_MAX);
+}
+
+/**
+ * What Costbridge owns on an estimate, as a fingerprint: the customer/job and each content line's amount, item,
+ * class and description. A bookkeeper's edit to anything else (address, dates, memo, status, custom fields)
+ * leaves it unchanged, so only a change to what we own counts as "changed in QuickBooks".
+ */
+export function ownedDigest(estimate: Pick<QboEstimate, "CustomerRef" | "Line">): string {
+  const parts = [`customer=${estimate.CustomerRef?.value ?? ""}`];
+  for (const l of estimate.Line ?? []) {
+    if (l.DetailType !== "SalesItemLineDetail") continue;
+    const cents = amountToCents(l.Amount);
+    parts.push(
+      [
+        cents === null ? String(l.Amount) : centsToDecimal(cents),
+        l.SalesItemLineDetail?.ItemRef?.value ?? "",
+        l.SalesItemLineDetail?.ClassRef?.value ?? "",
+        (l.Description ?? "").trim(),
+      ].join("\u0001"),
+    );
+  }
+  return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 32);
+}
+
+/** Whether QuickBooks has closed the estimate or turned it into an invoice: then it is never modified. */
+export function closedBy(
+  estimate: QboEstimate,
+): { kind: "invoiced"; invoiceId: string } | { kind: "closed" } | null {
+  const invoice = (estimate.LinkedTxn ?? []).find((t) => t.TxnType === "Invoice");
+  if (invoice) return { kind: "invoiced", invoiceId: invoice.TxnId };
+  if (estimate.TxnStatus === "Closed" || estimate.TxnStatus === "Converted") return { kind: "closed" };
+  return null;
 }
 
 export interface ExpectedLine {
@@ -225,7 +300,7 @@ export interface ExpectedLine {
   classRef?: string | undefined;
 }
 
-export function expectedLines(write: EstimateWrite): ExpectedLine[] {
+export function expectedLines(write: Pick<EstimateWrite, "Line">): ExpectedLine[] {
   return write.Line.map((l) => ({
     amountCents: amountToCents(l.Amount.text)!,
     itemRef: l.SalesItemLineDetail.ItemRef.value,
@@ -237,7 +312,10 @@ export function expectedLines(write: EstimateWrite): ExpectedLine[] {
  * Differences between what QuickBooks holds and what we meant to write, worded for a person; empty when the
  * estimate carries exactly our lines (in order) and total. QuickBooks' own subtotal lines are ignored.
  */
-export function compareEstimate(actual: QboEstimate, write: EstimateWrite): string[] {
+export function compareEstimate(
+  actual: QboEstimate,
+  write: Pick<EstimateWrite, "CustomerRef" | "Line">,
+): string[] {
   const problems: string[] = [];
   if (actual.CustomerRef?.value !== write.CustomerRef.value) {
     problems.push(

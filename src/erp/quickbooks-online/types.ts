@@ -39,6 +39,9 @@ export interface QboEstimate {
   TxnStatus?: string;
   EmailStatus?: string;
   TotalAmt?: number;
+  LinkedTxn?: { TxnId: string; TxnType: string }[];
+  GlobalTaxCalculation?: string;
+  CurrencyRef?: QboRef;
   MetaData?: QboMetaData;
 }
 
@@ -51,6 +54,7 @@ export interface QboCustomer {
   ParentRef?: QboRef;
   Active?: boolean;
   Level?: number;
+  CurrencyRef?: QboRef;
 }
 
 export interface QboItem {
@@ -80,4 +84,41 @@ export interface QboAccount {
 export interface QboPreferences {
   SalesFormsPrefs?: { AllowEstimates?: boolean; CustomTxnNumbers?: boolean };
   AccountingInfoPrefs?: { ClassTrackingPerTxn?: boolean; ClassTrackingPerTxnLine?: boolean };
+  CurrencyPrefs?: { MultiCurrencyEnabled?: boolean; HomeCurrency?: QboRef };
+  TaxPrefs?: { UsingSalesTax?: boolean; PartnerTaxEnabled?: boolean };
+}
+
+export interface QboCompanyInfo {
+  Id: string;
+  CompanyName?: string;
+  /** Two-letter country of the company's edition: "US", "CA", "GB" (sometimes "UK"), "AU", … */
+  Country?: string;
+}
+
+export interface QboTaxRateDetail {
+  TaxRateRef?: QboRef;
+}
+
+export interface QboTaxCode {
+  Id: string;
+  Name: string;
+  Description?: string;
+  Active?: boolean;
+  Taxable?: boolean;
+  TaxGroup?: boolean;
+  SalesTaxRateList?: { TaxRateDetail?: QboTaxRateDetail[] };
+}
+
+export interface QboTaxRate {
+  Id: string;
+  Name: string;
+  RateValue?: number;
+  Active?: boolean;
+}
+
+export interface QboCompanyCurrency {
+  Id: string;
+  Code: string;
+  Name?: string;
+  Active?: boolean;
 }
