@@ -28,6 +28,7 @@ export function budgetResponse(b: BudgetContext, rights: D.EffectiveRights) {
     project: { id: b.project.id, number: b.project.number, name: b.project.name },
     locked: view.locked,
     state: view.state,
+    status: view.status,
     ribbon: view.ribbon,
     lastSubmission: view.lastSubmission
       ? {
@@ -46,6 +47,8 @@ export function budgetResponse(b: BudgetContext, rights: D.EffectiveRights) {
       budgetChanges: fmt(l.budgetChanges),
       revisedEstimate: fmt(l.revisedEstimate),
       exported: l.exported,
+      inQuickBooks: l.inQuickBooks,
+      actions: l.actions,
     })),
     totals: {
       originalBudget: fmt(view.totals.original),

@@ -125,8 +125,8 @@ export function BudgetView({
 
   const ribbon = budgetRibbon(budget, exporting ? exportDetail.data?.export?.waitingFor : null);
   const rejectedReason =
-    budget.lastSubmission?.status === "rejected" && ribbon.tone === "yellow"
-      ? (budget.lastSubmission.reason ??
+    budget.status.key === "rejected"
+      ? (budget.lastSubmission?.reason ??
         history.find((s) => s.id === budget.lastSubmission?.id)?.decision?.reason ??
         null)
       : null;

@@ -1,0 +1,148 @@
+import { expect, type Page, test } from "@playwright/test";
+import {
+  Api,
+  budgetPath,
+  budgetUrl,
+  newProject,
+  type Project,
+  rowOf,
+  SAMPLE_LINES,
+  sentBudget,
+  signIn,
+} from "./support.js";
+
+interface BudgetBody {
+  state: string;
+  pendingSubmissionId: string | null;
+  lines: { id: string; costCode: string; category: string }[];
+}
+
+const budgetOf = (api: Api, project: Project) => api.call<BudgetBody>("GET", budgetPath(project));
+
+async function pendingId(api: Api, project: Project): Promise<string> {
+  const budget = await budgetOf(api, project);
+  if (!budget.pendingSubmissionId) throw new Error(`${project.name} has nothing pending`);
+  return budget.pendingSubmissionId;
+}
+
+/** A budget sent, accepted and written to QuickBooks. */
+async function syncedBudget(request: Parameters<typeof sentBudget>[0], label: string) {
+  const project = await sentBudget(request, label);
+  const pm = await Api.as(request, "pm@acme.test");
+  const approver = await Api.as(request, "approver@acme.test");
+  const id = await pendingId(pm, project);
+  await approver.call("POST", `/erp/budget-submissions/${id}/accept`);
+  await expect.poll(async () => (await budgetOf(pm, project)).state, { timeout: 20_000 }).toBe("synced");
+  return { project, pm, approver };
+}
+
+/** The badge the Projects list shows for the project. */
+async function listBadge(page: Page, companyId: string, project: Project) {
+  await page.goto(`/companies/${companyId}/projects`);
+  return rowOf(page, project).locator(".pill");
+}
+
+test("a rejected budget reads Rejected in the Projects list, as its page says", async ({ page, request }) => {
+  const project = await sentBudget(request, "Rejected Row");
+  const pm = await Api.as(request, "pm@acme.test");
+  const approver = await Api.as(request, "approver@acme.test");
+  await approver.call("POST", `/erp/budget-submissions/${await pendingId(pm, project)}/reject`, {
+    reason: "Split the concrete line.",
+  });
+
+  await signIn(page, "pm@acme.test");
+  await expect(await listBadge(page, pm.companyId, project)).toHaveText("Rejected");
+  await rowOf(page, project).getByRole("link", { name: project.name }).click();
+  await expect(page.getByRole("region", { name: "Budget status" })).toContainText("Rejected by accounting");
+});
+
+test("a synced budget with an unsent change says so in the list and on the page; only unchanged lines read In QuickBooks", async ({
+  page,
+  request,
+}) => {
+  const { project, pm } = await syncedBudget(request, "Changed Since");
+  const budget = await budgetOf(pm, project);
+  const concrete = budget.lines.find((l) => l.costCode === "03-300");
+  if (!concrete) throw new Error("no 03-300 line");
+  const change = await pm.call<{ id: string }>("POST", `${budgetPath(project)}/changes`, {
+    description: "More concrete",
+    adjustments: [{ lineId: concrete.id, amount: "1000.00" }],
+  });
+  await pm.call("POST", `${budgetPath(project)}/changes/${change.id}/approve`);
+
+  await signIn(page, "pm@acme.test");
+  await expect(await listBadge(page, pm.companyId, project)).toHaveText("Changed since sync");
+  await page.goto(budgetUrl(pm.companyId, project));
+  await expect(page.getByRole("region", { name: "Budget status" })).toContainText("Changed since sync");
+  const lines = page.getByRole("table", { name: "Budget lines with their amounts" });
+  const row = (code: string) => lines.getByRole("row").filter({ hasText: code });
+  await expect(row("03-300")).toContainText("Changed since export");
+  await expect(row("03-300")).not.toContainText("In QuickBooks");
+  await expect(row("01-100")).toContainText("In QuickBooks");
+  await expect(row("26-100")).toContainText("In QuickBooks");
+});
+
+test("Delete is offered only on lines the server would delete; a refusal closes the dialog and says why", async ({
+  page,
+  request,
+}) => {
+  const project = await newProject(request, "Delete Offer");
+  const pm = await Api.as(request, "pm@acme.test");
+  for (const line of SAMPLE_LINES) await pm.call("POST", `${budgetPath(project)}/lines`, line);
+  await pm.call("POST", `${budgetPath(project)}/lock`);
+  const zero = await pm.call<{ id: string }>("POST", `${budgetPath(project)}/lines`, {
+    costCode: "09-250",
+    category: "M",
+    originalBudget: "0.00",
+  });
+
+  await signIn(page, "pm@acme.test");
+  await page.goto(budgetUrl(pm.companyId, project));
+  // Locked lines with amounts stay: no Delete to be refused.
+  for (const line of SAMPLE_LINES) {
+    await expect(
+      page.getByRole("button", { name: `Delete line ${line.costCode} ${line.category}` }),
+    ).toHaveCount(0);
+  }
+  const deleteZero = page.getByRole("button", { name: "Delete line 09-250 M" });
+  await expect(deleteZero).toBeVisible();
+
+  // Meanwhile a budget change starts using the $0 line: the server now refuses, and the dialog does not linger.
+  await deleteZero.click();
+  const dialog = page.getByRole("dialog", { name: "Delete this line?" });
+  await expect(dialog).toBeVisible();
+  await pm.call("POST", `${budgetPath(project)}/changes`, {
+    description: "Paint",
+    adjustments: [{ lineId: zero.id, amount: "50.00" }],
+  });
+  await dialog.getByRole("button", { name: "Delete line" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByText(/used by budget change #1/)).toBeVisible();
+  await expect(deleteZero).toHaveCount(0);
+});
+
+test("an empty budget cannot be locked: the button says why and the API answers 409 budget_empty", async ({
+  page,
+  request,
+}) => {
+  const project = await newProject(request, "Empty Lock");
+  const pm = await Api.as(request, "pm@acme.test");
+  const response = await request.post(`/api/v1/companies/${pm.companyId}${budgetPath(project)}/lock`, {
+    headers: { authorization: `Bearer ${await tokenOf(request, "pm@acme.test")}` },
+  });
+  expect(response.status()).toBe(409);
+  expect(((await response.json()) as { error: { code: string } }).error.code).toBe("budget_empty");
+  expect((await budgetOf(pm, project)).state).toBe("unlocked");
+
+  await signIn(page, "pm@acme.test");
+  await page.goto(budgetUrl(pm.companyId, project));
+  await expect(page.getByRole("button", { name: "Lock Budget" })).toBeDisabled();
+  await expect(page.getByRole("region", { name: "Budget actions" })).toContainText(
+    "Add at least one line before locking the budget.",
+  );
+});
+
+async function tokenOf(request: Parameters<typeof sentBudget>[0], email: string): Promise<string> {
+  const auth = await request.post("/api/v1/auth/token", { data: { email, password: "demo" } });
+  return ((await auth.json()) as { token: string }).token;
+}
