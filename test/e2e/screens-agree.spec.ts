@@ -146,3 +146,33 @@ async function tokenOf(request: Parameters<typeof sentBudget>[0], email: string)
   const auth = await request.post("/api/v1/auth/token", { data: { email, password: "demo" } });
   return ((await auth.json()) as { token: string }).token;
 }
+
+test("the Synced list and count hold current exports only; the budget's history marks the overwritten one Replaced", async ({
+  page,
+  request,
+}) => {
+  const { project, pm, approver } = await syncedBudget(request, "Twice Synced");
+  const budget = await budgetOf(pm, project);
+  const change = await pm.call<{ id: string }>("POST", `${budgetPath(project)}/changes`, {
+    description: "Extra steel",
+    adjustments: [{ lineId: budget.lines[0]?.id, amount: "250.00" }],
+  });
+  await pm.call("POST", `${budgetPath(project)}/changes/${change.id}/approve`);
+  await pm.call("POST", `${budgetPath(project)}/send-to-erp`);
+  await approver.call("POST", `/erp/budget-submissions/${await pendingId(pm, project)}/accept`);
+  await expect.poll(async () => (await budgetOf(pm, project)).state, { timeout: 20_000 }).toBe("synced");
+
+  await signIn(page, "approver@acme.test");
+  await page.goto(`/companies/${approver.companyId}/erp?filter=exported`);
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  await expect(rowOf(page, project)).toHaveCount(1);
+  const synced = page.locator(".count-link", { hasText: "Synced" }).locator(".count-value");
+  const rows = page.getByRole("table").first().locator("tbody tr");
+  await expect(synced).not.toHaveText("…");
+  expect(Number(await synced.textContent())).toBe(await rows.count());
+
+  await page.goto(budgetUrl(pm.companyId, project));
+  const history = page.getByRole("table").filter({ hasText: "Sent by" });
+  await expect(history.locator(".pill", { hasText: "Replaced" })).toHaveCount(1);
+  await expect(history.locator(".pill", { hasText: "Synced" })).toHaveCount(1);
+});

@@ -160,6 +160,8 @@ export interface SubmissionSummary {
   lastError?: ExportError | null;
   /** What an export in progress waits for: "web_connector", "connection", "reconnect". */
   waitingFor?: string | null;
+  /** An exported submission whose estimate a later export of the same budget overwrote. */
+  replaced?: boolean;
 }
 
 export type SubmissionCounts = Record<SubmissionStatus, number>;

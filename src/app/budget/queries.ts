@@ -102,6 +102,7 @@ export async function listBudgetSubmissions(
       "submissions.decision_action",
       "submissions.reason",
       "submissions.exported_at",
+      "submissions.replaced_by",
       "users.id as sender_id",
       "users.name as sender_name",
       "users.email as sender_email",
@@ -130,6 +131,8 @@ export async function listBudgetSubmissions(
           }
         : null,
       exportedAt: r.exported_at?.toISOString() ?? null,
+      /** A later export of this budget overwrote the estimate this one wrote. */
+      replaced: r.replaced_by !== null,
     })),
   };
 }
