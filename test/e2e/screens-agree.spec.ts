@@ -8,6 +8,7 @@ import {
   rowOf,
   SAMPLE_LINES,
   sentBudget,
+  signedInPage,
   signIn,
 } from "./support.js";
 
@@ -175,4 +176,67 @@ test("the Synced list and count hold current exports only; the budget's history 
   const history = page.getByRole("table").filter({ hasText: "Sent by" });
   await expect(history.locator(".pill", { hasText: "Replaced" })).toHaveCount(1);
   await expect(history.locator(".pill", { hasText: "Synced" })).toHaveCount(1);
+});
+
+test("Company › Cost codes and Project setup show the item and job an export mapped and linked", async ({
+  page,
+  request,
+}) => {
+  const admin = await Api.as(request, "admin@acme.test");
+  const code = `31-${String(Date.now() % 1000).padStart(3, "0")}`;
+  const created = await admin.call<{ id: string }>("POST", "/cost-codes", {
+    code,
+    description: "Earthwork",
+  });
+  const project = await sentBudget(request, "Mapped By Export", [
+    { costCode: code, category: "L", originalBudget: "700.00" },
+  ]);
+  const pm = await Api.as(request, "pm@acme.test");
+  const approver = await Api.as(request, "approver@acme.test");
+  await approver.call("POST", `/erp/budget-submissions/${await pendingId(pm, project)}/accept`);
+  await expect.poll(async () => (await budgetOf(pm, project)).state, { timeout: 20_000 }).toBe("synced");
+  expect(created.id).toBeTruthy();
+
+  await signIn(page, "admin@acme.test");
+  await page.goto(`/companies/${admin.companyId}/admin/cost-codes`);
+  const codeRow = page.getByRole("row").filter({ hasText: code });
+  await expect(codeRow).toBeVisible();
+  await expect(codeRow).not.toContainText("Not mapped");
+  await page.goto(`/companies/${admin.companyId}/admin/projects`);
+  const projectRow = rowOf(page, project);
+  await expect(projectRow).toBeVisible();
+  await expect(projectRow).not.toContainText("New job under");
+  await expect(projectRow).not.toContainText("Not linked");
+});
+
+test("after QuickBooks is disconnected, approvers see a banner and cannot choose Accept", async ({
+  page,
+  browser,
+  request,
+}) => {
+  const project = await sentBudget(request, "Offline Accept");
+  const admin = await Api.as(request, "admin@acme.test");
+  await admin.call("DELETE", "/erp/connection");
+  try {
+    await signIn(page, "approver@acme.test");
+    await page.goto(`/companies/${admin.companyId}/erp?filter=ready_to_export`);
+    await expect(page.getByRole("alert").filter({ hasText: "QuickBooks is not connected" })).toBeVisible();
+    const row = rowOf(page, project);
+    await expect(row.getByRole("radio", { name: "Accept" })).toBeDisabled();
+    await expect(row.getByRole("radio", { name: "Reject" })).toBeEnabled();
+    await expect(page.getByRole("button", { name: "Accept all" })).toBeDisabled();
+  } finally {
+    // Other journeys need QuickBooks connected: connect it again as the admin would.
+    const adminPage = await signedInPage(
+      browser,
+      "admin@acme.test",
+      `/companies/${admin.companyId}/erp/connection`,
+    );
+    await adminPage.getByRole("button", { name: "Connect to QuickBooks" }).click();
+    await adminPage.waitForURL(/connected=1/);
+    await adminPage.context().close();
+  }
+  await page.reload();
+  await expect(rowOf(page, project).getByRole("radio", { name: "Accept" })).toBeEnabled();
+  await expect(page.getByRole("alert").filter({ hasText: "QuickBooks is not connected" })).toHaveCount(0);
 });
