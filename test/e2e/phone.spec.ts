@@ -14,7 +14,13 @@ async function shoot(page: Page, name: string) {
 
 /** How far the page scrolls sideways: 0 when nothing is wider than the screen. */
 async function sideways(page: Page): Promise<number> {
-  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  return page.evaluate(() => {
+    // Runs in the browser; the test project's TypeScript has no DOM types.
+    const root = (
+      globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
+    ).document.documentElement;
+    return root.scrollWidth - root.clientWidth;
+  });
 }
 
 async function settled(page: Page) {
