@@ -373,6 +373,7 @@ export interface SubmissionsTable {
   accepted_by: string | null;
   exported_at: Date | null;
   updated_at: Generated<Date>;
+  replaced_by: string | null;
 }
 
 export interface UsersTable {

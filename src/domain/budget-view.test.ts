@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { viewBudget } from "./budget-view.js";
+import { lockBudget, matchesLastExport, stateOf } from "./budget.js";
+import { budgetStatus, viewBudget } from "./budget-view.js";
 import type { SendFacts } from "./send-rules.js";
 import { aBudget, aChange, aLine, aSubmission, exported, rights } from "./test-fixtures.js";
 
@@ -68,5 +69,62 @@ describe("the budget page / GET view", () => {
     const view = viewBudget(facts(budget, { rights: rights({ budget: "read_only" }) }));
     expect(view.actions.send.reasons[0]?.code).toBe("forbidden");
     expect(view.actions.lock.reasons[0]?.code).toBe("forbidden");
+  });
+});
+
+describe("one status for every screen", () => {
+  it("names how the newest submission ended when nothing is pending", () => {
+    expect(budgetStatus("unlocked", "rejected")).toEqual({ key: "rejected", label: "Rejected" });
+    expect(budgetStatus("locked", "rejected").key).toBe("rejected");
+    expect(budgetStatus("locked", "retrieved")).toEqual({ key: "retrieved", label: "Retrieved" });
+    expect(budgetStatus("unlocked", "retrieved").key).toBe("unlocked");
+    expect(budgetStatus("locked", "exported")).toEqual({
+      key: "changed_since_sync",
+      label: "Changed since sync",
+    });
+    expect(budgetStatus("synced", "exported")).toEqual({ key: "synced", label: "Synced" });
+    expect(budgetStatus("awaiting_acceptance", "ready_to_export").label).toBe("Waiting for accounting");
+    expect(budgetStatus("locked", null).key).toBe("locked");
+  });
+
+  it("the page's view and a list's stored facts give the same state and status", () => {
+    const synced = exported(budget);
+    const changed = { ...synced, changes: [...synced.changes, aChange("c2", 2, "approved", [["l2", 1n]])] };
+    for (const b of [budget, synced, changed, { ...budget, lastSubmission: aSubmission("rejected") }]) {
+      const view = viewBudget(facts(b));
+      const state = stateOf({
+        lastStatus: b.lastSubmission?.status ?? null,
+        locked: b.locked,
+        matchesExport: matchesLastExport(b),
+      });
+      expect(state).toBe(view.state);
+      expect(budgetStatus(state, b.lastSubmission?.status ?? null)).toEqual(view.status);
+    }
+    expect(viewBudget(facts(changed)).status.key).toBe("changed_since_sync");
+  });
+
+  it("a line is In QuickBooks only while its revised estimate equals what was exported", () => {
+    const synced = exported(budget);
+    expect(viewBudget(facts(synced)).lines.map((l) => l.inQuickBooks)).toEqual([true, true]);
+    const changed = { ...synced, changes: [...synced.changes, aChange("c2", 2, "approved", [["l2", 1n]])] };
+    const lines = viewBudget(facts(changed)).lines;
+    expect(lines.map((l) => [l.id, l.exported, l.inQuickBooks])).toEqual([
+      ["l1", true, true],
+      ["l2", true, false],
+    ]);
+  });
+
+  it("offers Delete on a line exactly when the delete command would take it", () => {
+    const unlocked = aBudget({ lines: [aLine("l1", "03-300", "L", 100n), aLine("l2", "05-100", "M", 0n)] });
+    expect(viewBudget(facts(unlocked)).lines.map((l) => l.actions.delete)).toEqual([true, true]);
+    const locked = { ...unlocked, locked: true };
+    expect(viewBudget(facts(locked)).lines.map((l) => l.actions.delete)).toEqual([false, true]);
+    expect(viewBudget(facts(exported(locked))).lines.map((l) => l.actions.delete)).toEqual([false, false]);
+  });
+
+  it("an empty budget cannot be locked, and says why", () => {
+    const view = viewBudget(facts(aBudget({ locked: false, lines: [], changes: [] })));
+    expect(view.actions.lock).toMatchObject({ allowed: false, reasons: [{ code: "budget_empty" }] });
+    expect(lockBudget(aBudget({ lines: [] }))).toMatchObject({ ok: false, error: { code: "budget_empty" } });
   });
 });

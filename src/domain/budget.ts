@@ -70,6 +70,8 @@ export interface DerivedLine extends BudgetLine {
   readonly revisedEstimate: Minor;
   /** Appeared in an exported submission; such a line can never be deleted. */
   readonly exported: boolean;
+  /** QuickBooks holds this line at exactly its revised estimate: exported, and unchanged since. */
+  readonly inQuickBooks: boolean;
 }
 
 export interface BudgetTotals {
@@ -89,20 +91,23 @@ export function approvedChangesByLine(budget: Budget): Map<string, Minor> {
   return byLine;
 }
 
-function exportedLineIds(budget: Budget): ReadonlySet<string> {
-  return new Set(budget.lastExported?.lines.map((line) => line.lineId) ?? []);
+/** Each exported line's revised estimate as QuickBooks was last given it. */
+function exportedAmounts(budget: Budget): ReadonlyMap<string, Minor> {
+  return new Map(budget.lastExported?.lines.map((line) => [line.lineId, line.revisedEstimate]) ?? []);
 }
 
 export function deriveLines(budget: Budget): DerivedLine[] {
   const changes = approvedChangesByLine(budget);
-  const exported = exportedLineIds(budget);
+  const exported = exportedAmounts(budget);
   return budget.lines.map((line) => {
     const budgetChanges = changes.get(line.id) ?? 0n;
+    const revisedEstimate = line.original + budgetChanges;
     return {
       ...line,
       budgetChanges,
-      revisedEstimate: line.original + budgetChanges,
+      revisedEstimate,
       exported: exported.has(line.id),
+      inQuickBooks: exported.get(line.id) === revisedEstimate,
     };
   });
 }
@@ -168,11 +173,19 @@ export const BUDGET_STATES = [
 ] as const;
 export type BudgetState = (typeof BUDGET_STATES)[number];
 
-/** The budget `state` of SPEC §3, as the API and the budget page show it. */
-export function budgetState(budget: Budget): BudgetState {
-  const pending = pendingSubmission(budget);
-  if (pending) {
-    switch (pending.status) {
+/**
+ * The budget state from the three facts it rests on: the newest submission's status, the lock, and whether
+ * QuickBooks holds exactly this budget. Lists that read these facts from stored columns call this too, so a list
+ * and the budget page can never disagree.
+ */
+export function stateOf(facts: {
+  lastStatus: SubmissionStatus | null;
+  locked: boolean;
+  matchesExport: boolean;
+}): BudgetState {
+  const last = facts.lastStatus;
+  if (last && isPendingStatus(last)) {
+    switch (last) {
       case "ready_to_export":
         return "awaiting_acceptance";
       case "exporting":
@@ -180,11 +193,20 @@ export function budgetState(budget: Budget): BudgetState {
       case "failed":
         return "failed";
       default:
-        return assertNever(pending.status, "pending status");
+        return assertNever(last, "pending status");
     }
   }
-  if (!budget.locked) return "unlocked";
-  return matchesLastExport(budget) ? "synced" : "locked";
+  if (!facts.locked) return "unlocked";
+  return facts.matchesExport ? "synced" : "locked";
+}
+
+/** The budget `state` of SPEC §3, as the API and the budget page show it. */
+export function budgetState(budget: Budget): BudgetState {
+  return stateOf({
+    lastStatus: budget.lastSubmission?.status ?? null,
+    locked: budget.locked,
+    matchesExport: budget.locked && matchesLastExport(budget),
+  });
 }
 
 export type Ribbon = "none" | "yellow" | "blue" | "red" | "green";
@@ -541,9 +563,10 @@ export function voidChange(
   return ok({ budget: replaceChange(budget, change), change });
 }
 
-/** Rule 3 (state part; the right is checked by `can`). */
-export function lockBudget(budget: Budget): Result<Budget, DomainError<"budget_locked">> {
+/** Rule 3 (state part; the right is checked by `can`). A budget without lines has nothing to lock. */
+export function lockBudget(budget: Budget): Result<Budget, DomainError<"budget_locked" | "budget_empty">> {
   if (budget.locked) return err(domainError("budget_locked", { message: "The budget is already locked." }));
+  if (budget.lines.length === 0) return err(domainError("budget_empty"));
   return ok({ ...budget, locked: true });
 }
 

@@ -30,6 +30,10 @@ const CATALOG = {
     message: "The budget is locked: original amounts can no longer change.",
   },
   budget_not_locked: { kind: "conflict", message: "The budget must be locked first." },
+  budget_empty: {
+    kind: "conflict",
+    message: "The budget has no lines: add at least one line before locking it.",
+  },
   submission_pending: {
     kind: "conflict",
     message: "The budget is frozen while a submission is awaiting acceptance, exporting or failed.",

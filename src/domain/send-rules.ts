@@ -238,6 +238,9 @@ export function evaluateSend(facts: SendFacts): Evaluation {
 export function evaluateLock(facts: { budget: Budget; rights?: EffectiveRights }): Evaluation {
   const reasons = rightReason(facts.rights, "lock_budget");
   if (facts.budget.locked) reasons.push(reason("budget_locked", "The budget is already locked."));
+  else if (facts.budget.lines.length === 0) {
+    reasons.push(reason("budget_empty", "Add at least one line before locking the budget."));
+  }
   return evaluation(reasons);
 }
 

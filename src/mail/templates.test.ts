@@ -165,8 +165,8 @@ describe("daily summary", () => {
     expect(email.text).toContain("2026-03-06");
     const links = hrefs(email.html);
     expect(links).toContain(`${PUBLIC_URL}/companies/cmp_acme/erp?filter=ready_to_export`);
-    expect(links).toContain(`${PUBLIC_URL}/companies/cmp_acme/directory/me`);
-    expect(email.text).toContain(`${PUBLIC_URL}/companies/cmp_acme/directory/me`);
+    expect(links).toContain(`${PUBLIC_URL}/companies/cmp_acme/account`);
+    expect(email.text).toContain(`${PUBLIC_URL}/companies/cmp_acme/account`);
     expect(email.html).toMatch(/Unsubscribe/);
     for (const part of [email.html, email.text]) {
       expect(part).toContain("1001 Riverside Clinic");

@@ -52,6 +52,8 @@ export interface Project {
   erpJob: unknown;
   /** The budget's state as the budget page shows it (absent from servers that predate it). */
   budgetState?: BudgetState | null;
+  /** The badge the budget page shows, by the same rule. */
+  budgetStatus?: BudgetStatus | null;
 }
 
 export interface CostCode {
@@ -68,6 +70,14 @@ export interface Category {
 }
 
 export type BudgetState = "unlocked" | "locked" | "awaiting_acceptance" | "exporting" | "failed" | "synced";
+
+/** The server's badge for a budget: its state, refined by how the newest submission ended. */
+export type BudgetStatusKey = BudgetState | "rejected" | "retrieved" | "changed_since_sync";
+
+export interface BudgetStatus {
+  key: BudgetStatusKey;
+  label: string;
+}
 
 export interface Reason {
   code: string;
@@ -90,6 +100,10 @@ export interface BudgetLine {
   categoryName?: string | null;
   /** true once the line has reached QuickBooks (it can then no longer be deleted). */
   exported: boolean;
+  /** QuickBooks holds this line at exactly its revised estimate. */
+  inQuickBooks: boolean;
+  /** What the server would do to this line now. */
+  actions: { delete: boolean };
 }
 
 export interface Budget {
@@ -99,6 +113,7 @@ export interface Budget {
   sendButton?: { label: string; command: string };
   locked: boolean;
   state: BudgetState;
+  status: BudgetStatus;
   lastSubmission: { id: string; status: SubmissionStatus; reason?: string | null } | null;
   lines: BudgetLine[];
   totals: { originalBudget: string; budgetChanges: string; revisedEstimate: string };
@@ -145,6 +160,8 @@ export interface SubmissionSummary {
   lastError?: ExportError | null;
   /** What an export in progress waits for: "web_connector", "connection", "reconnect". */
   waitingFor?: string | null;
+  /** An exported submission whose estimate a later export of the same budget overwrote. */
+  replaced?: boolean;
 }
 
 export type SubmissionCounts = Record<SubmissionStatus, number>;

@@ -1,5 +1,5 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { type ReactNode, useEffect, useId, useRef } from "react";
+import { type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { type CompanyMembership, type Me, onUnauthorized, signOut } from "./api.js";
 import { PageHeader } from "./components/page-header.js";
 import { useToast } from "./components/toast.js";
@@ -186,7 +186,12 @@ function Shell({
   const toast = useToast();
   const config = usePublicConfig();
   const switcherId = useId();
+  const menuId = useId();
   const firstRender = useRef(true);
+  // On a phone the navigation and the user menu fold behind a Menu button; any navigation folds them again.
+  const [menuOpen, setMenuOpen] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: closes on path changes only
+  useEffect(() => setMenuOpen(false), [location.pathname, location.search]);
 
   useEffect(() => {
     if (company) rememberCompany(company.id);
@@ -256,38 +261,49 @@ function Shell({
               </select>
             </div>
           ) : null}
-          <nav className="main-nav" aria-label="Main">
-            {companyBase ? (
-              <Link to={`${companyBase}/projects`} activeMatch="prefix">
-                Projects
-              </Link>
-            ) : null}
-            {companyBase && company && canViewErp(company.permissions) ? (
-              <Link to={`${companyBase}/erp`} activeMatch="prefix">
-                ERP Integrations
-              </Link>
-            ) : null}
-            {company
-              ? adminNavLinks(company).map((l) => (
-                  <Link key={l.to} to={l.to} activeMatch="prefix">
-                    {l.label}
-                  </Link>
-                ))
-              : null}
-            {config.demo ? (
-              <Link to="/mailbox" activeMatch="exact">
-                Mailbox
-              </Link>
-            ) : null}
-          </nav>
-          <div className="user-menu">
-            <span className="user-name" title={me.user.email}>
-              {me.user.name || me.user.email}
-            </span>
-            {approver ? <span className="badge badge-approver">Accounting approver</span> : null}
-            <button type="button" className="button button-small button-secondary" onClick={doSignOut}>
-              Sign out
-            </button>
+          <button
+            type="button"
+            className="menu-toggle"
+            aria-expanded={menuOpen}
+            aria-controls={menuId}
+            onClick={() => setMenuOpen((open) => !open)}
+          >
+            Menu
+          </button>
+          <div id={menuId} className={`header-menu${menuOpen ? " is-open" : ""}`}>
+            <nav className="main-nav" aria-label="Main">
+              {companyBase ? (
+                <Link to={`${companyBase}/projects`} activeMatch="prefix">
+                  Projects
+                </Link>
+              ) : null}
+              {companyBase && company && canViewErp(company.permissions) ? (
+                <Link to={`${companyBase}/erp`} activeMatch="prefix">
+                  ERP Integrations
+                </Link>
+              ) : null}
+              {company
+                ? adminNavLinks(company).map((l) => (
+                    <Link key={l.to} to={l.to} activeMatch="prefix">
+                      {l.label}
+                    </Link>
+                  ))
+                : null}
+              {config.demo ? (
+                <Link to="/mailbox" activeMatch="exact">
+                  Mailbox
+                </Link>
+              ) : null}
+            </nav>
+            <div className="user-menu">
+              <span className="user-name" title={me.user.email}>
+                {me.user.name || me.user.email}
+              </span>
+              {approver ? <span className="badge badge-approver">Accounting approver</span> : null}
+              <button type="button" className="button button-small button-secondary" onClick={doSignOut}>
+                Sign out
+              </button>
+            </div>
           </div>
         </div>
       </header>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Budget, Me, Permissions } from "./api.js";
+import type { Budget, BudgetStatusKey, Me, Permissions } from "./api.js";
 import { resolveRoute } from "./app.js";
 import { matchPath, safeNextPath } from "./router.js";
 import {
@@ -11,6 +11,7 @@ import {
   humanizeKey,
   isSettled,
   landingPath,
+  lineMark,
   parseFilter,
   sendLabel,
   submissionStatusLabel,
@@ -33,6 +34,7 @@ const budget = (over: Partial<Budget>): Budget => ({
   projectId: "p1",
   locked: true,
   state: "locked",
+  status: { key: "locked", label: "Locked" },
   lastSubmission: null,
   lines: [],
   totals: { originalBudget: "0.00", budgetChanges: "0.00", revisedEstimate: "0.00" },
@@ -74,6 +76,8 @@ describe("budget page wording", () => {
       budgetChanges: "0.00",
       revisedEstimate: "1.00",
       exported: false,
+      inQuickBooks: false,
+      actions: { delete: true },
     };
     expect(sendLabel(budget({ lines: [line] }))).toBe("Send to ERP");
     expect(sendLabel(budget({ lines: [{ ...line, exported: true }] }))).toBe("Re-send to ERP");
@@ -93,20 +97,23 @@ describe("budget page wording", () => {
     expect(sendLabel(budget({ lines: [line] }), [exported])).toBe("Re-send to ERP");
   });
 
-  it("colours the ribbon by state and by how the last submission ended", () => {
-    expect(budgetRibbon(budget({ state: "awaiting_acceptance" })).tone).toBe("blue");
-    expect(budgetRibbon(budget({ state: "exporting" })).tone).toBe("blue");
-    expect(budgetRibbon(budget({ state: "synced" })).tone).toBe("green");
-    expect(budgetRibbon(budget({ state: "failed" })).tone).toBe("red");
-    const rejected = { id: "s", status: "rejected" as const, reason: "Wrong job" };
-    expect(budgetRibbon(budget({ state: "unlocked", lastSubmission: rejected })).tone).toBe("yellow");
-    expect(
-      budgetRibbon(budget({ state: "locked", lastSubmission: { id: "s", status: "retrieved" } })).tone,
-    ).toBe("yellow");
-    expect(
-      budgetRibbon(budget({ state: "unlocked", lastSubmission: { id: "s", status: "retrieved" } })).tone,
-    ).toBe("none");
-    expect(budgetRibbon(budget({ state: "locked" })).tone).toBe("none");
+  it("colours the ribbon by the server's status of the budget", () => {
+    const of = (key: BudgetStatusKey) => budgetRibbon(budget({ status: { key, label: key } }));
+    expect(of("awaiting_acceptance").tone).toBe("blue");
+    expect(of("exporting").tone).toBe("blue");
+    expect(of("synced").tone).toBe("green");
+    expect(of("failed").tone).toBe("red");
+    expect(of("rejected")).toMatchObject({ tone: "yellow", title: "Rejected by accounting" });
+    expect(of("retrieved")).toMatchObject({ tone: "yellow", title: "Retrieved from ERP" });
+    expect(of("changed_since_sync")).toMatchObject({ tone: "none", title: "Changed since sync" });
+    expect(of("locked").tone).toBe("none");
+    expect(of("unlocked").title).toBe("Unlocked");
+  });
+
+  it("marks a line In QuickBooks only while QuickBooks holds its amount", () => {
+    expect(lineMark({ exported: true, inQuickBooks: true })?.label).toBe("In QuickBooks");
+    expect(lineMark({ exported: true, inQuickBooks: false })?.label).toBe("Changed since export");
+    expect(lineMark({ exported: false, inQuickBooks: false })).toBeNull();
   });
 });
 
@@ -209,7 +216,10 @@ describe("export progress wording", () => {
   });
 
   it("keeps the exporting ribbon blue and names the Web Connector when QuickBooks Desktop is awaited", () => {
-    const exporting = budget({ state: "exporting" });
+    const exporting = budget({
+      state: "exporting",
+      status: { key: "exporting", label: "Exporting to QuickBooks…" },
+    });
     expect(budgetRibbon(exporting).title).toBe("Exporting to QuickBooks…");
     const waiting = budgetRibbon(exporting, "web_connector");
     expect(waiting.tone).toBe("blue");

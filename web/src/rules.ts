@@ -47,6 +47,25 @@ export function isLineExported(line: BudgetLine): boolean {
   return line.exported === true;
 }
 
+/** "In QuickBooks" only when QuickBooks holds the amount shown; an exported line changed since says so. */
+export function lineMark(
+  line: Pick<BudgetLine, "exported" | "inQuickBooks">,
+): { label: string; hint: string } | null {
+  if (line.inQuickBooks) {
+    return {
+      label: "In QuickBooks",
+      hint: "QuickBooks holds this amount. Exported lines stay; bring them to zero with a budget change.",
+    };
+  }
+  if (line.exported) {
+    return {
+      label: "Changed since export",
+      hint: "QuickBooks holds a different amount for this line until the budget is re-sent.",
+    };
+  }
+  return null;
+}
+
 export function sendLabel(
   budget: Budget,
   history: SubmissionSummary[] = [],
@@ -94,12 +113,8 @@ export function submissionStatusLabel(s: Pick<SubmissionSummary, "status" | "wai
   return SUBMISSION_STATUS_LABEL[s.status] ?? s.status;
 }
 
-export function budgetRibbon(
-  budget: Pick<Budget, "state" | "lastSubmission">,
-  waitingFor?: string | null,
-): Ribbon {
-  const last = budget.lastSubmission;
-  switch (budget.state) {
+export function budgetRibbon(budget: Pick<Budget, "status">, waitingFor?: string | null): Ribbon {
+  switch (budget.status.key) {
     case "awaiting_acceptance":
       return {
         tone: "blue",
@@ -133,33 +148,36 @@ export function budgetRibbon(
         title: "Synced",
         text: "The estimate in QuickBooks matches this budget. Approved budget changes or new lines can be re-sent.",
       };
+    case "rejected":
+      return {
+        tone: "yellow",
+        title: "Rejected by accounting",
+        text: "Accounting rejected the last submission. Make the changes it asks for, then send the budget again.",
+      };
+    case "retrieved":
+      return {
+        tone: "yellow",
+        title: "Retrieved from ERP",
+        text: "The last submission was taken back before accounting decided. Make your changes, then send it again.",
+      };
+    case "changed_since_sync":
+      return {
+        tone: "none",
+        title: "Changed since sync",
+        text: "QuickBooks holds the last export; the changes made since then are not sent yet. Re-send the budget to ERP to update it.",
+      };
     case "locked":
-    case "unlocked":
-      if (last?.status === "rejected") {
-        return {
-          tone: "yellow",
-          title: "Rejected by accounting",
-          text: "Accounting rejected the last submission. Make the changes it asks for, then send the budget again.",
-        };
-      }
-      if (last?.status === "retrieved" && budget.state === "locked") {
-        return {
-          tone: "yellow",
-          title: "Retrieved from ERP",
-          text: "The last submission was taken back before accounting decided. Make your changes, then send it again.",
-        };
-      }
-      return budget.state === "locked"
-        ? {
-            tone: "none",
-            title: "Locked",
-            text: "Original amounts are frozen. Add budget changes or $0 lines, then send the budget to ERP.",
-          }
-        : {
-            tone: "none",
-            title: "Unlocked",
-            text: "Original amounts can be edited. Lock the budget when it is ready to be sent to ERP.",
-          };
+      return {
+        tone: "none",
+        title: "Locked",
+        text: "Original amounts are frozen. Add budget changes or $0 lines, then send the budget to ERP.",
+      };
+    default:
+      return {
+        tone: "none",
+        title: "Unlocked",
+        text: "Original amounts can be edited. Lock the budget when it is ready to be sent to ERP.",
+      };
   }
 }
 

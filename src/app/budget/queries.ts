@@ -28,6 +28,7 @@ export function budgetResponse(b: BudgetContext, rights: D.EffectiveRights) {
     project: { id: b.project.id, number: b.project.number, name: b.project.name },
     locked: view.locked,
     state: view.state,
+    status: view.status,
     ribbon: view.ribbon,
     lastSubmission: view.lastSubmission
       ? {
@@ -46,6 +47,8 @@ export function budgetResponse(b: BudgetContext, rights: D.EffectiveRights) {
       budgetChanges: fmt(l.budgetChanges),
       revisedEstimate: fmt(l.revisedEstimate),
       exported: l.exported,
+      inQuickBooks: l.inQuickBooks,
+      actions: l.actions,
     })),
     totals: {
       originalBudget: fmt(view.totals.original),
@@ -99,6 +102,7 @@ export async function listBudgetSubmissions(
       "submissions.decision_action",
       "submissions.reason",
       "submissions.exported_at",
+      "submissions.replaced_by",
       "users.id as sender_id",
       "users.name as sender_name",
       "users.email as sender_email",
@@ -127,6 +131,8 @@ export async function listBudgetSubmissions(
           }
         : null,
       exportedAt: r.exported_at?.toISOString() ?? null,
+      /** A later export of this budget overwrote the estimate this one wrote. */
+      replaced: r.replaced_by !== null,
     })),
   };
 }

@@ -13,14 +13,13 @@ function isUniqueViolation(e: unknown): boolean {
 }
 
 /**
- * The budget state a project list shows, from the budget row and its newest submission: the same answer as the
- * budget page, whose "synced" rule is kept on the row by every command and export (`matches_export`).
+ * The budget state and badge a project list shows, from the budget row and its newest submission, by the domain's
+ * rules the budget page uses; "synced" is kept on the row by every command and export (`matches_export`).
  */
-function listState(locked: boolean | null, last: string | null, matchesExport: boolean | null): string {
-  if (last === "ready_to_export") return "awaiting_acceptance";
-  if (last === "exporting" || last === "failed") return last;
-  if (!locked) return "unlocked";
-  return matchesExport ? "synced" : "locked";
+function listState(locked: boolean | null, last: string | null, matchesExport: boolean | null) {
+  const lastStatus = last as D.SubmissionStatus | null;
+  const state = D.stateOf({ lastStatus, locked: Boolean(locked), matchesExport: Boolean(matchesExport) });
+  return { state, status: D.budgetStatus(state, lastStatus) };
 }
 
 export async function listProjects(
@@ -64,15 +63,19 @@ export async function listProjects(
   const rows = await query.execute();
   const page = rows.slice(0, q.limit);
   return {
-    items: page.map((r) => ({
-      id: r.id,
-      number: r.number,
-      name: r.name,
-      budgetToolActive: r.budget_tool_active,
-      erpJob: r.erp_job_ref ? { ref: r.erp_job_ref, name: r.erp_job_name } : null,
-      parentCustomer: r.erp_parent_customer_name,
-      budgetState: listState(r.locked, r.last_status, r.matches_export),
-    })),
+    items: page.map((r) => {
+      const { state, status } = listState(r.locked, r.last_status, r.matches_export);
+      return {
+        id: r.id,
+        number: r.number,
+        name: r.name,
+        budgetToolActive: r.budget_tool_active,
+        erpJob: r.erp_job_ref ? { ref: r.erp_job_ref, name: r.erp_job_name } : null,
+        parentCustomer: r.erp_parent_customer_name,
+        budgetState: state,
+        budgetStatus: status,
+      };
+    }),
     nextCursor:
       rows.length > q.limit
         ? issueCursor(ctx.config.secretKey, "projects", companyId, [page[page.length - 1]!.number])

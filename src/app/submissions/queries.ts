@@ -84,7 +84,7 @@ export function listStatement(
       join projects pr on pr.company_id = s.company_id and pr.id = s.project_id
       join users u on u.id = s.submitted_by
       left join exports e on e.company_id = s.company_id and e.submission_id = s.id
-      where s.company_id = ${companyId} and s.status in (${sql.join(q.statuses)})
+      where s.company_id = ${companyId} and s.status in (${sql.join(q.statuses)}) and s.replaced_by is null
         ${cursor ? sql`and (s.submitted_at, s.id) < (${cursor.at}, ${cursor.id})` : sql``}
       order by s.submitted_at desc, s.id desc
       limit ${q.limit + 1}
@@ -267,6 +267,7 @@ export async function getSubmission(ctx: AppContext, actor: Actor, companyId: st
   return {
     id: s.id,
     status: s.status,
+    replaced: s.replaced_by !== null,
     project: { id: s.project_id, number: s.project_number, name: s.project_name },
     submittedBy: { id: s.submitted_by, name: s.user_name, email: s.user_email },
     submittedAt: s.submitted_at.toISOString(),

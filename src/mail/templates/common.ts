@@ -47,8 +47,9 @@ export function erpListUrl(
   return buildUrl(publicUrl, ["companies", companyId, "erp"], { filter });
 }
 
+/** My account, where each person sets their own email preferences. */
 export function preferencesUrl(publicUrl: string, companyId: string): string {
-  return buildUrl(publicUrl, ["companies", companyId, "directory", "me"]);
+  return buildUrl(publicUrl, ["companies", companyId, "account"]);
 }
 
 export function greeting(name: string | undefined): string {

@@ -8,6 +8,11 @@ export interface ActionOptions<TInput, TResult> {
   success?: string | ((result: TResult, input: TInput) => string);
   invalidate?: QueryKey[];
   onSuccess?: (result: TResult, input: TInput) => void;
+  /**
+   * Called after a refusal has been told (toast); what the action works on is refreshed too, so a dialog can close
+   * onto the current state instead of staying open on a choice the server no longer takes.
+   */
+  onError?: (error: Error, input: TInput) => void;
   /** Errors shown inline by the caller instead of a toast. */
   showErrorInline?: boolean;
 }
@@ -29,8 +34,14 @@ export function useAction<TInput = void, TResult = unknown>(options: ActionOptio
         (options.invalidate ?? []).map((queryKey) => queryClient.invalidateQueries({ queryKey })),
       );
     },
-    onError: (error) => {
+    onError: async (error, input) => {
       if (!options.showErrorInline) toast.error(errorMessage(error));
+      if (options.onError) {
+        options.onError(error, input);
+        await Promise.all(
+          (options.invalidate ?? []).map((queryKey) => queryClient.invalidateQueries({ queryKey })),
+        );
+      }
     },
   });
 }

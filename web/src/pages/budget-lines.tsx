@@ -16,7 +16,7 @@ import { Dialog } from "../components/dialog.js";
 import { errorMessage, Money } from "../components/ui.js";
 import { useAction } from "../components/use-action.js";
 import { parseMoneyInput } from "../money.js";
-import { canEditLines, isBudgetEditable, isLineExported } from "../rules.js";
+import { canEditLines, isBudgetEditable, lineMark } from "../rules.js";
 
 export function useCompanyLists(companyId: string) {
   const costCodes = useQuery({
@@ -61,6 +61,7 @@ export function BudgetLinesSection({
     success: "Line deleted.",
     invalidate,
     onSuccess: () => setDeleting(null),
+    onError: () => setDeleting(null),
   });
 
   return (
@@ -148,7 +149,7 @@ export function BudgetLinesSection({
                           Edit
                         </button>
                       ) : null}
-                      {!isLineExported(line) ? (
+                      {line.actions.delete ? (
                         <button
                           type="button"
                           className="button button-small button-danger-quiet"
@@ -157,14 +158,8 @@ export function BudgetLinesSection({
                         >
                           Delete
                         </button>
-                      ) : (
-                        <span
-                          className="muted small"
-                          title="Exported lines stay; bring them to zero with a budget change."
-                        >
-                          In QuickBooks
-                        </span>
-                      )}
+                      ) : null}
+                      <LineMark line={line} />
                     </td>
                   ) : null}
                 </tr>
@@ -218,6 +213,17 @@ export function BudgetLinesSection({
         </Dialog>
       ) : null}
     </section>
+  );
+}
+
+/** Where the line stands against QuickBooks, in a word: only when it is true of the amount shown. */
+function LineMark({ line }: { line: BudgetLine }) {
+  const mark = lineMark(line);
+  if (!mark) return null;
+  return (
+    <span className="muted small line-mark" title={mark.hint}>
+      {mark.label}
+    </span>
   );
 }
 

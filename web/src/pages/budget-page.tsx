@@ -125,8 +125,8 @@ export function BudgetView({
 
   const ribbon = budgetRibbon(budget, exporting ? exportDetail.data?.export?.waitingFor : null);
   const rejectedReason =
-    budget.lastSubmission?.status === "rejected" && ribbon.tone === "yellow"
-      ? (budget.lastSubmission.reason ??
+    budget.status.key === "rejected"
+      ? (budget.lastSubmission?.reason ??
         history.find((s) => s.id === budget.lastSubmission?.id)?.decision?.reason ??
         null)
       : null;
@@ -240,9 +240,18 @@ function SubmissionHistory({ history }: { history: SubmissionSummary[] }) {
                   </td>
                   <td data-label="Sent by">{s.submittedBy?.name ?? s.submittedBy?.email ?? "—"}</td>
                   <td data-label="Status">
-                    <span className={`pill pill-sub-${s.status}`}>
-                      {SUBMISSION_STATUS_LABEL[s.status] ?? s.status}
-                    </span>
+                    {s.replaced ? (
+                      <span
+                        className="pill pill-sub-replaced"
+                        title="A later export of this budget overwrote the estimate this one wrote."
+                      >
+                        Replaced
+                      </span>
+                    ) : (
+                      <span className={`pill pill-sub-${s.status}`}>
+                        {SUBMISSION_STATUS_LABEL[s.status] ?? s.status}
+                      </span>
+                    )}
                   </td>
                   <td data-label="Lines" className="num">
                     {s.lineCount}

@@ -5,6 +5,7 @@ import {
   type DecisionInput,
   type DecisionResult,
   decideSubmissions,
+  getConnection,
   getSubmission,
   keys,
   listSubmissions,
@@ -17,7 +18,7 @@ import { useToast } from "../components/toast.js";
 import { EmptyState, ErrorState, errorMessage, Loading, Money } from "../components/ui.js";
 import { useAction } from "../components/use-action.js";
 import { formatDateTime, plural } from "../format.js";
-import { useLocation, useNavigate } from "../router.js";
+import { Link, useLocation, useNavigate } from "../router.js";
 import {
   buildDecisions,
   type Choice,
@@ -25,6 +26,7 @@ import {
   FILTERS,
   type FilterDef,
   filterCount,
+  isErpAdmin,
   isSettled,
   MAX_REASON_LENGTH,
   parseFilter,
@@ -77,6 +79,15 @@ export function ErpBudgetsTab({ company }: { company: CompanyMembership }) {
         : false,
   });
 
+  // Approvers are told before they choose: accepting or retrying while QuickBooks is disconnected would only queue.
+  const mayDecide = canDecide(company.permissions);
+  const connection = useQuery({
+    queryKey: keys.connection(c),
+    queryFn: () => getConnection(c),
+    enabled: mayDecide,
+  });
+  const exportBlocked = mayDecide && connection.data ? connection.data.status !== "connected" : false;
+
   const chooseFilter = (key: string) => {
     const next = new URLSearchParams(location.search);
     next.set("filter", key);
@@ -114,6 +125,21 @@ export function ErpBudgetsTab({ company }: { company: CompanyMembership }) {
       </aside>
 
       <div className="erp-main">
+        {exportBlocked ? (
+          <div className="notice notice-warning" role="alert">
+            <p>
+              <strong>QuickBooks is not connected.</strong> Accepting, exporting and retrying budgets are off
+              until an ERP admin connects it again
+              {isErpAdmin(company.permissions) ? (
+                <>
+                  {" "}
+                  in <Link to={`/companies/${encodeURIComponent(c)}/erp/connection`}>Connection</Link>
+                </>
+              ) : null}
+              . You can still review budgets and reject them.
+            </p>
+          </div>
+        ) : null}
         <div className="filter-bar">
           <label htmlFor={selectId}>Filter Estimates By</label>
           <select
@@ -140,6 +166,7 @@ export function ErpBudgetsTab({ company }: { company: CompanyMembership }) {
             company={company}
             filter={filter}
             list={list.data}
+            exportBlocked={exportBlocked}
           />
         )}
         {list.data ? (
@@ -159,10 +186,13 @@ export function SubmissionsView({
   company,
   filter,
   list,
+  exportBlocked = false,
 }: {
   company: CompanyMembership;
   filter: FilterDef;
   list: SubmissionList;
+  /** QuickBooks is not connected: nothing can be accepted or retried. */
+  exportBlocked?: boolean;
 }) {
   const [details, setDetails] = useState<string | null>(null);
   const mayDecide = canDecide(company.permissions);
@@ -177,6 +207,7 @@ export function SubmissionsView({
           company={company}
           items={list.items}
           mayDecide={mayDecide}
+          exportBlocked={exportBlocked}
           onDetails={setDetails}
           empty={filter.empty}
         />
@@ -191,6 +222,7 @@ export function SubmissionsView({
           company={company}
           items={list.items}
           mayDecide={mayDecide}
+          exportBlocked={exportBlocked}
           onDetails={setDetails}
           empty={filter.empty}
         />
@@ -416,12 +448,14 @@ function ReadyList({
   company,
   items,
   mayDecide,
+  exportBlocked,
   onDetails,
   empty,
 }: {
   company: CompanyMembership;
   items: SubmissionSummary[];
   mayDecide: boolean;
+  exportBlocked: boolean;
   onDetails: (id: string) => void;
   empty: string;
 }) {
@@ -463,6 +497,7 @@ function ReadyList({
               <button
                 type="button"
                 className="button button-small button-secondary"
+                disabled={exportBlocked}
                 onClick={() => setAll("accept")}
               >
                 Accept all
@@ -520,6 +555,7 @@ function ReadyList({
                                 name={`decision-${s.id}`}
                                 value={choice}
                                 checked={choices[s.id] === choice}
+                                disabled={choice === "accept" && exportBlocked}
                                 onChange={() => setChoices((all) => ({ ...all, [s.id]: choice }))}
                               />
                               {choice === "accept" ? "Accept" : "Reject"}
@@ -570,12 +606,14 @@ function FailedList({
   company,
   items,
   mayDecide,
+  exportBlocked,
   onDetails,
   empty,
 }: {
   company: CompanyMembership;
   items: SubmissionSummary[];
   mayDecide: boolean;
+  exportBlocked: boolean;
   onDetails: (id: string) => void;
   empty: string;
 }) {
@@ -676,7 +714,7 @@ function FailedList({
                             <button
                               type="button"
                               className="button button-small button-primary"
-                              disabled={retry.isPending}
+                              disabled={retry.isPending || exportBlocked}
                               aria-busy={retry.isPending || undefined}
                               onClick={() => retry.mutate(s)}
                             >

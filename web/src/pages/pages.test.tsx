@@ -194,15 +194,23 @@ const line = (
   budgetChanges: changes,
   revisedEstimate: revised,
   exported: false,
+  inQuickBooks: false,
+  actions: { delete: true },
 });
 
 const budget: Budget = {
   projectId: "p1",
   locked: true,
   state: "locked",
+  status: { key: "rejected", label: "Rejected" },
   lastSubmission: { id: "s0", status: "rejected", reason: "Split concrete into labor and material." },
   lines: [
-    { ...line("l1", "03-300", "L", "125000.00", "5000.00", "130000.00"), exported: true },
+    {
+      ...line("l1", "03-300", "L", "125000.00", "5000.00", "130000.00"),
+      exported: true,
+      inQuickBooks: true,
+      actions: { delete: false },
+    },
     line("l2", "03-300", "M", "0.00", "0.00", "0.00"),
   ],
   totals: { originalBudget: "125000.00", budgetChanges: "5000.00", revisedEstimate: "130000.00" },

@@ -4,7 +4,7 @@ import { type CompanyMembership, keys, listProjects } from "../api.js";
 import { PageHeader } from "../components/page-header.js";
 import { EmptyState, ErrorState, Loading } from "../components/ui.js";
 import { Link } from "../router.js";
-import { BUDGET_STATE_LABEL, canViewBudget } from "../rules.js";
+import { canViewBudget } from "../rules.js";
 
 const PAGE_SIZE = 50;
 
@@ -46,11 +46,11 @@ export function ProjectsPage({ company }: { company: CompanyMembership }) {
               </thead>
               <tbody>
                 {items.map((project) => {
-                  const budgetState = mayViewBudget && project.budgetToolActive ? project.budgetState : null;
+                  const status = mayViewBudget && project.budgetToolActive ? project.budgetStatus : null;
                   let state = "—";
                   if (!project.budgetToolActive) state = "Budget tool inactive";
                   else if (!mayViewBudget) state = "No access to budgets";
-                  else if (budgetState) state = BUDGET_STATE_LABEL[budgetState] ?? budgetState;
+                  else if (status) state = status.label;
                   const href = `/companies/${encodeURIComponent(company.id)}/projects/${encodeURIComponent(project.id)}/budget`;
                   return (
                     <tr key={project.id}>
@@ -63,8 +63,8 @@ export function ProjectsPage({ company }: { company: CompanyMembership }) {
                         )}
                       </td>
                       <td>
-                        {budgetState ? (
-                          <span className={`pill pill-${budgetState}`}>{state}</span>
+                        {status ? (
+                          <span className={`pill pill-${status.key}`}>{state}</span>
                         ) : (
                           <span className="muted">{state}</span>
                         )}

@@ -60,6 +60,16 @@ export interface ErpRef {
   name: string | null;
 }
 
+/**
+ * What a cost code's item or a project's job reads in the Company lists. An export that creates or links them
+ * stores the reference before QuickBooks' name is known: it is mapped all the same, as Mappings shows.
+ */
+export function erpRefLabel(link: { ref: string; name?: string | null }, kind: "item" | "job"): string {
+  const name = link.name?.trim();
+  if (name) return name;
+  return kind === "item" ? `Mapped (QuickBooks item ${link.ref})` : `Linked (QuickBooks job ${link.ref})`;
+}
+
 export interface AdminProject {
   id: string;
   number: string;

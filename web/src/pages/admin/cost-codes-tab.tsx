@@ -7,6 +7,7 @@ import {
   adminKeys,
   createCategory,
   createCostCode,
+  erpRefLabel,
   listAdminCategories,
   listAdminCostCodes,
   updateCategory,
@@ -147,7 +148,9 @@ function CostCodes({ companyId }: { companyId: string }) {
                       onSave={(description) => update.mutateAsync({ id: c.id, description })}
                     />
                   </td>
-                  <td>{c.erpItem?.name ?? <span className="muted">Not mapped</span>}</td>
+                  <td>
+                    {c.erpItem ? erpRefLabel(c.erpItem, "item") : <span className="muted">Not mapped</span>}
+                  </td>
                   <td>{c.active ? "Active" : "Inactive"}</td>
                   <td className="row-actions">
                     <button

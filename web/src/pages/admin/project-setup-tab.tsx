@@ -4,7 +4,7 @@ import { type CompanyMembership, keys } from "../../api.js";
 import { EmptyState, ErrorState, errorMessage, Loading } from "../../components/ui.js";
 import { useAction } from "../../components/use-action.js";
 import { Link } from "../../router.js";
-import { adminKeys, createProject, listAllProjects, updateProject } from "./admin-api.js";
+import { adminKeys, createProject, erpRefLabel, listAllProjects, updateProject } from "./admin-api.js";
 import { isDirectoryAdmin } from "./admin-rules.js";
 import { InlineText } from "./cost-codes-tab.js";
 
@@ -125,12 +125,13 @@ export function ProjectSetupTab({ company }: { company: CompanyMembership }) {
                     </label>
                   </td>
                   <td>
-                    {p.erpJob?.name ??
-                      (p.parentCustomer ? (
-                        `New job under ${p.parentCustomer}`
-                      ) : (
-                        <span className="muted">Not linked</span>
-                      ))}
+                    {p.erpJob ? (
+                      erpRefLabel(p.erpJob, "job")
+                    ) : p.parentCustomer ? (
+                      `New job under ${p.parentCustomer}`
+                    ) : (
+                      <span className="muted">Not linked</span>
+                    )}
                   </td>
                 </tr>
               ))}
