@@ -43,6 +43,13 @@ const rawSchema = z
     NODE_ENV: z.string().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(10),
+    WORKER_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,48}$/, "WORKER_ID must be 1-48 letters, digits, dots, dashes or underscores")
+      .optional(),
+    WORKER_HEALTH_PORT: z.union([z.literal("off"), z.coerce.number().int().min(0).max(65535)]).default(3001),
+    MIGRATE_ON_START: onOff.optional(),
   })
   .transform((env, ctx) => {
     const demo = (env.DEMO ?? (env.DATABASE_URL ? "off" : "on")) === "on";
@@ -97,6 +104,12 @@ const rawSchema = z
       production: env.NODE_ENV === "production",
       logLevel: env.LOG_LEVEL,
       workerConcurrency: env.WORKER_CONCURRENCY,
+      databasePoolSize: env.DATABASE_POOL_SIZE,
+      workerId: env.WORKER_ID ?? null,
+      workerHealthPort: env.WORKER_HEALTH_PORT === "off" ? null : env.WORKER_HEALTH_PORT,
+      // The embedded cluster is the product's own: it is kept up to date at start. An external database is the
+      // operator's: `costbridge migrate` updates it, and a start finds it up to date or stops.
+      migrateOnStart: (env.MIGRATE_ON_START ?? (env.DATABASE_URL ? "off" : "on")) === "on",
     };
   });
 
