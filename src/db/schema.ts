@@ -163,6 +163,8 @@ export interface ErpConnectionsTable {
   connected_by: string | null;
   connected_at: Date | null;
   updated_at: Generated<Date>;
+  token_lease_owner: string | null;
+  token_lease_until: Date | null;
 }
 
 export interface ErpEstimatesTable {
