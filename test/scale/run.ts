@@ -80,9 +80,10 @@ async function startRelay(target: { host: string; port: number }) {
   return {
     port,
     async cut() {
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       server = null;
       for (const s of sockets) s.destroy();
+      await closed;
     },
     restore: listen,
     async close() {
@@ -161,6 +162,19 @@ function rssMb(pgid: number): number {
 }
 
 async function main() {
+  // A run that hangs is a failed run, not a stuck CI job.
+  setTimeout(() => {
+    process.stdout.write("  FAIL the run finished within 8 minutes\n");
+    for (const p of procs) {
+      try {
+        process.kill(-p.child.pid!, "SIGKILL");
+      } catch {}
+    }
+    process.stdout.write(
+      `${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed\n`,
+    );
+    process.exit(1);
+  }, 8 * 60_000).unref();
   // PostgreSQL: the caller's server, or a throwaway embedded cluster; a database of this run's own on it.
   let adminUrl = process.env.DATABASE_URL;
   let stopCluster: (() => Promise<void>) | null = null;
@@ -242,6 +256,20 @@ async function main() {
     const wkB = spawnProc("worker-2", "worker", wk2, env);
     for (const p of [webB, wkA, wkB]) await waitHealthy(p, 120_000);
     log("2 web and 2 worker processes healthy");
+    // Peak connections per process, sampled through the run.
+    const peak = new Map<string, number>();
+    const sampler = setInterval(() => {
+      db.query<{ name: string; n: number }>(
+        `select application_name as name, count(*)::int as n from pg_stat_activity
+         where datname = $1 and application_name like 'costbridge-%' group by 1`,
+        [dbName],
+      ).then(
+        (r) => {
+          for (const row of r.rows) peak.set(row.name, Math.max(peak.get(row.name) ?? 0, row.n));
+        },
+        () => {},
+      );
+    }, 500);
     const webs = [web1, web2];
 
     const api = async (port: number, method: string, url: string, token?: string, body?: unknown) => {
@@ -435,17 +463,24 @@ async function main() {
     // Numbers.
     const last = await db.query<{ at: Date }>("select max(exported_at) as at from submissions");
     const lastExport = last.rows[0]!.at;
-    const conns = await db.query<{ name: string; n: string }>(
-      `select application_name as name, count(*)::text as n from pg_stat_activity
-       where datname = $1 and application_name like 'costbridge-%' group by 1 order by 1`,
-      [dbName],
+    clearInterval(sampler);
+    const instances = await db.query<{ instance_id: string }>("select instance_id from worker_instances");
+    check(
+      "the restarted worker took its predecessor's identity (its locks were freed at once)",
+      instances.rows.length === 2,
+      instances.rows.map((r) => r.instance_id).join(", "),
     );
     log(
       `exports ${finalCount}; last accept → last export ${((lastExport.getTime() - lastAcceptAt.getTime()) / 1000).toFixed(1)} s ` +
         `(outage ${OUTAGE_MS / 1000} s included); all exported ${((doneAt - backAt) / 1000).toFixed(1)} s after the database was back; ` +
         `429s ${throttled}; emails ${mails}`,
     );
-    log(`connections: ${conns.rows.map((r) => `${r.name} ${r.n}`).join(", ")}`);
+    log(
+      `peak connections: ${[...peak]
+        .sort()
+        .map(([n, c]) => `${n} ${c}`)
+        .join(", ")}`,
+    );
     log(`memory (RSS): ${procs.map((p) => `${p.name} ${rssMb(p.child.pid!)} MB`).join(", ")}`);
     log(
       `healthy after the outage: ${Object.entries(healthyAfter)
