@@ -83,7 +83,7 @@ describe("configuration", () => {
       OPERATOR_TOKEN: "y".repeat(24),
     };
     const d = parseEnv(prod);
-    expect(d.databasePoolSize).toBe(10);
+    expect(d.databasePoolSize).toBeNull();
     expect(d.workerId).toBeNull();
     expect(d.workerHealthPort).toBe(3001);
     // An external database is migrated by `costbridge migrate`, not silently by every start.

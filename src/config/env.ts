@@ -43,7 +43,7 @@ const rawSchema = z
     NODE_ENV: z.string().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
-    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(10),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).optional(),
     WORKER_ID: z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,48}$/, "WORKER_ID must be 1-48 letters, digits, dots, dashes or underscores")
@@ -104,7 +104,8 @@ const rawSchema = z
       production: env.NODE_ENV === "production",
       logLevel: env.LOG_LEVEL,
       workerConcurrency: env.WORKER_CONCURRENCY,
-      databasePoolSize: env.DATABASE_POOL_SIZE,
+      /** Unset: 10 for `web` and `worker`, 20 for `start` (web and worker in one process). */
+      databasePoolSize: env.DATABASE_POOL_SIZE ?? null,
       workerId: env.WORKER_ID ?? null,
       workerHealthPort: env.WORKER_HEALTH_PORT === "off" ? null : env.WORKER_HEALTH_PORT,
       // The embedded cluster is the product's own: it is kept up to date at start. An external database is the

@@ -58,7 +58,7 @@ export async function startProduct(config: Config, opts: StartOptions): Promise<
   const say = (m: string) => log.info(m);
   const database = await resolveDatabase(config, { owner: true, log: say });
   const { db, pool, close } = createDatabase(database.url, {
-    max: config.databasePoolSize,
+    max: config.databasePoolSize ?? (opts.web && opts.worker ? 20 : 10),
     applicationName: applicationName(opts, config),
   });
   let worker: RunningWorker | null = null;
