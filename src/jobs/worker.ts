@@ -273,7 +273,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       opts.log.warn({ pool: deadPool }, "the failed queue runner did not stop in time; abandoning it");
     for (let attempt = 0; !stopping; attempt++) {
       if (attempt > 0)
-        await new Promise((r) => setTimeout(r, Math.min(15_000, 250 * 2 ** Math.min(attempt, 6))));
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** Math.min(attempt, 5))));
       if (stopping) return;
       try {
         await pool.query("select 1");

@@ -320,29 +320,38 @@ async function main() {
 
     // Budgets, sent; each QuickBooks call takes a while so the kills and the outage land inside exports.
     const sent: { t: (typeof tenants)[number]; submissionId: string; name: string }[] = [];
-    for (const [ti, t] of tenants.entries()) {
-      const cp = `/api/v1/companies/${t.companyId}`;
-      for (let i = 0; i < PER_COMPANY; i++) {
-        const port = webs[(ti + i) % 2]!;
-        const name = `Scale ${ti + 1}-${i + 1}`;
-        const project = (await api(port, "POST", `${cp}/projects`, t.token, { number: `S${ti}-${i}`, name }))
-          .json;
-        const b = `${cp}/projects/${project.id}/budget`;
-        await api(port, "POST", `${b}/lines`, t.token, {
-          costCode: "03-300",
-          category: "L",
-          originalBudget: `${1000 + i}.25`,
-        });
-        await api(port, "POST", `${b}/lines`, t.token, {
-          costCode: "26-100",
-          category: "M",
-          originalBudget: "99.99",
-        });
-        await api(port, "POST", `${b}/lock`, t.token);
-        const s = await api(port, "POST", `${b}/send-to-erp`, t.token);
-        sent.push({ t, submissionId: String(s.json.id), name });
-      }
-    }
+    await Promise.all(
+      tenants.map(async (t, ti) => {
+        const cp = `/api/v1/companies/${t.companyId}`;
+        for (let i = 0; i < PER_COMPANY; i += 4) {
+          // Four at a time per company, over both web processes.
+          await Promise.all(
+            Array.from({ length: Math.min(4, PER_COMPANY - i) }, async (_, k) => {
+              const n = i + k;
+              const port = webs[(ti + n) % 2]!;
+              const name = `Scale ${ti + 1}-${n + 1}`;
+              const project = (
+                await api(port, "POST", `${cp}/projects`, t.token, { number: `S${ti}-${n}`, name })
+              ).json;
+              const b = `${cp}/projects/${project.id}/budget`;
+              await api(port, "POST", `${b}/lines`, t.token, {
+                costCode: "03-300",
+                category: "L",
+                originalBudget: `${1000 + n}.25`,
+              });
+              await api(port, "POST", `${b}/lines`, t.token, {
+                costCode: "26-100",
+                category: "M",
+                originalBudget: "99.99",
+              });
+              await api(port, "POST", `${b}/lock`, t.token);
+              const s = await api(port, "POST", `${b}/send-to-erp`, t.token);
+              sent.push({ t, submissionId: String(s.json.id), name });
+            }),
+          );
+        }
+      }),
+    );
     await fetch(`${emu.url}/__emulator/faults`, {
       method: "POST",
       headers: { "content-type": "application/json" },
