@@ -85,4 +85,42 @@ describe("configuration", () => {
   it("treats empty variables as unset", () => {
     expect(parseEnv({ DATABASE_URL: "", PORT: "" }).demo).toBe(true);
   });
+
+  it("reads the operator's process settings, and lists every bad one", () => {
+    const prod = {
+      DATABASE_URL: "postgres://u:p@db:5432/cb",
+      SECRET_KEY: "x".repeat(32),
+      OPERATOR_TOKEN: "y".repeat(24),
+    };
+    const d = parseEnv(prod);
+    expect(d.databasePoolSize).toBeNull();
+    expect(d.workerId).toBeNull();
+    expect(d.workerHealthPort).toBe(3001);
+    // An external database is migrated by `costbridge migrate`, not silently by every start.
+    expect(d.migrateOnStart).toBe(false);
+    expect(parseEnv({}).migrateOnStart).toBe(true);
+    const c = parseEnv({
+      ...prod,
+      DATABASE_POOL_SIZE: "6",
+      WORKER_ID: "worker-a.1",
+      WORKER_HEALTH_PORT: "off",
+      MIGRATE_ON_START: "on",
+    });
+    expect(c).toMatchObject({
+      databasePoolSize: 6,
+      workerId: "worker-a.1",
+      workerHealthPort: null,
+      migrateOnStart: true,
+    });
+    const list = problems({
+      ...prod,
+      DATABASE_POOL_SIZE: "1",
+      WORKER_ID: "a b",
+      WORKER_HEALTH_PORT: "nope",
+      MIGRATE_ON_START: "yes",
+    });
+    expect(list.map((p) => p.split(":")[0])).toEqual(
+      expect.arrayContaining(["DATABASE_POOL_SIZE", "WORKER_ID", "WORKER_HEALTH_PORT", "MIGRATE_ON_START"]),
+    );
+  });
 });

@@ -51,6 +51,13 @@ const rawSchema = z
         "TRUST_PROXY must be a number of proxy hops or a comma-separated list of proxy addresses (CIDR allowed)",
       )
       .optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).optional(),
+    WORKER_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,48}$/, "WORKER_ID must be 1-48 letters, digits, dots, dashes or underscores")
+      .optional(),
+    WORKER_HEALTH_PORT: z.union([z.literal("off"), z.coerce.number().int().min(0).max(65535)]).default(3001),
+    MIGRATE_ON_START: onOff.optional(),
   })
   .transform((env, ctx) => {
     const demo = (env.DEMO ?? (env.DATABASE_URL ? "off" : "on")) === "on";
@@ -111,6 +118,13 @@ const rawSchema = z
         : /^\d+$/.test(env.TRUST_PROXY)
           ? Number(env.TRUST_PROXY)
           : env.TRUST_PROXY.split(",").map((a) => a.trim()),
+      /** Unset: 10 for `web` and `worker`, 20 for `start` (web and worker in one process). */
+      databasePoolSize: env.DATABASE_POOL_SIZE ?? null,
+      workerId: env.WORKER_ID ?? null,
+      workerHealthPort: env.WORKER_HEALTH_PORT === "off" ? null : env.WORKER_HEALTH_PORT,
+      // The embedded cluster is the product's own: it is kept up to date at start. An external database is the
+      // operator's: `costbridge migrate` updates it, and a start finds it up to date or stops.
+      migrateOnStart: (env.MIGRATE_ON_START ?? (env.DATABASE_URL ? "off" : "on")) === "on",
     };
   });
 

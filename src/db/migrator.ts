@@ -106,6 +106,25 @@ export async function migrate(databaseUrl: string, opts: { dir?: string } = {}):
   return { applied };
 }
 
+/** Migrations of this version not yet applied to the database (all of them on an empty one). */
+export async function pendingMigrations(databaseUrl: string, opts: { dir?: string } = {}): Promise<string[]> {
+  const migrations = await readMigrations(opts.dir);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const exists = await client.query("select to_regclass('schema_migrations') is not null as ok");
+    if (!exists.rows[0]?.ok) return migrations.map((m) => m.name);
+    const done = new Set(
+      (await client.query<{ version: string }>("select version from schema_migrations")).rows.map(
+        (r) => r.version,
+      ),
+    );
+    return migrations.filter((m) => !done.has(m.version)).map((m) => m.name);
+  } finally {
+    await client.end();
+  }
+}
+
 export function quietLogger(): Logger {
   return new Logger(() => () => {});
 }

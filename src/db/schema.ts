@@ -166,6 +166,8 @@ export interface ErpConnectionsTable {
   updated_at: Generated<Date>;
   erp_currencies: string[] | null;
   erp_custom_txn_numbers: boolean | null;
+  token_lease_owner: string | null;
+  token_lease_until: Date | null;
 }
 
 export interface ErpEstimatesTable {

@@ -29,6 +29,12 @@ export interface WorkerOptions {
   crontab?: string;
   /** Stable across restarts of the same instance, so a restart frees what its killed predecessor held at once. */
   instanceId?: string;
+  /**
+   * A stable name to derive the instance id from (WORKER_ID, or the host's name): the worker claims the first
+   * free slot of it (`name`, `name-2`, …) with a session advisory lock, so two live workers never share an id
+   * and a restarted one takes over its killed predecessor's slot (and frees its locks) at once.
+   */
+  identity?: string;
   log: {
     info(o: object, m?: string): void;
     warn(o: object, m?: string): void;
@@ -36,12 +42,31 @@ export interface WorkerOptions {
   };
   heartbeatMs?: number;
   deadAfterMs?: number;
+  /** A runner none of whose free workers asked for a job for this long has stalled and is replaced; 30 s. */
+  stallMs?: number;
 }
 
 export interface RunningWorker {
   instanceId: string;
   stop(): Promise<void>;
+  /** The queue runner is up (it may be between polls). */
   isRunning(): boolean;
+  /** Whether this worker can take jobs now, and why not. */
+  health(): WorkerHealth;
+}
+
+export interface WorkerHealth {
+  ok: boolean;
+  instanceId: string;
+  running: boolean;
+  /** The queue's LISTEN connection is up (new jobs are picked up at once, not only by polling). */
+  listening: boolean;
+  /** The last heartbeat reached the database within three heartbeat periods. */
+  databaseReachable: boolean;
+  /** A free queue worker asked for a job lately (or every worker is busy). */
+  polling: boolean;
+  restarts: number;
+  jobsRunning: number;
 }
 
 /**
@@ -51,10 +76,12 @@ export interface RunningWorker {
  * Without this, a killed worker's jobs would stay locked for four hours.
  */
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
-  const instanceId = opts.instanceId ?? `worker-${randomUUID()}`;
   const heartbeatMs = opts.heartbeatMs ?? 5_000;
   const deadAfterMs = opts.deadAfterMs ?? 20_000;
-  const pool = queuePool(opts.pool, opts.concurrency + 3);
+  // The slot's lock holds one connection for the worker's life.
+  const pool = queuePool(opts.pool, opts.concurrency + 3 + (opts.identity ? 1 : 0));
+  const slot = opts.instanceId || !opts.identity ? null : await claimSlot(pool, opts.identity, opts.log);
+  const instanceId = opts.instanceId ?? slot?.instanceId ?? `worker-${randomUUID()}`;
   const utils = await makeWorkerUtils({ pgPool: pool, logger: workerLogger(opts.log) });
 
   const previous = await pool.query<{ pool_id: string | null }>(
@@ -77,10 +104,28 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     };
   }
 
+  let running = true;
+  let stopping = false;
+  let restarting = false;
   const events: WorkerEvents = new EventEmitter() as WorkerEvents;
   let poolId: string | null = null;
+  let listening = false;
+  let lastBeatOkAt = Date.now();
+  let restarts = 0;
+  let lastPollAt = Date.now();
+  const stallMs = opts.stallMs ?? 30_000;
   events.on("pool:create", ({ workerPool }) => {
     poolId = workerPool.id;
+    listening = false;
+  });
+  events.on("worker:getJob:start", ({ worker }) => {
+    if (worker.workerPool.id === poolId) lastPollAt = Date.now();
+  });
+  events.on("pool:listen:success", ({ workerPool }) => {
+    if (workerPool.id === poolId) listening = true;
+  });
+  events.on("pool:listen:error", ({ workerPool }) => {
+    if (workerPool.id === poolId) listening = false;
   });
   // Jobs this process is running, and those it finished lately (their completion may still be on its way).
   const runningJobs = new Set<string>();
@@ -94,6 +139,19 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   });
   events.on("job:error", ({ job, error }) => {
     opts.log.warn({ task: job.task_identifier, jobId: job.id, err: String(error) }, "job failed; will retry");
+  });
+  // The queue's pool gives up for good when it cannot record a job's end (the database went away at that
+  // moment): it starts a graceful shutdown that waits for its workers and for the completion it cannot write,
+  // retrying against a database that is gone, so the runner's promise may not settle for minutes, or at all.
+  // The pool's own events say at once that it is going; that is when this process replaces it.
+  events.on("pool:fatalError", ({ workerPool, error }) => {
+    if (workerPool.id === poolId) failed(`the queue could not record a job's end: ${String(error)}`);
+  });
+  events.on("pool:gracefulShutdown", ({ workerPool, message }) => {
+    if (workerPool.id === poolId) failed(`the queue runner is shutting down: ${message}`);
+  });
+  events.on("worker:fatalError", ({ worker, error }) => {
+    if (worker.workerPool.id === poolId) failed(`a queue worker stopped: ${String(error)}`);
   });
 
   const launch = () =>
@@ -117,11 +175,13 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   let runner: Runner = await launch();
 
   const beat = async () => {
+    if (slot) await slot.ensure();
     await pool.query(
       `insert into worker_instances (instance_id, pool_id, pid, heartbeat_at) values ($1, $2, $3, now())
        on conflict (instance_id) do update set pool_id = excluded.pool_id, pid = excluded.pid, heartbeat_at = now()`,
       [instanceId, poolId, process.pid],
     );
+    lastBeatOkAt = Date.now();
     const dead = await pool.query<{ instance_id: string; pool_id: string | null }>(
       `delete from worker_instances where heartbeat_at < now() - make_interval(secs => $1) and instance_id <> $2
        returning instance_id, pool_id`,
@@ -181,43 +241,71 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     }
   };
   await beat().catch((err) => opts.log.warn({ err: String(err) }, "worker heartbeat failed"));
+  const polling = () => runningJobs.size >= opts.concurrency || Date.now() - lastPollAt < stallMs;
   const timer = setInterval(() => {
+    // Whatever the cause, a runner whose free workers stopped asking for jobs takes none: replace it.
+    if (running && !polling()) failed(`the queue runner stopped polling for ${stallMs} ms`);
     beat().catch((err) => opts.log.warn({ err: String(err) }, "worker heartbeat failed"));
   }, heartbeatMs);
   timer.unref();
 
-  let running = true;
-  let stopping = false;
-  // The queue's runner stops for good when it cannot record a job's end (the database went away at that
-  // moment). This process is still healthy, so it starts a new runner once the database answers again; what the
-  // old one held is unlocked first, so nothing waits for the four-hour lock timeout.
-  const restart = async (why: string) => {
+  // This process is still healthy when its queue runner gives up, so it replaces the runner: the old one is
+  // stopped forcefully within a bound (its graceful shutdown may wait on the database forever), and a new one is
+  // started, with back-off, once the database answers again; what the old one held is unlocked first, so nothing
+  // waits for the four-hour lock timeout. The new runner opens its own LISTEN connection.
+  function failed(why: string) {
+    if (stopping || restarting) return;
+    restarting = true;
     running = false;
+    void restart(why).finally(() => {
+      restarting = false;
+    });
+  }
+  const restart = async (why: string) => {
+    const old = runner;
     const deadPool = poolId;
     opts.log.error({ err: why }, "worker stopped unexpectedly; restarting it");
+    const killed = await within(
+      FORCE_STOP_MS,
+      old.kill("replaced after a failure").catch(() => {}),
+    );
+    if (!killed)
+      opts.log.warn({ pool: deadPool }, "the failed queue runner did not stop in time; abandoning it");
     for (let attempt = 0; !stopping; attempt++) {
-      await new Promise((r) => setTimeout(r, Math.min(30_000, 250 * 2 ** Math.min(attempt, 7))));
+      if (attempt > 0)
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** Math.min(attempt, 5))));
       if (stopping) return;
       try {
+        await pool.query("select 1");
         if (deadPool) await utils.forceUnlockWorkers([deadPool]);
-        runner = await launch();
-        supervise(runner);
+        const next = await launch();
+        if (stopping) {
+          await within(
+            FORCE_STOP_MS,
+            next.stop().catch(() => {}),
+          );
+          return;
+        }
+        runner = next;
+        supervise(next);
+        lastPollAt = Date.now();
         running = true;
+        restarts++;
         await beat().catch(() => {});
-        opts.log.warn({ pool: poolId }, "worker restarted");
+        opts.log.warn({ pool: poolId, attempt }, "worker restarted");
         return;
       } catch (err) {
-        opts.log.warn({ err: String(err) }, "worker restart failed; trying again");
+        if (attempt % 10 === 0) opts.log.warn({ err: String(err) }, "worker restart failed; trying again");
       }
     }
   };
   const supervise = (r: Runner) => {
     r.promise.then(
       () => {
-        if (!stopping) void restart("the queue runner ended");
+        if (r === runner) failed("the queue runner ended");
       },
       (err) => {
-        if (!stopping) void restart(String(err));
+        if (r === runner) failed(String(err));
       },
     );
   };
@@ -226,6 +314,19 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   return {
     instanceId,
     isRunning: () => running,
+    health() {
+      const databaseReachable = Date.now() - lastBeatOkAt < 3 * heartbeatMs;
+      return {
+        ok: running && listening && databaseReachable && polling(),
+        instanceId,
+        running,
+        listening,
+        databaseReachable,
+        polling: polling(),
+        restarts,
+        jobsRunning: runningJobs.size,
+      };
+    },
     async stop() {
       stopping = true;
       clearInterval(timer);
@@ -248,6 +349,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         .query("update worker_instances set heartbeat_at = now() where instance_id = $1", [instanceId])
         .catch(() => {});
       await within(2_000, Promise.resolve(utils.release()));
+      await slot?.release();
       await within(
         2_000,
         pool.end().catch(() => {}),
@@ -257,6 +359,74 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
 }
 
 const STOP_GRACE_MS = 10_000;
+const FORCE_STOP_MS = 8_000;
+
+interface Slot {
+  instanceId: string;
+  /** Takes the slot's lock again after its connection was lost (a database restart). */
+  ensure(): Promise<void>;
+  release(): Promise<void>;
+}
+
+/**
+ * Claims the first free instance id of `base` (`base`, `base-2`, …) by a session advisory lock held on a
+ * connection of its own for the worker's life. A killed worker's connection closes with it, so its successor on
+ * the same host gets the same id at once.
+ */
+async function claimSlot(pool: pg.Pool, base: string, log: WorkerOptions["log"]): Promise<Slot> {
+  const key = (id: string) => `costbridge-worker:${id}`;
+  let client: pg.PoolClient | null = null;
+  let instanceId = "";
+  const connect = async () => {
+    const c = await pool.connect();
+    c.on("error", () => {});
+    return c;
+  };
+  const take = async (c: pg.PoolClient, id: string) =>
+    (await c.query<{ ok: boolean }>("select pg_try_advisory_lock(hashtext($1)) as ok", [key(id)])).rows[0]
+      ?.ok === true;
+  client = await connect();
+  for (let n = 1; ; n++) {
+    const id = n === 1 ? base : `${base}-${n}`;
+    if (await take(client, id)) {
+      instanceId = id;
+      break;
+    }
+  }
+  let lost = false;
+  const watch = (c: pg.PoolClient) =>
+    c.once("error", () => {
+      lost = true;
+    });
+  watch(client);
+  return {
+    instanceId,
+    async ensure() {
+      if (!lost && client) return;
+      try {
+        client?.release(true);
+      } catch {}
+      client = null;
+      const c = await connect();
+      if (await take(c, instanceId)) {
+        client = c;
+        lost = false;
+        watch(c);
+      } else {
+        c.release();
+        log.warn({ instanceId }, "another live worker holds this worker id; set WORKER_ID per worker");
+      }
+    },
+    async release() {
+      if (!client) return;
+      try {
+        await client.query("select pg_advisory_unlock(hashtext($1))", [key(instanceId)]);
+      } catch {}
+      client.release(true);
+      client = null;
+    },
+  };
+}
 
 /** Waits for `p` at most `ms`; true when it settled in time. */
 async function within(ms: number, p: Promise<unknown>): Promise<boolean> {

@@ -1,4 +1,4 @@
-import path from "node:path";
+import os from "node:os";
 import pino, { type Logger } from "pino";
 import type { AppContext } from "../app/context.js";
 import { seedDemoBase } from "../app/demo-seed.js";
@@ -6,7 +6,7 @@ import { startMailRuntime } from "../app/email/runtime.js";
 import { emailTasks } from "../app/email/tasks.js";
 import type { Config } from "../config/env.js";
 import { createDatabase } from "../db/database.js";
-import { migrate } from "../db/migrator.js";
+import { migrate, pendingMigrations } from "../db/migrator.js";
 import { type App, buildHttpApp } from "../http/app.js";
 import { allRoutes } from "../http/routes/index.js";
 import { allTasks, CRONTAB } from "../jobs/tasks.js";
@@ -14,6 +14,7 @@ import { type RunningWorker, startWorker } from "../jobs/worker.js";
 import { resolveDatabase } from "./database.js";
 import { demoExtras } from "./demo.js";
 import { ensureWebBuild } from "./web-build.js";
+import { startWorkerHealth, type WorkerHealthServer } from "./worker-health.js";
 
 export interface StartOptions {
   web: boolean;
@@ -56,7 +57,10 @@ export async function startProduct(config: Config, opts: StartOptions): Promise<
   const log = opts.logger ?? createLogger(config);
   const say = (m: string) => log.info(m);
   const database = await resolveDatabase(config, { owner: true, log: say });
-  const { db, pool, close } = createDatabase(database.url, { max: 20 });
+  const { db, pool, close } = createDatabase(database.url, {
+    max: config.databasePoolSize ?? (opts.web && opts.worker ? 20 : 10),
+    applicationName: applicationName(opts, config),
+  });
   let worker: RunningWorker | null = null;
   const ctx: AppContext = {
     config,
@@ -72,10 +76,22 @@ export async function startProduct(config: Config, opts: StartOptions): Promise<
   };
   let app: App | null = null;
   let mail: Awaited<ReturnType<typeof startMailRuntime>> | null = null;
+  let health: WorkerHealthServer | null = null;
   const extras = config.demo ? await demoExtras(ctx) : null;
   try {
-    const { applied } = await migrate(database.url);
-    if (applied.length) say(`applied migrations: ${applied.join(", ")}`);
+    if (config.migrateOnStart) {
+      say("applying pending migrations at start (MIGRATE_ON_START=on)");
+      const { applied } = await migrate(database.url);
+      say(applied.length ? `applied migrations: ${applied.join(", ")}` : "the database is up to date");
+    } else {
+      const pending = await pendingMigrations(database.url);
+      if (pending.length) {
+        throw new Error(
+          `the database lacks ${pending.length} migration(s) of this version (${pending.join(", ")}); ` +
+            "run `costbridge migrate` first, or set MIGRATE_ON_START=on",
+        );
+      }
+    }
     ctx.readiness.migrated = true;
     if (config.demo) await seedDemoBase(ctx);
     if (opts.worker) {
@@ -85,9 +101,15 @@ export async function startProduct(config: Config, opts: StartOptions): Promise<
         tasks: allTasks(ctx, { extra: emailTasks(ctx, mail.mailer) }),
         concurrency: config.workerConcurrency,
         crontab: CRONTAB,
-        instanceId: config.databaseUrl ? undefined : `embedded-${path.resolve(config.dataDir)}`,
+        // Stable across restarts (WORKER_ID, else the host's name, plus a free slot number): a restarted worker
+        // frees what its killed predecessor held at once.
+        identity: config.workerId ?? os.hostname(),
         log,
       });
+      if (!opts.web && config.workerHealthPort !== null) {
+        health = await startWorkerHealth(() => worker, { port: config.workerHealthPort, host: config.host });
+        say(`worker health on port ${health.port}: /healthz, /metrics`);
+      }
     }
     if (opts.web) {
       const webDist = await ensureWebBuild(say).catch((e: Error) => {
@@ -101,6 +123,7 @@ export async function startProduct(config: Config, opts: StartOptions): Promise<
     ctx.readiness.seeded = true;
   } catch (e) {
     await app?.close().catch(() => {});
+    await health?.close().catch(() => {});
     await worker?.stop().catch(() => {});
     await mail?.stop().catch(() => {});
     await extras?.stop().catch(() => {});
@@ -118,6 +141,7 @@ export async function startProduct(config: Config, opts: StartOptions): Promise<
     stop() {
       stopping ??= (async () => {
         await app?.close().catch((e) => log.warn({ err: String(e) }, "web stop failed"));
+        await health?.close().catch(() => {});
         await worker?.stop().catch((e) => log.warn({ err: String(e) }, "worker stop failed"));
         await mail?.stop().catch(() => {});
         await extras?.stop().catch(() => {});
@@ -127,6 +151,13 @@ export async function startProduct(config: Config, opts: StartOptions): Promise<
       return stopping;
     },
   };
+}
+
+/** `costbridge-<kind>-<id>` in pg_stat_activity: which process holds which connections. */
+function applicationName(opts: Pick<StartOptions, "web" | "worker">, config: Config): string {
+  const kind = opts.web && opts.worker ? "start" : opts.web ? "web" : "worker";
+  const id = `${config.workerId ?? os.hostname()}-${process.pid}`;
+  return `costbridge-${kind}-${id}`.slice(0, 63);
 }
 
 function printBanner(config: Config, url: string) {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createQboService } from "../../src/app/erp/qbo-service.js";
 import { type EmbeddedCluster, startEmbeddedCluster } from "../../src/db/embedded-postgres.js";
 import { migrate } from "../../src/db/migrator.js";
 import {
@@ -42,7 +43,7 @@ afterAll(async () => {
 });
 
 describe("a PostgreSQL outage during work", () => {
-  it("answers 503 while it lasts, resumes after, and loses nothing", { timeout: 90_000 }, async () => {
+  it("answers 503 while it lasts, resumes after, and loses nothing", { timeout: 150_000 }, async () => {
     const before = await sentBudget(p, t);
     await accept(p, t, before.submissionId);
     expect((await settled(p, t, before.submissionId)).status).toBe("exported");
@@ -82,8 +83,13 @@ describe("a PostgreSQL outage during work", () => {
     );
     expect(decide.status).toBe(503);
     expect((await p.app.inject({ url: "/healthz" })).statusCode).toBe(503);
-    // Long enough for the in-flight export to finish its QuickBooks call and fail to record it.
-    await new Promise((r) => setTimeout(r, 2_500));
+    // Ten seconds, as an operator's restart takes: the in-flight export finishes its QuickBooks call and cannot
+    // record it, the queue's runner gives up, and its completion retries run out of patience.
+    await new Promise((r) => setTimeout(r, 10_000));
+    // A worker that cannot reach the database cannot take jobs: it says so.
+    const during = p.workers[0]!.health();
+    expect(during.ok).toBe(false);
+    expect(during.databaseReachable).toBe(false);
 
     cluster = await startEmbeddedCluster(dir);
     for (let i = 0; ; i++) {
@@ -108,5 +114,79 @@ describe("a PostgreSQL outage during work", () => {
       expect(estimates).toHaveLength(1);
     }
     expect(p.workers.every((w) => w.isRunning())).toBe(true);
+    // The same worker took the job accepted after the outage (it is the only one): it listens and polls again,
+    // and says it is healthy without a restart of its process.
+    for (let i = 0; !p.workers[0]!.health().ok; i++) {
+      if (i > 100) throw new Error(`worker still unhealthy: ${JSON.stringify(p.workers[0]!.health())}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  it("keeps a refresh token QuickBooks issued while the database was away, and stores it when it is back", {
+    timeout: 90_000,
+  }, async () => {
+    // Two processes' token managers: A refreshes, B needs a token at the same time and must wait for A.
+    const a = p.qbo;
+    const b = createQboService(p.ctx.config, p.database.db);
+    const pending: string[] = [];
+    const first = await a.vault.read(t.companyId);
+    expect(first).not.toBeNull();
+    // The access token is about to expire, so the next call refreshes it; Intuit takes 1.5 s to answer.
+    await p.ctx.db
+      .updateTable("erp_connections")
+      .set({ access_token_expires_at: new Date(Date.now() - 1_000) })
+      .where("company_id", "=", t.companyId)
+      .execute();
+    await p.control("POST", "/faults", {
+      method: "POST",
+      path: "/oauth2/v1/tokens/bearer",
+      mode: "delay",
+      delayMs: 1_500,
+      count: 1,
+    });
+    const original = (a.tokens as unknown as { options: { onPending?: (id: string) => void } }).options;
+    original.onPending = (id) => pending.push(id);
+    const refreshing = a.tokens.getAccessToken(t.companyId);
+    await new Promise((r) => setTimeout(r, 300));
+    // B finds A's lease and waits for A's pair instead of spending the same refresh token.
+    const waiting = b.tokens.getAccessToken(t.companyId).then(
+      (token) => ({ token }),
+      (err: Error) => ({ err }),
+    );
+    await cluster.stop();
+    // Intuit answers while the database is down: the new pair cannot be stored, and A keeps it.
+    const fresh = await refreshing;
+    expect(fresh).not.toBe(first!.accessToken);
+    expect(pending).toContain(t.companyId);
+    expect(a.tokens.pendingConnections()).toEqual([t.companyId]);
+    await new Promise((r) => setTimeout(r, 2_000));
+    cluster = await startEmbeddedCluster(dir);
+
+    // Stored as soon as the database is back, without anyone asking.
+    for (let i = 0; a.tokens.pendingConnections().length > 0; i++) {
+      if (i > 200) throw new Error("the refreshed tokens were never stored");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const stored = await b.vault.read(t.companyId);
+    expect(stored?.accessToken).toBe(fresh);
+    const outcome = await waiting;
+    if ("token" in outcome) expect(outcome.token).toBe(fresh);
+    // B's next token is A's: one refresh for both; and the stored refresh token is live at QuickBooks.
+    expect(await b.tokens.getAccessToken(t.companyId)).toBe(fresh);
+    await p.ctx.db
+      .updateTable("erp_connections")
+      .set({ access_token_expires_at: new Date(Date.now() - 1_000) })
+      .where("company_id", "=", t.companyId)
+      .execute();
+    const again = await b.tokens.getAccessToken(t.companyId);
+    expect(again).not.toBe(fresh);
+    const conn = await p.ctx.db
+      .selectFrom("erp_connections")
+      .select(["status", "token_lease_owner"])
+      .where("company_id", "=", t.companyId)
+      .executeTakeFirstOrThrow();
+    expect(conn).toEqual({ status: "connected", token_lease_owner: null });
+    const client = await b.clientFor(t.companyId);
+    expect(await client.query("SELECT * FROM Customer MAXRESULTS 1")).toBeInstanceOf(Array);
   });
 });

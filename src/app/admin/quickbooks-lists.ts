@@ -1,8 +1,9 @@
 import {
   QboApiError,
-  QboClient,
+  type QboClient,
   QboReconnectNeededError,
   QboTransportError,
+  RealmPausedError,
 } from "../../erp/quickbooks-online/index.js";
 import type { QboCustomer, QboItem } from "../../erp/quickbooks-online/types.js";
 import type { AppContext } from "../context.js";
@@ -56,13 +57,21 @@ function translate(e: unknown): never {
       details: { rule: "reconnect_needed" },
     });
   }
+  if (e instanceof RealmPausedError) {
+    const retryAfterSeconds = Math.max(1, Math.ceil(e.retryAfterMs / 1000));
+    throw new AppError(
+      "rate_limited",
+      `QuickBooks asked us to slow down for this company; try again in ${retryAfterSeconds} s.`,
+      { details: { retryAfterSeconds } },
+    );
+  }
   if (e instanceof QboTransportError) {
     throw new AppError("erp_unavailable", `QuickBooks did not answer: ${e.message}. Try again in a moment.`);
   }
   if (e instanceof QboApiError) {
     if (e.fault.status === 429) {
       throw new AppError("rate_limited", "QuickBooks asks us to slow down; try again in a minute.", {
-        details: { retryAfterSeconds: 60 },
+        details: { retryAfterSeconds: Math.ceil(Math.max(e.fault.retryAfterMs ?? 0, 60_000) / 1000) },
       });
     }
     throw new AppError(
@@ -83,13 +92,9 @@ export async function quickBooksLists(ctx: AppContext, companyId: string): Promi
   const service = qboServiceFor(ctx);
   let client: QboClient;
   try {
-    client = new QboClient({
-      endpoints: service.endpoints,
-      realmId: await service.tokens.realmOf(companyId),
-      tokens: service.tokens.forConnection(companyId),
-      throttleBackoffMs: ctx.config.quickbooks.throttleBackoffSeconds * 1000,
-      timeoutMs: 20_000,
-    });
+    // Through the shared gate like every other call; a realm paused after a 429 answers at once instead of
+    // keeping the admin waiting (a short pause is waited out).
+    client = await service.clientFor(companyId, { timeoutMs: 20_000, maxPauseMs: 3_000 });
   } catch (e) {
     translate(e);
   }

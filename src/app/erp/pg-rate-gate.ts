@@ -1,6 +1,10 @@
 import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
-import type { RateGate } from "../../erp/quickbooks-online/rate-gate.js";
+import {
+  type AcquireOptions,
+  type RateGate,
+  RealmPausedError,
+} from "../../erp/quickbooks-online/rate-gate.js";
 
 export interface PgRateGateOptions {
   /** Calls per rolling minute per realm; default 490 (QuickBooks: 500; the rest absorbs clock and travel jitter). */
@@ -65,9 +69,9 @@ export class PgRateGate implements RateGate {
     this.sleep = options.sleep ?? defaultSleep;
   }
 
-  acquire(realmId: string): Promise<() => void> {
+  acquire(realmId: string, opts: AcquireOptions = {}): Promise<() => void> {
     const before = this.tails.get(realmId) ?? Promise.resolve();
-    const turn = before.then(() => this.admit(realmId));
+    const turn = before.then(() => this.admit(realmId, opts.maxPauseMs));
     const tail = turn.then(
       () => undefined,
       () => undefined,
@@ -102,7 +106,7 @@ export class PgRateGate implements RateGate {
             concurrent = excluded.concurrent, updated_at = now()`.execute(this.db);
   }
 
-  private async admit(realmId: string): Promise<() => void> {
+  private async admit(realmId: string, maxPauseMs: number | undefined): Promise<() => void> {
     for (;;) {
       const { rows } = await sql<Admission>`select call_id, wait_ms, reason from qbo_rate_acquire(
           ${realmId}::text, ${this.perMinute}::int, ${this.perSecond}::int, ${this.concurrent}::int,
@@ -110,6 +114,9 @@ export class PgRateGate implements RateGate {
       const a = rows[0];
       if (a?.call_id != null) return this.releaser(realmId, String(a.call_id));
       const wait = Math.max(1, a?.wait_ms ?? 10);
+      if (a?.reason === "paused" && maxPauseMs !== undefined && wait > maxPauseMs) {
+        throw new RealmPausedError(realmId, wait);
+      }
       if (a?.reason === "concurrent" || a?.reason === "in_flight") await this.untilReleaseOr(realmId, wait);
       else await this.sleep(wait);
     }

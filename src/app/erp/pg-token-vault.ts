@@ -1,5 +1,6 @@
+import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
-import type { StoredTokens, TokenVault } from "../../erp/quickbooks-online/tokens.js";
+import type { RefreshLease, StoredTokens, TokenVault } from "../../erp/quickbooks-online/tokens.js";
 import { deriveKey, openSecret, sealSecret } from "../../lib/secret-box.js";
 
 const TOKEN_COLUMNS = [
@@ -12,9 +13,9 @@ const TOKEN_COLUMNS = [
 ] as const;
 
 /**
- * QuickBooks Online tokens, encrypted at rest in erp_connections. The row lock (`FOR UPDATE`) makes a refresh
- * single-flight across every process, and the new refresh token is committed before anyone uses the new access
- * token.
+ * QuickBooks Online tokens, encrypted at rest in erp_connections. A refresh lease on the row (owner and expiry,
+ * claimed and released by single statements) makes a refresh single-flight across every process without a
+ * transaction open while Intuit answers; the new pair is stored with a compare-and-set on token_version.
  */
 export class PgTokenVault implements TokenVault {
   private readonly key: Buffer;
@@ -69,31 +70,62 @@ export class PgTokenVault implements TokenVault {
     return row ? this.decode(row) : null;
   }
 
-  async withLockedTokens<T>(
-    connectionId: string,
-    fn: (current: StoredTokens, save: (tokens: StoredTokens) => Promise<void>) => Promise<T>,
-  ): Promise<T> {
-    return this.db.transaction().execute(async (tx) => {
-      const row = await tx
+  async claimRefresh(connectionId: string, owner: string, leaseMs: number): Promise<RefreshLease | null> {
+    const row = await this.db
+      .updateTable("erp_connections")
+      .set({
+        token_lease_owner: owner,
+        token_lease_until: sql<Date>`clock_timestamp() + make_interval(secs => ${leaseMs / 1000}::float8)`,
+      })
+      .where("company_id", "=", connectionId)
+      .where("type", "=", "quickbooks_online")
+      .where((eb) =>
+        eb.or([
+          eb("token_lease_until", "is", null),
+          eb("token_lease_until", "<", sql<Date>`clock_timestamp()`),
+          eb("token_lease_owner", "=", owner),
+        ]),
+      )
+      .returning([...TOKEN_COLUMNS, "token_version"])
+      .executeTakeFirst();
+    if (!row) {
+      // Either another owner holds the lease, or there is no such connection (nothing to lease: no tokens).
+      const exists = await this.db
         .selectFrom("erp_connections")
-        .select(TOKEN_COLUMNS)
+        .select("token_version")
         .where("company_id", "=", connectionId)
         .where("type", "=", "quickbooks_online")
-        .forUpdate()
         .executeTakeFirst();
-      const current = row ? this.decode(row) : null;
-      return fn(current as StoredTokens, async (tokens) => {
-        await tx
-          .updateTable("erp_connections")
-          .set({
-            ...this.encode(tokens),
-            token_version: (eb) => eb("token_version", "+", 1),
-            updated_at: new Date(),
-          })
-          .where("company_id", "=", connectionId)
-          .execute();
-      });
-    });
+      return exists ? null : { tokens: null, version: 0 };
+    }
+    return { tokens: this.decode(row), version: row.token_version };
+  }
+
+  async storeRefreshed(connectionId: string, owner: string, version: number, tokens: StoredTokens) {
+    const res = await this.db
+      .updateTable("erp_connections")
+      .set({
+        ...this.encode(tokens),
+        token_version: version + 1,
+        token_lease_owner: null,
+        token_lease_until: null,
+        updated_at: new Date(),
+      })
+      .where("company_id", "=", connectionId)
+      .where("token_version", "=", version)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) > 0) return true;
+    await this.releaseRefresh(connectionId, owner);
+    return false;
+  }
+
+  async releaseRefresh(connectionId: string, owner: string): Promise<void> {
+    await this.db
+      .updateTable("erp_connections")
+      .set({ token_lease_owner: null, token_lease_until: null })
+      .where("company_id", "=", connectionId)
+      .where("token_lease_owner", "=", owner)
+      .execute();
   }
 
   async markReconnectNeeded(connectionId: string, reason: string): Promise<void> {

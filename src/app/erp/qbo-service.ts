@@ -2,7 +2,7 @@ import type { Config } from "../../config/env.js";
 import type { Db } from "../../db/database.js";
 import type { ErpConnector } from "../../erp/connector.js";
 import { type QboEndpoints, resolveQboEndpoints } from "../../erp/quickbooks-online/endpoints.js";
-import { createQboConnector } from "../../erp/quickbooks-online/index.js";
+import { createQboConnector, QboClient } from "../../erp/quickbooks-online/index.js";
 import type { RateGate } from "../../erp/quickbooks-online/rate-gate.js";
 import { QboOAuthClient, QboTokenManager } from "../../erp/quickbooks-online/tokens.js";
 import { PgRateGate } from "./pg-rate-gate.js";
@@ -22,6 +22,13 @@ export interface QboService {
   vault: PgTokenVault;
   tokens: QboTokenManager;
   connector: ErpConnector;
+  /** The pace shared by every process (PostgreSQL); every QuickBooks Online call of the product goes through it. */
+  rateGate: RateGate;
+  /**
+   * The one way to get a QuickBooks Online client for a company outside an export: bound to the shared gate, so
+   * it counts against the realm's limits with everything else and honours the realm's back-off.
+   */
+  clientFor(companyId: string, opts?: { timeoutMs?: number; maxPauseMs?: number }): Promise<QboClient>;
 }
 
 /** Whether QuickBooks Online is the built-in emulator of demo mode (no Intuit app configured). */
@@ -54,12 +61,13 @@ export function createQboService(
   });
   const vault = new PgTokenVault(db, config.secretKey);
   const tokens = new QboTokenManager({ vault, oauth });
+  // Every process paces each realm through the shared database, so web and worker processes together stay
+  // inside QuickBooks' limits.
+  const rateGate = opts.rateGate ?? new PgRateGate(db);
   const connector = createQboConnector({
     endpoints,
     tokens,
-    // Every process paces each realm through the shared database, so web and worker processes together stay
-    // inside QuickBooks' limits.
-    rateGate: opts.rateGate ?? new PgRateGate(db),
+    rateGate,
     throttleBackoffSeconds: config.quickbooks.throttleBackoffSeconds,
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
     // What the company holds is kept for the send prerequisites and the acceptance preview.
@@ -81,6 +89,19 @@ export function createQboService(
     vault,
     tokens,
     connector,
+    rateGate,
+    async clientFor(companyId, o = {}) {
+      return new QboClient({
+        endpoints,
+        realmId: await tokens.realmOf(companyId),
+        tokens: tokens.forConnection(companyId),
+        rateGate,
+        throttleBackoffMs: config.quickbooks.throttleBackoffSeconds * 1000,
+        ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+        ...(o.maxPauseMs === undefined ? {} : { maxPauseMs: o.maxPauseMs }),
+        ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      });
+    },
   };
 }
 

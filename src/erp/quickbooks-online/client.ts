@@ -7,7 +7,7 @@
 import { QBO_MINOR_VERSION, type QboEndpoints } from "./endpoints.js";
 import { parseQboFault, QboApiError, QboTransportError } from "./errors.js";
 import { serializeQboJson } from "./mapping.js";
-import { InProcessRateGate, type RateGate } from "./rate-gate.js";
+import type { RateGate } from "./rate-gate.js";
 import type { QboCompanyInfo, QboPreferences } from "./types.js";
 
 export interface AccessTokenSource {
@@ -30,8 +30,14 @@ export interface QboClientOptions {
   endpoints: QboEndpoints;
   realmId: string;
   tokens: AccessTokenSource;
-  /** Defaults to an in-process gate of its own; pass a shared one so all clients for a realm pace together. */
-  rateGate?: RateGate;
+  /**
+   * The pace every client of a realm shares (required: a client with a gate of its own would ignore the other
+   * processes and a realm's back-off, and draw 429s). In the product it is the PostgreSQL gate of
+   * `createQboService`; build clients through its `clientFor`.
+   */
+  rateGate: RateGate;
+  /** Refuse at once (RealmPausedError) instead of waiting out a realm's back-off longer than this. */
+  maxPauseMs?: number;
   /** Per request, including reading the body. QuickBooks itself gives up after 120 s. */
   timeoutMs?: number;
   /** Pause for the realm after a 429 (QUICKBOOKS_THROTTLE_BACKOFF_SECONDS), or Retry-After when longer. */
@@ -68,7 +74,7 @@ export class QboClient {
 
   constructor(private readonly options: QboClientOptions) {
     this.realmId = options.realmId;
-    this.rateGate = options.rateGate ?? new InProcessRateGate();
+    this.rateGate = options.rateGate;
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.throttleBackoffMs = options.throttleBackoffMs ?? 60_000;
     this.minorVersion = Math.max(options.minorVersion ?? QBO_MINOR_VERSION, QBO_MINOR_VERSION);
@@ -184,7 +190,10 @@ export class QboClient {
     token: string,
     requestId: string | null,
   ): Promise<{ status: number; text: string; headers: Headers }> {
-    const release = await this.rateGate.acquire(this.realmId);
+    const release = await this.rateGate.acquire(
+      this.realmId,
+      this.options.maxPauseMs === undefined ? {} : { maxPauseMs: this.options.maxPauseMs },
+    );
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {

@@ -17,7 +17,13 @@ export { QBO_ACCOUNTING_SCOPE, type QboEndpoints, resolveQboEndpoints } from "./
 export * from "./errors.js";
 export { exportEstimate, type QboExportDeps, requestIdFor } from "./export.js";
 export * from "./mapping.js";
-export { InProcessRateGate, type RateGate, type TokenBucketOptions } from "./rate-gate.js";
+export {
+  type AcquireOptions,
+  InProcessRateGate,
+  type RateGate,
+  RealmPausedError,
+  type TokenBucketOptions,
+} from "./rate-gate.js";
 export * from "./tokens.js";
 
 export interface QboConnectorOptions {

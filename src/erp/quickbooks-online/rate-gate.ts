@@ -5,10 +5,29 @@
  * serves a single process and the tests.
  */
 export interface RateGate {
-  /** Waits for a slot for `realmId`; the returned function gives the slot back once the response is read. */
-  acquire(realmId: string): Promise<() => void>;
+  /**
+   * Waits for a slot for `realmId`; the returned function gives the slot back once the response is read. With
+   * `maxPauseMs`, a realm paused after a 429 for longer than that is refused at once with RealmPausedError
+   * instead of waited for (someone is waiting on the answer).
+   */
+  acquire(realmId: string, opts?: AcquireOptions): Promise<() => void>;
   /** After a 429: let nothing through to `realmId` for `ms`. */
   backOff?(realmId: string, ms: number): void | Promise<void>;
+}
+
+export interface AcquireOptions {
+  maxPauseMs?: number;
+}
+
+/** The realm is paused after a 429 (its back-off) for `retryAfterMs` more. */
+export class RealmPausedError extends Error {
+  constructor(
+    readonly realmId: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(`QuickBooks company ${realmId} is paused for ${Math.ceil(retryAfterMs / 1000)} s after a 429`);
+    this.name = "RealmPausedError";
+  }
 }
 
 export interface TokenBucketOptions {
@@ -59,8 +78,12 @@ export class InProcessRateGate implements RateGate {
     return s;
   }
 
-  acquire(realmId: string): Promise<() => void> {
+  acquire(realmId: string, opts: AcquireOptions = {}): Promise<() => void> {
     const s = this.state(realmId);
+    const left = s.pausedUntil - this.now();
+    if (opts.maxPauseMs !== undefined && left > opts.maxPauseMs) {
+      return Promise.reject(new RealmPausedError(realmId, left));
+    }
     const turn = s.tail.then(() => this.waitForSlot(s));
     s.tail = turn.then(
       () => undefined,

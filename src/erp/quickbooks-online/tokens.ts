@@ -2,9 +2,12 @@
  * Intuit OAuth 2.0 for QuickBooks Online: the authorization-code leg, refresh and revoke, and a token manager
  * that keeps refreshes single-flight. Intuit rotates the refresh token and the superseded value soon stops
  * working, so two processes refreshing at once, or a new refresh token used before it is stored, can lose the
- * connection for good. Hence: refresh only under the vault's lock, re-check inside the lock whether another
- * holder already refreshed, store the new pair before anyone uses it, and never retry a refused refresh.
+ * connection for good. Hence: refresh only under the vault's lease (claimed in a statement of its own, never a
+ * transaction held open while Intuit answers), re-check under it whether another holder already refreshed, keep
+ * a new pair Intuit issued in memory and store it as soon as the database takes it, and never retry a refused
+ * refresh.
  */
+import { randomUUID } from "node:crypto";
 import type { AccessTokenSource } from "./client.js";
 import { QBO_ACCOUNTING_SCOPE, type QboEndpoints } from "./endpoints.js";
 import {
@@ -27,18 +30,31 @@ export interface StoredTokens extends TokenGrant {
   realmId: string;
 }
 
+/** The connection's refresh lease, claimed: the tokens as they were and their version. */
+export interface RefreshLease {
+  tokens: StoredTokens | null;
+  version: number;
+}
+
 /**
- * Where a connection's tokens live. Production keeps them encrypted in PostgreSQL and implements
- * `withLockedTokens` with `SELECT … FOR UPDATE`, so the lock spans every process.
+ * Where a connection's tokens live. Production keeps them encrypted in PostgreSQL; the refresh lease is a pair
+ * of columns on the connection's row, so it spans every process and survives none of them holding a transaction.
  */
 export interface TokenVault {
-  /** Runs `fn` holding an exclusive lock on the connection's tokens; `save` writes within that lock. */
-  withLockedTokens<T>(
-    connectionId: string,
-    fn: (current: StoredTokens, save: (tokens: StoredTokens) => Promise<void>) => Promise<T>,
-  ): Promise<T>;
   read(connectionId: string): Promise<StoredTokens | null>;
-  /** Called outside `withLockedTokens` (a database-backed vault may need the same row). */
+  /** Claims the refresh lease for `owner` for `leaseMs` (or renews it); null while another owner holds it. */
+  claimRefresh(connectionId: string, owner: string, leaseMs: number): Promise<RefreshLease | null>;
+  /**
+   * Stores a refreshed pair and frees the lease, if the tokens are still at `version` (false: someone stored
+   * others since, which wins). Throws when the store cannot be reached.
+   */
+  storeRefreshed(
+    connectionId: string,
+    owner: string,
+    version: number,
+    tokens: StoredTokens,
+  ): Promise<boolean>;
+  releaseRefresh(connectionId: string, owner: string): Promise<void>;
   markReconnectNeeded(connectionId: string, reason: string): Promise<void>;
 }
 
@@ -207,18 +223,39 @@ export interface TokenManagerOptions {
   /** Refresh this long before the access token expires, so a call never starts with a dying token. */
   refreshSkewMs?: number;
   now?: () => number;
+  /** How long a refresh lease holds off the other processes; default 120 s (the token call times out in 30). */
+  leaseMs?: number;
+  /** How long a caller waits for another process's refresh before giving up for now; default 45 s. */
+  waitMs?: number;
+  /** Told when a refreshed pair could not be stored at once and is kept until it can. */
+  onPending?: (connectionId: string, err: unknown) => void;
+  sleep?: (ms: number) => Promise<void>;
 }
 
-type LockedOutcome = { kind: "token"; token: string } | { kind: "invalid_grant"; reason: string };
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class QboTokenManager {
   private readonly inFlight = new Map<string, Promise<string>>();
+  /** Pairs Intuit issued that the vault has not taken yet (the database was away): used, and stored when it is back. */
+  private readonly pending = new Map<string, { tokens: StoredTokens; version: number }>();
+  private readonly owner = `tokens-${randomUUID()}`;
   private readonly skewMs: number;
   private readonly now: () => number;
+  private readonly leaseMs: number;
+  private readonly waitMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: TokenManagerOptions) {
     this.skewMs = options.refreshSkewMs ?? 5 * 60_000;
     this.now = options.now ?? Date.now;
+    this.leaseMs = options.leaseMs ?? 120_000;
+    this.waitMs = options.waitMs ?? 45_000;
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  /** Connections whose newest tokens are held here until the vault takes them. */
+  pendingConnections(): string[] {
+    return [...this.pending.keys()];
   }
 
   /** Token source for the client of one connection. */
@@ -230,12 +267,16 @@ export class QboTokenManager {
   }
 
   async realmOf(connectionId: string): Promise<string> {
+    const held = this.pending.get(connectionId)?.tokens;
+    if (held) return held.realmId;
     const tokens = await this.options.vault.read(connectionId);
     if (!tokens) throw new QboReconnectNeededError("QuickBooks Online is not connected for this company.");
     return tokens.realmId;
   }
 
   async getAccessToken(connectionId: string): Promise<string> {
+    const held = this.pending.get(connectionId)?.tokens;
+    if (held && !this.isExpiring(held)) return held.accessToken;
     const tokens = await this.options.vault.read(connectionId);
     if (!tokens) throw new QboReconnectNeededError("QuickBooks Online is not connected for this company.");
     if (!this.isExpiring(tokens)) return tokens.accessToken;
@@ -256,27 +297,77 @@ export class QboTokenManager {
   }
 
   private async refreshLocked(connectionId: string, rejected: string | undefined): Promise<string> {
-    const outcome = await this.options.vault.withLockedTokens<LockedOutcome>(
-      connectionId,
-      async (current, save) => {
-        if (!current) return { kind: "invalid_grant", reason: "no QuickBooks tokens stored" };
-        const stillUsable = rejected === undefined || current.accessToken !== rejected;
-        if (stillUsable && !this.isExpiring(current)) return { kind: "token", token: current.accessToken };
-        let grant: TokenGrant;
-        try {
-          grant = await this.options.oauth.refresh(current.refreshToken);
-        } catch (err) {
-          if (err instanceof OAuthGrantError) return { kind: "invalid_grant", reason: err.description };
-          throw err;
+    const usable = (t: StoredTokens | null | undefined): boolean =>
+      Boolean(t) && (rejected === undefined || t!.accessToken !== rejected) && !this.isExpiring(t!);
+    const held = this.pending.get(connectionId);
+    if (held && usable(held.tokens)) return held.tokens.accessToken;
+    // A pair not stored yet holds the only live refresh token: it must reach the vault before anyone refreshes.
+    if (held) await this.store(connectionId, held);
+    const deadline = this.now() + this.waitMs;
+    for (;;) {
+      const lease = await this.options.vault.claimRefresh(connectionId, this.owner, this.leaseMs);
+      if (!lease) {
+        // Another process is refreshing: its new pair shows up in the vault when stored.
+        await this.sleep(200);
+        const now = await this.options.vault.read(connectionId);
+        if (now && usable(now)) return now.accessToken;
+        if (this.now() > deadline) {
+          throw new QboTransportError(
+            "timeout",
+            "Another process is refreshing the QuickBooks tokens; try again.",
+          );
         }
-        await save({ ...current, ...grant });
-        return { kind: "token", token: grant.accessToken };
-      },
-    );
-    if (outcome.kind === "token") return outcome.token;
-    await this.options.vault.markReconnectNeeded(connectionId, outcome.reason);
+        continue;
+      }
+      const current = lease.tokens;
+      if (!current || usable(current)) {
+        await this.options.vault.releaseRefresh(connectionId, this.owner);
+        if (current) return current.accessToken;
+        return this.reconnectNeeded(connectionId, "no QuickBooks tokens stored");
+      }
+      let grant: TokenGrant;
+      try {
+        // Outside any transaction: the lease alone keeps the other processes off this refresh token.
+        grant = await this.options.oauth.refresh(current.refreshToken);
+      } catch (err) {
+        await this.options.vault.releaseRefresh(connectionId, this.owner).catch(() => {});
+        if (err instanceof OAuthGrantError) return this.reconnectNeeded(connectionId, err.description);
+        throw err;
+      }
+      const next = { tokens: { ...current, ...grant }, version: lease.version };
+      // From here on this process holds the only copy of a live refresh token until the vault takes it.
+      this.pending.set(connectionId, next);
+      try {
+        await this.store(connectionId, next);
+      } catch (err) {
+        this.options.onPending?.(connectionId, err);
+        void this.storeUntilStored(connectionId, next);
+      }
+      return grant.accessToken;
+    }
+  }
+
+  private async store(connectionId: string, held: { tokens: StoredTokens; version: number }): Promise<void> {
+    await this.options.vault.storeRefreshed(connectionId, this.owner, held.version, held.tokens);
+    if (this.pending.get(connectionId) === held) this.pending.delete(connectionId);
+  }
+
+  private async storeUntilStored(connectionId: string, held: { tokens: StoredTokens; version: number }) {
+    for (let attempt = 0; this.pending.get(connectionId) === held; attempt++) {
+      await this.sleep(Math.min(5_000, 250 * 2 ** Math.min(attempt, 5)));
+      try {
+        await this.store(connectionId, held);
+        return;
+      } catch (err) {
+        this.options.onPending?.(connectionId, err);
+      }
+    }
+  }
+
+  private async reconnectNeeded(connectionId: string, reason: string): Promise<never> {
+    await this.options.vault.markReconnectNeeded(connectionId, reason);
     throw new QboReconnectNeededError(
-      `QuickBooks refused the stored connection (${outcome.reason}); an admin must reconnect QuickBooks Online.`,
+      `QuickBooks refused the stored connection (${reason}); an admin must reconnect QuickBooks Online.`,
     );
   }
 
@@ -285,14 +376,16 @@ export class QboTokenManager {
   }
 }
 
-/** A vault in memory, with the same locking contract as the database one; for tests and single-process demos. */
+/** A vault in memory, with the same lease contract as the database one; for tests and single-process demos. */
 export class InMemoryTokenVault implements TokenVault {
   private readonly tokens = new Map<string, StoredTokens>();
-  private readonly locks = new Map<string, Promise<void>>();
+  private readonly versions = new Map<string, number>();
+  private readonly leases = new Map<string, { owner: string; until: number }>();
   readonly reconnectNeeded = new Map<string, string>();
 
   set(connectionId: string, tokens: StoredTokens): void {
     this.tokens.set(connectionId, { ...tokens });
+    this.versions.set(connectionId, (this.versions.get(connectionId) ?? 0) + 1);
     this.reconnectNeeded.delete(connectionId);
   }
 
@@ -301,27 +394,24 @@ export class InMemoryTokenVault implements TokenVault {
     return t ? { ...t } : null;
   }
 
-  async withLockedTokens<T>(
-    connectionId: string,
-    fn: (current: StoredTokens, save: (tokens: StoredTokens) => Promise<void>) => Promise<T>,
-  ): Promise<T> {
-    const previous = this.locks.get(connectionId) ?? Promise.resolve();
-    let unlock!: () => void;
-    const mine = new Promise<void>((resolve) => {
-      unlock = resolve;
-    });
-    const chained = previous.then(() => mine);
-    this.locks.set(connectionId, chained);
-    await previous;
-    try {
-      const current = this.tokens.get(connectionId);
-      return await fn(current ? { ...current } : (null as unknown as StoredTokens), async (next) => {
-        this.tokens.set(connectionId, { ...next });
-      });
-    } finally {
-      unlock();
-      if (this.locks.get(connectionId) === chained) this.locks.delete(connectionId);
-    }
+  async claimRefresh(connectionId: string, owner: string, leaseMs: number): Promise<RefreshLease | null> {
+    const held = this.leases.get(connectionId);
+    if (held && held.owner !== owner && held.until > Date.now()) return null;
+    this.leases.set(connectionId, { owner, until: Date.now() + leaseMs });
+    const t = this.tokens.get(connectionId);
+    return { tokens: t ? { ...t } : null, version: this.versions.get(connectionId) ?? 0 };
+  }
+
+  async storeRefreshed(connectionId: string, owner: string, version: number, tokens: StoredTokens) {
+    if (this.leases.get(connectionId)?.owner === owner) this.leases.delete(connectionId);
+    if ((this.versions.get(connectionId) ?? 0) !== version) return false;
+    this.tokens.set(connectionId, { ...tokens });
+    this.versions.set(connectionId, version + 1);
+    return true;
+  }
+
+  async releaseRefresh(connectionId: string, owner: string): Promise<void> {
+    if (this.leases.get(connectionId)?.owner === owner) this.leases.delete(connectionId);
   }
 
   async markReconnectNeeded(connectionId: string, reason: string): Promise<void> {
