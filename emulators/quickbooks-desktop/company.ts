@@ -9,6 +9,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { schemaProblem } from "./schema.js";
 import { child, childrenNamed, el, escapeXml, parseXml, type RawXml, textOf, type XmlNode } from "./xml.js";
 
 // ---- state --------------------------------------------------------------------------------------------------
@@ -157,6 +158,7 @@ const MAX_CUSTOMER_NAME = 41;
 const MAX_ITEM_NAME = 31;
 const MAX_REF_NUMBER = 11;
 const MAX_MEMO = 4095;
+const MAX_FULL_NAME = 159;
 const MAX_DESC = 4095;
 
 class StatusError extends Error {
@@ -374,7 +376,10 @@ export class QbdCompany {
   /**
    * A bookkeeper edits an estimate in QuickBooks: line amounts (by index) and/or the memo; the EditSequence moves.
    */
-  editEstimate(txnId: string, edit: { amounts?: Record<number, string>; memo?: string }): QbdEstimate {
+  editEstimate(
+    txnId: string,
+    edit: { amounts?: Record<number, string>; memo?: string; refNumber?: string; isToBeEmailed?: boolean },
+  ): QbdEstimate {
     const e = this.estimate(txnId);
     if (!e) throw new Error(`no estimate ${txnId}`);
     for (const [index, amount] of Object.entries(edit.amounts ?? {})) {
@@ -384,6 +389,8 @@ export class QbdCompany {
       line.Rate = line.Amount;
     }
     if (edit.memo !== undefined) e.Memo = edit.memo;
+    if (edit.refNumber !== undefined) e.RefNumber = edit.refNumber;
+    if (edit.isToBeEmailed !== undefined) e.IsToBeEmailed = edit.isToBeEmailed;
     e.EditSequence = String(this.stamp());
     e.TimeModified = this.isoTime();
     this.save();
@@ -481,7 +488,7 @@ export class QbdCompany {
         message: "QuickBooks found an error when parsing the provided XML text stream.",
       };
     }
-    const known = msgs.children.every((rq) => rq.name in HANDLERS);
+    const known = msgs.children.every((rq) => rq.name in HANDLERS && schemaProblem(rq) === null);
     if (!known) {
       return {
         ok: false,
@@ -544,6 +551,7 @@ export class QbdCompany {
   resolveCustomer(ref: XmlNode | undefined, field: string, owner: string): QbdCustomer {
     const listId = textOf(ref, "ListID");
     const fullName = textOf(ref, "FullName");
+    if (fullName !== undefined) this.checkLength(fullName, "FullName", MAX_FULL_NAME);
     const found = listId
       ? this.state.customers.find((c) => c.ListID === listId)
       : fullName !== undefined
@@ -566,6 +574,7 @@ export class QbdCompany {
   ): T {
     const listId = textOf(ref, "ListID");
     const fullName = textOf(ref, "FullName");
+    if (fullName !== undefined) this.checkLength(fullName, "FullName", MAX_FULL_NAME);
     const found = listId
       ? list.find((x) => x.ListID === listId)
       : fullName !== undefined

@@ -49,6 +49,11 @@ export interface SessionReport {
   requests: number;
   /** The request types QuickBooks ran, in order. */
   requestTypes: string[];
+  /**
+   * Requests QuickBooks could not run at all (malformed, against the schema): the Web Connector passed the hresult
+   * and message on through receiveResponseXML instead of a response.
+   */
+  refused: { type: string; hresult: string; message: string }[];
   lastProgress: number | null;
   /** What getLastError answered, when it was called. */
   lastError: string | null;
@@ -125,6 +130,7 @@ export class WebConnector {
       authStatus: null,
       requests: 0,
       requestTypes: [],
+      refused: [],
       lastProgress: null,
       lastError: null,
       closeMessage: null,
@@ -204,6 +210,12 @@ export class WebConnector {
         if (faults.cutAfterRequests !== undefined && report.requests >= faults.cutAfterRequests) {
           report.cut = true;
           return report;
+        }
+        if (!result.ok) {
+          report.refused.push({ type, hresult: result.hresult, message: result.message });
+          this.log(
+            `QuickBooks could not run ${type || "the request"}: ${result.message} (${result.hresult})`,
+          );
         }
         const receiveParams: [string, string][] = result.ok
           ? [

@@ -3,7 +3,7 @@
  * prefixes are dropped (QuickBooks and the Web Connector use fixed namespaces); a DOCTYPE is refused outright, so
  * no entity declaration can ever be expanded.
  */
-import { XMLParser } from "fast-xml-parser";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 
 export interface XmlNode {
   name: string;
@@ -28,6 +28,14 @@ const parser = new XMLParser({
 
 export class XmlError extends Error {}
 
+/** Characters XML 1.0 does not allow in a document: C0 controls but tab, LF and CR; U+FFFE, U+FFFF; lone surrogates. */
+const FORBIDDEN_CHAR =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML forbids
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** The same characters written as character references, which XML 1.0 does not allow either. */
+const FORBIDDEN_CHAR_REFERENCE =
+  /&#(x0*([0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])|0*([0-8]|1[1-2]|1[4-9]|2[0-9]|3[01]|6553[45]));/;
+
 type Raw = Record<string, unknown>;
 
 function toNode(raw: Raw): XmlNode | null {
@@ -48,6 +56,12 @@ function toNode(raw: Raw): XmlNode | null {
 /** The document element of `text`; throws XmlError on anything that is not one well-formed element. */
 export function parseXml(text: string): XmlNode {
   if (/<!DOCTYPE/i.test(text)) throw new XmlError("a DOCTYPE is not accepted");
+  // Strict as an XML 1.0 parser: the parser alone accepts a wrong closing tag or a cut-off document.
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw new XmlError(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
+  if (FORBIDDEN_CHAR.test(text) || FORBIDDEN_CHAR_REFERENCE.test(text)) {
+    throw new XmlError("a character XML 1.0 does not allow");
+  }
   let raw: Raw[];
   try {
     raw = parser.parse(text) as Raw[];
