@@ -185,6 +185,54 @@ describe("the QuickBooks Desktop company emulator", () => {
     expect(co.run("not xml <")).toMatchObject({ ok: false, hresult: "0x80040400" });
   });
 
+  it("parses as strictly as QuickBooks: forbidden characters, bad nesting and the schema's order are parse errors", () => {
+    const co = new QbdCompany({ seed: { ...MINIMAL_COMPANY_SEED, customers: ["Acme Homes"] } });
+    const refused = (inner: string) => co.run(rq(inner));
+    const parseError = { ok: false, hresult: "0x80040400" };
+    // A vertical tab, raw or as a character reference, is not XML 1.0.
+    expect(refused("<CustomerQueryRq><FullName>Acme\u000BHomes</FullName></CustomerQueryRq>")).toMatchObject(
+      parseError,
+    );
+    expect(refused("<CustomerQueryRq><FullName>Acme&#11;Homes</FullName></CustomerQueryRq>")).toMatchObject(
+      parseError,
+    );
+    // A closing tag that does not match.
+    expect(refused("<CustomerQueryRq><FullName>Acme Homes</ListID></CustomerQueryRq>")).toMatchObject(
+      parseError,
+    );
+    // Name after ParentRef: against CustomerAdd's sequence.
+    expect(
+      refused(
+        "<CustomerAddRq><CustomerAdd><ParentRef><FullName>Acme Homes</FullName></ParentRef><Name>Job</Name></CustomerAdd></CustomerAddRq>",
+      ),
+    ).toMatchObject(parseError);
+    // Memo before RefNumber in an EstimateAdd; an element EstimateMod does not have.
+    expect(
+      refused(
+        "<EstimateAddRq><EstimateAdd><CustomerRef><FullName>Acme Homes</FullName></CustomerRef><Memo>m</Memo><RefNumber>1</RefNumber></EstimateAdd></EstimateAddRq>",
+      ),
+    ).toMatchObject(parseError);
+    expect(
+      refused(
+        "<EstimateModRq><EstimateMod><TxnID>1</TxnID><EditSequence>1</EditSequence><Colour>red</Colour></EstimateMod></EstimateModRq>",
+      ),
+    ).toMatchObject(parseError);
+    expect(co.log).toEqual([]);
+    expect(co.state.customers).toHaveLength(1);
+    // Well-formed and in order, but a full name over 159 characters: statusCode 3070, naming the field.
+    const rs = one(
+      co,
+      `<CustomerQueryRq requestID="1"><FullName>${"x".repeat(160)}</FullName></CustomerQueryRq>`,
+    );
+    expect(rs.attrs.statusCode).toBe("500");
+    const add = one(
+      co,
+      `<CustomerAddRq requestID="2"><CustomerAdd><Name>Job</Name><ParentRef><FullName>${"x".repeat(160)}</FullName></ParentRef></CustomerAdd></CustomerAddRq>`,
+    );
+    expect(add.attrs).toMatchObject({ statusCode: "3070" });
+    expect(add.attrs.statusMessage).toContain('field "FullName"');
+  });
+
   describe("kept in a folder", () => {
     let dir: string;
     afterEach(() => rmSync(dir, { recursive: true, force: true }));

@@ -40,6 +40,11 @@ export interface SessionFaults {
   retrySendRequestFor?: string[];
   /** QuickBooks cannot open the company file: the Web Connector reports it through connectionError. */
   companyFileUnavailable?: boolean;
+  /**
+   * Requests of these types reach QuickBooks with a vertical tab in their first text (as from a service that let
+   * one through): QuickBooks cannot parse them, and the Web Connector passes its hresult on.
+   */
+  malformRequestsOf?: string[];
 }
 
 export interface SessionReport {
@@ -202,9 +207,12 @@ export class WebConnector {
           report.lastError = await this.callText("getLastError", [["ticket", ticket]]);
           break;
         }
-        const result = this.company.run(request);
-        report.requests += 1;
         const type = requestType(request);
+        const handed = faults.malformRequestsOf?.includes(type)
+          ? request.replace(/(<QBXMLMsgsRq[^>]*>.*?>)([^<])/, "$1\u000B$2")
+          : request;
+        const result = this.company.run(handed);
+        report.requests += 1;
         report.requestTypes.push(type);
         this.log(`QuickBooks ran ${type}`);
         if (faults.cutAfterRequests !== undefined && report.requests >= faults.cutAfterRequests) {

@@ -403,15 +403,23 @@ describe("QuickBooks refusals land in Failed to Export with a remedy", () => {
     ]);
   });
 
-  it("a parent customer name too long for QuickBooks Desktop (3070)", async () => {
-    const long = await setUpQbdCompany(t, {
-      parentCustomer: "Northern Regional Infrastructure Programme 2026",
-    });
-    const p = await exportingProject(long);
-    await connectorFor(long, company).runSession();
-    const s = await exported(long, p.submissionId);
+  it("a job name QuickBooks Desktop finds too long (3070) names the field and the limit", async () => {
+    // QuickBooks counts differently from us here (the emulator stands in for a company whose limit is lower).
+    const strict = new QbdCompany({ seed: MINIMAL_COMPANY_SEED });
+    const run = strict.run.bind(strict);
+    strict.run = (xml) =>
+      run(
+        xml.includes("<CustomerAddRq")
+          ? xml.replace(/<Name>([^<]*)<\/Name>/, `<Name>${"x".repeat(42)}</Name>`)
+          : xml,
+      );
+    const p = await exportingProject(c);
+    await connectorFor(c, strict).runSession();
+    const s = await exported(c, p.submissionId);
     expect(s).toMatchObject({ status: "failed", last_error_code: "name_too_long" });
-    expect(s.last_error_remedy).toContain("41 characters");
+    expect(s.last_error_message).toContain("3070");
+    expect(s.last_error_remedy).toContain("41 characters for a customer or job name");
+    expect(s.last_error_remedy).not.toContain("is too long");
   });
 
   it("an estimate edited in QuickBooks is not overwritten silently; Retry overwrites it", async () => {
@@ -448,3 +456,237 @@ describe("QuickBooks refusals land in Failed to Export with a remedy", () => {
     expect(company.estimate(first.erp_estimate_id!)!.lines[0]!.Amount).toBe("39000.00");
   });
 });
+
+describe("a control character or an over-long name never reaches QuickBooks Desktop, nor blocks the queue", () => {
+  let company: QbdCompany;
+
+  beforeEach(() => {
+    company = new QbdCompany({
+      seed: { ...MINIMAL_COMPANY_SEED, serviceItems: [{ name: "02-200", desc: "Site prep" }] },
+    });
+  });
+
+  it("a vertical tab pasted into a cost code's description is removed before QuickBooks sees it", async () => {
+    const c = await setUpQbdCompany(t, {
+      costCodes: [
+        ["02-200", "Site Preparation"],
+        ["03-100", "Concrete\u000BForming\u0001"],
+      ],
+    });
+    const p = await exportingProject(c, "Cedar Lane", [
+      ["02-200", "L", "1000.00"],
+      ["03-100", "M", "2500.00"],
+    ]);
+    const report = await connectorFor(c, company).runSession();
+    expect(report.refused).toEqual([]);
+    const s = await exported(c, p.submissionId);
+    expect(s.status).toBe("exported");
+    expect(company.itemByFullName("03-100")!.Desc).toBe("ConcreteForming");
+    for (const r of company.log) {
+      expect(r.xml).not.toContain("\u0001");
+      expect(r.xml).not.toContain("\u000B");
+    }
+    const [estimate] = company.estimatesFor("Builders Jobs:Cedar Lane");
+    expect(estimate!.lines.map((l) => l.Desc)).toEqual([
+      "02-200 Site Preparation · Labor",
+      "03-100 ConcreteForming · Material",
+    ]);
+  });
+
+  it("a request QuickBooks cannot parse fails its own submission; the next one exports in the same session", async () => {
+    const c = await setUpQbdCompany(t);
+    // The first export has to add an item; that request reaches QuickBooks malformed.
+    const poisoned = await exportingProject(c, "Quarry Road", [["03-100", "L", "5000.00"]]);
+    const healthy = await exportingProject(c, "Willow Court", [["02-200", "L", "7000.00"]]);
+
+    const report = await connectorFor(c, company).runSession({ malformRequestsOf: ["ItemServiceAdd"] });
+
+    expect(report.refused).toEqual([
+      {
+        type: "ItemServiceAdd",
+        hresult: "0x80040400",
+        message: "QuickBooks found an error when parsing the provided XML text stream.",
+      },
+    ]);
+    expect(report.lastProgress).toBe(100);
+    expect(report.cut).toBe(false);
+    const failed = await exported(c, poisoned.submissionId);
+    expect(failed).toMatchObject({ status: "failed", last_error_code: "quickbooks_could_not_read_request" });
+    expect(failed.last_error_message).toContain("0x80040400");
+    expect(failed.last_error_remedy).toContain("Retry the export");
+    expect(failed.last_error_remedy).not.toContain("parsing the provided XML");
+    const ok = await exported(c, healthy.submissionId);
+    expect(ok.status).toBe("exported");
+    expect(company.estimatesFor("Builders Jobs:Willow Court")).toHaveLength(1);
+    expect(company.estimatesFor("Builders Jobs:Quarry Road")).toHaveLength(0);
+
+    // Nothing is handed out again: the next session has nothing to do.
+    const idle = await connectorFor(c, company).runSession();
+    expect(idle.authStatus).toBe("none");
+  });
+
+  it("a request QuickBooks cannot run three sessions in a row fails alone, not after the 24-hour retry window", async () => {
+    const c = await setUpQbdCompany(t);
+    const p = await exportingProject(c, "Birch Hollow", [["02-200", "L", "1000.00"]]);
+    const flaky = new QbdCompany({
+      seed: { ...MINIMAL_COMPANY_SEED, serviceItems: [{ name: "02-200", desc: "Site prep" }] },
+    });
+    const run = flaky.run.bind(flaky);
+    flaky.run = (xml) =>
+      xml.includes("<CustomerQueryRq")
+        ? { ok: false, hresult: "0x80040410", message: "QuickBooks is busy with a dialog box." }
+        : run(xml);
+    const reports = [];
+    for (let i = 0; i < 3; i++) reports.push(await connectorFor(c, flaky).runSession());
+    expect(reports.map((r) => r.lastProgress)).toEqual([-1, -1, 100]);
+    const s = await exported(c, p.submissionId);
+    expect(s).toMatchObject({ status: "failed", last_error_code: "quickbooks_could_not_run_request" });
+    expect(s.last_error_remedy).toContain("QuickBooks is open");
+  });
+
+  it("an over-long parent customer is refused in settings, at Send, and before anything is queued", async () => {
+    const c = await setUpQbdCompany(t);
+    const long = "Northern Regional Infrastructure Programme 2026"; // 47 characters
+    const settings = await t.app.inject({
+      method: "PATCH",
+      url: `/api/v1/companies/${c.companyId}/settings`,
+      headers: c.admin.auth,
+      payload: { defaultParentCustomer: long },
+    });
+    expect(settings.statusCode).toBe(400);
+    expect(settings.json().error).toMatchObject({
+      code: "name_too_long",
+      field: "defaultParentCustomer",
+      message: expect.stringContaining("QuickBooks Desktop allows 41 characters"),
+    });
+    const vt = await t.app.inject({
+      method: "PATCH",
+      url: `/api/v1/companies/${c.companyId}/settings`,
+      headers: c.admin.auth,
+      payload: { defaultParentCustomer: "Builders\u000BJobs" },
+    });
+    expect(vt.statusCode).toBe(400);
+    expect(vt.json().error).toMatchObject({ code: "invalid_input", field: "defaultParentCustomer" });
+
+    // A default set before the limit was checked: Send names the limit.
+    await t.ctx.db
+      .updateTable("companies")
+      .set({ default_parent_customer: long })
+      .where("id", "=", c.companyId)
+      .execute();
+    const budget = await makeLockedBudget(t, c, { number: "Z-990", name: "Ridge Line" }, [
+      ["02-200", "L", "1.00"],
+    ]);
+    const actions = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/companies/${c.companyId}/projects/${budget.projectId}/budget/send-to-erp`,
+      headers: c.admin.auth,
+    });
+    expect(actions.statusCode).toBe(409);
+    expect(actions.body).toContain("QuickBooks Desktop allows 41 characters for a customer name");
+  });
+
+  it("an over-long parent customer accepted before the check fails before queueing; the company's next export goes on", async () => {
+    const c = await setUpQbdCompany(t);
+    const budget = await makeLockedBudget(t, c, { number: "Z-991", name: "Ridge Line" }, [
+      ["02-200", "L", "1.00"],
+    ]);
+    const sent = await sendToErpAs(c, budget.projectId);
+    await t.ctx.db
+      .updateTable("companies")
+      .set({ default_parent_customer: "Northern Regional Infrastructure Programme 2026" })
+      .where("id", "=", c.companyId)
+      .execute();
+    await accept(c, sent);
+    const failed = await until(async () => {
+      const s = await submissionState(t, c.companyId, sent);
+      return s.status === "failed" ? s : null;
+    }, "the export to fail");
+    expect(failed).toMatchObject({ last_error_code: "name_too_long" });
+    expect(failed.last_error_message).toContain("QuickBooks Desktop allows 41 for a customer name");
+    expect(failed.last_error_remedy).toContain("at most 41 characters");
+
+    await t.ctx.db
+      .updateTable("companies")
+      .set({ default_parent_customer: "Builders Jobs" })
+      .where("id", "=", c.companyId)
+      .execute();
+    const next = await exportingProject(c, "Aspen Gate", [["02-200", "L", "3.00"]]);
+    const report = await connectorFor(c, company).runSession();
+    expect(report.refused).toEqual([]);
+    expect((await exported(c, next.submissionId)).status).toBe("exported");
+    for (const r of company.log) expect(r.xml).not.toContain("Northern Regional");
+  });
+});
+
+describe("a re-send touches only what Costbridge owns on the QuickBooks Desktop estimate", () => {
+  it("keeps the bookkeeper's memo words, reference number and e-mail flag; rewrites the lines", async () => {
+    const c = await setUpQbdCompany(t);
+    const company = new QbdCompany({
+      seed: { ...MINIMAL_COMPANY_SEED, serviceItems: [{ name: "02-200", desc: "Site prep" }] },
+    });
+    const p = await exportingProject(c, "Maple Yard", [["02-200", "L", "1000.00"]]);
+    await connectorFor(c, company).runSession();
+    const first = await exported(c, p.submissionId);
+    const before = company.estimate(first.erp_estimate_id!)!;
+    company.editEstimate(before.TxnID, {
+      memo: `Call before delivery. ${before.Memo}`,
+      refNumber: "EST-77",
+      isToBeEmailed: true,
+    });
+    await approveChange(t, c, p.projectId, p.lineIds[0]!, "250.00");
+    const resent = await sendAndAccept(t, c, p.projectId);
+    await until(
+      async () => (await submissionState(t, c.companyId, resent)).waiting_for === "web_connector",
+      "waiting",
+    );
+    await connectorFor(c, company).runSession();
+    // Any edit moves the EditSequence: the approver is asked before Costbridge writes over it.
+    expect((await exported(c, resent)).last_error_code).toBe("changed_in_quickbooks");
+    const retry = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/companies/${c.companyId}/erp/budget-submissions/${resent}/retry`,
+      headers: c.approver.auth,
+    });
+    expect(retry.statusCode).toBe(202);
+    await until(
+      async () => (await submissionState(t, c.companyId, resent)).waiting_for === "web_connector",
+      "waiting",
+    );
+    await connectorFor(c, company).runSession();
+    expect((await exported(c, resent)).status).toBe("exported");
+
+    const mod = company.log.filter((r) => r.type === "EstimateMod" && r.statusCode === "0");
+    expect(mod).toHaveLength(1);
+    expect(mod[0]!.xml).not.toContain("<CustomerRef>");
+    expect(mod[0]!.xml).not.toContain("<RefNumber>");
+    expect(mod[0]!.xml).not.toContain("<IsToBeEmailed>");
+    const after = company.estimate(before.TxnID)!;
+    expect(company.estimatesFor("Builders Jobs:Maple Yard")).toHaveLength(1);
+    expect(after.lines.map((l) => l.Amount)).toEqual(["1250.00"]);
+    expect(after.RefNumber).toBe("EST-77");
+    expect(after.IsToBeEmailed).toBe(true);
+    expect(after.Memo).toBe(
+      `Call before delivery. Costbridge budget · project ${p.number} · submission ${resent}`,
+    );
+  });
+});
+
+async function sendToErpAs(c: QbdCompanySetup, projectId: string): Promise<string> {
+  const res = await t.app.inject({
+    method: "POST",
+    url: `/api/v1/companies/${c.companyId}/projects/${projectId}/budget/send-to-erp`,
+    headers: c.admin.auth,
+  });
+  if (res.statusCode >= 300) throw new Error(`send answered ${res.statusCode}: ${res.body}`);
+  return (res.json() as { id: string }).id;
+}
+
+async function accept(c: QbdCompanySetup, submissionId: string) {
+  const res = await t.app.inject({
+    method: "POST",
+    url: `/api/v1/companies/${c.companyId}/erp/budget-submissions/${submissionId}/accept`,
+    headers: c.approver.auth,
+  });
+  if (res.statusCode !== 202) throw new Error(`accept answered ${res.statusCode}: ${res.body}`);
+}
