@@ -216,6 +216,30 @@ describe("the Web Connector SOAP service", () => {
     )) as string;
     expect(again).toContain("<FullName>Builders Jobs:Raw Envelope Depot</FullName>");
     expect(again).not.toContain(/requestID="([^"]+)"/.exec(second)![1]!);
+
+    // QuickBooks cannot parse a request: that export fails alone and the session is not ended (progress >= 0).
+    const parsed = await call(
+      "receiveResponseXML",
+      `<ticket>${ticket2}</ticket><response></response><hresult>0x80040400</hresult>` +
+        "<message>QuickBooks found an error when parsing the provided XML text stream.</message>",
+    );
+    expect(Number(parsed)).toBe(100);
+    const plan = await t.ctx.db
+      .selectFrom("qbwc_plans")
+      .select(["status", "outcome"])
+      .where("company_id", "=", c.companyId)
+      .executeTakeFirstOrThrow();
+    expect(plan).toMatchObject({
+      status: "rejected",
+      outcome: { kind: "rejected", code: "quickbooks_could_not_read_request" },
+    });
+    expect(
+      await call(
+        "sendRequestXML",
+        `<ticket>${ticket2}</ticket><strHCPResponse></strHCPResponse><strCompanyFileName></strCompanyFileName>` +
+          "<qbXMLCountry>US</qbXMLCountry><qbXMLMajorVers>13</qbXMLMajorVers><qbXMLMinorVers>0</qbXMLMinorVers>",
+      ),
+    ).toBe("");
   });
 
   it("expires tickets after 30 idle minutes", async () => {
