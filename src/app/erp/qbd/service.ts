@@ -323,6 +323,13 @@ async function progress(tx: Tx, s: Session): Promise<number> {
   return Math.max(0, Math.min(99, Math.floor((p.finished * 100) / Math.max(1, p.total))));
 }
 
+/** What a step writes, for a person: "parent customer", "job", "item of cost code 03-100", "estimate". */
+function stepSubject(step: string): string {
+  if (step === "parent") return "parent customer";
+  if (step.startsWith("item:")) return `item of cost code ${step.slice("item:".length)}`;
+  return step;
+}
+
 /** 0–99: percent done, call sendRequestXML again; 100: finished; negative: an error (see getLastError). */
 export async function receiveResponseXML(ctx: AppContext, p: Record<string, string>): Promise<number> {
   return ctx.db.transaction().execute(async (tx) => {
@@ -356,7 +363,7 @@ export async function receiveResponseXML(ctx: AppContext, p: Record<string, stri
           ...(hresult.toLowerCase() === HRESULT_PARSE_ERROR
             ? {
                 code: "quickbooks_could_not_read_request",
-                message: `QuickBooks Desktop could not read the ${step.step.replace(/^item:/, "item request for cost code ")} request of this export: ${qbMessage} (${hresult}).`,
+                message: `QuickBooks Desktop could not read Costbridge's request for the ${stepSubject(step.step)} of this export: ${qbMessage} (${hresult}).`,
                 remedy:
                   "Retry the export once (it is built afresh); if QuickBooks refuses it again, report it to support with the project number. The company's other exports were not held up.",
               }
