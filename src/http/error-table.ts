@@ -19,6 +19,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   unknown_erp_reference: 400,
   invalid_csv: 400,
   quickbooks_denied: 400,
+  name_too_long: 400,
   // 401 / 403 / 404
   unauthenticated: 401,
   invalid_credentials: 401,
