@@ -2,6 +2,7 @@ import { useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import {
   type CompanyMembership,
+  type Connection,
   type DecisionInput,
   type DecisionResult,
   decideSubmissions,
@@ -350,8 +351,15 @@ function useDecide(company: CompanyMembership, items: SubmissionSummary[]) {
       const accepted = shown.filter((r) => r.ok && r.track).length;
       const rejected = shown.filter((r) => r.ok && !r.track).length;
       const failed = shown.length - accepted - rejected;
+      // QuickBooks Desktop takes the estimate only when its Web Connector next polls: say so, not "sent".
+      const desktop =
+        queryClient.getQueryData<Connection>(keys.connection(company.id))?.type === "quickbooks_desktop";
       const done = [
-        accepted > 0 ? `${plural(accepted, "budget")} accepted and sent to QuickBooks` : null,
+        accepted > 0
+          ? desktop
+            ? `${plural(accepted, "budget")} accepted; waiting for the Web Connector to write ${accepted === 1 ? "it" : "them"} to QuickBooks Desktop`
+            : `${plural(accepted, "budget")} accepted and sent to QuickBooks`
+          : null,
         rejected > 0 ? `${plural(rejected, "budget")} rejected` : null,
       ].filter(Boolean);
       if (done.length > 0) toast.success(`${done.join("; ")}.`);
