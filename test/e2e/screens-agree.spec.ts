@@ -267,3 +267,11 @@ test("small things: the favicon is served, the breadcrumb names the project, a b
     .click();
   await expect(dialog).toContainText("“pat.example.com” has no @");
 });
+
+test("project names in ERP Integrations open the budget", async ({ page, request }) => {
+  const project = await sentBudget(request, "Linked Name");
+  await signIn(page, "approver@acme.test");
+  await rowOf(page, project).getByRole("link", { name: project.name }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${project.id}/budget$`));
+  await expect(page.getByRole("region", { name: "Budget status" })).toContainText("Waiting for accounting");
+});

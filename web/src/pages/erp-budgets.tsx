@@ -24,6 +24,7 @@ import {
   buildDecisions,
   type Choice,
   canDecide,
+  canViewBudget,
   FILTERS,
   type FilterDef,
   filterCount,
@@ -248,7 +249,7 @@ export function SubmissionsView({
           <tbody>
             {list.items.map((s) => (
               <tr key={s.id}>
-                <CommonCells submission={s} />
+                <CommonCells company={company} submission={s} />
                 <td data-label="Status">
                   <span className={`pill pill-sub-${s.status}`}>
                     {s.status === "exporting" ? (
@@ -295,12 +296,33 @@ function CommonHeaders() {
   );
 }
 
-function CommonCells({ submission: s }: { submission: SubmissionSummary }) {
+/** The project, linked to its budget for those who may open it. */
+function ProjectCell({
+  company,
+  project,
+}: {
+  company: CompanyMembership;
+  project: SubmissionSummary["project"];
+}) {
+  const href = `/companies/${encodeURIComponent(company.id)}/projects/${encodeURIComponent(project.id)}/budget`;
+  return (
+    <th scope="row" className="cell-project">
+      <span className="mono">{project.number}</span>{" "}
+      {canViewBudget(company.permissions) ? <Link to={href}>{project.name}</Link> : project.name}
+    </th>
+  );
+}
+
+function CommonCells({
+  company,
+  submission: s,
+}: {
+  company: CompanyMembership;
+  submission: SubmissionSummary;
+}) {
   return (
     <>
-      <th scope="row" className="cell-project">
-        <span className="mono">{s.project.number}</span> {s.project.name}
-      </th>
+      <ProjectCell company={company} project={s.project} />
       <td data-label="Sent by">{s.submittedBy?.name ?? s.submittedBy?.email}</td>
       <td data-label="Sent at" className="cell-date">
         {formatDateTime(s.submittedAt)}
@@ -545,7 +567,7 @@ function ReadyList({
               <tbody>
                 {items.map((s) => (
                   <tr key={s.id} className={choices[s.id] ? `row-${choices[s.id]}` : undefined}>
-                    <CommonCells submission={s} />
+                    <CommonCells company={company} submission={s} />
                     <td>
                       <DetailsButton onClick={() => onDetails(s.id)} />
                     </td>
@@ -693,9 +715,7 @@ function FailedList({
                   const lastError = s.lastError ?? detail?.data?.export?.lastError;
                   return (
                     <tr key={s.id}>
-                      <th scope="row" className="cell-project">
-                        <span className="mono">{s.project.number}</span> {s.project.name}
-                      </th>
+                      <ProjectCell company={company} project={s.project} />
                       <td data-label="Sent by">{s.submittedBy?.name ?? s.submittedBy?.email}</td>
                       <td data-label="Sent at" className="cell-date">
                         {formatDateTime(s.submittedAt)}
