@@ -240,3 +240,38 @@ test("after QuickBooks is disconnected, approvers see a banner and cannot choose
   await expect(rowOf(page, project).getByRole("radio", { name: "Accept" })).toBeEnabled();
   await expect(page.getByRole("alert").filter({ hasText: "QuickBooks is not connected" })).toHaveCount(0);
 });
+
+test("small things: the favicon is served, the breadcrumb names the project, a bad email says what is wrong", async ({
+  page,
+  request,
+}) => {
+  const icon = await request.get("/favicon.ico");
+  expect(icon.status()).toBe(200);
+  expect(icon.headers()["content-type"]).toMatch(/image/);
+
+  const project = await newProject(request, "Crumb Name");
+  const admin = await Api.as(request, "admin@acme.test");
+  await signIn(page, "admin@acme.test");
+  await page.goto(budgetUrl(admin.companyId, project));
+  const crumb = page.locator("main .page-kicker").first();
+  await expect(crumb).toContainText(`Projects / ${project.name}`);
+
+  await page.goto(`/companies/${admin.companyId}/admin/directory`);
+  await page.getByRole("button", { name: "Invite user" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Name").fill("Pat Doe");
+  await dialog.getByLabel("Email").fill("pat.example.com");
+  await dialog
+    .getByRole("button", { name: /Invite|Send/ })
+    .last()
+    .click();
+  await expect(dialog).toContainText("“pat.example.com” has no @");
+});
+
+test("project names in ERP Integrations open the budget", async ({ page, request }) => {
+  const project = await sentBudget(request, "Linked Name");
+  await signIn(page, "approver@acme.test");
+  await rowOf(page, project).getByRole("link", { name: project.name }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${project.id}/budget$`));
+  await expect(page.getByRole("region", { name: "Budget status" })).toContainText("Waiting for accounting");
+});

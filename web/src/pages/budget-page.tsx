@@ -61,7 +61,8 @@ export function BudgetPage({ company, projectId }: { company: CompanyMembership;
         title={title}
         kicker={
           <>
-            <Link to={projectsHref}>Projects</Link> <span aria-hidden="true">/</span> {company.name}
+            {company.name} · <Link to={projectsHref}>Projects</Link> <span aria-hidden="true">/</span>{" "}
+            {project ? project.name : "Budget"}
           </>
         }
       />

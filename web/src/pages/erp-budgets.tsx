@@ -2,6 +2,7 @@ import { useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import {
   type CompanyMembership,
+  type Connection,
   type DecisionInput,
   type DecisionResult,
   decideSubmissions,
@@ -23,6 +24,7 @@ import {
   buildDecisions,
   type Choice,
   canDecide,
+  canViewBudget,
   FILTERS,
   type FilterDef,
   filterCount,
@@ -247,7 +249,7 @@ export function SubmissionsView({
           <tbody>
             {list.items.map((s) => (
               <tr key={s.id}>
-                <CommonCells submission={s} />
+                <CommonCells company={company} submission={s} />
                 <td data-label="Status">
                   <span className={`pill pill-sub-${s.status}`}>
                     {s.status === "exporting" ? (
@@ -294,12 +296,33 @@ function CommonHeaders() {
   );
 }
 
-function CommonCells({ submission: s }: { submission: SubmissionSummary }) {
+/** The project, linked to its budget for those who may open it. */
+function ProjectCell({
+  company,
+  project,
+}: {
+  company: CompanyMembership;
+  project: SubmissionSummary["project"];
+}) {
+  const href = `/companies/${encodeURIComponent(company.id)}/projects/${encodeURIComponent(project.id)}/budget`;
+  return (
+    <th scope="row" className="cell-project">
+      <span className="mono">{project.number}</span>{" "}
+      {canViewBudget(company.permissions) ? <Link to={href}>{project.name}</Link> : project.name}
+    </th>
+  );
+}
+
+function CommonCells({
+  company,
+  submission: s,
+}: {
+  company: CompanyMembership;
+  submission: SubmissionSummary;
+}) {
   return (
     <>
-      <th scope="row" className="cell-project">
-        <span className="mono">{s.project.number}</span> {s.project.name}
-      </th>
+      <ProjectCell company={company} project={s.project} />
       <td data-label="Sent by">{s.submittedBy?.name ?? s.submittedBy?.email}</td>
       <td data-label="Sent at" className="cell-date">
         {formatDateTime(s.submittedAt)}
@@ -350,8 +373,15 @@ function useDecide(company: CompanyMembership, items: SubmissionSummary[]) {
       const accepted = shown.filter((r) => r.ok && r.track).length;
       const rejected = shown.filter((r) => r.ok && !r.track).length;
       const failed = shown.length - accepted - rejected;
+      // QuickBooks Desktop takes the estimate only when its Web Connector next polls: say so, not "sent".
+      const desktop =
+        queryClient.getQueryData<Connection>(keys.connection(company.id))?.type === "quickbooks_desktop";
       const done = [
-        accepted > 0 ? `${plural(accepted, "budget")} accepted and sent to QuickBooks` : null,
+        accepted > 0
+          ? desktop
+            ? `${plural(accepted, "budget")} accepted; waiting for the Web Connector to write ${accepted === 1 ? "it" : "them"} to QuickBooks Desktop`
+            : `${plural(accepted, "budget")} accepted and sent to QuickBooks`
+          : null,
         rejected > 0 ? `${plural(rejected, "budget")} rejected` : null,
       ].filter(Boolean);
       if (done.length > 0) toast.success(`${done.join("; ")}.`);
@@ -537,7 +567,7 @@ function ReadyList({
               <tbody>
                 {items.map((s) => (
                   <tr key={s.id} className={choices[s.id] ? `row-${choices[s.id]}` : undefined}>
-                    <CommonCells submission={s} />
+                    <CommonCells company={company} submission={s} />
                     <td>
                       <DetailsButton onClick={() => onDetails(s.id)} />
                     </td>
@@ -685,9 +715,7 @@ function FailedList({
                   const lastError = s.lastError ?? detail?.data?.export?.lastError;
                   return (
                     <tr key={s.id}>
-                      <th scope="row" className="cell-project">
-                        <span className="mono">{s.project.number}</span> {s.project.name}
-                      </th>
+                      <ProjectCell company={company} project={s.project} />
                       <td data-label="Sent by">{s.submittedBy?.name ?? s.submittedBy?.email}</td>
                       <td data-label="Sent at" className="cell-date">
                         {formatDateTime(s.submittedAt)}

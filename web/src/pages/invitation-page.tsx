@@ -51,8 +51,8 @@ export function InvitationPage({ token }: { token: string }) {
           <Notice tone="error" role="alert">
             <p>{gone}</p>
             <p>
-              This invitation was already used or has expired. Ask your company admin for a new one, or{" "}
-              <Link to="/signin">sign in</Link> if you already set a password.
+              Ask your company admin for a new invitation, or <Link to="/signin">sign in</Link> if you already
+              set a password.
             </p>
           </Notice>
         ) : (

@@ -57,3 +57,20 @@ export function describeAction(action: string): string {
   const head = words(area ?? "");
   return head ? `${head.charAt(0).toUpperCase()}${head.slice(1)}: ${words(what ?? "")}` : words(what ?? "");
 }
+
+/** What is wrong with a typed email address, in words; null when it looks like one (the server has the last word). */
+export function describeEmailProblem(input: string): string | null {
+  const email = input.trim();
+  if (!email) return "Enter an email address.";
+  if (/\s/.test(email)) return "An email address cannot contain spaces.";
+  const at = email.indexOf("@");
+  if (at < 0) return `“${email}” has no @: write it as name@example.com.`;
+  if (email.indexOf("@", at + 1) >= 0) return "An email address has only one @.";
+  if (at === 0) return "Put the name before the @, as in name@example.com.";
+  const domain = email.slice(at + 1);
+  if (!domain) return "Put the domain after the @, as in name@example.com.";
+  if (!/^[^.]+(\.[^.]+)+$/.test(domain)) {
+    return `“${domain}” is not a complete domain: it needs a dot, as in example.com.`;
+  }
+  return null;
+}

@@ -8,7 +8,7 @@ import { StaticRouter } from "../../router.js";
 import { adminKeys, type CostCodeMapping, type DirectoryItem } from "./admin-api.js";
 import { AdminPage } from "./admin-page.js";
 import { adminNavLinks } from "./admin-routes.js";
-import { describeAction, visibleAdminTabs } from "./admin-rules.js";
+import { describeAction, describeEmailProblem, visibleAdminTabs } from "./admin-rules.js";
 import { ApproversTab } from "./approvers-tab.js";
 import { DirectoryTab } from "./directory-tab.js";
 import { MappingsTab } from "./mappings-tab.js";
@@ -193,5 +193,17 @@ describe("Approvers report and mappings", () => {
     expect(html).toMatch(/<option value="7" selected="">03-300 Cast-in-place concrete<\/option>/);
     expect(text(html)).toContain("Same name: 03-300 Cast-in-place concrete");
     expect(text(html)).toContain("Match identical names");
+  });
+});
+
+describe("what a typed email address lacks", () => {
+  it("names the problem instead of asking for an address again", () => {
+    expect(describeEmailProblem("")).toBe("Enter an email address.");
+    expect(describeEmailProblem("pat.example.com")).toContain("has no @");
+    expect(describeEmailProblem("pat@example")).toContain("needs a dot");
+    expect(describeEmailProblem("@example.com")).toContain("before the @");
+    expect(describeEmailProblem("pat doe@example.com")).toContain("spaces");
+    expect(describeEmailProblem("pat@@example.com")).toContain("only one @");
+    expect(describeEmailProblem(" pat@example.com ")).toBeNull();
   });
 });

@@ -19,7 +19,7 @@ import {
   setOverride,
   updateEntry,
 } from "./admin-api.js";
-import { isDirectoryAdmin, LEVEL_LABEL } from "./admin-rules.js";
+import { describeEmailProblem, isDirectoryAdmin, LEVEL_LABEL } from "./admin-rules.js";
 
 const LEVELS: Level[] = ["none", "read_only", "standard", "admin"];
 const STATUS_LABEL = { active: "Active", invited: "Invited", inactive: "Deactivated" } as const;
@@ -241,8 +241,8 @@ function InviteDialog({ companyId, onClose }: { companyId: string; onClose: () =
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!name.trim()) return setError({ field: "name", message: "Enter the person's name." });
-    if (!/^\S+@\S+\.\S+$/.test(email.trim()))
-      return setError({ field: "email", message: "Enter an email address." });
+    const emailProblem = describeEmailProblem(email);
+    if (emailProblem) return setError({ field: "email", message: emailProblem });
     setError(null);
     invite.mutate(undefined, {
       onError: (err) =>
