@@ -58,7 +58,7 @@ export async function loadDirectory(
       "directory_entries.active",
       "users.email",
       "users.name",
-      sql<boolean>`directory_entries.joined_at is not null`.as("joined"),
+      sql<boolean>`directory_entries.joined_at is not null and users.password_hash is not null`.as("joined"),
     ])
     .where("directory_entries.company_id", "=", companyId)
     .orderBy(sql`lower(users.name)`)
@@ -78,8 +78,8 @@ export async function loadDirectory(
       permissions: permissionsView(m),
       // An inactive entry keeps its stored rights but acts on nothing, so it carries no badge.
       isAccountingApprover: r.active && isAccountingApprover(m),
-      // Invited until they joined this company (accepted its invitation, or signed in since being added): the
-      // same for an address that had an account elsewhere as for a new one.
+      // Invited until they joined this company (accepted its invitation, or signed in since being added) and have
+      // a password: the same for an address that had an account elsewhere as for a new one.
       status: !r.active ? "inactive" : r.joined ? "active" : "invited",
       active: r.active,
       projectOverrides: overrides

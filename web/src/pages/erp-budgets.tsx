@@ -135,7 +135,8 @@ export function ErpBudgetsTab({ company }: { company: CompanyMembership }) {
               {isErpAdmin(company.permissions) ? (
                 <>
                   {" "}
-                  in <Link to={`/companies/${encodeURIComponent(c)}/erp/connection`}>Connection</Link>
+                  (<Link to={`/companies/${encodeURIComponent(c)}/erp/connection`}>reconnect QuickBooks</Link>
+                  )
                 </>
               ) : null}
               . You can still review budgets and reject them.
