@@ -143,13 +143,13 @@ describe("ERP Integrations list: Filter Estimates By, paging, counts (SPEC §4)"
 describe("budget actions: each unmet rule by code and message (SPEC §3 rules 1, 3, 10)", () => {
   const codes = (a: Obj) => a.reasons.map((r: Obj) => r.code);
 
-  it("explains why an unlocked, empty budget cannot be sent or unlocked", async () => {
+  it("explains why an unlocked, empty budget cannot be locked, sent or unlocked", async () => {
     const p = await makeProject(t.ctx, co.companyId);
     const r = await api.get(budgetUrl(co.companyId, p.id), co.pm);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ state: "unlocked", locked: false, lastSubmission: null, lines: [] });
     expect(r.body.totals).toEqual({ originalBudget: "0.00", budgetChanges: "0.00", revisedEstimate: "0.00" });
-    expect(r.body.actions.lock).toEqual({ allowed: true, reasons: [] });
+    expect(codes(r.body.actions.lock)).toEqual(["budget_empty"]);
     expect(codes(r.body.actions.unlock)).toEqual(["budget_not_locked"]);
     expect(codes(r.body.actions.send)).toContain("budget_not_locked");
     expect(codes(r.body.actions.retrieve)).toEqual(["not_awaiting_acceptance"]);
