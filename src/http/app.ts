@@ -27,7 +27,13 @@ import { packageRoot } from "../lib/package-root.js";
 import { findUnstorableText } from "../lib/unstorable-text.js";
 import { authenticate, checkCsrf, requireOperator, requireUser } from "./auth.js";
 import { statusForCode } from "./error-table.js";
-import { BODY_LIMITS, checkJsonShape, HTTP_TIMEOUTS, type HttpTimeouts } from "./limits.js";
+import {
+  BODY_LIMITS,
+  checkJsonShape,
+  discardUnreadBody,
+  HTTP_TIMEOUTS,
+  type HttpTimeouts,
+} from "./limits.js";
 import { createMetrics } from "./metrics.js";
 
 export type App = FastifyInstance<
@@ -216,7 +222,9 @@ export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<
     }
   });
 
-  app.setErrorHandler((err: FastifyError, req, reply) => {
+  app.setErrorHandler(async (err: FastifyError, req, reply) => {
+    // Refused before the body was read (too large, or not the caller's to send): let the client finish sending.
+    await discardUnreadBody(req.raw);
     if (err instanceof AppError) {
       const status = statusForCode(err.code, err.extra.status);
       if (status === 429 && err.extra.details?.retryAfterSeconds) {

@@ -3,6 +3,7 @@
  * may have, and how long a client may take to send a request. Every limit here is checked before the body is
  * turned into objects, so an oversized or pathological body costs a scan at most.
  */
+import type { IncomingMessage } from "node:http";
 import { AppError } from "../app/errors.js";
 
 const KiB = 1024;
@@ -84,4 +85,23 @@ export function checkJsonShape(text: string, maxDepth = MAX_JSON_DEPTH, maxItems
       }
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
+}
+
+/**
+ * Reads and throws away what is left of a refused request's body, for at most `maxMs`, before the answer goes out.
+ * A client still sending when the product closed the connection would get a reset instead of the answer; the bytes
+ * are discarded as they come, so this costs time on the wire, never memory.
+ */
+export async function discardUnreadBody(raw: IncomingMessage, maxMs = 5_000): Promise<void> {
+  if (raw.complete || raw.readableEnded || raw.destroyed) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      raw.off("end", done).off("close", done).off("error", done);
+      resolve();
+    };
+    const timer = setTimeout(done, maxMs);
+    raw.on("end", done).on("close", done).on("error", done);
+    raw.resume();
+  });
 }

@@ -11,7 +11,7 @@ import {
 } from "../../erp/quickbooks-desktop/soap.js";
 import type { RouteModule } from "../app.js";
 import { actorOf } from "../auth.js";
-import { BODY_LIMITS } from "../limits.js";
+import { BODY_LIMITS, discardUnreadBody } from "../limits.js";
 
 const base = "/api/v1/companies/:companyId/erp";
 const params = z.object({ companyId: z.string().min(1).max(100) });
@@ -22,7 +22,8 @@ const XML = "text/xml; charset=utf-8";
  * What is refused before the handler runs (a body over the limit, a media type nobody parses) is answered as the
  * Web Connector reads answers: a SOAP fault, with the 4xx status.
  */
-function qbwcBodyErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply) {
+async function qbwcBodyErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  await discardUnreadBody(req.raw);
   const tooLarge = err.code === "FST_ERR_CTP_BODY_TOO_LARGE" || err.statusCode === 413;
   const status = tooLarge ? 413 : err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
   const message = tooLarge
