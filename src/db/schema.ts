@@ -175,6 +175,7 @@ export interface ErpEstimatesTable {
   doc_number: string;
   submission_id: string;
   updated_at: Generated<Date>;
+  written_owned: unknown | null;
 }
 
 export interface ExportAttemptsTable {

@@ -11,6 +11,17 @@ export interface ErpEstimateRef {
   /** The customer/job the estimate sits on; persisted as the project's ERP job link. */
   jobRef: string;
   docNumber: string;
+  /**
+   * What Costbridge wrote on the estimate, as the ERP returned it after the write: an edit made in the ERP counts as
+   * "changed" only when it changes these. Absent for estimates written before it was recorded.
+   */
+  written?: WrittenEstimate | null;
+}
+
+/** The fields of an estimate Costbridge owns: the job it sits on and its lines (item, description, amount). */
+export interface WrittenEstimate {
+  jobRef: string;
+  lines: { itemRef: string; description: string; amount: string }[];
 }
 
 export interface EstimateExportLine {

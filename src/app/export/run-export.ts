@@ -1,7 +1,12 @@
 import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import * as D from "../../domain/index.js";
-import type { ErpConnector, EstimateExportRequest, ExportOutcome } from "../../erp/connector.js";
+import type {
+  ErpConnector,
+  EstimateExportRequest,
+  ExportOutcome,
+  WrittenEstimate,
+} from "../../erp/connector.js";
 import { recordAudit } from "../audit.js";
 import { loadCompanySettings, storeExportMatch } from "../budget/load.js";
 import type { AppContext } from "../context.js";
@@ -135,6 +140,7 @@ export async function runExport(ctx: AppContext, connectors: Connectors, p: Expo
           version: previous.version,
           jobRef: previous.job_ref,
           docNumber: previous.doc_number,
+          written: (previous.written_owned as WrittenEstimate | null) ?? null,
         }
       : null,
     overwriteChangedInErp: row.overwrite_changed_in_erp,
@@ -245,6 +251,7 @@ async function applyOutcome(
             version: outcome.erpRef.version,
             job_ref: outcome.erpRef.jobRef,
             doc_number: outcome.erpRef.docNumber,
+            written_owned: writtenJson(outcome.erpRef.written),
             submission_id: p.submissionId,
             updated_at: now,
           })
@@ -254,6 +261,7 @@ async function applyOutcome(
               version: outcome.erpRef.version,
               job_ref: outcome.erpRef.jobRef,
               doc_number: outcome.erpRef.docNumber,
+              written_owned: writtenJson(outcome.erpRef.written),
               submission_id: p.submissionId,
               updated_at: now,
             }),
@@ -484,4 +492,9 @@ async function failSubmission(
       },
     });
   }
+}
+
+/** What the ERP holds of our write, for the next re-send's comparison (null when the adapter does not record it). */
+function writtenJson(w: WrittenEstimate | null | undefined): string | null {
+  return w ? JSON.stringify(w) : null;
 }
