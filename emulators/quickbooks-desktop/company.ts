@@ -80,6 +80,8 @@ export interface QbdEstimate {
   RefNumber: string;
   Memo: string;
   IsToBeEmailed: boolean;
+  /** First line of the bill-to address, when a bookkeeper set one. */
+  BillAddr1?: string;
   lines: QbdEstimateLine[];
 }
 
@@ -374,11 +376,19 @@ export class QbdCompany {
   }
 
   /**
-   * A bookkeeper edits an estimate in QuickBooks: line amounts (by index) and/or the memo; the EditSequence moves.
+   * A bookkeeper edits an estimate in QuickBooks: line amounts (by index), the memo, reference number, e-mail flag,
+   * date and/or bill-to address; the EditSequence moves.
    */
   editEstimate(
     txnId: string,
-    edit: { amounts?: Record<number, string>; memo?: string; refNumber?: string; isToBeEmailed?: boolean },
+    edit: {
+      amounts?: Record<number, string>;
+      memo?: string;
+      refNumber?: string;
+      isToBeEmailed?: boolean;
+      txnDate?: string;
+      billAddr1?: string;
+    },
   ): QbdEstimate {
     const e = this.estimate(txnId);
     if (!e) throw new Error(`no estimate ${txnId}`);
@@ -391,6 +401,8 @@ export class QbdCompany {
     if (edit.memo !== undefined) e.Memo = edit.memo;
     if (edit.refNumber !== undefined) e.RefNumber = edit.refNumber;
     if (edit.isToBeEmailed !== undefined) e.IsToBeEmailed = edit.isToBeEmailed;
+    if (edit.txnDate !== undefined) e.TxnDate = edit.txnDate;
+    if (edit.billAddr1 !== undefined) e.BillAddr1 = edit.billAddr1;
     e.EditSequence = String(this.stamp());
     e.TimeModified = this.isoTime();
     this.save();
@@ -661,6 +673,7 @@ export class QbdCompany {
       el("CustomerRef", [el("ListID", e.CustomerListID), el("FullName", c?.FullName ?? "")]),
       el("TxnDate", e.TxnDate),
       el("RefNumber", e.RefNumber),
+      e.BillAddr1 !== undefined ? el("BillAddress", el("Addr1", e.BillAddr1)) : null,
       el("IsActive", "true"),
       el("Subtotal", total),
       el("SalesTaxPercentage", "0.00"),

@@ -181,6 +181,7 @@ export interface ErpEstimatesTable {
   submission_id: string;
   updated_at: Generated<Date>;
   owned_digest: string | null;
+  written_owned: unknown | null;
 }
 
 export interface ExportAttemptsTable {

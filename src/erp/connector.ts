@@ -16,6 +16,17 @@ export interface ErpEstimateRef {
    * in the ERP counts as "changed in QuickBooks" only when it moves this; null where it was never recorded.
    */
   ownedDigest?: string | null;
+  /**
+   * What Costbridge wrote on the estimate, as the ERP returned it after the write: an edit made in the ERP counts as
+   * "changed" only when it changes these. Absent for estimates written before it was recorded.
+   */
+  written?: WrittenEstimate | null;
+}
+
+/** The fields of an estimate Costbridge owns: the job it sits on and its lines (item, description, amount). */
+export interface WrittenEstimate {
+  jobRef: string;
+  lines: { itemRef: string; description: string; amount: string }[];
 }
 
 export interface EstimateExportLine {

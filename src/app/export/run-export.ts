@@ -1,7 +1,12 @@
 import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import * as D from "../../domain/index.js";
-import type { ErpConnector, EstimateExportRequest, ExportOutcome } from "../../erp/connector.js";
+import type {
+  ErpConnector,
+  EstimateExportRequest,
+  ExportOutcome,
+  WrittenEstimate,
+} from "../../erp/connector.js";
 import { recordAudit } from "../audit.js";
 import { loadCompanySettings, storeExportMatch } from "../budget/load.js";
 import type { AppContext } from "../context.js";
@@ -136,6 +141,7 @@ export async function runExport(ctx: AppContext, connectors: Connectors, p: Expo
           jobRef: previous.job_ref,
           docNumber: previous.doc_number,
           ownedDigest: previous.owned_digest,
+          written: (previous.written_owned as WrittenEstimate | null) ?? null,
         }
       : null,
     overwriteChangedInErp: row.overwrite_changed_in_erp,
@@ -248,6 +254,7 @@ async function applyOutcome(
             job_ref: outcome.erpRef.jobRef,
             doc_number: outcome.erpRef.docNumber,
             owned_digest: outcome.erpRef.ownedDigest ?? null,
+            written_owned: writtenJson(outcome.erpRef.written),
             submission_id: p.submissionId,
             updated_at: now,
           })
@@ -258,6 +265,7 @@ async function applyOutcome(
               job_ref: outcome.erpRef.jobRef,
               doc_number: outcome.erpRef.docNumber,
               owned_digest: outcome.erpRef.ownedDigest ?? null,
+              written_owned: writtenJson(outcome.erpRef.written),
               submission_id: p.submissionId,
               updated_at: now,
             }),
@@ -494,4 +502,9 @@ async function failSubmission(
       },
     });
   }
+}
+
+/** What the ERP holds of our write, for the next re-send's comparison (null when the adapter does not record it). */
+function writtenJson(w: WrittenEstimate | null | undefined): string | null {
+  return w ? JSON.stringify(w) : null;
 }

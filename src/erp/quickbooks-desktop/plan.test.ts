@@ -4,6 +4,8 @@ import {
   buildStepRequest,
   checkPlan,
   doneOutcome,
+  ownedFields,
+  ownedFieldsChanged,
   type PlanContext,
   type PlanRequest,
   phaseAfterLostAnswer,
@@ -11,7 +13,7 @@ import {
   refNumberFor,
   type Step,
 } from "./plan.js";
-import { parseQbxmlResponses, type QbxmlResponse } from "./qbxml.js";
+import { type EstimateRet, parseQbxmlResponses, type QbxmlResponse } from "./qbxml.js";
 import { classifyStatus } from "./status.js";
 import { escapeXml } from "./xml.js";
 
@@ -306,7 +308,20 @@ describe("the plan", () => {
     if (ok.kind !== "done") return;
     expect(doneOutcome(req, ok.context)).toEqual({
       kind: "done",
-      erpRef: { estimateId: "T-1", version: "222", jobRef: "J-1", docNumber: "CB-1001" },
+      erpRef: {
+        estimateId: "T-1",
+        version: "222",
+        jobRef: "J-1",
+        docNumber: "CB-1001",
+        written: {
+          jobRef: "J-1",
+          lines: [
+            { itemRef: "I-1", description: "", amount: "125000.10" },
+            { itemRef: "I-1", description: "", amount: "0.05" },
+            { itemRef: "8000000A-1", description: "", amount: "9000.00" },
+          ],
+        },
+      },
       createdJob: true,
       createdItems: ["03-300"],
       itemRefs: { "03-300": "I-1", "26-100": "8000000A-1" },
@@ -332,5 +347,82 @@ describe("the plan", () => {
       kind: "rejected",
       message: expect.stringContaining("statusCode 9999"),
     });
+  });
+});
+
+describe("what Costbridge owns on an estimate", () => {
+  const written: EstimateRet = {
+    txnId: "T-1",
+    editSequence: "100",
+    txnNumber: 1,
+    customerListId: "C-JOB",
+    refNumber: "CB-1001",
+    memo: "Costbridge budget",
+    totalAmount: "1500.00",
+    lines: [
+      {
+        txnLineId: "L-1",
+        itemListId: "I-1",
+        itemFullName: "01-100",
+        className: null,
+        description: "Labor",
+        amount: "1000.00",
+      },
+      {
+        txnLineId: "L-2",
+        itemListId: "",
+        itemFullName: "",
+        className: null,
+        description: "a note",
+        amount: "",
+      },
+      {
+        txnLineId: "L-3",
+        itemListId: "I-2",
+        itemFullName: "02-200",
+        className: null,
+        description: "Material",
+        amount: "500.00",
+      },
+    ],
+  };
+  const owned = ownedFields(written);
+
+  it("is the job and the item lines", () => {
+    expect(owned).toEqual({
+      jobRef: "C-JOB",
+      lines: [
+        { itemRef: "I-1", description: "Labor", amount: "1000.00" },
+        { itemRef: "I-2", description: "Material", amount: "500.00" },
+      ],
+    });
+  });
+
+  it("is unchanged by a memo, reference number, date or a note line edited in QuickBooks", () => {
+    const edited = {
+      ...written,
+      editSequence: "200",
+      memo: "Call first",
+      refNumber: "EST-7",
+      lines: written.lines.map((l) => (l.itemListId === "" ? { ...l, description: "call first" } : l)),
+    };
+    expect(ownedFieldsChanged(owned, edited)).toBe(false);
+    expect(
+      ownedFieldsChanged(owned, {
+        ...written,
+        lines: written.lines.map((l) => ({ ...l, amount: l.amount.replace(".00", ".0") })),
+      }),
+    ).toBe(false);
+  });
+
+  it("is changed by a line amount, item, description, a removed line or another job", () => {
+    const amount = written.lines.map((l, i) => (i === 0 ? { ...l, amount: "900.00" } : l));
+    const item = written.lines.map((l, i) => (i === 0 ? { ...l, itemListId: "I-9" } : l));
+    const desc = written.lines.map((l, i) => (i === 2 ? { ...l, description: "Lumber" } : l));
+    expect(ownedFieldsChanged(owned, { ...written, lines: amount })).toBe(true);
+    expect(ownedFieldsChanged(owned, { ...written, lines: item })).toBe(true);
+    expect(ownedFieldsChanged(owned, { ...written, lines: desc })).toBe(true);
+    expect(ownedFieldsChanged(owned, { ...written, lines: written.lines.slice(0, 2) })).toBe(true);
+    expect(ownedFieldsChanged(owned, { ...written, customerListId: "C-OTHER" })).toBe(true);
   });
 });

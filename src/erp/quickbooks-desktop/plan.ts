@@ -9,7 +9,7 @@
  * has no idempotency key; the estimate is recognised by the Costbridge marker (with the submission id) in its memo,
  * customers and items by their unique names.
  */
-import type { ErpEstimateRef, EstimateExportRequest, ExportOutcome } from "../connector.js";
+import type { ErpEstimateRef, EstimateExportRequest, ExportOutcome, WrittenEstimate } from "../connector.js";
 import {
   amountToCents,
   centsToDecimal,
@@ -114,7 +114,7 @@ export interface PlanContext {
   job?: ListRef & { created: boolean };
   items?: Record<string, ListRef & { created: boolean }>;
   incomeAccount?: ListRef;
-  estimate?: { txnId: string; editSequence: string; refNumber: string };
+  estimate?: { txnId: string; editSequence: string; refNumber: string; written?: WrittenEstimate };
 }
 
 /** Per-step memory between requests. */
@@ -739,10 +739,46 @@ export function compareEstimate(actual: EstimateRet, write: EstimateWrite): stri
   return problems;
 }
 
+/** The fields Costbridge owns on an estimate as QuickBooks holds it (the lines that name an item, and the job). */
+export function ownedFields(e: EstimateRet): WrittenEstimate {
+  return {
+    jobRef: e.customerListId,
+    lines: e.lines
+      .filter((l) => l.itemListId !== "")
+      .map((l) => ({ itemRef: l.itemListId, description: l.description, amount: l.amount })),
+  };
+}
+
+/**
+ * Whether an estimate found in QuickBooks differs from what Costbridge last wrote on it in a field Costbridge owns
+ * (job, lines: item, description, amount). A memo, address, date or any other edit is the bookkeeper's and not a
+ * change to what we own.
+ */
+export function ownedFieldsChanged(written: WrittenEstimate, e: EstimateRet): boolean {
+  const now = ownedFields(e);
+  if (now.jobRef !== written.jobRef || now.lines.length !== written.lines.length) return true;
+  return now.lines.some((l, i) => {
+    const w = written.lines[i]!;
+    return (
+      l.itemRef !== w.itemRef ||
+      l.description !== w.description ||
+      amountToCents(l.amount) !== amountToCents(w.amount)
+    );
+  });
+}
+
 function estimateDone(ctx: PlanContext, e: EstimateRet): StepResult {
   return {
     kind: "done",
-    context: { ...ctx, estimate: { txnId: e.txnId, editSequence: e.editSequence, refNumber: e.refNumber } },
+    context: {
+      ...ctx,
+      estimate: {
+        txnId: e.txnId,
+        editSequence: e.editSequence,
+        refNumber: e.refNumber,
+        written: ownedFields(e),
+      },
+    },
   };
 }
 
@@ -757,7 +793,13 @@ function decideOnFound(req: PlanRequest, ctx: PlanContext, step: Step, e: Estima
   const refDone = !ownsRefNumber(req, e.refNumber) || e.refNumber === write.refNumber;
   if (ours && compareEstimate(e, write).length === 0 && refDone) return estimateDone(ctx, e);
   const baseline = req.previous && req.previous.estimateId === e.txnId ? req.previous : null;
-  const movedByOthers = baseline !== null && e.editSequence !== baseline.version && !ours;
+  // Moved since our write, by someone else, in a field we own. Without a record of what we wrote (estimates written
+  // before it was kept), any move counts.
+  const movedByOthers =
+    baseline !== null &&
+    e.editSequence !== baseline.version &&
+    !ours &&
+    (baseline.written ? ownedFieldsChanged(baseline.written, e) : true);
   if (movedByOthers && !req.overwriteChangedInErp) {
     return rejected(
       "changed_in_quickbooks",
@@ -860,6 +902,7 @@ export function doneOutcome(req: PlanRequest, ctx: PlanContext): ExportOutcome {
       version: ctx.estimate.editSequence,
       jobRef: ctx.job.listId,
       docNumber: ctx.estimate.refNumber || refNumberFor(req.project.number),
+      written: ctx.estimate.written ?? null,
     },
     createdJob: ctx.job.created,
     createdItems,

@@ -231,6 +231,7 @@ export interface EstimateLineRet {
   itemListId: string;
   itemFullName: string;
   className: string | null;
+  description: string;
   amount: string;
 }
 
@@ -259,6 +260,7 @@ export function readEstimateRet(n: XmlNode): EstimateRet {
       itemListId: textOf(child(l, "ItemRef"), "ListID") ?? "",
       itemFullName: textOf(child(l, "ItemRef"), "FullName") ?? "",
       className: textOf(child(l, "ClassRef"), "FullName") ?? null,
+      description: textOf(l, "Desc") ?? "",
       amount: textOf(l, "Amount") ?? "",
     })),
   };

@@ -620,7 +620,7 @@ describe("a control character or an over-long name never reaches QuickBooks Desk
 });
 
 describe("a re-send touches only what Costbridge owns on the QuickBooks Desktop estimate", () => {
-  it("keeps the bookkeeper's memo words, reference number and e-mail flag; rewrites the lines", async () => {
+  it("keeps the bookkeeper's memo words, reference number, e-mail flag, date and address without asking; rewrites the lines", async () => {
     const c = await setUpQbdCompany(t);
     const company = new QbdCompany({
       seed: { ...MINIMAL_COMPANY_SEED, serviceItems: [{ name: "02-200", desc: "Site prep" }] },
@@ -633,6 +633,8 @@ describe("a re-send touches only what Costbridge owns on the QuickBooks Desktop 
       memo: `Call before delivery. ${before.Memo}`,
       refNumber: "EST-77",
       isToBeEmailed: true,
+      txnDate: "2026-01-15",
+      billAddr1: "12 Quarry Road",
     });
     await approveChange(t, c, p.projectId, p.lineIds[0]!, "250.00");
     const resent = await sendAndAccept(t, c, p.projectId);
@@ -641,20 +643,10 @@ describe("a re-send touches only what Costbridge owns on the QuickBooks Desktop 
       "waiting",
     );
     await connectorFor(c, company).runSession();
-    // Any edit moves the EditSequence: the approver is asked before Costbridge writes over it.
-    expect((await exported(c, resent)).last_error_code).toBe("changed_in_quickbooks");
-    const retry = await t.app.inject({
-      method: "POST",
-      url: `/api/v1/companies/${c.companyId}/erp/budget-submissions/${resent}/retry`,
-      headers: c.approver.auth,
-    });
-    expect(retry.statusCode).toBe(202);
-    await until(
-      async () => (await submissionState(t, c.companyId, resent)).waiting_for === "web_connector",
-      "waiting",
-    );
-    await connectorFor(c, company).runSession();
-    expect((await exported(c, resent)).status).toBe("exported");
+    // None of these edits touches what Costbridge owns (job, lines): no overwrite to confirm.
+    const s = await exported(c, resent);
+    expect(s.status).toBe("exported");
+    expect(s.last_error_code).toBeNull();
 
     const mod = company.log.filter((r) => r.type === "EstimateMod" && r.statusCode === "0");
     expect(mod).toHaveLength(1);
@@ -666,6 +658,8 @@ describe("a re-send touches only what Costbridge owns on the QuickBooks Desktop 
     expect(after.lines.map((l) => l.Amount)).toEqual(["1250.00"]);
     expect(after.RefNumber).toBe("EST-77");
     expect(after.IsToBeEmailed).toBe(true);
+    expect(after.TxnDate).toBe("2026-01-15");
+    expect(after.BillAddr1).toBe("12 Quarry Road");
     expect(after.Memo).toBe(
       `Call before delivery. Costbridge budget · project ${p.number} · submission ${resent}`,
     );
