@@ -18,6 +18,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { freePort, startEmbeddedCluster } from "../../src/db/embedded-postgres.js";
+import { callJson, type Json } from "../support/http-json.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const { values: args } = parseArgs({
@@ -38,7 +39,6 @@ function random(): number {
   return seed / 2 ** 31;
 }
 
-type Json = Record<string, unknown>;
 const results: { name: string; ok: boolean; detail?: string }[] = [];
 function check(name: string, ok: boolean, detail?: string) {
   results.push({ name, ok, ...(detail ? { detail } : {}) });
@@ -112,23 +112,8 @@ async function killTree(why: string) {
   child = null;
 }
 
-async function api(method: string, url: string, token?: string, body?: unknown) {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    redirect: "manual",
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  let json: Json = {};
-  try {
-    json = JSON.parse(text) as Json;
-  } catch {}
-  if (res.status >= 400) throw new Error(`${method} ${url} → ${res.status} ${text.slice(0, 300)}`);
-  return { status: res.status, json, headers: res.headers };
+function api(method: string, url: string, token?: string, body?: unknown) {
+  return callJson(base, method, url, token, body);
 }
 
 async function signIn(email: string): Promise<string> {

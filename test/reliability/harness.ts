@@ -13,7 +13,7 @@ import { type RunningWorker, startWorker } from "../../src/jobs/worker.js";
 import { createLogger } from "../../src/runtime/start.js";
 import { testConfig } from "../support/app.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
-import { makeCompany, makeUser } from "../support/factories.js";
+import { EVERY_RIGHT, makeCompany, makeUser } from "../support/factories.js";
 
 export const RELAXED_LIMITS = {
   perMinute: 100_000,
@@ -197,14 +197,7 @@ export interface Tenant {
  */
 export async function newTenant(p: Product, name: string): Promise<Tenant> {
   const companyId = await makeCompany(p.ctx, { name });
-  const user = await makeUser(p.ctx, companyId, {
-    erpIntegrations: "admin",
-    directory: "admin",
-    budget: "admin",
-    lockBudget: true,
-    sendAndRetrieveBudget: true,
-    canPushToAccounting: true,
-  });
+  const user = await makeUser(p.ctx, companyId, EVERY_RIGHT);
   const auth = user.auth;
   const cp = `/api/v1/companies/${companyId}`;
   const costCodes = ["03-300", "26-100"];

@@ -28,7 +28,8 @@ import type { AppContext } from "../../src/app/context.js";
 import { createDatabase } from "../../src/db/database.js";
 import { freePort, startEmbeddedCluster } from "../../src/db/embedded-postgres.js";
 import { startMailCatcher } from "../../src/mail/catcher.js";
-import { makeCompany, makeUser } from "../support/factories.js";
+import { EVERY_RIGHT, makeCompany, makeUser } from "../support/factories.js";
+import { callJson, type Json } from "../support/http-json.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const { values: args } = parseArgs({
@@ -41,7 +42,6 @@ const { values: args } = parseArgs({
 const PER_COMPANY = Number(args.budgets);
 const OUTAGE_MS = Number(args.outage) * 1000;
 
-type Json = Record<string, unknown>;
 const results: { name: string; ok: boolean }[] = [];
 function check(name: string, ok: boolean, detail?: string) {
   results.push({ name, ok });
@@ -272,24 +272,8 @@ async function main() {
     }, 500);
     const webs = [web1, web2];
 
-    const api = async (port: number, method: string, url: string, token?: string, body?: unknown) => {
-      const res = await fetch(`http://127.0.0.1:${port}${url}`, {
-        method,
-        redirect: "manual",
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(body !== undefined ? { "content-type": "application/json" } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await res.text();
-      let json: Json = {};
-      try {
-        json = JSON.parse(text) as Json;
-      } catch {}
-      if (res.status >= 400) throw new Error(`${method} ${url} → ${res.status} ${text.slice(0, 300)}`);
-      return { status: res.status, json, headers: res.headers };
-    };
+    const api = (port: number, method: string, url: string, token?: string, body?: unknown) =>
+      callJson(`http://127.0.0.1:${port}`, method, url, token, body);
 
     // Three companies, each with one person holding every right; two of them on one QuickBooks company.
     const kysely = createDatabase(direct.toString(), { max: 2 });
@@ -304,14 +288,7 @@ async function main() {
     for (const [i, realm] of [realmA, realmA, realmB].entries()) {
       const name = `Scale Co ${i + 1}`;
       const companyId = await makeCompany(ctx, { name });
-      const user = await makeUser(ctx, companyId, {
-        erpIntegrations: "admin",
-        directory: "admin",
-        budget: "admin",
-        lockBudget: true,
-        sendAndRetrieveBudget: true,
-        canPushToAccounting: true,
-      });
+      const user = await makeUser(ctx, companyId, EVERY_RIGHT);
       tenants.push({ companyId, token: user.token, realm, name });
     }
     await kysely.close();

@@ -30,6 +30,16 @@ export interface Perms {
   subscribeErpDigest?: boolean;
 }
 
+/** Every right there is: one person who may set up, send and accept (separation of duties is off by default). */
+export const EVERY_RIGHT: Perms = {
+  erpIntegrations: "admin",
+  directory: "admin",
+  budget: "admin",
+  lockBudget: true,
+  sendAndRetrieveBudget: true,
+  canPushToAccounting: true,
+};
+
 export async function makeUser(
   ctx: AppContext,
   companyId: string | null,
