@@ -1,36 +1,40 @@
-import { z } from "zod";
 import type { AppContext } from "../app/context.js";
-import { DAILY_SUMMARY_CRONTAB } from "../app/email/tasks.js";
 import { createQbdConnector } from "../app/erp/qbd/index.js";
 import { qboServiceFor } from "../app/erp/qbo-service.js";
-import { type Connectors, runExport } from "../app/export/run-export.js";
-import { EXPORT_TASK } from "../app/submissions/decide.js";
+import type { Connectors } from "../app/export/run-export.js";
+import type { Mailer } from "../mail/mailer.js";
+import { JOB_NAMES, JOBS, type JobName } from "./catalog.js";
+import type { HandlerFactory, JobDeps } from "./handlers/deps.js";
+import { HANDLERS } from "./handlers/index.js";
 import { defineTask, type TaskDefinition } from "./worker.js";
 
 export interface TaskDeps {
+  /** The ERP connectors exports go through; the real ones for the context by default. */
   connectors?: Connectors;
-  extra?: TaskDefinition[];
+  /** Without a mailer the email jobs are not taken by this worker. */
+  mailer?: Mailer;
 }
 
-/** Every job the worker knows, by name. */
-export function allTasks(ctx: AppContext, deps: TaskDeps = {}): TaskDefinition[] {
+function jobDeps(ctx: AppContext, deps: TaskDeps): JobDeps {
   const connectors: Connectors = deps.connectors ?? {
     quickbooks_online: qboServiceFor(ctx).connector,
     quickbooks_desktop: createQbdConnector(ctx),
   };
-  return [
-    defineTask({
-      name: EXPORT_TASK,
-      payload: z.object({
-        companyId: z.string(),
-        submissionId: z.string(),
-        attempt: z.number().int().min(1),
-      }),
-      handler: async (p) => runExport(ctx, connectors, p),
-    }),
-    ...(deps.extra ?? []),
-  ] as TaskDefinition[];
+  return { ctx, connectors, ...(deps.mailer ? { mailer: deps.mailer } : {}) };
 }
 
-/** The crontab: periodic jobs, each firing once per slot across all worker processes. */
-export const CRONTAB = DAILY_SUMMARY_CRONTAB;
+function build(name: JobName, deps: JobDeps): TaskDefinition | null {
+  const handler = (HANDLERS[name] as HandlerFactory<JobName>)(deps);
+  return handler ? defineTask({ name, payload: JOBS[name].payload, handler }) : null;
+}
+
+/** One catalog job as the worker runs it, or null when this process lacks what the job needs. */
+export function taskFor(ctx: AppContext, name: JobName, deps: TaskDeps = {}): TaskDefinition | null {
+  return build(name, jobDeps(ctx, deps));
+}
+
+/** Every catalog job this process can run: the worker's task list, registered in this one place. */
+export function allTasks(ctx: AppContext, deps: TaskDeps = {}): TaskDefinition[] {
+  const resolved = jobDeps(ctx, deps);
+  return JOB_NAMES.map((name) => build(name, resolved)).filter((t): t is TaskDefinition => t !== null);
+}

@@ -198,13 +198,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     // A process killed between starting its pool and its first heartbeat locked jobs under a pool id that was
     // never recorded, so neither rule above would free them. Any lock older than the dead-after window held by a
     // pool that no live instance owns belongs to such a process.
+    // Read through the queue's public `jobs` view. A queue is locked only together with one of its jobs (and
+    // freed with it), so the jobs' locks name every pool that holds anything.
     const orphans = await pool.query<{ locked_by: string }>(
-      `select distinct locked_by from (
-         select locked_by, locked_at from graphile_worker._private_jobs where locked_by is not null
-         union all
-         select locked_by, locked_at from graphile_worker._private_job_queues where locked_by is not null
-       ) held
-       where locked_at < now() - make_interval(secs => $1)
+      `select distinct locked_by from graphile_worker.jobs
+       where locked_by is not null
+         and locked_at < now() - make_interval(secs => $1)
          and locked_by not in (
            select pool_id from worker_instances
            where pool_id is not null and heartbeat_at >= now() - make_interval(secs => $1)
@@ -222,22 +221,13 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     if (poolId) {
       const now = Date.now();
       for (const [id, at] of finishedAt) if (now - at > deadAfterMs) finishedAt.delete(id);
-      const freed = await pool.query<{ n: string }>(
-        `with freed as (
-           update graphile_worker._private_jobs set locked_by = null, locked_at = null
-           where locked_by = $1 and locked_at < now() - make_interval(secs => $3)
-             and not (id::text = any($2::text[]))
-           returning job_queue_id
-         ), queues as (
-           update graphile_worker._private_job_queues set locked_by = null, locked_at = null
-           where locked_by = $1 and id in (select job_queue_id from freed)
-         )
-         select count(*)::text as n from freed`,
-        [poolId, [...runningJobs, ...finishedAt.keys()], deadAfterMs / 1000],
+      const freed = await releaseLeftoverLocks(
+        pool,
+        poolId,
+        [...runningJobs, ...finishedAt.keys()],
+        deadAfterMs,
       );
-      if (Number(freed.rows[0]?.n ?? 0) > 0) {
-        opts.log.warn({ jobs: Number(freed.rows[0]!.n) }, "released jobs whose end could not be recorded");
-      }
+      if (freed > 0) opts.log.warn({ jobs: freed }, "released jobs whose end could not be recorded");
     }
   };
   await beat().catch((err) => opts.log.warn({ err: String(err) }, "worker heartbeat failed"));
@@ -356,6 +346,36 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       );
     },
   };
+}
+
+/**
+ * Unlocks the jobs (and their queues) that the live pool `poolId` holds but is not running, locked longer than
+ * `deadAfterMs`. The queue's public API cannot do this: `force_unlock_workers` frees everything a pool holds,
+ * including the jobs it is running now, which another worker would then run a second time, and
+ * `reschedule_jobs`, `permanently_fail_jobs` and `complete_jobs` leave locked jobs alone. So this one statement
+ * writes the library's private tables, and `queue-internals.db.test.ts` checks that their shape is still the one
+ * it was written for (decision 0010).
+ */
+export async function releaseLeftoverLocks(
+  pool: pg.Pool,
+  poolId: string,
+  busyJobIds: string[],
+  deadAfterMs: number,
+): Promise<number> {
+  const freed = await pool.query<{ n: string }>(
+    `with freed as (
+       update graphile_worker._private_jobs set locked_by = null, locked_at = null
+       where locked_by = $1 and locked_at < now() - make_interval(secs => $3)
+         and not (id::text = any($2::text[]))
+       returning job_queue_id
+     ), queues as (
+       update graphile_worker._private_job_queues set locked_by = null, locked_at = null
+       where locked_by = $1 and id in (select job_queue_id from freed)
+     )
+     select count(*)::text as n from freed`,
+    [poolId, busyJobIds, deadAfterMs / 1000],
+  );
+  return Number(freed.rows[0]?.n ?? 0);
 }
 
 const STOP_GRACE_MS = 10_000;

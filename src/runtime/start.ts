@@ -3,13 +3,13 @@ import pino, { type Logger } from "pino";
 import type { AppContext } from "../app/context.js";
 import { seedDemoBase } from "../app/demo-seed.js";
 import { startMailRuntime } from "../app/email/runtime.js";
-import { emailTasks } from "../app/email/tasks.js";
 import type { Config } from "../config/env.js";
 import { createDatabase } from "../db/database.js";
 import { migrate, pendingMigrations } from "../db/migrator.js";
 import { type App, buildHttpApp } from "../http/app.js";
 import { allRoutes } from "../http/routes/index.js";
-import { allTasks, CRONTAB } from "../jobs/tasks.js";
+import { crontab } from "../jobs/catalog.js";
+import { allTasks } from "../jobs/tasks.js";
 import { type RunningWorker, startWorker } from "../jobs/worker.js";
 import { resolveDatabase } from "./database.js";
 import { demoExtras } from "./demo.js";
@@ -98,9 +98,9 @@ export async function startProduct(config: Config, opts: StartOptions): Promise<
       mail = await startMailRuntime(ctx);
       worker = await startWorker({
         pool,
-        tasks: allTasks(ctx, { extra: emailTasks(ctx, mail.mailer) }),
+        tasks: allTasks(ctx, { mailer: mail.mailer }),
         concurrency: config.workerConcurrency,
-        crontab: CRONTAB,
+        crontab: crontab(),
         // Stable across restarts (WORKER_ID, else the host's name, plus a free slot number): a restarted worker
         // frees what its killed predecessor held at once.
         identity: config.workerId ?? os.hostname(),

@@ -4,9 +4,8 @@
  * email is marked failed with the reason), and the others still get theirs.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { emailTasks } from "../../src/app/email/tasks.js";
 import { jobHelpers, type SmtpSink, startSmtpSink } from "../../src/app/email/test-helpers.js";
-import { SEND_EMAIL_TASK } from "../../src/app/email-outbox.js";
+import { taskFor } from "../../src/jobs/tasks.js";
 import { createSmtpMailer, type SmtpMailer } from "../../src/mail/mailer.js";
 import {
   budgetUrl,
@@ -29,7 +28,7 @@ beforeAll(async () => {
   ({ t, co, api } = await twoCompanies());
   sink = await startSmtpSink();
   mailer = createSmtpMailer({ smtpUrl: sink.url, from: "Costbridge <no-reply@costbridge.test>" });
-  const task = emailTasks(t.ctx, mailer).find((x) => x.name === SEND_EMAIL_TASK)!;
+  const task = taskFor(t.ctx, "send_email", { mailer })!;
   send = (payload) => task.handler(payload, jobHelpers(1, 12));
 });
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { checkPasswordStrength, hashPassword } from "../../lib/passwords.js";
 import { INVITATION_VALID_DAYS } from "../../mail/templates/index.js";
 import { recordAudit } from "../audit.js";
 import type { AppContext } from "../context.js";
-import { queueEmail } from "../email-outbox.js";
+import { queueEmail } from "../email/outbox.js";
 import { AppError } from "../errors.js";
 
 export const INVITATION_TTL_MS = INVITATION_VALID_DAYS * 24 * 3600 * 1000;

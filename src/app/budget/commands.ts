@@ -5,7 +5,7 @@ import { newId } from "../../lib/ids.js";
 import { recordAudit } from "../audit.js";
 import type { AppContext } from "../context.js";
 import { fromDomain, orThrow } from "../domain-errors.js";
-import { queueEmail } from "../email-outbox.js";
+import { queueEmail } from "../email/outbox.js";
 import { AppError } from "../errors.js";
 import { type Actor, memberOf, requireMembership } from "../membership.js";
 import {

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app.js";
 import { makeCompany, makeUser } from "../../../test/support/factories.js";
+import { taskFor } from "../../jobs/tasks.js";
 import { createSmtpMailer, type SmtpMailer } from "../../mail/mailer.js";
 import { DAILY_SUMMARY_SUBJECT } from "../../mail/templates/index.js";
-import { SEND_EMAIL_TASK } from "../email-outbox.js";
 import { runDailySummary } from "./daily-summary.js";
-import { DAILY_SUMMARY_TICK_TASK, emailTasks } from "./tasks.js";
 import {
   insertApprovers,
   insertSubmission,
@@ -42,7 +41,7 @@ async function summaryRows(companyId: string) {
 }
 
 async function deliverAll(companyId: string) {
-  const task = emailTasks(t.ctx, mailer).find((x) => x.name === SEND_EMAIL_TASK)!;
+  const task = taskFor(t.ctx, "send_email", { mailer })!;
   for (const row of await summaryRows(companyId)) {
     await task.handler({ companyId, emailId: row.id }, jobHelpers());
   }
@@ -110,9 +109,7 @@ describe("runDailySummary", () => {
     expect(rows.map((r) => r.dedupe_key).sort()).toEqual(
       [`daily-summary:${c.admin.id}:2026-03-10`, `daily-summary:${c.approver.id}:2026-03-10`].sort(),
     );
-    const jobs = (await queuedJobs(t.ctx, SEND_EMAIL_TASK)).filter(
-      (j) => j.payload.companyId === c.companyId,
-    );
+    const jobs = (await queuedJobs(t.ctx, "send_email")).filter((j) => j.payload.companyId === c.companyId);
     expect(jobs.map((j) => j.payload.emailId).sort()).toEqual(rows.map((r) => r.id).sort());
 
     // A later run the same day adds nothing.
@@ -151,7 +148,7 @@ describe("runDailySummary", () => {
     const la = await companyWithPeople({ timeZone: "America/Los_Angeles" });
     const tokyo = await companyWithPeople({ timeZone: "Asia/Tokyo" });
     for (const c of [ny, la, tokyo]) await insertSubmission(t.ctx, c.companyId, { submittedBy: c.pm.id });
-    const tick = emailTasks(t.ctx, mailer).find((x) => x.name === DAILY_SUMMARY_TICK_TASK)!;
+    const tick = taskFor(t.ctx, "daily_summary_tick", { mailer })!;
 
     // 06:55 in New York, 03:55 in Los Angeles, 20:55 in Tokyo: only Tokyo is past 07:00.
     clock = new Date("2026-03-10T10:55:00Z");
@@ -227,7 +224,7 @@ describe("runDailySummary", () => {
     expect(runs[0]!.sent + runs[1]!.sent).toBe(1001);
     const rows = await summaryRows(companyId);
     expect(new Set(rows.map((r) => r.to_email))).toEqual(new Set(approvers.map((a) => a.email)));
-    const jobs = (await queuedJobs(t.ctx, SEND_EMAIL_TASK)).filter((j) => j.payload.companyId === companyId);
+    const jobs = (await queuedJobs(t.ctx, "send_email")).filter((j) => j.payload.companyId === companyId);
     expect(jobs).toHaveLength(1001);
   });
 

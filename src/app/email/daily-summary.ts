@@ -2,11 +2,12 @@ import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import { decideDailySummary, parseLocalDate } from "../../domain/daily-summary.js";
 import { type Level, receivesDailySummary } from "../../domain/permissions.js";
+import { enqueueMany } from "../../jobs/catalog.js";
 import { newId } from "../../lib/ids.js";
 import type { DailySummaryData, DailySummaryItem } from "../../mail/templates/index.js";
 import type { AppContext } from "../context.js";
-import { encodePayload, SEND_EMAIL_TASK } from "../email-outbox.js";
 import { AppError, notFound } from "../errors.js";
+import { encodePayload } from "./payload.js";
 
 export interface RunDailySummaryOptions {
   /** The instant to decide "today" and "due" at, per company time zone. */
@@ -26,7 +27,6 @@ export function dailySummaryDedupeKey(userId: string, localDate: string): string
 // Rows per INSERT: large enough that a thousand approvers take a couple of round trips, small enough to stay
 // far below PostgreSQL's 65,535 bind parameters.
 const INSERT_CHUNK = 500;
-const SEND_EMAIL_MAX_ATTEMPTS = 12;
 
 interface CompanyRow {
   id: string;
@@ -141,13 +141,12 @@ async function queueChunk(
     .execute();
   if (inserted.length === 0) return 0;
   const ids = inserted.map((r) => r.id);
-  // One statement for the whole chunk; the job key matches the one single emails are queued with.
-  await sql`select count(graphile_worker.add_job(
-      ${SEND_EMAIL_TASK}::text,
-      json_build_object('companyId', ${companyId}::text, 'emailId', t.id),
-      job_key := 'email:' || t.id,
-      max_attempts := ${SEND_EMAIL_MAX_ATTEMPTS}::int
-    )) from unnest(${ids}::text[]) as t(id)`.execute(tx);
+  // One statement for the whole chunk, by the same catalog rules as a single email's job.
+  await enqueueMany(
+    tx,
+    "send_email",
+    ids.map((emailId) => ({ companyId, emailId })),
+  );
   return ids.length;
 }
 

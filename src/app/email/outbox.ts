@@ -1,10 +1,46 @@
+/**
+ * The email outbox: every email is a row queued in the same transaction as the change that causes it, then sent
+ * by the `send_email` job. This module queues emails, lists them and puts failed ones back in the queue.
+ */
+
 import { sql } from "kysely";
 import type { Executor } from "../../db/database.js";
-import { enqueueJob } from "../../jobs/queue.js";
+import { enqueue } from "../../jobs/catalog.js";
+import { newId } from "../../lib/ids.js";
+import type { EmailTemplateData } from "../../mail/templates/index.js";
 import { issueCursor, readCursor } from "../cursor.js";
-import { SEND_EMAIL_TASK } from "../email-outbox.js";
 import { conflict, forbidden, notFound } from "../errors.js";
 import { requireMembership } from "../membership.js";
+import { encodePayload, sealOutboxMessage } from "./payload.js";
+
+/**
+ * Queues one email to one recipient inside the caller's transaction. The dedupe key (template, subject, recipient,
+ * day…) makes a second queueing of the same email a no-op, so retries, restarts and concurrent runs never send
+ * twice. Returns false when it was already queued. A message carrying a link's token needs `secretKey`: the token
+ * is stored sealed, never in plain text (see sealOutboxMessage).
+ */
+export async function queueEmail(
+  tx: Executor,
+  email: { companyId: string; dedupeKey: string; to: string; message: EmailTemplateData; secretKey?: string },
+): Promise<boolean> {
+  const id = newId("eml");
+  const inserted = await tx
+    .insertInto("email_outbox")
+    .values({
+      company_id: email.companyId,
+      id,
+      dedupe_key: email.dedupeKey,
+      template: email.message.template,
+      to_email: email.to,
+      payload: encodePayload(sealOutboxMessage(email.message, email.secretKey)),
+    })
+    .onConflict((oc) => oc.columns(["company_id", "dedupe_key"]).doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  if (!inserted) return false;
+  await enqueue(tx, "send_email", { companyId: email.companyId, emailId: id });
+  return true;
+}
 
 export const OUTBOX_STATUSES = ["queued", "sent", "failed"] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
@@ -154,12 +190,7 @@ export async function retryOutboxEmail(
       .returning(selectItem)
       .executeTakeFirstOrThrow();
     // Same job key as the first queueing: a job left over from the exhausted attempts is replaced, not doubled.
-    await enqueueJob(
-      tx,
-      SEND_EMAIL_TASK,
-      { companyId, emailId },
-      { jobKey: `email:${emailId}`, maxAttempts: 12 },
-    );
+    await enqueue(tx, "send_email", { companyId, emailId });
     return toItem(updated);
   };
   return db.isTransaction ? run(db) : db.transaction().execute(run);

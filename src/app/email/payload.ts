@@ -4,7 +4,6 @@ import {
   type EmailTemplateData,
   type EmailTemplateName,
 } from "../../mail/templates/index.js";
-import { decodePayload } from "../email-outbox.js";
 
 /**
  * Mail about a company's work goes only to its active members, checked again when the email is sent: someone
@@ -77,4 +76,17 @@ export function readOutboxMessage(payload: unknown, secretKey?: string): EmailTe
     throw new Error("the outbox payload is not a template and its data");
   }
   return decoded as EmailTemplateData;
+}
+
+/** JSON that keeps bigints (money) exact: written as {"$bigint": "…"} and revived as bigint. */
+export function encodePayload(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? { $bigint: v.toString() } : v));
+}
+export function decodePayload<T>(value: unknown): T {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return JSON.parse(text, (_k, v) =>
+    v && typeof v === "object" && typeof v.$bigint === "string" && Object.keys(v).length === 1
+      ? BigInt(v.$bigint)
+      : v,
+  ) as T;
 }

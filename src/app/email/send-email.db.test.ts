@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app.js";
 import { makeCompany, makeUser } from "../../../test/support/factories.js";
+import { taskFor } from "../../jobs/tasks.js";
 import { createSmtpMailer, type SmtpMailer } from "../../mail/mailer.js";
-import { queueEmail, SEND_EMAIL_TASK } from "../email-outbox.js";
-import { emailTasks } from "./tasks.js";
+import { queueEmail } from "./outbox.js";
 import { jobHelpers, queuedJobs, type SmtpSink, startSmtpSink } from "./test-helpers.js";
 
 let t: TestApp;
@@ -16,7 +16,7 @@ beforeAll(async () => {
   t = await createTestApp({ now: () => new Date("2026-03-10T12:00:00Z") });
   sink = await startSmtpSink();
   mailer = createSmtpMailer({ smtpUrl: sink.url, from: "Costbridge <no-reply@costbridge.test>" });
-  const task = emailTasks(t.ctx, mailer).find((x) => x.name === SEND_EMAIL_TASK)!;
+  const task = taskFor(t.ctx, "send_email", { mailer })!;
   send = (payload, attempts = 1) => task.handler(payload, jobHelpers(attempts, 12));
   companyId = await makeCompany(t.ctx, { name: "Acme Builders", timeZone: "America/Chicago" });
 });
@@ -163,7 +163,7 @@ describe("send_email", () => {
 
   it("queues exactly one send_email job per queued email", async () => {
     const emailId = await queueRejection("jobs@example.test", "reject:jobs");
-    const jobs = (await queuedJobs(t.ctx, SEND_EMAIL_TASK)).filter((j) => j.payload.emailId === emailId);
+    const jobs = (await queuedJobs(t.ctx, "send_email")).filter((j) => j.payload.emailId === emailId);
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!.key).toBe(`email:${emailId}`);
     expect(jobs[0]!.payload.companyId).toBe(companyId);

@@ -2,6 +2,7 @@ import type { JobHelpers } from "graphile-worker";
 import { sql } from "kysely";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
+import type { JobName } from "../../jobs/catalog.js";
 import { newId } from "../../lib/ids.js";
 import type { AppContext } from "../context.js";
 
@@ -149,7 +150,7 @@ export interface QueuedJob {
 }
 
 /** Jobs waiting in graphile-worker's queue (its private tables: 0.17's public view omits the payload). */
-export async function queuedJobs(ctx: AppContext, task: string): Promise<QueuedJob[]> {
+export async function queuedJobs(ctx: AppContext, task: JobName): Promise<QueuedJob[]> {
   const result = await sql<{
     task: string;
     key: string | null;

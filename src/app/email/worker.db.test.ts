@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app.js";
 import { makeCompany, makeUser } from "../../../test/support/factories.js";
+import { allTasks } from "../../jobs/tasks.js";
 import { type RunningWorker, startWorker } from "../../jobs/worker.js";
 import { createSmtpMailer, type SmtpMailer } from "../../mail/mailer.js";
 import { DAILY_SUMMARY_SUBJECT } from "../../mail/templates/index.js";
 import { runDailySummary } from "./daily-summary.js";
-import { emailTasks } from "./tasks.js";
 import { insertApprovers, insertSubmission, type SmtpSink, startSmtpSink } from "./test-helpers.js";
 
 let t: TestApp;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   // Two workers on one database, as with several worker processes.
   workers = await Promise.all(
     [1, 2].map(() =>
-      startWorker({ pool: t.ctx.pool, tasks: emailTasks(t.ctx, mailer), concurrency: 4, log: silent }),
+      startWorker({ pool: t.ctx.pool, tasks: allTasks(t.ctx, { mailer }), concurrency: 4, log: silent }),
     ),
   );
 });

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { enqueue } from "../../jobs/catalog.js";
 import { sha256 } from "../../lib/ids.js";
 import { recordAudit } from "../audit.js";
 import type { Actor } from "../budget/commands.js";
 import type { AppContext } from "../context.js";
 import { AppError } from "../errors.js";
 import { requireRight } from "../membership.js";
-import { enqueueExport } from "../submissions/decide.js";
 import { countPendingSteps } from "./qbd/index.js";
 import type { QboService } from "./qbo-service.js";
 
@@ -178,7 +178,7 @@ export async function finishQboConnect(
 }
 
 /** Exports paused for a missing or revoked connection start again (same attempt, same idempotency keys). */
-export async function resumeExports(tx: Parameters<typeof enqueueExport>[0], companyId: string) {
+export async function resumeExports(tx: Parameters<typeof enqueue>[0], companyId: string) {
   const waiting = await tx
     .selectFrom("submissions")
     .innerJoin("exports", (j) =>
@@ -197,7 +197,7 @@ export async function resumeExports(tx: Parameters<typeof enqueueExport>[0], com
       .where("company_id", "=", companyId)
       .where("submission_id", "=", w.id)
       .execute();
-    await enqueueExport(tx, { companyId, submissionId: w.id, attempt: w.attempt });
+    await enqueue(tx, "export_submission", { companyId, submissionId: w.id, attempt: w.attempt });
   }
 }
 

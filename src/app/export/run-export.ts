@@ -7,11 +7,13 @@ import type {
   ExportOutcome,
   WrittenEstimate,
 } from "../../erp/connector.js";
+import { enqueue, type JobPayload } from "../../jobs/catalog.js";
 import { recordAudit } from "../audit.js";
 import { loadCompanySettings, storeExportMatch } from "../budget/load.js";
 import type { AppContext } from "../context.js";
-import { queueEmail } from "../email-outbox.js";
-import { type ExportJobPayload, enqueueExport } from "../submissions/decide.js";
+import { queueEmail } from "../email/outbox.js";
+
+type ExportJobPayload = JobPayload<"export_submission">;
 
 export type Connectors = Partial<Record<D.ErpType, ErpConnector>>;
 
@@ -350,7 +352,7 @@ async function applyOutcome(
           .where("company_id", "=", p.companyId)
           .where("submission_id", "=", p.submissionId)
           .execute();
-        await enqueueExport(tx, p, nextTry);
+        await enqueue(tx, "export_submission", p, { runAt: nextTry });
         return;
       }
       case "reconnect_needed":
@@ -385,7 +387,7 @@ async function applyOutcome(
           .where("company_id", "=", p.companyId)
           .where("submission_id", "=", p.submissionId)
           .execute();
-        await enqueueExport(tx, p, nextTry);
+        await enqueue(tx, "export_submission", p, { runAt: nextTry });
         return;
       }
       default:

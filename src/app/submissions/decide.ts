@@ -1,42 +1,15 @@
 import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import * as D from "../../domain/index.js";
-import { enqueueJob } from "../../jobs/queue.js";
+import { enqueue } from "../../jobs/catalog.js";
 import { recordAudit } from "../audit.js";
 import type { Actor } from "../budget/commands.js";
 import { loadBudgetContext } from "../budget/load.js";
 import type { AppContext } from "../context.js";
 import { fromDomain, orThrow } from "../domain-errors.js";
-import { queueEmail } from "../email-outbox.js";
+import { queueEmail } from "../email/outbox.js";
 import { AppError } from "../errors.js";
 import { memberOf, requireMembership } from "../membership.js";
-
-export const EXPORT_TASK = "export_submission";
-
-export interface ExportJobPayload {
-  companyId: string;
-  submissionId: string;
-  attempt: number;
-}
-
-/** Exports of one company run one at a time, in order: QuickBooks sees one writer per company file. */
-export function exportQueueName(companyId: string): string {
-  return `erp:${companyId}`;
-}
-
-export async function enqueueExport(tx: Tx, p: ExportJobPayload, runAt?: Date) {
-  await enqueueJob(
-    tx,
-    EXPORT_TASK,
-    { ...p },
-    {
-      queueName: exportQueueName(p.companyId),
-      jobKey: `export:${p.submissionId}`,
-      maxAttempts: 50,
-      ...(runAt ? { runAt } : {}),
-    },
-  );
-}
 
 async function loadSubmissionForUpdate(tx: Tx, companyId: string, submissionId: string) {
   const s = await tx
@@ -232,7 +205,7 @@ async function startAttempt(
       started_at: ctx.now(),
     })
     .execute();
-  await enqueueExport(tx, { companyId, submissionId, attempt });
+  await enqueue(tx, "export_submission", { companyId, submissionId, attempt });
 }
 
 async function notifyRejection(

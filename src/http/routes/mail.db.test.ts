@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, TEST_OPERATOR_TOKEN, type TestApp } from "../../../test/support/app.js";
 import { makeCompany, makeUser } from "../../../test/support/factories.js";
 import { storeCaughtEmail } from "../../app/email/mailbox.js";
+import { queueEmail } from "../../app/email/outbox.js";
 import { insertSubmission, queuedJobs } from "../../app/email/test-helpers.js";
-import { queueEmail, SEND_EMAIL_TASK } from "../../app/email-outbox.js";
 import { type App, buildHttpApp } from "../app.js";
 import { mailRoutes } from "./mail.js";
 
@@ -369,7 +369,7 @@ describe("company email outbox", () => {
     const res = await app.inject({ method: "POST", url: url(`/${failedId}/retry`), headers: directoryAdmin });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id: failedId, status: "queued" });
-    const jobs = (await queuedJobs(t.ctx, SEND_EMAIL_TASK)).filter((j) => j.payload.emailId === failedId);
+    const jobs = (await queuedJobs(t.ctx, "send_email")).filter((j) => j.payload.emailId === failedId);
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!.attempts).toBe(0);
   });

@@ -17,11 +17,11 @@ import {
   QbxmlRuleError,
   type SoapCall,
 } from "../../../erp/quickbooks-desktop/index.js";
+import { enqueue } from "../../../jobs/catalog.js";
 import { newSecretToken, sha256 } from "../../../lib/ids.js";
 import { verifyPassword } from "../../../lib/passwords.js";
 import { recordAudit } from "../../audit.js";
 import type { AppContext } from "../../context.js";
-import { enqueueExport } from "../../submissions/decide.js";
 import {
   countPendingSteps,
   lastHandedOutStep,
@@ -312,7 +312,11 @@ async function finishPlan(ctx: AppContext, tx: Tx, key: StepRow, context: PlanCo
     .where("attempt", "=", key.attempt)
     .where("status", "in", ["queued", "sent"])
     .execute();
-  await enqueueExport(tx, { companyId: key.companyId, submissionId: key.submissionId, attempt: key.attempt });
+  await enqueue(tx, "export_submission", {
+    companyId: key.companyId,
+    submissionId: key.submissionId,
+    attempt: key.attempt,
+  });
   if (finish.kind === "rejected") {
     await recordAudit(tx, {
       companyId: key.companyId,

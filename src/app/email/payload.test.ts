@@ -1,21 +1,5 @@
-import { parseCrontab } from "graphile-worker";
 import { describe, expect, it } from "vitest";
-import { encodePayload } from "../email-outbox.js";
-import { readOutboxMessage } from "./payload.js";
-import { DAILY_SUMMARY_CRONTAB, DAILY_SUMMARY_TICK_TASK } from "./tasks.js";
-
-describe("DAILY_SUMMARY_CRONTAB", () => {
-  it("is a graphile-worker crontab line for the tick, with backfill after downtime", () => {
-    const [item, ...rest] = parseCrontab(DAILY_SUMMARY_CRONTAB);
-    expect(rest).toHaveLength(0);
-    expect(item!.task).toBe(DAILY_SUMMARY_TICK_TASK);
-    expect(item!.options.backfillPeriod).toBeGreaterThanOrEqual(60 * 60 * 1000);
-    expect(item!.options.jobKey).toBe(DAILY_SUMMARY_TICK_TASK);
-    // Fires every five minutes of every hour.
-    expect(item!.match({ min: 5, hour: 7, date: 10, month: 3, dow: 2 })).toBe(true);
-    expect(item!.match({ min: 3, hour: 7, date: 10, month: 3, dow: 2 })).toBe(false);
-  });
-});
+import { encodePayload, readOutboxMessage } from "./payload.js";
 
 describe("readOutboxMessage", () => {
   it("restores bigints and instants the payload was queued with", () => {
