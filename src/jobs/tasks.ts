@@ -1,8 +1,7 @@
 import { z } from "zod";
 import type { AppContext } from "../app/context.js";
 import { DAILY_SUMMARY_CRONTAB } from "../app/email/tasks.js";
-import { createQbdConnector } from "../app/erp/qbd/index.js";
-import { qboServiceFor } from "../app/erp/qbo-service.js";
+import { registeredConnectors } from "../app/erp/registry.js";
 import { type Connectors, runExport } from "../app/export/run-export.js";
 import { EXPORT_TASK } from "../app/submissions/decide.js";
 import { defineTask, type TaskDefinition } from "./worker.js";
@@ -14,10 +13,7 @@ export interface TaskDeps {
 
 /** Every job the worker knows, by name. */
 export function allTasks(ctx: AppContext, deps: TaskDeps = {}): TaskDefinition[] {
-  const connectors: Connectors = deps.connectors ?? {
-    quickbooks_online: qboServiceFor(ctx).connector,
-    quickbooks_desktop: createQbdConnector(ctx),
-  };
+  const connectors: Connectors = deps.connectors ?? registeredConnectors(ctx);
   return [
     defineTask({
       name: EXPORT_TASK,
