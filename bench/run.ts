@@ -15,6 +15,7 @@ import type { AppContext } from "../src/app/context.js";
 import { runDailySummary } from "../src/app/email/daily-summary.js";
 import { PgRateGate } from "../src/app/erp/pg-rate-gate.js";
 import { PgTokenVault } from "../src/app/erp/pg-token-vault.js";
+import { QUICKBOOKS_ONLINE_KIND } from "../src/app/erp/qbo-definition.js";
 import { listStatement } from "../src/app/submissions/queries.js";
 import type { Config } from "../src/config/env.js";
 import { createDatabase, type Db } from "../src/db/database.js";
@@ -169,7 +170,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
       product,
       emulator,
       smtp,
-      vault: new PgTokenVault(database.db, secretKey),
+      vault: new PgTokenVault(database.db, secretKey, QUICKBOOKS_ONLINE_KIND),
       progress,
     };
     const results = await measure(env, sizes, new Set(opts.only ?? PHASES));

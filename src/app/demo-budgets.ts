@@ -1,5 +1,6 @@
 import * as B from "./budget/commands.js";
 import type { AppContext } from "./context.js";
+import { QUICKBOOKS_DESKTOP_KIND } from "./erp/qbd/definition.js";
 import { decideSubmission } from "./submissions/decide.js";
 
 type Plan = {
@@ -158,7 +159,7 @@ export async function seedDemoBudgets(ctx: AppContext): Promise<void> {
       .insertInto("erp_connections")
       .values({
         company_id: zenith.id,
-        type: "quickbooks_desktop",
+        type: QUICKBOOKS_DESKTOP_KIND,
         status: "connected",
         qbwc_username: "zenith-qbwc",
         connected_at: ctx.now(),

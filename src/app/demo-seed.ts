@@ -2,6 +2,9 @@ import { newId } from "../lib/ids.js";
 import { hashPassword } from "../lib/passwords.js";
 import { recordAudit } from "./audit.js";
 import type { AppContext } from "./context.js";
+import { QUICKBOOKS_DESKTOP_KIND } from "./erp/qbd/definition.js";
+import { QUICKBOOKS_ONLINE_KIND } from "./erp/qbo-definition.js";
+import type { ErpKind } from "./erp/registry.js";
 import type { Level } from "./membership.js";
 
 const SEED_VERSION = "1";
@@ -18,7 +21,10 @@ interface DemoUser {
 export interface DemoCompanySpec {
   name: string;
   timeZone: string;
-  erp: "quickbooks_online" | "quickbooks_desktop";
+  /** The ERP kind (registry) the demo connects the company to. */
+  erp: ErpKind;
+  /** Whether exports carry the category as a class on each line. */
+  useClasses: boolean;
   parentCustomer: string;
   users: DemoUser[];
   costCodes: [string, string][];
@@ -29,7 +35,8 @@ export const DEMO_COMPANIES: DemoCompanySpec[] = [
   {
     name: "Acme Builders",
     timeZone: "America/New_York",
-    erp: "quickbooks_online",
+    erp: QUICKBOOKS_ONLINE_KIND,
+    useClasses: true,
     parentCustomer: "Acme Builders Jobs",
     users: [
       {
@@ -86,7 +93,8 @@ export const DEMO_COMPANIES: DemoCompanySpec[] = [
   {
     name: "Zenith Construction",
     timeZone: "America/Chicago",
-    erp: "quickbooks_desktop",
+    erp: QUICKBOOKS_DESKTOP_KIND,
+    useClasses: false,
     parentCustomer: "Zenith Projects",
     users: [
       {
@@ -160,7 +168,7 @@ export async function seedDemoBase(
           time_zone: spec.timeZone,
           default_parent_customer: spec.parentCustomer,
           create_missing_items: true,
-          use_classes: spec.erp === "quickbooks_online",
+          use_classes: spec.useClasses,
         })
         .execute();
       for (const u of spec.users) {

@@ -47,26 +47,26 @@ const CATALOG = {
     message: "Nothing new to send: no line's revised estimate differs from what was last exported.",
   },
   negative_revised_estimate: { kind: "conflict", message: "A line's revised estimate is negative." },
-  erp_not_connected: { kind: "conflict", message: "The company is not connected to QuickBooks." },
+  erp_not_connected: { kind: "conflict", message: "The company is not connected to an ERP." },
   budget_tool_inactive: { kind: "conflict", message: "The Budget tool is not active on this project." },
   project_not_linked: {
     kind: "conflict",
-    message: "The project is not linked to a QuickBooks job and no parent customer is chosen to create one.",
+    message: "The project is not linked to a job in the ERP and no parent customer is chosen to create one.",
   },
   cost_code_not_exportable: {
     kind: "conflict",
-    message: "A cost code is not mapped to a QuickBooks item and creating missing items is off.",
+    message: "A cost code is not mapped to an item in the ERP and creating missing items is off.",
   },
-  name_too_long: { kind: "conflict", message: "The project name is too long for QuickBooks." },
+  name_too_long: { kind: "conflict", message: "The project name is too long for the ERP." },
   currency_not_in_quickbooks: {
     kind: "conflict",
-    message: "The company's currency is not one the QuickBooks company holds.",
+    message: "The company's currency is not one the ERP company holds.",
   },
   name_invalid_characters: {
     kind: "conflict",
-    message: "A name contains a character QuickBooks does not accept (colon, tab or line break).",
+    message: "A name contains a character the ERP does not accept (colon, tab or line break).",
   },
-  cost_code_too_long: { kind: "conflict", message: "A cost code is too long for a QuickBooks item name." },
+  cost_code_too_long: { kind: "conflict", message: "A cost code is too long for an item name in the ERP." },
   duplicate_line: {
     kind: "conflict",
     message: "The budget already has a line for this cost code and category.",

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Budget } from "./budget.js";
 import {
-  ERP_LIMITS,
   evaluateBudgetActions,
   evaluateLock,
   evaluateRetrieve,
@@ -17,6 +16,18 @@ const ready = aBudget({
   lines: [aLine("l1", "03-300", "L", 100_000n), aLine("l2", "05-100", "M", 50_000n)],
 });
 
+// The ERP comes as data (its registry entry's label and limits); these are QuickBooks Desktop's and Online's.
+const DESKTOP = {
+  type: "quickbooks_desktop",
+  label: "QuickBooks Desktop",
+  limits: { jobNameMaxChars: 41, itemNameMaxChars: 31, parentCustomerNameMaxChars: 41 },
+};
+const ONLINE = {
+  type: "quickbooks_online",
+  label: "QuickBooks Online",
+  limits: { jobNameMaxChars: 100, itemNameMaxChars: 100 },
+};
+
 function facts(overrides: Partial<SendFacts> = {}, budget: Budget = ready): SendFacts {
   return {
     budget,
@@ -26,7 +37,7 @@ function facts(overrides: Partial<SendFacts> = {}, budget: Budget = ready): Send
       erpJobLinked: true,
       parentCustomerChosen: false,
     },
-    erp: { type: "quickbooks_desktop", createMissingItems: false, hasDefaultParentCustomer: false },
+    erp: { ...DESKTOP, createMissingItems: false, hasDefaultParentCustomer: false },
     mappedCostCodes: new Set(["03-300", "05-100", "09-900"]),
     ...overrides,
   };
@@ -85,7 +96,7 @@ describe("rule 1: Send to ERP prerequisites", () => {
     const f = facts({ mappedCostCodes: new Set(["03-300"]) });
     expect(codes(f)).toEqual(["cost_code_not_exportable"]);
     expect(message(f, "cost_code_not_exportable")).toBe(
-      "Cost code 05-100 is not mapped to a QuickBooks item and creating missing items is off.",
+      "Cost code 05-100 is not mapped to an item in QuickBooks Desktop and creating missing items is off.",
     );
     expect(message(facts({ mappedCostCodes: new Set() }), "cost_code_not_exportable")).toMatch(
       /^Cost codes 03-300, 05-100 are not mapped/,
@@ -121,7 +132,7 @@ describe("rule 1: Send to ERP prerequisites", () => {
   });
 
   it("QuickBooks Online: DisplayName up to 100 characters", () => {
-    const online = { ...facts().erp, type: "quickbooks_online" as const };
+    const online = { ...facts().erp, ...ONLINE };
     expect(
       evaluateSend(facts({ erp: online, project: { ...facts().project, name: "x".repeat(100) } })).allowed,
     ).toBe(true);
@@ -131,7 +142,7 @@ describe("rule 1: Send to ERP prerequisites", () => {
   });
 
   it("QuickBooks Online: the company's currency must be one the QuickBooks company holds, once that is known", () => {
-    const online = { ...facts().erp, type: "quickbooks_online" as const, currency: "EUR" };
+    const online = { ...facts().erp, ...ONLINE, currency: "EUR" };
     expect(evaluateSend(facts({ erp: online })).allowed).toBe(true);
     expect(evaluateSend(facts({ erp: { ...online, heldCurrencies: ["EUR", "USD"] } })).allowed).toBe(true);
     const f = facts({ erp: { ...online, heldCurrencies: ["CAD", "USD"] } });
@@ -141,7 +152,7 @@ describe("rule 1: Send to ERP prerequisites", () => {
     );
   });
 
-  it("limits can be passed in instead of the defaults", () => {
+  it("the limits are the connected ERP's, given as data", () => {
     const erp = { ...facts().erp, limits: { jobNameMaxChars: 5, itemNameMaxChars: 5 } };
     expect(codes(facts({ erp }))).toEqual(["name_too_long"]);
   });
@@ -158,8 +169,6 @@ describe("rule 1: Send to ERP prerequisites", () => {
     expect(
       evaluateSend(facts({ erp, mappedCostCodes: new Set(["03-300", "05-100", long]) }, budget)).allowed,
     ).toBe(true);
-    expect(ERP_LIMITS.quickbooks_desktop.itemNameMaxChars).toBe(31);
-    expect(ERP_LIMITS.quickbooks_online.itemNameMaxChars).toBe(100);
   });
 
   it("the name of an item to be created can come from the caller's naming rule", () => {
@@ -344,7 +353,7 @@ describe("the budget GET actions and refusals", () => {
     );
     expect(refusalError(evaluation)).toEqual({
       code: "erp_not_connected",
-      message: "The company is not connected to QuickBooks.",
+      message: "The company is not connected to an ERP.",
       details: { reasons: evaluation.reasons },
     });
     expect(refusalError(evaluateSend(facts()))).toBeNull();

@@ -13,13 +13,7 @@ import { type Action, can, type EffectiveRights } from "./permissions.js";
 import { assertNever } from "./result.js";
 import { hasSomethingNewToSend } from "./snapshot.js";
 
-export type ErpType = "quickbooks_online" | "quickbooks_desktop";
-
-export const ERP_NAMES: Record<ErpType, string> = {
-  quickbooks_online: "QuickBooks Online",
-  quickbooks_desktop: "QuickBooks Desktop",
-};
-
+/** The name lengths an ERP accepts; each ERP's are given by its registry entry. */
 export interface ErpLimits {
   /** The project name becomes the job (QBD Name) or customer DisplayName (QBO). */
   readonly jobNameMaxChars: number;
@@ -28,11 +22,6 @@ export interface ErpLimits {
   /** A parent customer added by name (QBD customer Name); absent where the parent is only ever referenced. */
   readonly parentCustomerNameMaxChars?: number;
 }
-
-export const ERP_LIMITS: Record<ErpType, ErpLimits> = {
-  quickbooks_desktop: { jobNameMaxChars: 41, itemNameMaxChars: 31, parentCustomerNameMaxChars: 41 },
-  quickbooks_online: { jobNameMaxChars: 100, itemNameMaxChars: 100 },
-};
 
 /** One unmet rule: goes to the API's `actions` and to the disabled button's tooltip. */
 export interface Reason {
@@ -58,14 +47,17 @@ export interface SendFacts {
     readonly newJobParentName?: string | null;
   };
   readonly erp: {
-    readonly type: ErpType | null;
+    /** The connected ERP's kind; null while none is connected. */
+    readonly type: string | null;
+    /** The connected ERP's name for messages ("QuickBooks Online"); "the ERP" when absent. */
+    readonly label?: string;
     readonly createMissingItems: boolean;
     readonly hasDefaultParentCustomer: boolean;
-    /** Defaults to `ERP_LIMITS[type]`. */
+    /** The connected ERP's name lengths; unchecked when absent. */
     readonly limits?: ErpLimits;
     /** The company's own currency (ISO 4217). */
     readonly currency?: string;
-    /** Currencies the connected QuickBooks company can record a transaction in; null or absent while unknown. */
+    /** Currencies the connected ERP company can record a transaction in; null or absent while unknown. */
     readonly heldCurrencies?: readonly string[] | null;
   };
   /** Cost codes (by code) already mapped to a QuickBooks item. */
@@ -90,14 +82,14 @@ function rightReason(rights: EffectiveRights | undefined, action: Action): Reaso
   return verdict.ok ? [] : [reason(verdict.error.code, verdict.error.message)];
 }
 
-function pendingReason(budget: Budget): Reason[] {
+function pendingReason(budget: Budget, erpName = "the ERP"): Reason[] {
   const pending = pendingSubmission(budget);
   if (!pending) return [];
   switch (pending.status) {
     case "ready_to_export":
       return [reason("submission_pending", "The budget is already waiting for accounting acceptance.")];
     case "exporting":
-      return [reason("submission_pending", "The budget is being exported to QuickBooks.")];
+      return [reason("submission_pending", `The budget is being exported to ${erpName}.`)];
     case "failed":
       return [
         reason("submission_pending", "The last export failed; an approver must retry or reject it first."),
@@ -124,19 +116,20 @@ function charCount(text: string): number {
 /** Rules 1 and 10: every unmet prerequisite of Send / Re-send, each by code and message. */
 export function evaluateSend(facts: SendFacts): Evaluation {
   const { budget, project, erp } = facts;
+  const erpName = erp.label ?? "the ERP";
   const reasons: Reason[] = [...rightReason(facts.rights, "send_budget")];
   if (!project.budgetToolActive)
     reasons.push(reason("budget_tool_inactive", "The Budget tool is not active on this project."));
   if (erp.type === null) {
-    reasons.push(reason("erp_not_connected", "The company is not connected to QuickBooks."));
+    reasons.push(reason("erp_not_connected", "The company is not connected to an ERP."));
   }
   if (!budget.locked) reasons.push(reason("budget_not_locked", "Lock the budget before sending it."));
-  reasons.push(...pendingReason(budget));
+  reasons.push(...pendingReason(budget, erpName));
   if (!project.erpJobLinked && !project.parentCustomerChosen && !erp.hasDefaultParentCustomer) {
     reasons.push(
       reason(
         "project_not_linked",
-        "Link the project to a QuickBooks job, or choose a parent customer under which the job will be created.",
+        `Link the project to a job in ${erpName}, or choose a parent customer under which the job will be created.`,
       ),
     );
   }
@@ -145,16 +138,15 @@ export function evaluateSend(facts: SendFacts): Evaluation {
     reasons.push(
       reason(
         "currency_not_in_quickbooks",
-        `The company's currency is ${erp.currency}, which the ${ERP_NAMES[erp.type]} company does not hold ` +
+        `The company's currency is ${erp.currency}, which the ${erp.label ?? "ERP"} company does not hold ` +
           `(it holds ${list(erp.heldCurrencies)}). Correct the company currency, or add ${erp.currency} in ` +
-          "QuickBooks and let an export read it again.",
+          `${erpName} and let an export read it again.`,
       ),
     );
   }
 
   const lines = deriveLines(budget);
-  const limits = erp.limits ?? (erp.type ? ERP_LIMITS[erp.type] : null);
-  const erpName = erp.type ? ERP_NAMES[erp.type] : "QuickBooks";
+  const limits = erp.type ? (erp.limits ?? null) : null;
   if (limits && charCount(project.name) > limits.jobNameMaxChars) {
     reasons.push(
       reason(
@@ -183,11 +175,11 @@ export function evaluateSend(facts: SendFacts): Evaluation {
     reasons.push(
       reason(
         "cost_code_not_exportable",
-        `${codes.length === 1 ? "Cost code" : "Cost codes"} ${list(codes)} ${codes.length === 1 ? "is" : "are"} not mapped to a QuickBooks item and creating missing items is off.`,
+        `${codes.length === 1 ? "Cost code" : "Cost codes"} ${list(codes)} ${codes.length === 1 ? "is" : "are"} not mapped to an item in ${erpName} and creating missing items is off.`,
       ),
     );
   }
-  // Only items we would create need to fit; a mapped item already has its QuickBooks name.
+  // Only items we would create need to fit; a mapped item already has its name in the ERP.
   const itemNameFor = facts.itemNameFor ?? ((line: BudgetLine) => line.costCode);
   const newItemNames = erp.createMissingItems ? unique(unmapped.map(itemNameFor)) : [];
   if (limits) {
@@ -206,7 +198,7 @@ export function evaluateSend(facts: SendFacts): Evaluation {
     reasons.push(
       reason(
         "name_invalid_characters",
-        `QuickBooks names cannot contain a colon, tab or line break: ${list(badNames.map((n) => JSON.stringify(n)))}.`,
+        `Names in ${erpName} cannot contain a colon, tab or line break: ${list(badNames.map((n) => JSON.stringify(n)))}.`,
       ),
     );
   }
@@ -245,11 +237,15 @@ export function evaluateLock(facts: { budget: Budget; rights?: EffectiveRights }
 }
 
 /** Rule 3: unlock needs Budget admin; refused while a submission is pending or approved changes exist. */
-export function evaluateUnlock(facts: { budget: Budget; rights?: EffectiveRights }): Evaluation {
+export function evaluateUnlock(facts: {
+  budget: Budget;
+  rights?: EffectiveRights;
+  erp?: { label?: string };
+}): Evaluation {
   const { budget } = facts;
   const reasons = rightReason(facts.rights, "unlock_budget");
   if (!budget.locked) reasons.push(reason("budget_not_locked", "The budget is not locked."));
-  reasons.push(...pendingReason(budget));
+  reasons.push(...pendingReason(budget, facts.erp?.label));
   if (hasApprovedChanges(budget)) {
     reasons.push(
       reason(

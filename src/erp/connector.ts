@@ -1,6 +1,6 @@
 /**
- * The boundary between the export job and an accounting system. Both QuickBooks adapters (Online over REST,
- * Desktop through the Web Connector) implement it; nothing here names a QuickBooks concept the other lacks.
+ * The boundary between the export job and an accounting system. Every ERP adapter implements it (QuickBooks Online
+ * over REST, QuickBooks Desktop through the Web Connector); nothing here names a concept only one ERP has.
  */
 
 /** What our last successful export wrote, enough to find it again and to notice edits made in the ERP since. */
@@ -95,7 +95,8 @@ export type ExportOutcome =
   | { kind: "waiting"; message: string; checkAfterMs?: number };
 
 export interface ErpConnector {
-  readonly kind: "quickbooks_online" | "quickbooks_desktop";
+  /** The ERP's kind in the registry (`erp_connections.type`). */
+  readonly kind: string;
   exportEstimate(req: EstimateExportRequest): Promise<ExportOutcome>;
 }
 

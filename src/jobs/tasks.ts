@@ -1,6 +1,5 @@
 import type { AppContext } from "../app/context.js";
-import { createQbdConnector } from "../app/erp/qbd/index.js";
-import { qboServiceFor } from "../app/erp/qbo-service.js";
+import { registeredConnectors } from "../app/erp/registry.js";
 import type { Connectors } from "../app/export/run-export.js";
 import type { Mailer } from "../mail/mailer.js";
 import { JOB_NAMES, JOBS, type JobName } from "./catalog.js";
@@ -16,10 +15,7 @@ export interface TaskDeps {
 }
 
 function jobDeps(ctx: AppContext, deps: TaskDeps): JobDeps {
-  const connectors: Connectors = deps.connectors ?? {
-    quickbooks_online: qboServiceFor(ctx).connector,
-    quickbooks_desktop: createQbdConnector(ctx),
-  };
+  const connectors: Connectors = deps.connectors ?? registeredConnectors(ctx);
   return { ctx, connectors, ...(deps.mailer ? { mailer: deps.mailer } : {}) };
 }
 

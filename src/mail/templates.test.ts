@@ -125,6 +125,7 @@ describe("rejection notice", () => {
     expect(hrefs(email.html)).toContain(link);
     for (const part of [email.html, email.text]) {
       expect(part).toContain("Alex Rivera");
+      expect(part).toContain("rejected the budget sent to QuickBooks Online for");
       expect(part).toContain("Concrete (03-300 M) is double-counted");
       // 20:30 UTC is 2:30 PM in Chicago (CST) on that date.
       expect(part).toContain("Mar 5, 2026, 2:30 PM CST");
@@ -218,6 +219,7 @@ describe("other notices", () => {
     expect(hrefs(email.html)).toContain(failedList);
     for (const part of [email.html, email.text]) {
       expect(part).toContain("changed_in_quickbooks");
+      expect(part).toContain("could not be exported to QuickBooks Online.");
       expect(part).toContain("edited in QuickBooks after the last export");
       expect(part).toContain("Retry to overwrite it");
       expect(part).toContain("1001 Riverside Clinic");

@@ -9,6 +9,7 @@ import { createQboEmulator, type QboEmulator } from "../../emulators/quickbooks-
 import type { AppContext } from "../app/context.js";
 import { seedDemoBudgets } from "../app/demo-budgets.js";
 import { setWebConnectorPassword } from "../app/erp/qbd/index.js";
+import { QUICKBOOKS_ONLINE_KIND } from "../app/erp/qbo-definition.js";
 import { EMULATOR_MOUNT, qboServiceFor, usesMountedEmulator } from "../app/erp/qbo-service.js";
 import { newSecretToken } from "../lib/ids.js";
 
@@ -69,7 +70,7 @@ async function connectAcme(ctx: AppContext, emulator: QboEmulator) {
     .insertInto("erp_connections")
     .values({
       company_id: acme.id,
-      type: "quickbooks_online",
+      type: QUICKBOOKS_ONLINE_KIND,
       status: "connected",
       ...sealed,
       connected_at: now,

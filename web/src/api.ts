@@ -233,12 +233,28 @@ export interface DecisionResult {
   error?: { code: string; message: string };
 }
 
-export type ConnectionType = "quickbooks_online" | "quickbooks_desktop" | null;
+/** An ERP kind from the server's registry ("quickbooks_online", …); null while none is connected. */
+export type ConnectionType = string | null;
+
+/** How an admin connects an ERP: OAuth sign-in, or a password for an agent that polls (the Web Connector). */
+export type ConnectionFlow = "oauth" | "agent_credentials" | "preconfigured";
+
+/** An ERP the server knows, as it names it. */
+export interface ErpChoice {
+  kind: string;
+  label: string;
+  connectionFlow: ConnectionFlow;
+}
 
 export interface Connection {
   type: ConnectionType;
+  /** The connected ERP's name ("QuickBooks Online"). */
+  label?: string;
+  connectionFlow?: ConnectionFlow | null;
   status: string;
   details: Record<string, unknown> | null;
+  /** While nothing is connected: the ERPs that can be. */
+  choices?: ErpChoice[];
 }
 
 export interface MailItem {

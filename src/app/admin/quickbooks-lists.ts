@@ -7,6 +7,7 @@ import {
 } from "../../erp/quickbooks-online/index.js";
 import type { QboCustomer, QboItem } from "../../erp/quickbooks-online/types.js";
 import type { AppContext } from "../context.js";
+import { QUICKBOOKS_ONLINE_KIND } from "../erp/qbo-definition.js";
 import { qboServiceFor } from "../erp/qbo-service.js";
 import { AppError } from "../errors.js";
 
@@ -33,7 +34,7 @@ async function connectedRealm(ctx: AppContext, companyId: string) {
       status: 409,
     });
   }
-  if (conn.type !== "quickbooks_online") {
+  if (conn.type !== QUICKBOOKS_ONLINE_KIND) {
     throw new AppError(
       "not_connected",
       "QuickBooks Desktop lists cannot be read while you wait (its Web Connector polls on its own schedule). " +

@@ -3,7 +3,8 @@ import type { Executor } from "../../db/database.js";
 import { type Budget, type BudgetChange, type ChangeStatus, matchesLastExport } from "../../domain/budget.js";
 import type { SubmissionStatus } from "../../domain/lifecycle.js";
 import { type EffectiveRights, effectiveRights, type Level } from "../../domain/permissions.js";
-import type { ErpType, SendFacts } from "../../domain/send-rules.js";
+import type { SendFacts } from "../../domain/send-rules.js";
+import { findErp } from "../erp/registry.js";
 import { AppError } from "../errors.js";
 import type { Membership } from "../membership.js";
 
@@ -48,7 +49,7 @@ export interface CategoryRow {
 
 export interface BudgetContext {
   company: CompanySettings;
-  erp: { type: ErpType; status: string; currencies?: string[] | null } | null;
+  erp: { type: string; status: string; currencies?: string[] | null } | null;
   project: ProjectRow;
   budgetId: string;
   budgetVersion: number;
@@ -85,7 +86,7 @@ export async function loadConnection(db: Executor, companyId: string) {
     .where("company_id", "=", companyId)
     .executeTakeFirst();
   if (!row || row.status === "disconnected") return null;
-  return { type: row.type as ErpType, status: row.status, currencies: row.erp_currencies };
+  return { type: row.type, status: row.status, currencies: row.erp_currencies };
 }
 
 export async function loadProject(db: Executor, companyId: string, projectId: string): Promise<ProjectRow> {
@@ -287,6 +288,7 @@ export async function loadBudgetContext(
       : null,
     lastExported: exportedBaseline,
   };
+  const erpDefinition = findErp(erp?.type);
   const facts: SendFacts = {
     budget,
     project: {
@@ -301,6 +303,7 @@ export async function loadBudgetContext(
     },
     erp: {
       type: erp?.type ?? null,
+      ...(erpDefinition ? { label: erpDefinition.label, limits: erpDefinition.limits } : {}),
       createMissingItems: company.createMissingItems,
       hasDefaultParentCustomer: Boolean(company.defaultParentCustomer),
       currency: company.currency,

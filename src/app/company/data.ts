@@ -5,6 +5,7 @@ import { recordAudit } from "../audit.js";
 import type { Actor } from "../budget/commands.js";
 import type { AppContext } from "../context.js";
 import { issueCursor, readCursor } from "../cursor.js";
+import { findErp } from "../erp/registry.js";
 import { AppError } from "../errors.js";
 import { requireRight } from "../membership.js";
 
@@ -415,7 +416,7 @@ async function checkDefaultParentCustomer(ctx: AppContext, companyId: string, ra
   if (/[:\u0000-\u001F\u007F\uFFFE\uFFFF]/.test(name)) {
     throw new AppError(
       "invalid_input",
-      "A QuickBooks customer name cannot contain a colon, a tab, a line break or another control character.",
+      "A customer name cannot contain a colon, a tab, a line break or another control character.",
       { field: "defaultParentCustomer" },
     );
   }
@@ -424,11 +425,13 @@ async function checkDefaultParentCustomer(ctx: AppContext, companyId: string, ra
     .select("type")
     .where("company_id", "=", companyId)
     .executeTakeFirst();
-  const max = D.ERP_LIMITS.quickbooks_desktop.jobNameMaxChars;
-  if (erp?.type === "quickbooks_desktop" && [...name].length > max) {
+  // Only an ERP that adds the parent customer by name limits it (QuickBooks Desktop: 41 characters).
+  const def = findErp(erp?.type);
+  const max = def?.limits.parentCustomerNameMaxChars;
+  if (def && max !== undefined && [...name].length > max) {
     throw new AppError(
       "name_too_long",
-      `QuickBooks Desktop allows ${max} characters for a customer name; the default parent customer has ${[...name].length}.`,
+      `${def.label} allows ${max} characters for a customer name; the default parent customer has ${[...name].length}.`,
       { field: "defaultParentCustomer" },
     );
   }

@@ -7,7 +7,9 @@ import type { AppContext } from "../context.js";
 import { AppError } from "../errors.js";
 import { requireRight } from "../membership.js";
 import { countPendingSteps } from "./qbd/index.js";
+import { QUICKBOOKS_ONLINE_KIND } from "./qbo-definition.js";
 import type { QboService } from "./qbo-service.js";
+import { erpChoices, erpLabel, findErp } from "./registry.js";
 
 const STATE_TTL_MS = 10 * 60 * 1000;
 
@@ -26,40 +28,18 @@ export async function getConnection(ctx: AppContext, actor: Actor, companyId: st
       type: null,
       status: "not_connected",
       details: { defaultParentCustomer: company.default_parent_customer },
+      choices: erpChoices(),
     };
   }
-  if (row.type === "quickbooks_online") {
-    const now = ctx.now().getTime();
-    const refreshExpires = row.refresh_token_expires_at?.getTime() ?? null;
-    const tokenHealth =
-      row.status === "reconnect_needed"
-        ? "reconnect_needed"
-        : refreshExpires !== null && refreshExpires - now < 7 * 24 * 3600 * 1000
-          ? "refresh_expiring_soon"
-          : "healthy";
-    return {
-      type: row.type,
-      status: row.status,
-      details: {
-        realmId: row.realm_id,
-        companyName: row.company_name,
-        connectedAt: row.connected_at?.toISOString() ?? null,
-        tokenHealth,
-        accessTokenExpiresAt: row.access_token_expires_at?.toISOString() ?? null,
-        refreshTokenExpiresAt: row.refresh_token_expires_at?.toISOString() ?? null,
-        lastError: row.last_error,
-        defaultParentCustomer: company.default_parent_customer,
-      },
-    };
-  }
-  const queued = await countPendingSteps(ctx.db, companyId);
+  const erp = findErp(row.type);
+  const specific = erp?.connectionDetails ? await erp.connectionDetails(ctx, row) : {};
   return {
     type: row.type,
+    label: erpLabel(row.type),
+    connectionFlow: erp?.connectionFlow ?? null,
     status: row.status,
     details: {
-      username: row.qbwc_username,
-      lastPollAt: row.qbwc_last_poll_at?.toISOString() ?? null,
-      queuedRequests: queued,
+      ...specific,
       lastError: row.last_error,
       defaultParentCustomer: company.default_parent_customer,
     },
@@ -142,7 +122,7 @@ export async function finishQboConnect(
       .insertInto("erp_connections")
       .values({
         company_id: companyId,
-        type: "quickbooks_online",
+        type: QUICKBOOKS_ONLINE_KIND,
         status: "connected",
         ...sealed,
         connected_by: actor.userId,
@@ -152,7 +132,7 @@ export async function finishQboConnect(
       })
       .onConflict((oc) =>
         oc.column("company_id").doUpdateSet({
-          type: "quickbooks_online",
+          type: QUICKBOOKS_ONLINE_KIND,
           status: "connected",
           ...sealed,
           token_version: (eb) => eb("erp_connections.token_version", "+", 1),
@@ -170,7 +150,7 @@ export async function finishQboConnect(
       action: "erp.connected",
       entityType: "erp_connection",
       entityId: companyId,
-      data: { type: "quickbooks_online", realmId: q.realmId },
+      data: { type: QUICKBOOKS_ONLINE_KIND, realmId: q.realmId },
       at: now,
     });
   });
@@ -201,7 +181,7 @@ export async function resumeExports(tx: Parameters<typeof enqueue>[0], companyId
   }
 }
 
-export async function disconnect(ctx: AppContext, qbo: QboService | null, actor: Actor, companyId: string) {
+export async function disconnect(ctx: AppContext, actor: Actor, companyId: string) {
   await requireRight(ctx, actor, companyId, "manage_erp");
   const row = await ctx.db
     .selectFrom("erp_connections")
@@ -209,12 +189,11 @@ export async function disconnect(ctx: AppContext, qbo: QboService | null, actor:
     .where("company_id", "=", companyId)
     .executeTakeFirst();
   if (!row || row.status === "disconnected")
-    throw new AppError("not_connected", "QuickBooks is not connected.", { status: 409 });
-  if (row.type === "quickbooks_online" && qbo) {
-    const tokens = await qbo.vault.read(companyId).catch(() => null);
-    // Revoking at Intuit is best effort: the tokens are deleted here whatever it answers.
-    if (tokens) await qbo.oauth.revoke(tokens.refreshToken).catch(() => {});
-  }
+    throw new AppError("not_connected", "No ERP is connected.", { status: 409 });
+  // Best effort (revoking tokens at the ERP, say): the connection is cleared here whatever it answers.
+  await findErp(row.type)
+    ?.beforeDisconnect?.(ctx, companyId)
+    .catch(() => {});
   await ctx.db.transaction().execute(async (tx) => {
     await tx
       .updateTable("erp_connections")

@@ -13,7 +13,8 @@ const TOKEN_COLUMNS = [
 ] as const;
 
 /**
- * QuickBooks Online tokens, encrypted at rest in erp_connections. A refresh lease on the row (owner and expiry,
+ * An OAuth ERP's tokens (QuickBooks Online's), encrypted at rest in erp_connections; the vault reads and writes
+ * only connections of the ERP kind it is made for. A refresh lease on the row (owner and expiry,
  * claimed and released by single statements) makes a refresh single-flight across every process without a
  * transaction open while Intuit answers; the new pair is stored with a compare-and-set on token_version.
  */
@@ -23,6 +24,8 @@ export class PgTokenVault implements TokenVault {
   constructor(
     private readonly db: Db,
     secretKey: string,
+    /** The registry kind whose connections hold these tokens. */
+    private readonly erpKind: string,
   ) {
     this.key = deriveKey(secretKey, "quickbooks-tokens");
   }
@@ -65,7 +68,7 @@ export class PgTokenVault implements TokenVault {
       .selectFrom("erp_connections")
       .select(TOKEN_COLUMNS)
       .where("company_id", "=", connectionId)
-      .where("type", "=", "quickbooks_online")
+      .where("type", "=", this.erpKind)
       .executeTakeFirst();
     return row ? this.decode(row) : null;
   }
@@ -78,7 +81,7 @@ export class PgTokenVault implements TokenVault {
         token_lease_until: sql<Date>`clock_timestamp() + make_interval(secs => ${leaseMs / 1000}::float8)`,
       })
       .where("company_id", "=", connectionId)
-      .where("type", "=", "quickbooks_online")
+      .where("type", "=", this.erpKind)
       .where((eb) =>
         eb.or([
           eb("token_lease_until", "is", null),
@@ -94,7 +97,7 @@ export class PgTokenVault implements TokenVault {
         .selectFrom("erp_connections")
         .select("token_version")
         .where("company_id", "=", connectionId)
-        .where("type", "=", "quickbooks_online")
+        .where("type", "=", this.erpKind)
         .executeTakeFirst();
       return exists ? null : { tokens: null, version: 0 };
     }

@@ -7,6 +7,7 @@ import type { RateGate } from "../../erp/quickbooks-online/rate-gate.js";
 import { QboOAuthClient, QboTokenManager } from "../../erp/quickbooks-online/tokens.js";
 import { PgRateGate } from "./pg-rate-gate.js";
 import { PgTokenVault } from "./pg-token-vault.js";
+import { QUICKBOOKS_ONLINE_KIND } from "./qbo-definition.js";
 
 export const EMULATOR_MOUNT = "/emulators/quickbooks-online";
 export const DEMO_CLIENT_ID = "demo-client-id";
@@ -59,7 +60,7 @@ export function createQboService(
     clientSecret,
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   });
-  const vault = new PgTokenVault(db, config.secretKey);
+  const vault = new PgTokenVault(db, config.secretKey, QUICKBOOKS_ONLINE_KIND);
   const tokens = new QboTokenManager({ vault, oauth });
   // Every process paces each realm through the shared database, so web and worker processes together stay
   // inside QuickBooks' limits.
@@ -76,7 +77,7 @@ export function createQboService(
         .updateTable("erp_connections")
         .set({ erp_currencies: setup.currencies, erp_custom_txn_numbers: setup.customTxnNumbers })
         .where("company_id", "=", companyId)
-        .where("type", "=", "quickbooks_online")
+        .where("type", "=", QUICKBOOKS_ONLINE_KIND)
         .execute();
     },
   });

@@ -12,10 +12,12 @@ import { recordAudit } from "../audit.js";
 import { loadCompanySettings, storeExportMatch } from "../budget/load.js";
 import type { AppContext } from "../context.js";
 import { queueEmail } from "../email/outbox.js";
+import { type ErpKind, erpLabel } from "../erp/registry.js";
 
 type ExportJobPayload = JobPayload<"export_submission">;
 
-export type Connectors = Partial<Record<D.ErpType, ErpConnector>>;
+/** The connector of each ERP kind that runs here (the registry's, unless a caller gives its own). */
+export type Connectors = Partial<Record<ErpKind, ErpConnector>>;
 
 /** Transient failures are retried for at least this long before the submission is marked failed (rule 9). */
 export const RETRY_WINDOW_MS = 24 * 3600 * 1000;
@@ -73,7 +75,7 @@ export async function runExport(ctx: AppContext, connectors: Connectors, p: Expo
       ctx,
       p,
       "connection",
-      "QuickBooks is not connected; the export continues once an admin connects it.",
+      `${erpLabel(conn?.type ?? row.erp_type)} is not connected; the export continues once an admin connects it.`,
     );
     return;
   }
@@ -82,11 +84,11 @@ export async function runExport(ctx: AppContext, connectors: Connectors, p: Expo
       ctx,
       p,
       "reconnect",
-      "QuickBooks needs to be reconnected; the export continues after that.",
+      `${erpLabel(conn.type)} needs to be reconnected; the export continues after that.`,
     );
     return;
   }
-  const connector = connectors[conn.type as D.ErpType];
+  const connector = connectors[conn.type];
   if (!connector) {
     await setWaiting(ctx, p, "connection", `No connector for ${conn.type} runs in this installation.`);
     return;
@@ -158,15 +160,7 @@ export async function runExport(ctx: AppContext, connectors: Connectors, p: Expo
     // A connector bug or an unexpected fault: treat as transient, never as done.
     outcome = { kind: "retryable", code: "unexpected_error", message: (e as Error).message };
   }
-  await applyOutcome(
-    ctx,
-    p,
-    row.project_id,
-    conn.type as D.ErpType,
-    outcome,
-    row.first_failure_at,
-    row.tries,
-  );
+  await applyOutcome(ctx, p, row.project_id, conn.type, outcome, row.first_failure_at, row.tries);
 }
 
 async function setWaiting(ctx: AppContext, p: ExportJobPayload, waitingFor: string, message: string) {
@@ -194,6 +188,7 @@ async function lockCurrent(tx: Tx, p: ExportJobPayload) {
       "submissions.submitted_by",
       "submissions.accepted_by",
       "exports.attempt",
+      "exports.erp_type",
     ])
     .where("submissions.company_id", "=", p.companyId)
     .where("submissions.id", "=", p.submissionId)
@@ -207,7 +202,7 @@ async function applyOutcome(
   ctx: AppContext,
   p: ExportJobPayload,
   projectId: string,
-  erpType: D.ErpType,
+  erpType: ErpKind,
   outcome: ExportOutcome,
   firstFailureAt: Date | null,
   tries: number,
@@ -329,8 +324,8 @@ async function applyOutcome(
             s,
             {
               code: "retries_exhausted",
-              message: `QuickBooks kept failing for over 24 hours; the last error: ${outcome.message}`,
-              remedy: "Check that QuickBooks is reachable and the connection is healthy, then press Retry.",
+              message: `${erpLabel(erpType)} kept failing for over 24 hours; the last error: ${outcome.message}`,
+              remedy: `Check that ${erpLabel(erpType)} is reachable and the connection is healthy, then press Retry.`,
             },
             now,
           );
@@ -426,7 +421,7 @@ async function failSubmission(
   tx: Tx,
   p: ExportJobPayload,
   projectId: string,
-  s: { budget_id: string; submitted_by: string; accepted_by: string | null },
+  s: { budget_id: string; submitted_by: string; accepted_by: string | null; erp_type: string },
   error: { code: string; message: string; remedy: string },
   now: Date,
 ) {
@@ -496,6 +491,7 @@ async function failSubmission(
           recipientName: u.name,
           company: { id: company.id, name: company.name, timeZone: company.timeZone },
           project: { id: project.id, number: project.number, name: project.name },
+          erpName: erpLabel(s.erp_type),
           error,
           failedAt: now,
           ...(sender ? { sentBy: { name: sender.name } } : {}),

@@ -8,6 +8,7 @@ import { loadBudgetContext } from "../budget/load.js";
 import type { AppContext } from "../context.js";
 import { fromDomain, orThrow } from "../domain-errors.js";
 import { queueEmail } from "../email/outbox.js";
+import { erpLabel } from "../erp/registry.js";
 import { AppError } from "../errors.js";
 import { memberOf, requireMembership } from "../membership.js";
 
@@ -250,6 +251,7 @@ async function notifyRejection(
           company: { id: p.companyId, name: p.b.company.name, timeZone: p.b.company.timeZone },
           project: { id: p.b.project.id, number: p.b.project.number, name: p.b.project.name },
           reason: p.reason,
+          erpName: erpLabel(p.b.erp?.type),
           rejectedBy: { name: approver.name },
           rejectedAt: p.now,
         },

@@ -2,11 +2,10 @@ import { sql } from "kysely";
 import type { Db } from "../../db/database.js";
 import { runPrepared } from "../../db/prepared.js";
 import * as D from "../../domain/index.js";
-import { itemName as qbdItemName, refNumberFor } from "../../erp/quickbooks-desktop/plan.js";
+import { refNumberFor } from "../../erp/quickbooks-desktop/plan.js";
 import {
   docNumberFor,
   formatMarker,
-  itemNameFor,
   jobDisplayName,
   lineDescription,
 } from "../../erp/quickbooks-online/mapping.js";
@@ -14,6 +13,8 @@ import type { Actor } from "../budget/commands.js";
 import { loadCompanySettings } from "../budget/load.js";
 import type { AppContext } from "../context.js";
 import { issueCursor, readCursor } from "../cursor.js";
+import { QUICKBOOKS_DESKTOP_KIND } from "../erp/qbd/definition.js";
+import { erpLabel, findErp } from "../erp/registry.js";
 import { AppError } from "../errors.js";
 import { requireRight } from "../membership.js";
 
@@ -211,10 +212,10 @@ export async function getSubmission(ctx: AppContext, actor: Actor, companyId: st
       .executeTakeFirst(),
   ]);
   const mapped = new Map(codes.map((c) => [c.code, c]));
-  const desktop = conn?.type === "quickbooks_desktop";
-  // Each QuickBooks names items and numbers estimates its own way (Desktop: item = cost code, RefNumber ≤ 11).
-  const itemName = (code: string, description: string) =>
-    desktop ? qbdItemName(code) : itemNameFor(code, description);
+  const desktop = conn?.type === QUICKBOOKS_DESKTOP_KIND;
+  // Each ERP names the items it adds its own way (Desktop: item = cost code; Online: code and description).
+  const erp = findErp(conn?.type);
+  const itemName = (code: string, description: string) => erp?.itemName?.(code, description) ?? code;
   const parentName = s.erp_parent_customer_name ?? company.defaultParentCustomer;
   const itemsToCreate = [
     ...new Set(
@@ -232,7 +233,7 @@ export async function getSubmission(ctx: AppContext, actor: Actor, companyId: st
       ? null
       : docNumberFor(s.project_number);
   const preview = {
-    erp: desktop ? "QuickBooks Desktop" : "QuickBooks Online",
+    erp: erpLabel(conn?.type),
     customer: s.erp_job_ref
       ? { job: s.erp_job_name ?? jobDisplayName(s.project_name), create: false }
       : { parent: parentName, job: jobDisplayName(s.project_name), create: true },

@@ -24,7 +24,7 @@ export const erpConnectionRoutes: RouteModule = (app, ctx) => {
     `${base}/connection`,
     { schema: { tags, summary: "Disconnect QuickBooks", params } },
     async (req, reply) => {
-      await disconnect(ctx, qboServiceFor(ctx), actorOf(req), req.params.companyId);
+      await disconnect(ctx, actorOf(req), req.params.companyId);
       return reply.status(204).send();
     },
   );

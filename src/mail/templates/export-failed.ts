@@ -15,6 +15,8 @@ export interface ExportFailedData {
   publicUrl: string;
   company: CompanyRef;
   project: ProjectRef;
+  /** The company's ERP by name ("QuickBooks Online"); "the ERP" when absent. */
+  erpName?: string;
   error: { code: string; message: string; remedy: string };
   failedAt: Date;
   sentBy?: PersonRef;
@@ -24,6 +26,7 @@ export interface ExportFailedData {
 
 export function renderExportFailed(data: ExportFailedData): RenderedEmail {
   const label = projectLabel(data.project);
+  const erpName = data.erpName ?? "the ERP";
   const at = formatDateTime(data.failedAt, data.company.timeZone, localeOf(data.company));
   const facts: { label: string; value: string }[] = [{ label: "Project", value: label }];
   if (data.sentBy) facts.push({ label: "Sent by", value: data.sentBy.name });
@@ -36,7 +39,7 @@ export function renderExportFailed(data: ExportFailedData): RenderedEmail {
       content: [
         "The accepted budget for ",
         { strong: label },
-        " could not be exported to QuickBooks. Nothing more will be written until someone retries or rejects it.",
+        ` could not be exported to ${erpName}. Nothing more will be written until someone retries or rejects it.`,
       ],
     },
     { kind: "quote", label: "What went wrong", text: data.error.message, tone: "danger" },
@@ -57,7 +60,7 @@ export function renderExportFailed(data: ExportFailedData): RenderedEmail {
   return renderLayout({
     subject: `Export failed: ${label}`,
     preheader: `The budget for ${label} could not be exported: ${data.error.code}.`,
-    heading: "Export to QuickBooks failed",
+    heading: `Export to ${erpName} failed`,
     blocks,
     footer: {
       reason: `You get this email because you sent or accepted this budget in ${data.company.name} on Costbridge.`,

@@ -15,6 +15,8 @@ export interface RejectionNoticeData {
   company: CompanyRef;
   project: ProjectRef;
   reason: string;
+  /** The company's ERP by name ("QuickBooks Online"); "the ERP" when absent. */
+  erpName?: string;
   rejectedBy: PersonRef;
   rejectedAt: Date;
   /** Name of the person receiving this copy, for the greeting. */
@@ -35,7 +37,7 @@ export function renderRejectionNotice(data: RejectionNoticeData): RenderedEmail 
         kind: "paragraph",
         content: [
           { strong: data.rejectedBy.name },
-          " rejected the budget sent to the ERP for ",
+          ` rejected the budget sent to ${data.erpName ?? "the ERP"} for `,
           { strong: label },
           ". It is back with the project team to correct and send again.",
         ],

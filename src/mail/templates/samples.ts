@@ -21,6 +21,7 @@ export function sampleEmails(publicUrl = "http://localhost:3000"): EmailTemplate
         project: riverside,
         reason:
           "Concrete (03-300 M) is double-counted with the subcontract line.\nPlease merge them and re-send.",
+        erpName: "QuickBooks Online",
         rejectedBy: alex,
         rejectedAt: new Date("2026-03-05T20:30:00Z"),
         recipientName: pat.name,
@@ -59,6 +60,7 @@ export function sampleEmails(publicUrl = "http://localhost:3000"): EmailTemplate
         publicUrl,
         company,
         project: riverside,
+        erpName: "QuickBooks Online",
         error: {
           code: "changed_in_quickbooks",
           message: "The estimate was edited in QuickBooks after the last export (sync token 4, expected 3).",

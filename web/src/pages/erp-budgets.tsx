@@ -374,14 +374,16 @@ function useDecide(company: CompanyMembership, items: SubmissionSummary[]) {
       const accepted = shown.filter((r) => r.ok && r.track).length;
       const rejected = shown.filter((r) => r.ok && !r.track).length;
       const failed = shown.length - accepted - rejected;
-      // QuickBooks Desktop takes the estimate only when its Web Connector next polls: say so, not "sent".
-      const desktop =
-        queryClient.getQueryData<Connection>(keys.connection(company.id))?.type === "quickbooks_desktop";
+      // An ERP whose agent polls (QuickBooks Desktop's Web Connector) takes the estimate only when it next polls:
+      // say so, not "sent".
+      const connection = queryClient.getQueryData<Connection>(keys.connection(company.id));
+      const desktop = connection?.connectionFlow === "agent_credentials";
+      const erpName = connection?.label ?? "the ERP";
       const done = [
         accepted > 0
           ? desktop
-            ? `${plural(accepted, "budget")} accepted; waiting for the Web Connector to write ${accepted === 1 ? "it" : "them"} to QuickBooks Desktop`
-            : `${plural(accepted, "budget")} accepted and sent to QuickBooks`
+            ? `${plural(accepted, "budget")} accepted; waiting for the Web Connector to write ${accepted === 1 ? "it" : "them"} to ${erpName}`
+            : `${plural(accepted, "budget")} accepted and sent to ${erpName}`
           : null,
         rejected > 0 ? `${plural(rejected, "budget")} rejected` : null,
       ].filter(Boolean);

@@ -18,11 +18,6 @@ import { formatDateTime } from "../format.js";
 import { useLocation, useNavigate } from "../router.js";
 import { humanizeKey } from "../rules.js";
 
-const TYPE_LABEL = {
-  quickbooks_online: "QuickBooks Online",
-  quickbooks_desktop: "QuickBooks Desktop",
-} as const;
-
 /** Keys shown with a fixed label and in a fixed order; anything else the server adds is listed after them. */
 const KNOWN_DETAILS: Record<string, string> = {
   realmId: "Company (realm) ID",
@@ -48,8 +43,8 @@ function statusText(status: string): string {
 
 /** QBO needs the OAuth flow again when it was never connected, was disconnected, or QuickBooks revoked the grant. */
 export function needsQuickBooksConnect(connection: Connection): boolean {
-  if (connection.type === "quickbooks_desktop") return false;
   if (connection.type === null) return true;
+  if (connection.connectionFlow !== "oauth") return false;
   const health = String(connection.details?.tokenHealth ?? "");
   return connection.status !== "connected" || /revoked|expired|invalid|reconnect/i.test(health);
 }
@@ -73,7 +68,7 @@ export function ConnectionCard({ connection }: { connection: Connection }) {
       aria-labelledby="connection-heading"
     >
       <h2 id="connection-heading">
-        {connection.type ? TYPE_LABEL[connection.type] : "No accounting system connected"}
+        {connection.type ? (connection.label ?? connection.type) : "No accounting system connected"}
       </h2>
       <p>
         Status: <span className={`pill pill-conn-${connection.status}`}>{statusText(connection.status)}</span>
@@ -180,7 +175,7 @@ export function ErpConnectionTab({ company }: { company: CompanyMembership }) {
             ) : null}
           </div>
 
-          {connection.data.type === "quickbooks_desktop" ? (
+          {connection.data.connectionFlow === "agent_credentials" ? (
             <section className="card" aria-labelledby="qbwc-heading">
               <h2 id="qbwc-heading">QuickBooks Web Connector</h2>
               <p>

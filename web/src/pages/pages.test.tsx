@@ -382,6 +382,8 @@ describe("Budget Updates details", () => {
 describe("Connection", () => {
   const qbo = (status: string, details: Record<string, unknown>): Connection => ({
     type: "quickbooks_online",
+    label: "QuickBooks Online",
+    connectionFlow: "oauth",
     status,
     details,
   });
@@ -391,9 +393,15 @@ describe("Connection", () => {
     expect(needsQuickBooksConnect(qbo("connected", { tokenHealth: "ok" }))).toBe(false);
     expect(needsQuickBooksConnect(qbo("reconnect_required", {}))).toBe(true);
     expect(needsQuickBooksConnect(qbo("connected", { tokenHealth: "revoked" }))).toBe(true);
-    expect(needsQuickBooksConnect({ type: "quickbooks_desktop", status: "connected", details: {} })).toBe(
-      false,
-    );
+    expect(
+      needsQuickBooksConnect({
+        type: "quickbooks_desktop",
+        label: "QuickBooks Desktop",
+        connectionFlow: "agent_credentials",
+        status: "connected",
+        details: {},
+      }),
+    ).toBe(false);
   });
 
   it("shows the Web Connector details of a desktop connection", () => {
@@ -401,6 +409,8 @@ describe("Connection", () => {
       <ConnectionCard
         connection={{
           type: "quickbooks_desktop",
+          label: "QuickBooks Desktop",
+          connectionFlow: "agent_credentials",
           status: "connected",
           details: { username: "costbridge-zenith", queuedRequests: 3, defaultParentCustomer: "Zenith Jobs" },
         }}

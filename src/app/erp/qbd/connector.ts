@@ -1,6 +1,7 @@
 import type { ErpConnector, EstimateExportRequest, ExportOutcome } from "../../../erp/connector.js";
 import { toPlanRequest } from "../../../erp/quickbooks-desktop/plan.js";
 import type { AppContext } from "../../context.js";
+import { QUICKBOOKS_DESKTOP_KIND } from "./definition.js";
 import { countPendingSteps, enqueuePlan, readPlan } from "./queue.js";
 
 /**
@@ -16,7 +17,7 @@ export const QBD_CHECK_AFTER_MS = 30_000;
  */
 export function createQbdConnector(ctx: AppContext): ErpConnector {
   return {
-    kind: "quickbooks_desktop",
+    kind: QUICKBOOKS_DESKTOP_KIND,
     async exportEstimate(req: EstimateExportRequest): Promise<ExportOutcome> {
       const key = { companyId: req.companyId, submissionId: req.submissionId, attempt: req.attempt };
       let plan = await readPlan(ctx.db, key);

@@ -7,6 +7,8 @@ import type { AppContext } from "../../context.js";
 import { AppError, conflict } from "../../errors.js";
 import { requireRight } from "../../membership.js";
 import { resumeExports } from "../connection.js";
+import { erpLabel } from "../registry.js";
+import { QUICKBOOKS_DESKTOP_KIND } from "./definition.js";
 
 /** Identifies Costbridge to the Web Connector (the same for every installation, as an application id). */
 export const QBWC_OWNER_ID = "{6C0F1D2A-3B4E-4F5A-8B6C-7D8E9F0A1B2C}";
@@ -52,13 +54,13 @@ export async function setWebConnectorPassword(
       .where("company_id", "=", companyId)
       .forUpdate()
       .executeTakeFirst();
-    if (row && row.type === "quickbooks_online" && row.status !== "disconnected") {
+    if (row && row.type !== QUICKBOOKS_DESKTOP_KIND && row.status !== "disconnected") {
       throw conflict(
         "conflict",
-        "This company is connected to QuickBooks Online; disconnect it before connecting QuickBooks Desktop.",
+        `This company is connected to ${erpLabel(row.type)}; disconnect it before connecting QuickBooks Desktop.`,
       );
     }
-    let username = row?.type === "quickbooks_desktop" ? row.qbwc_username : null;
+    let username = row?.type === QUICKBOOKS_DESKTOP_KIND ? row.qbwc_username : null;
     if (!username) {
       const base = `${slug(company.name)}-qbwc`;
       const taken = await tx
@@ -68,9 +70,9 @@ export async function setWebConnectorPassword(
         .executeTakeFirst();
       username = taken ? `${base}-${sha256(companyId).slice(0, 6)}` : base;
     }
-    const wasConnected = row?.type === "quickbooks_desktop" && row.status === "connected";
+    const wasConnected = row?.type === QUICKBOOKS_DESKTOP_KIND && row.status === "connected";
     const values = {
-      type: "quickbooks_desktop" as const,
+      type: QUICKBOOKS_DESKTOP_KIND,
       status: "connected" as const,
       qbwc_username: username,
       qbwc_password_hash: hash,
@@ -101,7 +103,7 @@ export async function setWebConnectorPassword(
       action: "erp.qbwc_password_set",
       entityType: "erp_connection",
       entityId: companyId,
-      data: { type: "quickbooks_desktop", username },
+      data: { type: QUICKBOOKS_DESKTOP_KIND, username },
       at: now,
     });
     return { username };
@@ -138,7 +140,7 @@ export async function webConnectorFile(
     ])
     .where("erp_connections.company_id", "=", companyId)
     .executeTakeFirst();
-  if (row?.type !== "quickbooks_desktop" || row.status === "disconnected" || !row.qbwc_username) {
+  if (row?.type !== QUICKBOOKS_DESKTOP_KIND || row.status === "disconnected" || !row.qbwc_username) {
     throw conflict(
       "not_connected",
       "QuickBooks Desktop is not set up for this company; create a Web Connector password first.",

@@ -22,6 +22,7 @@ import { newSecretToken, sha256 } from "../../../lib/ids.js";
 import { verifyPassword } from "../../../lib/passwords.js";
 import { recordAudit } from "../../audit.js";
 import type { AppContext } from "../../context.js";
+import { QUICKBOOKS_DESKTOP_KIND } from "./definition.js";
 import {
   countPendingSteps,
   lastHandedOutStep,
@@ -128,7 +129,7 @@ async function setConnectionError(ctx: AppContext, tx: Tx, companyId: string, me
     .updateTable("erp_connections")
     .set({ last_error: message, updated_at: ctx.now() })
     .where("company_id", "=", companyId)
-    .where("type", "=", "quickbooks_desktop")
+    .where("type", "=", QUICKBOOKS_DESKTOP_KIND)
     .execute();
 }
 
@@ -168,7 +169,7 @@ export async function authenticate(
       .select(["company_id", "type", "status", "qbwc_password_hash"])
       .where("qbwc_username", "=", username)
       .executeTakeFirst();
-    const usable = row?.type === "quickbooks_desktop" && row.status !== "disconnected";
+    const usable = row?.type === QUICKBOOKS_DESKTOP_KIND && row.status !== "disconnected";
     // The hash runs for an unknown user name too, so the answer takes as long either way.
     const matches = await verifyPassword(password, usable ? row.qbwc_password_hash : null);
     if (!matches || !row) {

@@ -1,0 +1,103 @@
+/**
+ * A made-up accounting system, "Fake Ledger", plugged into the product through the ERP registry alone: no product
+ * file names it. It keeps the estimates it is sent in memory, one document per export attempt (a repeated request
+ * for the same submission and attempt returns the document it already wrote, as a real ERP's idempotency key would).
+ */
+import type { AppContext } from "../../../src/app/context.js";
+import { type ErpDefinition, registerErp } from "../../../src/app/erp/registry.js";
+import type { ErpConnector, EstimateExportRequest, ExportOutcome } from "../../../src/erp/connector.js";
+
+export const FAKE_ERP_KIND = "fake_ledger";
+export const FAKE_ERP_LABEL = "Fake Ledger";
+
+export interface FakeDocument {
+  id: string;
+  companyId: string;
+  submissionId: string;
+  attempt: number;
+  jobName: string;
+  lines: { costCode: string; category: string; amountMinor: bigint }[];
+}
+
+export interface FakeErp {
+  definition: ErpDefinition;
+  /** Every document written, in order. */
+  documents: FakeDocument[];
+  /** How many times the export job called the connector. */
+  calls: number;
+  /** Projects (by number) whose export the ERP refuses, with the refusal's code, message and remedy. */
+  refuse: Map<string, { code: string; message: string; remedy: string }>;
+  /** Removes Fake Ledger from the registry again. */
+  unregister(): void;
+}
+
+/** Registers Fake Ledger: a 20-character job name, a 10-character item name, connected by whoever installs it. */
+export function registerFakeErp(): FakeErp {
+  const documents: FakeDocument[] = [];
+  const fake: FakeErp = {
+    definition: undefined as unknown as ErpDefinition,
+    documents,
+    calls: 0,
+    refuse: new Map(),
+    unregister() {},
+  };
+  const connector: ErpConnector = {
+    kind: FAKE_ERP_KIND,
+    async exportEstimate(req: EstimateExportRequest): Promise<ExportOutcome> {
+      fake.calls++;
+      const refusal = fake.refuse.get(req.project.number);
+      if (refusal) return { kind: "rejected", ...refusal };
+      let doc = documents.find((d) => d.submissionId === req.submissionId && d.attempt === req.attempt);
+      if (!doc) {
+        doc = {
+          id: `FL-${documents.length + 1}`,
+          companyId: req.companyId,
+          submissionId: req.submissionId,
+          attempt: req.attempt,
+          jobName: req.project.name,
+          lines: req.lines.map((l) => ({
+            costCode: l.costCode,
+            category: l.category,
+            amountMinor: l.revisedEstimate,
+          })),
+        };
+        documents.push(doc);
+      }
+      const itemRefs = Object.fromEntries(req.lines.map((l) => [l.costCode, `item-${l.costCode}`]));
+      return {
+        kind: "done",
+        erpRef: {
+          estimateId: doc.id,
+          version: "1",
+          jobRef: req.project.existingJobRef ?? `job-${req.project.number}`,
+          docNumber: doc.id,
+        },
+        createdJob: !req.project.existingJobRef,
+        createdItems: [],
+        itemRefs,
+      };
+    },
+  };
+  fake.definition = {
+    kind: FAKE_ERP_KIND,
+    label: FAKE_ERP_LABEL,
+    limits: { jobNameMaxChars: 20, itemNameMaxChars: 10 },
+    connectionFlow: "preconfigured",
+    usesTokenVault: false,
+    routePrefixes: [],
+    connector: () => connector,
+    async connectionDetails() {
+      return { documents: documents.length };
+    },
+  };
+  fake.unregister = registerErp(fake.definition);
+  return fake;
+}
+
+/** Connects a company to Fake Ledger, as its installer would: a connection row of its kind. */
+export async function connectFakeErp(ctx: AppContext, companyId: string): Promise<void> {
+  await ctx.db
+    .insertInto("erp_connections")
+    .values({ company_id: companyId, type: FAKE_ERP_KIND, status: "connected", connected_at: ctx.now() })
+    .execute();
+}
