@@ -6,7 +6,6 @@ import type { Actor } from "../budget/commands.js";
 import type { AppContext } from "../context.js";
 import { AppError } from "../errors.js";
 import { requireRight } from "../membership.js";
-import { countPendingSteps } from "./qbd/index.js";
 import { QUICKBOOKS_ONLINE_KIND } from "./qbo-definition.js";
 import type { QboService } from "./qbo-service.js";
 import { erpChoices, erpLabel, findErp } from "./registry.js";
