@@ -186,7 +186,7 @@ describe("a remembered reference that QuickBooks no longer has", () => {
 
     await approveChange(co, p.id, ids["26-100 S"]!, "50.00");
     const resend = await sendAndAccept(co, p.id);
-    const done = await settled(co, resend, "exported");
+    await settled(co, resend, "exported");
     const attempts = await w.ctx.db
       .selectFrom("export_attempts")
       .select(["attempt", "outcome"])
