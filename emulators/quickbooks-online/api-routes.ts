@@ -87,6 +87,10 @@ function runBatch(core: EmulatorCore, ctx: EntityContext, body: unknown): Obj {
   }
   const responses = items.map((item: unknown) => {
     const bId = isPlainObject(item) && item.bId !== undefined ? String(item.bId) : undefined;
+    core.countCall(
+      ctx.realm.realmId,
+      isPlainObject(item) && typeof item.Query === "string" ? "read" : "write",
+    );
     try {
       if (!isPlainObject(item)) throw faults.invalidValue("BatchItemRequest", item);
       if (typeof item.Query === "string") return { bId, QueryResponse: runQuery(ctx.realm, item.Query) };
@@ -153,6 +157,17 @@ function execute(
   throw faults.unsupportedOperation(`Operation ${method} ${segments.join("/")} is not supported.`);
 }
 
+/**
+ * How QuickBooks meters a call: a GET (an entity, preferences, company info, change data capture, a report) or a
+ * query is a read; a POST that creates, updates, deletes or voids is a write. A batch is metered by its items.
+ */
+function callKind(method: string, segments: string[]): "read" | "write" | "batch" {
+  const first = (segments[0] ?? "").toLowerCase();
+  if (first === "batch") return "batch";
+  if (method === "GET" || first === "query") return "read";
+  return "write";
+}
+
 function fingerprint(request: FastifyRequest, path: string): string {
   const raw = typeof request.body === "string" ? request.body : "";
   return createHash("sha256").update(`${request.method} ${path.toLowerCase()}\n${raw}`).digest("hex");
@@ -191,6 +206,8 @@ export function registerApiRoutes(app: FastifyInstance, core: EmulatorCore, pref
       return sendRaw(reply, 429, "application/xml", throttleXml(formatTimestamp(core.nowMs(), true)));
     }
     const realm = core.realm(realmId) as RealmState;
+    const kind = callKind(request.method, segments);
+    if (kind !== "batch") core.countCall(realmId, kind);
     core.enter(realmId);
     try {
       const { path, pathWithQuery } = relativePath(request, prefix);

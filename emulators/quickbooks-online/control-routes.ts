@@ -121,6 +121,40 @@ export function registerControlRoutes(app: FastifyInstance, core: EmulatorCore):
     }),
   );
 
+  // Metered calls per realm: reads (GET, queries) and writes (create, update, delete, void), since the last reset.
+  const callsOf = (realmId: string) => {
+    const { reads, writes } = core.callCounts(realmId);
+    return { realmId, reads, writes, total: reads + writes };
+  };
+  app.get(
+    `${base}/calls`,
+    wrap((_request, reply) =>
+      sendJson(reply, 200, { items: Object.keys(core.allCallCounts()).sort().map(callsOf) }),
+    ),
+  );
+  app.get(
+    `${base}/calls/:realmId`,
+    wrap((request, reply) => {
+      const { realmId } = request.params as { realmId: string };
+      return sendJson(reply, 200, callsOf(realmOr404(realmId).realmId));
+    }),
+  );
+  app.delete(
+    `${base}/calls`,
+    wrap((_request, reply) => {
+      core.resetCalls();
+      return reply.code(204).send();
+    }),
+  );
+  app.delete(
+    `${base}/calls/:realmId`,
+    wrap((request, reply) => {
+      const { realmId } = request.params as { realmId: string };
+      core.resetCalls(realmOr404(realmId).realmId);
+      return reply.code(204).send();
+    }),
+  );
+
   app.put(
     `${base}/limits`,
     wrap((request, reply) => {

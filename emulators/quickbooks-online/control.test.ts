@@ -291,3 +291,53 @@ describe("tokens", () => {
     expect((await json(response)).fault.error[0].detail).toMatch(/^Token expired/);
   });
 });
+
+describe("metered calls", () => {
+  it("counts reads and writes per realm, and resets them", async () => {
+    await createEstimate("calls-1");
+    await createEstimate("calls-1");
+    await h.api("GET", "/item/3");
+    await h.api("GET", "/preferences");
+    await h.api("GET", `/companyinfo/${h.realmId}`);
+    await h.api("GET", `/query?query=${encodeURIComponent("select * from Item")}`);
+    await h.api("POST", "/query", "select * from Class", { "content-type": "application/text" });
+    await h.api("POST", "/batch", {
+      BatchItemRequest: [
+        { bId: "1", Query: "select * from Customer" },
+        { bId: "2", Class: { Name: "Batch class" } },
+      ],
+    });
+    const other = (await json(await h.control("POST", "/realms"))).realmId;
+
+    expect(await json(await h.control("GET", `/calls/${h.realmId}`))).toEqual({
+      realmId: h.realmId,
+      reads: 6,
+      writes: 3,
+      total: 9,
+    });
+    expect(await json(await h.control("GET", `/calls/${other}`))).toEqual({
+      realmId: other,
+      reads: 0,
+      writes: 0,
+      total: 0,
+    });
+    expect((await json(await h.control("GET", "/calls"))).items).toEqual([
+      { realmId: h.realmId, reads: 6, writes: 3, total: 9 },
+    ]);
+
+    expect((await h.control("DELETE", `/calls/${h.realmId}`)).status).toBe(204);
+    expect((await json(await h.control("GET", `/calls/${h.realmId}`))).total).toBe(0);
+    expect((await h.control("GET", "/calls/nope")).status).toBe(404);
+  });
+
+  it("does not count calls refused with 429 or a bad token", async () => {
+    await h.control("PUT", "/limits", { perSecond: 1 });
+    await h.api("GET", "/item/3");
+    const throttled = await h.api("GET", "/item/3");
+    expect(throttled.status).toBe(429);
+    await h.api("GET", "/item/3", undefined, { authorization: "Bearer nope" });
+    expect(await json(await h.control("GET", `/calls/${h.realmId}`))).toMatchObject({ reads: 1, writes: 0 });
+    await h.control("POST", "/reset", { keepTokens: true });
+    expect((await json(await h.control("GET", "/calls"))).items).toEqual([]);
+  });
+});

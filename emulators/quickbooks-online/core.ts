@@ -62,6 +62,14 @@ export interface FaultRule {
   delayMs: number;
 }
 
+/** Calls QuickBooks meters: reads and queries (CorePlus) and writes (Core), per realm. */
+export interface CallCounts {
+  reads: number;
+  writes: number;
+}
+
+export type CallKind = "read" | "write";
+
 export interface RequestLogEntry {
   method: string;
   path: string;
@@ -98,6 +106,7 @@ export class EmulatorCore {
   private dirty = false;
   faults: FaultRule[] = [];
   log: RequestLogEntry[] = [];
+  private readonly calls = new Map<string, CallCounts>();
   private faultSeq = 0;
   private readonly inflight = new Map<string, number>();
   private readonly windows = new Map<string, number[]>();
@@ -196,6 +205,7 @@ export class EmulatorCore {
     }
     this.faults = [];
     this.log = [];
+    this.calls.clear();
     this.windows.clear();
     this.batchWindows.clear();
     this.markDirty();
@@ -552,5 +562,29 @@ export class EmulatorCore {
   record(entry: RequestLogEntry): void {
     this.log.push(entry);
     if (this.log.length > REQUEST_LOG_LIMIT) this.log.splice(0, this.log.length - REQUEST_LOG_LIMIT);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Metered calls
+
+  countCall(realmId: string, kind: CallKind, n = 1): void {
+    const counts = this.calls.get(realmId) ?? { reads: 0, writes: 0 };
+    if (kind === "read") counts.reads += n;
+    else counts.writes += n;
+    this.calls.set(realmId, counts);
+  }
+
+  callCounts(realmId: string): CallCounts {
+    const counts = this.calls.get(realmId);
+    return counts ? { ...counts } : { reads: 0, writes: 0 };
+  }
+
+  allCallCounts(): Record<string, CallCounts> {
+    return Object.fromEntries([...this.calls].map(([realmId, c]) => [realmId, { ...c }]));
+  }
+
+  resetCalls(realmId?: string): void {
+    if (realmId === undefined) this.calls.clear();
+    else this.calls.delete(realmId);
   }
 }

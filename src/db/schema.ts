@@ -266,6 +266,16 @@ export interface QboRateCallsTable {
   lease_until: Date | null;
 }
 
+export interface QboReferenceCacheTable {
+  realm_id: string;
+  cache_key: string;
+  entity_type: string;
+  entity_id: string | null;
+  sync_token: string | null;
+  data: unknown;
+  stored_at: Generated<Date>;
+}
+
 export interface QboRateRealmsTable {
   realm_id: string;
   per_minute: number | null;
@@ -418,6 +428,7 @@ export interface DB {
   projects: ProjectsTable;
   qbo_rate_calls: QboRateCallsTable;
   qbo_rate_realms: QboRateRealmsTable;
+  qbo_reference_cache: QboReferenceCacheTable;
   qbwc_plans: QbwcPlansTable;
   qbwc_requests: QbwcRequestsTable;
   qbwc_sessions: QbwcSessionsTable;

@@ -4,6 +4,7 @@
  * estimate is never touched, and Canadian, UK and Australian companies export with their own tax setup.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { forgetQuickBooksReference } from "../../src/app/erp/pg-reference-cache.js";
 import { createExportWorld, type ExportWorld, eventually } from "../support/worker.js";
 import {
   budgetUrl,
@@ -156,6 +157,8 @@ describe("a bookkeeper's edits in QuickBooks survive every re-send", () => {
 describe("the company's preferences and country", () => {
   it("without custom transaction numbers, QuickBooks numbers the estimate and Costbridge shows that number", async () => {
     await control("POST", `edit/${realmId}/Preferences/1`, { SalesFormsPrefs: { CustomTxnNumbers: false } });
+    // Costbridge remembers the company setup; QuickBooks' change notice for Preferences makes it forget it.
+    await forgetQuickBooksReference(w.ctx.db, realmId, "Preferences", null);
     try {
       const co = await newCompany("Pier Builders");
       const p = await makeProject(w.ctx, co.companyId, { number: "3103", name: "Pier Four Sheds" });
@@ -170,6 +173,7 @@ describe("the company's preferences and country", () => {
       expect(JSON.stringify(done)).not.toContain("CB-3103");
     } finally {
       await control("POST", `edit/${realmId}/Preferences/1`, { SalesFormsPrefs: { CustomTxnNumbers: true } });
+      await forgetQuickBooksReference(w.ctx.db, realmId, "Preferences", null);
     }
   });
 

@@ -6,6 +6,7 @@ import { createQboConnector, QboClient } from "../../erp/quickbooks-online/index
 import type { RateGate } from "../../erp/quickbooks-online/rate-gate.js";
 import { QboOAuthClient, QboTokenManager } from "../../erp/quickbooks-online/tokens.js";
 import { PgRateGate } from "./pg-rate-gate.js";
+import { PgReferenceCache } from "./pg-reference-cache.js";
 import { PgTokenVault } from "./pg-token-vault.js";
 import { QUICKBOOKS_ONLINE_KIND } from "./qbo-definition.js";
 
@@ -70,6 +71,8 @@ export function createQboService(
     tokens,
     rateGate,
     throttleBackoffSeconds: config.quickbooks.throttleBackoffSeconds,
+    // What QuickBooks answered about each realm's records, shared by every process: reads are metered.
+    referenceCache: new PgReferenceCache(db),
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
     // What the company holds is kept for the send prerequisites and the acceptance preview.
     onCompanySetup: async (companyId, setup) => {

@@ -11,6 +11,7 @@ import { exportEstimate } from "./export.js";
 import { createQboConnector } from "./index.js";
 import { parseMarker } from "./mapping.js";
 import { InProcessRateGate } from "./rate-gate.js";
+import { InMemoryReferenceCache } from "./reference-cache.js";
 import { InMemoryTokenVault, QboOAuthClient, QboTokenManager } from "./tokens.js";
 
 const REDIRECT_URI = "http://127.0.0.1:9/oauth/quickbooks/callback";
@@ -713,5 +714,49 @@ describe("following the company's preferences and country", () => {
     // The new job deals in the budget's currency, as the estimate must.
     const job = s.Customer.find((c) => c.Id === usd.erpRef.jobRef)!;
     expect((job.CurrencyRef as Obj).value).toBe("USD");
+  });
+});
+
+describe("with the reference cache", () => {
+  async function calls(realmId: string): Promise<{ reads: number; writes: number }> {
+    const c = await control("GET", `/calls/${realmId}`);
+    return { reads: c.reads as number, writes: c.writes as number };
+  }
+
+  it("a re-send is one write; a class deleted in QuickBooks is replaced and the write retried in the same run", async () => {
+    const qbo = await connect();
+    await control("POST", `/edit/${qbo.realmId}/preferences/1`, {
+      AccountingInfoPrefs: { ClassTrackingPerTxn: false, ClassTrackingPerTxnLine: true },
+    });
+    const cache = new InMemoryReferenceCache();
+    const run = (req: EstimateExportRequest) =>
+      exportEstimate(req, { client: qbo.client, throttleBackoffMs: 60_000, referenceCache: cache });
+    const first = done(await run(request({ useClasses: true })));
+    expect(cache.size).toBeGreaterThan(0);
+
+    await control("DELETE", `/calls/${qbo.realmId}`);
+    const second = done(
+      await run(request({ useClasses: true, submissionId: "sub-2", previous: first.erpRef })),
+    );
+    expect(await calls(qbo.realmId)).toEqual({ reads: 0, writes: 1 });
+    expect(second.erpRef.estimateId).toBe(first.erpRef.estimateId);
+
+    const labor = (await snapshot(qbo.realmId)).Class.find((c) => c.Name === "Labor")!;
+    await control("POST", `/delete/${qbo.realmId}/Class/${labor.Id}`);
+    await control("DELETE", `/calls/${qbo.realmId}`);
+    const third = done(
+      await run(request({ useClasses: true, submissionId: "sub-3", attempt: 1, previous: second.erpRef })),
+    );
+    // The refused update, the class list, the new class, the update again.
+    expect(await calls(qbo.realmId)).toEqual({ reads: 1, writes: 3 });
+    const s = await snapshot(qbo.realmId);
+    const est = s.Estimate.find((e) => e.Id === third.erpRef.estimateId)!;
+    const newLabor = s.Class.find((c) => c.Name === "Labor" && c.Active !== false)!;
+    expect(newLabor.Id).not.toBe(labor.Id);
+    const classIds = (est.Line as Obj[])
+      .filter((l) => l.DetailType === "SalesItemLineDetail")
+      .map((l) => ((l.SalesItemLineDetail as Obj).ClassRef as Obj).value);
+    expect(classIds[0]).toBe(newLabor.Id);
+    expect(await estimatesOfJob(qbo.realmId, "Harbor View Tower")).toHaveLength(1);
   });
 });

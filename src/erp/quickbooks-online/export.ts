@@ -1,7 +1,10 @@
 /**
- * Writes one accepted budget to QuickBooks Online as an Estimate on the project's job, and confirms it by
- * reading it back. Safe to run again after any failure, crash or lost response: every write carries a requestid
- * derived from (company, submission, attempt, step), and before writing it looks for what an earlier run left.
+ * Writes one accepted budget to QuickBooks Online as an Estimate on the project's job; the write's own response
+ * (the estimate as QuickBooks stored it) is the confirmation. Safe to run again after any failure, crash or lost
+ * response: every write carries a requestid derived from (company, submission, attempt, step), and before writing
+ * it looks for what an earlier run left. What QuickBooks answered about the job, items, classes, company setup and
+ * the estimate is remembered per realm (reference-cache.ts); a write QuickBooks refuses because a remembered
+ * record is gone, inactive or stale refreshes just that kind of record and is tried once more.
  */
 import { createHash } from "node:crypto";
 import type { EstimateExportRequest, ExportOutcome } from "../connector.js";
@@ -34,6 +37,12 @@ import {
   skuFor,
   sparseUpdateOf,
 } from "./mapping.js";
+import {
+  type CachedReference,
+  NO_REFERENCE_CACHE,
+  type QboReferenceCache,
+  refKey,
+} from "./reference-cache.js";
 import type { QboAccount, QboClass, QboCustomer, QboEstimate, QboItem, QboPreferences } from "./types.js";
 
 export interface QboExportDeps {
@@ -44,6 +53,28 @@ export interface QboExportDeps {
   incomeAccountRef?: string | null;
   /** Told what the company's setup is each time it is read (to keep send prerequisites and previews current). */
   onCompanySetup?: (setup: QboCompanySetup) => Promise<void>;
+  /** What earlier exports learned about this realm's records (shared by every process in the product). */
+  referenceCache?: QboReferenceCache;
+}
+
+/** How long the company setup (preferences, country, currencies, tax code) is trusted without reading it again. */
+export const SETUP_CACHE_MS = 60 * 60 * 1000;
+
+/** The kinds of remembered records; a refused write refreshes one kind (or all it cannot tell apart). */
+type RefKind = "setup" | "job" | "items" | "classes";
+
+interface CachedSetup {
+  prefs: Pick<QboPreferences, "SalesFormsPrefs" | "AccountingInfoPrefs">;
+  setup: QboCompanySetup;
+}
+
+/** Which remembered records a 610/2500 on this element can be about. */
+function kindsOfElement(element: string): RefKind[] | null {
+  if (/ItemRef|IncomeAccountRef/i.test(element)) return ["items"];
+  if (/CustomerRef|ParentRef/i.test(element)) return ["job"];
+  if (/ClassRef/i.test(element)) return ["classes"];
+  if (/TaxCode|CurrencyRef/i.test(element)) return ["setup"];
+  return null;
 }
 
 /** A finished outcome raised from deep inside the run. */
@@ -68,6 +99,10 @@ export function requestIdFor(
   return `cb-${digest.slice(0, 40)}`;
 }
 
+function isNotFound(err: unknown): err is QboApiError {
+  return err instanceof QboApiError && err.fault.code === "610";
+}
+
 function sameName(a: string | undefined, b: string): boolean {
   return (a ?? "").trim().toLowerCase() === b.trim().toLowerCase();
 }
@@ -79,11 +114,15 @@ export async function exportEstimate(
   deps: QboExportDeps,
 ): Promise<ExportOutcome> {
   const run = new ExportRun(req, deps);
+  let outcome: ExportOutcome;
   try {
-    return await run.run();
+    outcome = await run.run();
   } catch (err) {
-    return outcomeOf(err, run.subject, deps.throttleBackoffMs);
+    outcome = outcomeOf(err, run.subject, deps.throttleBackoffMs);
   }
+  // A refusal may come from a company setup that changed since it was remembered: the next attempt reads it.
+  if (outcome.kind === "rejected") await run.forgetSetup();
+  return outcome;
 }
 
 /** Turns what a run threw into an outcome; anything unrecognised is a bug and is rethrown. */
@@ -129,29 +168,55 @@ class ExportRun {
   subject: FaultSubject | undefined;
   private readonly client: QboClient;
   private incomeAccount: string | null = null;
+  private readonly chosenIncomeAccount: boolean;
   private setup: QboCompanySetup | null = null;
   private readonly onCompanySetup: QboExportDeps["onCompanySetup"];
+  private readonly cache: QboReferenceCache;
+  private readonly realmId: string;
+  /** Entries of the cache this run may use, loaded once at the start. */
+  private known = new Map<string, CachedReference>();
+  /** Keys this run took from the cache, by kind: what a refusal can be blamed on. */
+  private readonly served = new Map<RefKind, Set<string>>();
+  /** Kinds looked up in QuickBooks again (the cache is bypassed for them). */
+  private readonly refreshed = new Set<RefKind>();
+  /** 0 for the first pass, 1 for the one retry after refreshing a stale reference. */
+  private pass = 0;
+  private readonly createdItems = new Set<string>();
 
   constructor(
     private readonly req: EstimateExportRequest,
     deps: QboExportDeps,
   ) {
     this.client = deps.client;
+    this.realmId = deps.client.realmId;
     this.incomeAccount = deps.incomeAccountRef ?? null;
+    this.chosenIncomeAccount = this.incomeAccount !== null;
     this.onCompanySetup = deps.onCompanySetup;
+    this.cache = deps.referenceCache ?? NO_REFERENCE_CACHE;
   }
 
+  /** The requestid of a step: stable for the attempt; the retry after a refresh has its own, equally stable. */
   private key(step: string): string {
-    return requestIdFor(this.req, step);
+    return requestIdFor(this.req, this.pass === 0 ? step : `${step}:again`);
   }
 
   async run(): Promise<ExportOutcome> {
     this.validate();
+    await this.loadCache();
     await this.checkPreferences();
-    const job = await this.resolveJob();
-    const { itemRefs, createdItems } = await this.resolveItems();
-    const classRefs = this.req.useClasses ? await this.resolveClasses() : null;
-    const estimate = await this.writeEstimate(job, itemRefs, classRefs);
+    let refs: Awaited<ReturnType<ExportRun["resolveReferences"]>>;
+    let estimate: QboEstimate;
+    try {
+      refs = await this.resolveReferences();
+      estimate = await this.writeEstimate(refs.job, refs.itemRefs, refs.classRefs);
+    } catch (err) {
+      if (!(await this.refreshStale(err))) throw err;
+      this.pass = 1;
+      if (this.refreshed.has("setup")) await this.checkPreferences();
+      refs = await this.resolveReferences();
+      estimate = await this.writeEstimate(refs.job, refs.itemRefs, refs.classRefs);
+    }
+    const { job, itemRefs } = refs;
     const byCostCode: Record<string, string> = {};
     for (const [code, id] of itemRefs) byCostCode[code] = id;
     return {
@@ -164,9 +229,119 @@ class ExportRun {
         ownedDigest: ownedDigest(estimate),
       },
       createdJob: job.created,
-      createdItems,
+      createdItems: [...this.createdItems],
       itemRefs: byCostCode,
     };
+  }
+
+  private async resolveReferences(): Promise<{
+    job: Job;
+    itemRefs: Map<string, string>;
+    classRefs: Map<string, string> | null;
+  }> {
+    const job = await this.resolveJob();
+    const itemRefs = await this.resolveItems();
+    const classRefs = this.req.useClasses ? await this.resolveClasses() : null;
+    return { job, itemRefs, classRefs };
+  }
+
+  // ---- the reference cache -----------------------------------------------------------------------------------
+
+  /** Every key this export could use, fetched in one round trip. */
+  private async loadCache(): Promise<void> {
+    const { project, lines } = this.req;
+    const keys = [refKey.setup(this.currency), refKey.incomeAccount()];
+    if (project.existingJobRef) keys.push(refKey.customerById(project.existingJobRef));
+    else keys.push(refKey.customerByName(jobDisplayName(project.name)));
+    if (project.parentCustomerRef) keys.push(refKey.customerById(project.parentCustomerRef));
+    else if (project.parentCustomerName?.trim())
+      keys.push(refKey.customerByName(jobDisplayName(project.parentCustomerName.trim())));
+    for (const line of lines) {
+      if (line.itemRef) keys.push(refKey.itemById(line.itemRef));
+      keys.push(refKey.itemByName(itemNameFor(line.costCode, line.costCodeDescription)));
+      if (this.req.useClasses) keys.push(refKey.classByName(classNameFor(line.categoryName)));
+    }
+    if (this.req.previous?.estimateId) keys.push(refKey.estimate(this.req.previous.estimateId));
+    try {
+      this.known = await this.cache.load(this.realmId, [...new Set(keys)]);
+    } catch {
+      // The cache only saves calls: without it every reference is looked up in QuickBooks.
+      this.known = new Map();
+    }
+  }
+
+  /** A remembered record of `kind`, unless this run refreshed that kind. Inactive records are never trusted. */
+  private cached<T extends { Active?: boolean }>(kind: RefKind, key: string): T | null {
+    if (this.refreshed.has(kind)) return null;
+    const hit = this.known.get(key);
+    if (!hit) return null;
+    const data = hit.data as T;
+    if (data.Active === false) return null;
+    const keys = this.served.get(kind) ?? new Set<string>();
+    keys.add(key);
+    this.served.set(kind, keys);
+    return data;
+  }
+
+  private async remember(
+    entries: Array<[key: string, entityType: string, entity: { Id?: string; SyncToken?: string } | object]>,
+  ): Promise<void> {
+    const rows = entries.map(([key, entityType, entity]) => {
+      const e = entity as { Id?: string; SyncToken?: string };
+      const ref: CachedReference = {
+        entityType,
+        entityId: e.Id ?? null,
+        syncToken: e.SyncToken ?? null,
+        data: entity,
+      };
+      this.known.set(key, ref);
+      return [key, ref] as const;
+    });
+    try {
+      await this.cache.store(this.realmId, rows);
+    } catch {
+      // Not remembering only costs a look-up next time.
+    }
+  }
+
+  private async forget(keys: string[]): Promise<void> {
+    for (const key of keys) this.known.delete(key);
+    try {
+      await this.cache.forget(this.realmId, keys);
+    } catch {
+      // A stale entry left behind is refused by QuickBooks next time and refreshed then.
+    }
+  }
+
+  async forgetSetup(): Promise<void> {
+    if (this.served.has("setup")) await this.forget([refKey.setup(this.currency)]);
+  }
+
+  /**
+   * Whether `err` says a remembered record is gone, inactive or invalid (610, 2500) and there is something to
+   * refresh: then the kinds it can be about are forgotten and looked up again. Only once per run.
+   */
+  private async refreshStale(err: unknown): Promise<boolean> {
+    // Only a write is refused over a reference; a look-up that fails was not answered from the cache.
+    if (this.pass > 0 || !(err instanceof QboApiError) || err.request.method !== "POST") return false;
+    if (err.fault.code !== "610" && err.fault.code !== "2500") return false;
+    const kinds = (kindsOfElement(err.fault.element) ?? [...this.served.keys()]).filter((k) =>
+      this.served.has(k),
+    );
+    if (kinds.length === 0) return false;
+    const keys: string[] = [];
+    for (const kind of kinds) {
+      keys.push(...(this.served.get(kind) ?? []));
+      this.refreshed.add(kind);
+      this.served.delete(kind);
+    }
+    if (kinds.includes("items") && !this.chosenIncomeAccount) this.incomeAccount = null;
+    await this.forget(keys);
+    return true;
+  }
+
+  private get currency(): string {
+    return (this.req.currency ?? "USD").toUpperCase();
   }
 
   private validate(): void {
@@ -199,16 +374,33 @@ class ExportRun {
 
   private async checkPreferences(): Promise<void> {
     this.subject = { kind: "other" };
+    const key = refKey.setup(this.currency);
+    const stored = this.known.get(key);
+    const fresh = stored && Date.now() - (stored.storedAtMs ?? 0) < SETUP_CACHE_MS;
+    const cached = fresh ? this.cached<CachedSetup & { Active?: boolean }>("setup", key) : null;
+    if (cached) {
+      this.checkSalesPrefs(cached.prefs);
+      this.setup = this.checkSetup(cached.setup);
+      return;
+    }
     const prefs = await this.client.preferences();
     this.checkSalesPrefs(prefs);
     this.setup = await this.readSetup(prefs);
+    const entry: CachedSetup = {
+      prefs: { SalesFormsPrefs: prefs.SalesFormsPrefs, AccountingInfoPrefs: prefs.AccountingInfoPrefs },
+      setup: this.setup,
+    };
+    await this.remember([[key, "Preferences", entry]]);
   }
 
   private async readSetup(prefs: QboPreferences): Promise<QboCompanySetup> {
-    const currency = (this.req.currency ?? "USD").toUpperCase();
-    const setup = await readCompanySetup(this.client, prefs, currency);
+    const setup = await readCompanySetup(this.client, prefs, this.currency);
     await this.onCompanySetup?.(setup);
-    const problem = currencyProblem(setup, currency);
+    return this.checkSetup(setup);
+  }
+
+  private checkSetup(setup: QboCompanySetup): QboCompanySetup {
+    const problem = currencyProblem(setup, this.currency);
     if (problem) reject(problem.code, problem.message, problem.remedy);
     if (!setup.tax) {
       reject(
@@ -253,11 +445,26 @@ class ExportRun {
     );
     // Prefer an active match: an inactive customer can carry a " (deleted)" twin of the same name.
     const matches = rows.filter((c) => sameName(c.DisplayName, name));
-    return matches.find((c) => c.Active !== false) ?? matches[0] ?? null;
+    const found = matches.find((c) => c.Active !== false) ?? matches[0] ?? null;
+    if (found) await this.rememberCustomer(found, name);
+    return found;
   }
 
   private async readCustomer(id: string): Promise<QboCustomer> {
-    return this.client.read<QboCustomer>("customer", id);
+    const cached = this.cached<QboCustomer>("job", refKey.customerById(id));
+    if (cached) return cached;
+    const customer = await this.client.read<QboCustomer>("customer", id);
+    await this.rememberCustomer(customer);
+    return customer;
+  }
+
+  private async rememberCustomer(customer: QboCustomer, name?: string): Promise<void> {
+    const entries: Array<[string, string, QboCustomer]> = [
+      [refKey.customerById(customer.Id), "Customer", customer],
+    ];
+    const names = new Set([customer.DisplayName, ...(name ? [name] : [])].filter((n) => n));
+    for (const n of names) entries.push([refKey.customerByName(n), "Customer", customer]);
+    await this.remember(entries);
   }
 
   private async resolveJob(): Promise<Job> {
@@ -273,8 +480,9 @@ class ExportRun {
     const parent = await this.resolveParent();
     const name = jobDisplayName(project.name);
     this.subject = { kind: "job", name };
-    const existing = await this.findCustomerByName(name);
-    if (existing) return this.adoptJob(existing, parent, name);
+    const known = this.cached<QboCustomer>("job", refKey.customerByName(name));
+    if (known) return this.adoptJob(known, parent, name);
+    // No look-up first: QuickBooks refuses a name it already holds (6240), and only then is the holder looked up.
     try {
       const body: Record<string, unknown> = {
         DisplayName: name,
@@ -284,6 +492,7 @@ class ExportRun {
       };
       if (this.tax.currency) body.CurrencyRef = { value: this.tax.currency };
       const created = await this.client.create<QboCustomer>("customer", body, this.key("job"));
+      await this.rememberCustomer(created, name);
       return { id: created.Id, name: created.DisplayName, created: true };
     } catch (err) {
       // A duplicate name can be a job an earlier run created, or a name QuickBooks holds elsewhere.
@@ -340,7 +549,8 @@ class ExportRun {
     }
     const name = jobDisplayName(rawName);
     this.subject = { kind: "parent_customer", name };
-    const found = await this.findCustomerByName(name);
+    const found =
+      this.cached<QboCustomer>("job", refKey.customerByName(name)) ?? (await this.findCustomerByName(name));
     if (found) {
       if (found.Active === false) this.rejectInactive();
       return found;
@@ -348,7 +558,9 @@ class ExportRun {
     try {
       const body: Record<string, unknown> = { DisplayName: name };
       if (this.tax.currency) body.CurrencyRef = { value: this.tax.currency };
-      return await this.client.create<QboCustomer>("customer", body, this.key("parent"));
+      const created = await this.client.create<QboCustomer>("customer", body, this.key("parent"));
+      await this.rememberCustomer(created, name);
+      return created;
     } catch (err) {
       if (!(err instanceof QboApiError) || err.fault.code !== "6240") throw err;
       const again = await this.findCustomerByName(name);
@@ -383,9 +595,8 @@ class ExportRun {
 
   // ---- items -------------------------------------------------------------------------------------------------
 
-  private async resolveItems(): Promise<{ itemRefs: Map<string, string>; createdItems: string[] }> {
+  private async resolveItems(): Promise<Map<string, string>> {
     const itemRefs = new Map<string, string>();
-    const createdItems: string[] = [];
     const byCode = new Map<string, { description: string; itemRef: string | null }>();
     for (const line of this.req.lines) {
       const known = byCode.get(line.costCode);
@@ -398,7 +609,7 @@ class ExportRun {
     for (const [code, { itemRef }] of byCode) {
       if (!itemRef) continue;
       this.subject = { kind: "item", costCode: code };
-      const item = checked.get(itemRef) ?? (await this.client.read<QboItem>("item", itemRef));
+      const item = checked.get(itemRef) ?? (await this.readItem(itemRef));
       checked.set(itemRef, item);
       this.subject = { kind: "item", name: item.Name, costCode: code };
       this.checkItemUsable(item, code);
@@ -418,9 +629,24 @@ class ExportRun {
     for (const { code, description } of unmapped) {
       const found = await this.findOrCreateItem(code, description);
       itemRefs.set(code, found.item.Id);
-      if (found.created) createdItems.push(found.item.Name);
+      if (found.created) this.createdItems.add(found.item.Name);
     }
-    return { itemRefs, createdItems };
+    return itemRefs;
+  }
+
+  private async readItem(id: string): Promise<QboItem> {
+    const cached = this.cached<QboItem>("items", refKey.itemById(id));
+    if (cached) return cached;
+    const item = await this.client.read<QboItem>("item", id);
+    await this.rememberItem(item);
+    return item;
+  }
+
+  private async rememberItem(item: QboItem, name?: string): Promise<void> {
+    const entries: Array<[string, string, QboItem]> = [[refKey.itemById(item.Id), "Item", item]];
+    const names = new Set([item.Name, ...(name ? [name] : [])].filter((n) => n));
+    for (const n of names) entries.push([refKey.itemByName(n), "Item", item]);
+    await this.remember(entries);
   }
 
   private checkItemUsable(item: QboItem, costCode: string): void {
@@ -440,8 +666,15 @@ class ExportRun {
   ): Promise<{ item: QboItem; created: boolean }> {
     const name = itemNameFor(costCode, description);
     this.subject = { kind: "item", name, costCode };
+    const known = this.cached<QboItem>("items", refKey.itemByName(name));
+    if (known) {
+      this.subject = { kind: "item", name: known.Name, costCode };
+      this.checkItemUsable(known, costCode);
+      return { item: known, created: false };
+    }
     const byName = await this.findItemByName(name);
     if (byName) {
+      await this.rememberItem(byName, name);
       this.checkItemUsable(byName, costCode);
       return { item: byName, created: false };
     }
@@ -449,6 +682,7 @@ class ExportRun {
     const bySku = await this.findItemBySku(skuFor(costCode));
     if (bySku) {
       this.subject = { kind: "item", name: bySku.Name, costCode };
+      await this.rememberItem(bySku, name);
       this.checkItemUsable(bySku, costCode);
       return { item: bySku, created: false };
     }
@@ -466,11 +700,13 @@ class ExportRun {
         },
         this.key(`item:${costCode}`),
       );
+      await this.rememberItem(item, name);
       return { item, created: true };
     } catch (err) {
       if (!(err instanceof QboApiError) || err.fault.code !== "6240") throw err;
       const again = await this.findItemByName(name);
       if (!again) throw err;
+      await this.rememberItem(again, name);
       this.checkItemUsable(again, costCode);
       return { item: again, created: false };
     }
@@ -497,6 +733,11 @@ class ExportRun {
 
   private async resolveIncomeAccount(): Promise<string> {
     if (this.incomeAccount) return this.incomeAccount;
+    const known = this.cached<QboAccount>("items", refKey.incomeAccount());
+    if (known) {
+      this.incomeAccount = known.Id;
+      return known.Id;
+    }
     this.subject = { kind: "account" };
     const accounts = await this.client.query<QboAccount>(
       "select * from Account where AccountType = 'Income'",
@@ -510,6 +751,7 @@ class ExportRun {
       );
     }
     this.incomeAccount = first.Id;
+    await this.remember([[refKey.incomeAccount(), "Account", first]]);
     return first.Id;
   }
 
@@ -517,13 +759,21 @@ class ExportRun {
 
   private async resolveClasses(): Promise<Map<string, string>> {
     this.subject = { kind: "class" };
-    const all = await this.client.queryAll<QboClass>("select * from Class");
+    let listed: QboClass[] | null = null;
     const refs = new Map<string, string>();
     for (const line of this.req.lines) {
       if (refs.has(line.category)) continue;
       const name = classNameFor(line.categoryName);
       this.subject = { kind: "class", name };
+      const known = this.cached<QboClass>("classes", refKey.classByName(name));
+      if (known) {
+        refs.set(line.category, known.Id);
+        continue;
+      }
+      listed ??= await this.client.queryAll<QboClass>("select * from Class");
+      const all = listed;
       let found = all.find((c) => sameName(c.Name, name) && c.Active !== false);
+      if (found) await this.remember([[refKey.classByName(name), "Class", found]]);
       if (!found) {
         if (!this.req.createMissingItems) {
           reject(
@@ -544,6 +794,7 @@ class ExportRun {
           throw err;
         }
         all.push(found);
+        await this.remember([[refKey.classByName(name), "Class", found]]);
       }
       refs.set(line.category, found.Id);
     }
@@ -604,11 +855,45 @@ class ExportRun {
 
   private async readEstimate(id: string): Promise<QboEstimate | null> {
     try {
-      return await this.client.read<QboEstimate>("estimate", id);
+      const estimate = await this.client.read<QboEstimate>("estimate", id);
+      await this.rememberEstimate(estimate);
+      return estimate;
     } catch (err) {
-      if (err instanceof QboApiError && err.fault.code === "610") return null;
+      if (err instanceof QboApiError && err.fault.code === "610") {
+        await this.forget([refKey.estimate(id)]);
+        return null;
+      }
       throw err;
     }
+  }
+
+  private async rememberEstimate(estimate: QboEstimate): Promise<void> {
+    await this.remember([[refKey.estimate(estimate.Id), "Estimate", estimate]]);
+  }
+
+  /**
+   * Our last export of this project as its write returned it, when nothing has been written to it since as far
+   * as we know (same SyncToken): a re-send then goes out as one sparse update with no read. Should someone have
+   * saved it in QuickBooks since, the update is refused as stale (5010) and the estimate is read then.
+   */
+  private cachedEstimate(baseline: { estimateId: string; version: string }): QboEstimate | null {
+    const hit = this.known.get(refKey.estimate(baseline.estimateId));
+    const estimate = hit?.data as QboEstimate | undefined;
+    if (!estimate || estimate.Id !== baseline.estimateId || estimate.SyncToken !== baseline.version)
+      return null;
+    return estimate;
+  }
+
+  /** The estimate of our last export was deleted in QuickBooks: the approver decides; never a duplicate. */
+  private async estimateGone(baseline: { docNumber: string }, job: Job): Promise<QboEstimate | null> {
+    if (!this.req.overwriteChangedInErp) {
+      reject(
+        "changed_in_quickbooks",
+        `The estimate ${baseline.docNumber} that Costbridge last wrote was deleted in QuickBooks.`,
+        "Retry the export to add a new estimate for this budget, or Reject the budget to hand it back.",
+      );
+    }
+    return this.findOurEstimate(job.id);
   }
 
   private isOurs(estimate: QboEstimate): boolean {
@@ -620,45 +905,56 @@ class ExportRun {
     itemRefs: Map<string, string>,
     classRefs: Map<string, string> | null,
   ): Promise<QboEstimate> {
-    const { previous, estimateMode, overwriteChangedInErp } = this.req;
+    const { previous, estimateMode } = this.req;
     this.subject = { kind: "estimate" };
     const baseline = estimateMode === "update_in_place" ? previous : null;
 
+    const refs = { job, itemRefs, classRefs };
+    const baselineOf = (current: QboEstimate) =>
+      baseline?.estimateId === current.Id
+        ? { version: baseline.version, digest: baseline.ownedDigest ?? null }
+        : null;
+
     let current: QboEstimate | null = null;
+    let fromCache = false;
     if (baseline) {
-      current = await this.readEstimate(baseline.estimateId);
-      if (!current) {
-        // Deleted in QuickBooks since our last export: a change like any other, resolved by the approver.
-        if (!overwriteChangedInErp) {
-          reject(
-            "changed_in_quickbooks",
-            `The estimate ${baseline.docNumber} that Costbridge last wrote was deleted in QuickBooks.`,
-            "Retry the export to add a new estimate for this budget, or Reject the budget to hand it back.",
-          );
-        }
-        current = await this.findOurEstimate(job.id);
-      }
-    } else {
+      current = this.cachedEstimate(baseline);
+      fromCache = current !== null;
+      // Deleted in QuickBooks since our last export: a change like any other, resolved by the approver.
+      current ??= (await this.readEstimate(baseline.estimateId)) ?? (await this.estimateGone(baseline, job));
+    } else if (!job.created) {
+      // A job this attempt created holds no estimate of an earlier attempt; the requestid covers this one's.
       current = await this.findOurEstimate(job.id);
     }
 
     let written: QboEstimate;
     if (!current) {
-      const body = this.build(job, itemRefs, classRefs, null);
-      written = await this.client.create<QboEstimate>("estimate", body, this.key("estimate:create"));
+      written = await this.createEstimate(refs);
     } else {
-      const sameAsBaseline = baseline?.estimateId === current.Id;
-      written = await this.updateEstimate(
-        current,
-        sameAsBaseline ? { version: baseline.version, digest: baseline.ownedDigest ?? null } : null,
-        {
-          job,
-          itemRefs,
-          classRefs,
-        },
-      );
+      try {
+        written = await this.updateEstimate(current, baselineOf(current), refs);
+      } catch (err) {
+        // A 610 without an element on the remembered estimate: deleted in QuickBooks, or a reference gone.
+        if (!fromCache || !baseline || !isNotFound(err) || err.fault.element !== "") throw err;
+        await this.forget([refKey.estimate(current.Id)]);
+        if (await this.readEstimate(current.Id)) throw err;
+        const other = await this.estimateGone(baseline, job);
+        written = other
+          ? await this.updateEstimate(other, baselineOf(other), refs)
+          : await this.createEstimate(refs);
+      }
     }
-    return this.verify(written.Id, this.build(job, itemRefs, classRefs, null));
+    await this.rememberEstimate(written);
+    return this.confirm(written, this.build(job, itemRefs, classRefs, null));
+  }
+
+  private async createEstimate(refs: {
+    job: Job;
+    itemRefs: Map<string, string>;
+    classRefs: Map<string, string> | null;
+  }): Promise<QboEstimate> {
+    const body = this.build(refs.job, refs.itemRefs, refs.classRefs, null);
+    return this.client.create<QboEstimate>("estimate", body, this.key("estimate:create"));
   }
 
   /** An estimate QuickBooks has closed or turned into an invoice is never modified. */
@@ -734,13 +1030,13 @@ class ExportRun {
     }
   }
 
-  private async verify(id: string, expected: EstimateWrite): Promise<QboEstimate> {
-    const actual = await this.client.read<QboEstimate>("estimate", id);
+  /** The write's response is the estimate as QuickBooks stored it: it must match what we sent, without a read. */
+  private confirm(actual: QboEstimate, expected: EstimateWrite): QboEstimate {
     const problems = compareEstimate(actual, expected);
     if (problems.length > 0) {
       reject(
         "verification_failed",
-        `QuickBooks holds estimate ${actual.DocNumber ?? id} differently from the budget: ${problems.join("; ")}.`,
+        `QuickBooks holds estimate ${actual.DocNumber ?? actual.Id} differently from the budget: ${problems.join("; ")}.`,
         "Open the estimate in QuickBooks: automatic discounts, sales tax or an edit made at the same moment can " +
           "change its lines. Correct it there or retry the export to write the budget again.",
       );

@@ -4,6 +4,7 @@ import type { QboCompanySetup } from "./company-setup.js";
 import type { QboEndpoints } from "./endpoints.js";
 import { exportEstimate, outcomeOf } from "./export.js";
 import type { RateGate } from "./rate-gate.js";
+import type { QboReferenceCache } from "./reference-cache.js";
 import type { QboTokenManager } from "./tokens.js";
 
 export { type AccessTokenSource, QboClient, type QboClientOptions, qboQuote } from "./client.js";
@@ -24,6 +25,13 @@ export {
   RealmPausedError,
   type TokenBucketOptions,
 } from "./rate-gate.js";
+export {
+  type CachedReference,
+  InMemoryReferenceCache,
+  NO_REFERENCE_CACHE,
+  type QboReferenceCache,
+  refKey,
+} from "./reference-cache.js";
 export * from "./tokens.js";
 
 export interface QboConnectorOptions {
@@ -41,6 +49,8 @@ export interface QboConnectorOptions {
   onRequest?: (log: QboRequestLog) => void;
   /** Records a company's QuickBooks setup as an export reads it; a failure here never fails the export. */
   onCompanySetup?: (companyId: string, setup: QboCompanySetup) => Promise<void>;
+  /** What exports learned about each realm's records; without it every reference is looked up each time. */
+  referenceCache?: QboReferenceCache;
 }
 
 /** The QuickBooks Online connector the export job calls. */
@@ -72,6 +82,7 @@ export function createQboConnector(options: QboConnectorOptions): ErpConnector {
         client: new QboClient(clientOptions),
         throttleBackoffMs,
         incomeAccountRef,
+        ...(options.referenceCache ? { referenceCache: options.referenceCache } : {}),
         ...(record
           ? { onCompanySetup: (setup: QboCompanySetup) => record(req.companyId, setup).catch(() => {}) }
           : {}),
