@@ -2,10 +2,10 @@ import { sql } from "kysely";
 import * as D from "../../domain/index.js";
 import { newId } from "../../lib/ids.js";
 import { recordAudit } from "../audit.js";
-import type { Actor } from "../budget/commands.js";
 import type { AppContext } from "../context.js";
 import { issueCursor, readCursor } from "../cursor.js";
 import { AppError } from "../errors.js";
+import type { Actor } from "../membership.js";
 import { requireRight } from "../membership.js";
 
 function isUniqueViolation(e: unknown): boolean {

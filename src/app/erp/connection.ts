@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { sha256 } from "../../lib/ids.js";
 import { recordAudit } from "../audit.js";
-import type { Actor } from "../budget/commands.js";
 import type { AppContext } from "../context.js";
 import { AppError } from "../errors.js";
+import type { Actor } from "../membership.js";
 import { requireRight } from "../membership.js";
 import { enqueueExport } from "../submissions/decide.js";
 import { countPendingSteps } from "./qbd/index.js";

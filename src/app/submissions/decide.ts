@@ -3,12 +3,12 @@ import type { Tx } from "../../db/database.js";
 import * as D from "../../domain/index.js";
 import { enqueueJob } from "../../jobs/queue.js";
 import { recordAudit } from "../audit.js";
-import type { Actor } from "../budget/commands.js";
 import { loadBudgetContext } from "../budget/load.js";
 import type { AppContext } from "../context.js";
 import { fromDomain, orThrow } from "../domain-errors.js";
 import { queueEmail } from "../email-outbox.js";
 import { AppError } from "../errors.js";
+import type { Actor } from "../membership.js";
 import { memberOf, requireMembership } from "../membership.js";
 
 export const EXPORT_TASK = "export_submission";

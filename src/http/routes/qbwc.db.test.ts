@@ -128,7 +128,7 @@ describe("the Web Connector SOAP service", () => {
     const budget = await makeLockedBudget(t, c, { number: "R-1", name: "Raw Envelope Depot" }, [
       ["02-200", "L", "1000.00"],
     ]);
-    const { sendToErp } = await import("../../app/budget/commands.js");
+    const { sendToErp } = await import("../../app/budget/send-budget.js");
     const sent = await sendToErp(
       t.ctx,
       { userId: c.admin.id },

@@ -2,9 +2,9 @@ import { buildQwc, guidFrom } from "../../../erp/quickbooks-desktop/soap.js";
 import { newSecretToken, sha256 } from "../../../lib/ids.js";
 import { hashPassword } from "../../../lib/passwords.js";
 import { recordAudit } from "../../audit.js";
-import type { Actor } from "../../budget/commands.js";
 import type { AppContext } from "../../context.js";
 import { AppError, conflict } from "../../errors.js";
+import type { Actor } from "../../membership.js";
 import { requireRight } from "../../membership.js";
 import { resumeExports } from "../connection.js";
 
