@@ -4,7 +4,7 @@ import { createChange } from "./budget/create-change.js";
 import { lockBudget } from "./budget/lock-budget.js";
 import { sendToErp } from "./budget/send-budget.js";
 import type { AppContext } from "./context.js";
-import { decideSubmission } from "./submissions/decide.js";
+import { decideSubmission } from "./submissions/decide-submission.js";
 
 type Plan = {
   number: string;

@@ -3,8 +3,8 @@ import type { AppContext } from "../app/context.js";
 import { DAILY_SUMMARY_CRONTAB } from "../app/email/tasks.js";
 import { createQbdConnector } from "../app/erp/qbd/index.js";
 import { qboServiceFor } from "../app/erp/qbo-service.js";
+import { EXPORT_TASK } from "../app/export/export-job.js";
 import { type Connectors, runExport } from "../app/export/run-export.js";
-import { EXPORT_TASK } from "../app/submissions/decide.js";
 import { defineTask, type TaskDefinition } from "./worker.js";
 
 export interface TaskDeps {

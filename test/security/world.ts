@@ -9,7 +9,7 @@ import { sendToErp } from "../../src/app/budget/send-budget.js";
 import * as C from "../../src/app/company/data.js";
 import { seedDemoBase } from "../../src/app/demo-seed.js";
 import { qboServiceFor } from "../../src/app/erp/qbo-service.js";
-import { decideSubmission } from "../../src/app/submissions/decide.js";
+import { decideSubmission } from "../../src/app/submissions/decide-submission.js";
 import { buildHttpApp } from "../../src/http/app.js";
 import { issueToken } from "../../src/http/auth.js";
 import { allRoutes } from "../../src/http/routes/index.js";

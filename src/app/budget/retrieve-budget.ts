@@ -1,7 +1,7 @@
-import { sql } from "kysely";
 import * as D from "../../domain/index.js";
 import type { AppContext } from "../context.js";
-import { fromDomain, orThrow } from "../domain-errors.js";
+import { fromDomain } from "../domain-errors.js";
+import { applyTransition } from "../lifecycle/apply-transition.js";
 import type { Actor } from "../membership.js";
 import { audit, type Scope, withBudget } from "./with-budget.js";
 
@@ -11,24 +11,18 @@ export async function retrieveFromErp(ctx: AppContext, actor: Actor, scope: Scop
     const refusal = D.refusalError(D.evaluateRetrieve({ budget: b.budget, rights }));
     if (refusal) throw fromDomain(refusal);
     const pending = D.pendingSubmission(b.budget)!;
-    const transition = orThrow(D.decideTransition(pending.status, "retrieve"));
-    const updated = await tx
-      .updateTable("submissions")
-      .set({
-        status: transition.to,
-        version: sql`version + 1`,
-        decided_by: actor.userId,
-        decided_at: ctx.now(),
-        decision_action: "retrieve",
-        updated_at: ctx.now(),
-      })
-      .where("company_id", "=", scope.companyId)
-      .where("id", "=", pending.id)
-      .where("status", "=", pending.status)
-      .returning(["id", "status"])
-      .executeTakeFirst();
-    if (!updated) throw fromDomain(D.domainError("concurrent_update"));
+    const now = ctx.now();
+    const transition = await applyTransition(ctx, tx, {
+      companyId: scope.companyId,
+      submissionId: pending.id,
+      command: "retrieve",
+      from: pending.status,
+      userId: actor.userId,
+      now,
+      columns: { decided_by: actor.userId, decided_at: now, decision_action: "retrieve" },
+      facts: { budget: b },
+    });
     await audit(tx, ctx, actor, scope, "submission.retrieved", "submission", pending.id);
-    return updated;
+    return { id: pending.id, status: transition.to };
   });
 }

@@ -33,15 +33,25 @@ export async function withBudget<T>(
     const result = await fn(b, tx, rights);
     // A command that turned out to change nothing (a dry run) leaves the version alone.
     if (opts.changed && !opts.changed(result)) return result;
-    await tx
-      .updateTable("budgets")
-      .set({ version: sql`version + 1`, updated_at: ctx.now() })
-      .where("company_id", "=", scope.companyId)
-      .where("id", "=", b.budgetId)
-      .execute();
+    await bumpBudgetVersion(tx, scope.companyId, b.budgetId, ctx.now());
     await storeExportMatch(tx, scope.companyId, scope.projectId);
     return result;
   });
+}
+
+/** Moves the budget's version on, so readers holding the old one see that it changed. */
+export async function bumpBudgetVersion(
+  tx: Tx,
+  companyId: string,
+  budgetId: string,
+  at: Date,
+): Promise<void> {
+  await tx
+    .updateTable("budgets")
+    .set({ version: sql`version + 1`, updated_at: at })
+    .where("company_id", "=", companyId)
+    .where("id", "=", budgetId)
+    .execute();
 }
 
 /** An audit row for a budget command, with the project it belongs to. */

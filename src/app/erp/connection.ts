@@ -3,9 +3,9 @@ import { sha256 } from "../../lib/ids.js";
 import { recordAudit } from "../audit.js";
 import type { AppContext } from "../context.js";
 import { AppError } from "../errors.js";
+import { enqueueExport } from "../export/export-job.js";
 import type { Actor } from "../membership.js";
 import { requireRight } from "../membership.js";
-import { enqueueExport } from "../submissions/decide.js";
 import { countPendingSteps } from "./qbd/index.js";
 import type { QboService } from "./qbo-service.js";
 

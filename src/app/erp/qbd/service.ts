@@ -21,7 +21,7 @@ import { newSecretToken, sha256 } from "../../../lib/ids.js";
 import { verifyPassword } from "../../../lib/passwords.js";
 import { recordAudit } from "../../audit.js";
 import type { AppContext } from "../../context.js";
-import { enqueueExport } from "../../submissions/decide.js";
+import { enqueueExport } from "../../export/export-job.js";
 import {
   countPendingSteps,
   lastHandedOutStep,
