@@ -6,7 +6,7 @@ import { approveChange } from "../../src/app/budget/approve-change.js";
 import { createChange } from "../../src/app/budget/create-change.js";
 import { lockBudget } from "../../src/app/budget/lock-budget.js";
 import { sendToErp } from "../../src/app/budget/send-budget.js";
-import * as C from "../../src/app/company/data.js";
+import { createProject } from "../../src/app/company/projects.js";
 import { seedDemoBase } from "../../src/app/demo-seed.js";
 import { qboServiceFor } from "../../src/app/erp/qbo-service.js";
 import { decideSubmission } from "../../src/app/submissions/decide-submission.js";
@@ -239,7 +239,7 @@ export async function createWorld(
       .where("company_id", "=", companyId)
       .execute();
     projectSeq += 1;
-    const project = await C.createProject(t.ctx, actor, companyId, {
+    const project = await createProject(t.ctx, actor, companyId, {
       number: `T-${projectSeq}`,
       name: `Fixture ${projectSeq}`,
     });

@@ -7,7 +7,7 @@ import { addLine } from "../../src/app/budget/add-line.js";
 import { loadBudgetContext } from "../../src/app/budget/load.js";
 import { lockBudget } from "../../src/app/budget/lock-budget.js";
 import { sendToErp } from "../../src/app/budget/send-budget.js";
-import { createProject } from "../../src/app/company/data.js";
+import { createProject } from "../../src/app/company/projects.js";
 import {
   applyTransition,
   type TransitionRequest,

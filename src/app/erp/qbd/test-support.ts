@@ -11,7 +11,7 @@ import { approveChange as approveBudgetChange } from "../../budget/approve-chang
 import { createChange } from "../../budget/create-change.js";
 import { lockBudget } from "../../budget/lock-budget.js";
 import { sendToErp } from "../../budget/send-budget.js";
-import { createProject } from "../../company/data.js";
+import { createProject } from "../../company/projects.js";
 
 export const QBD_CATEGORIES: [string, string][] = [
   ["L", "Labor"],
