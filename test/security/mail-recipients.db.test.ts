@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { emailTasks } from "../../src/app/email/tasks.js";
-import { jobHelpers, type SmtpSink, startSmtpSink } from "../../src/app/email/test-helpers.js";
 import { SEND_EMAIL_TASK } from "../../src/app/email-outbox.js";
 import { createSmtpMailer, type SmtpMailer } from "../../src/mail/mailer.js";
+import { jobHelpers, type SmtpSink, startSmtpSink } from "../support/email.js";
 import {
   budgetUrl,
   buildLockedBudget,

@@ -1,11 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app.js";
-import { makeCompany, makeUser } from "../../../test/support/factories.js";
-import { createSmtpMailer, type SmtpMailer } from "../../mail/mailer.js";
-import { DAILY_SUMMARY_SUBJECT } from "../../mail/templates/index.js";
-import { SEND_EMAIL_TASK } from "../email-outbox.js";
-import { runDailySummary } from "./daily-summary.js";
-import { DAILY_SUMMARY_TICK_TASK, emailTasks } from "./tasks.js";
 import {
   insertApprovers,
   insertSubmission,
@@ -13,7 +7,13 @@ import {
   queuedJobs,
   type SmtpSink,
   startSmtpSink,
-} from "./test-helpers.js";
+} from "../../../test/support/email.js";
+import { makeCompany, makeUser } from "../../../test/support/factories.js";
+import { createSmtpMailer, type SmtpMailer } from "../../mail/mailer.js";
+import { DAILY_SUMMARY_SUBJECT } from "../../mail/templates/index.js";
+import { SEND_EMAIL_TASK } from "../email-outbox.js";
+import { runDailySummary } from "./daily-summary.js";
+import { DAILY_SUMMARY_TICK_TASK, emailTasks } from "./tasks.js";
 
 let t: TestApp;
 let clock = new Date("2026-03-10T12:30:00Z");

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app.js";
 import { makeUser } from "../../../test/support/factories.js";
+import { makeLockedBudget, type QbdCompanySetup, setUpQbdCompany } from "../../../test/support/qbd.js";
 import { createQbdConnector } from "../../app/erp/qbd/connector.js";
-import { makeLockedBudget, type QbdCompanySetup, setUpQbdCompany } from "../../app/erp/qbd/test-support.js";
 import { parseXml } from "../../erp/quickbooks-desktop/xml.js";
 
 let t: TestApp;

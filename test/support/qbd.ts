@@ -3,15 +3,16 @@
  * through the real route), people with the rights the workflow needs, and budgets driven through the app's own
  * commands up to acceptance over HTTP.
  */
-import type { TestApp } from "../../../../test/support/app.js";
-import { makeCompany, makeUser } from "../../../../test/support/factories.js";
-import { newId } from "../../../lib/ids.js";
-import { addLine } from "../../budget/add-line.js";
-import { approveChange as approveBudgetChange } from "../../budget/approve-change.js";
-import { createChange } from "../../budget/create-change.js";
-import { lockBudget } from "../../budget/lock-budget.js";
-import { sendToErp } from "../../budget/send-budget.js";
-import { createProject } from "../../company/projects.js";
+
+import { addLine } from "../../src/app/budget/add-line.js";
+import { approveChange as approveBudgetChange } from "../../src/app/budget/approve-change.js";
+import { createChange } from "../../src/app/budget/create-change.js";
+import { lockBudget } from "../../src/app/budget/lock-budget.js";
+import { sendToErp } from "../../src/app/budget/send-budget.js";
+import { createProject } from "../../src/app/company/projects.js";
+import { newId } from "../../src/lib/ids.js";
+import type { TestApp } from "./app.js";
+import { makeCompany, makeUser } from "./factories.js";
 
 export const QBD_CATEGORIES: [string, string][] = [
   ["L", "Labor"],
