@@ -199,12 +199,9 @@ async function returnBudget({ tx, companyId, facts }: EffectInput) {
     .execute();
 }
 
-async function notifyRejection({ ctx, tx, companyId, submissionId, userId, now, facts }: EffectInput) {
-  const b = need(facts.budget, "the budget", "notify_rejection");
-  const senderId = need(facts.submittedBy, "the sender", "notify_rejection");
-  const approverId = need(userId, "the approver", "notify_rejection");
-  const ids = [...new Set([b.creatorUserId, senderId].filter((x): x is string => Boolean(x)))];
-  const people = await tx
+/** The people an email may go to, with whether their account is active and they are still in the company. */
+function peopleOf(tx: Tx, companyId: string, ids: string[]) {
+  return tx
     .selectFrom("users")
     .leftJoin("directory_entries", (j) =>
       j
@@ -212,8 +209,16 @@ async function notifyRejection({ ctx, tx, companyId, submissionId, userId, now, 
         .on("directory_entries.company_id", "=", companyId),
     )
     .select(["users.id", "users.email", "users.name", "users.active", "directory_entries.active as member"])
-    .where("users.id", "in", [...ids, approverId])
+    .where("users.id", "in", ids)
     .execute();
+}
+
+async function notifyRejection({ ctx, tx, companyId, submissionId, userId, now, facts }: EffectInput) {
+  const b = need(facts.budget, "the budget", "notify_rejection");
+  const senderId = need(facts.submittedBy, "the sender", "notify_rejection");
+  const approverId = need(userId, "the approver", "notify_rejection");
+  const ids = [...new Set([b.creatorUserId, senderId].filter((x): x is string => Boolean(x)))];
+  const people = await peopleOf(tx, companyId, [...ids, approverId]);
   const approver = people.find((u) => u.id === approverId)!;
   for (const id of ids) {
     const u = people.find((x) => x.id === id);
@@ -354,16 +359,7 @@ async function notifyExportFailed({ ctx, tx, companyId, submissionId, now, facts
     .where("id", "=", attempt.projectId)
     .executeTakeFirstOrThrow();
   const ids = [...new Set([submittedBy, acceptedBy].filter((x): x is string => Boolean(x)))];
-  const people = await tx
-    .selectFrom("users")
-    .leftJoin("directory_entries", (j) =>
-      j
-        .onRef("directory_entries.user_id", "=", "users.id")
-        .on("directory_entries.company_id", "=", companyId),
-    )
-    .select(["users.id", "users.email", "users.name", "users.active", "directory_entries.active as member"])
-    .where("users.id", "in", ids)
-    .execute();
+  const people = await peopleOf(tx, companyId, ids);
   const sender = people.find((u) => u.id === submittedBy);
   const accepter = people.find((u) => u.id === acceptedBy);
   for (const u of people) {
