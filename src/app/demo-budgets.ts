@@ -1,7 +1,11 @@
-import * as B from "./budget/commands.js";
+import { addLine } from "./budget/add-line.js";
+import { approveChange } from "./budget/approve-change.js";
+import { createChange } from "./budget/create-change.js";
+import { lockBudget } from "./budget/lock-budget.js";
+import { sendToErp } from "./budget/send-budget.js";
 import type { AppContext } from "./context.js";
 import { QUICKBOOKS_DESKTOP_KIND } from "./erp/qbd/definition.js";
-import { decideSubmission } from "./submissions/decide.js";
+import { decideSubmission } from "./submissions/decide-submission.js";
 
 type Plan = {
   number: string;
@@ -114,13 +118,13 @@ export async function seedDemoBudgets(ctx: AppContext): Promise<void> {
       const scope = { companyId: acme.id, projectId: project.id };
       const lineIds: string[] = [];
       for (const [costCode, category, originalBudget] of plan.lines) {
-        lineIds.push((await B.addLine(ctx, pm, scope, { costCode, category, originalBudget })).id);
+        lineIds.push((await addLine(ctx, pm, scope, { costCode, category, originalBudget })).id);
       }
       let submissionId = "";
       for (const step of plan.steps) {
         if (step !== "lock" && !acmeConnected) break;
-        if (step === "lock") await B.lockBudget(ctx, pm, scope);
-        if (step === "send") submissionId = (await B.sendToErp(ctx, pm, scope)).id;
+        if (step === "lock") await lockBudget(ctx, pm, scope);
+        if (step === "send") submissionId = (await sendToErp(ctx, pm, scope)).id;
         if (step === "accept") {
           await decideSubmission(ctx, approver, acme.id, submissionId, { action: "accept" });
           const status = await waitExported(ctx, acme.id, submissionId, 20_000);
@@ -140,11 +144,11 @@ export async function seedDemoBudgets(ctx: AppContext): Promise<void> {
           });
         }
         if (step === "change") {
-          const change = await B.createChange(ctx, pm, scope, {
+          const change = await createChange(ctx, pm, scope, {
             description: "Owner change order #3: added canopy steel",
             adjustments: [{ lineId: lineIds[2]!, amount: "15400.00" }],
           });
-          await B.approveChange(ctx, pm, scope, change.id);
+          await approveChange(ctx, pm, scope, change.id);
         }
       }
     }
@@ -179,8 +183,8 @@ export async function seedDemoBudgets(ctx: AppContext): Promise<void> {
       ["03-100", "L", "61200.00"],
       ["04-200", "M", "27950.00"],
     ] as const) {
-      await B.addLine(ctx, admin, scope, { costCode, category, originalBudget });
+      await addLine(ctx, admin, scope, { costCode, category, originalBudget });
     }
-    await B.lockBudget(ctx, admin, scope);
+    await lockBudget(ctx, admin, scope);
   }
 }

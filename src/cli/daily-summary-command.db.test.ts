@@ -1,8 +1,8 @@
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestApp, type TestApp } from "../../test/support/app.js";
+import { insertSubmission } from "../../test/support/email.js";
 import { makeCompany, makeUser } from "../../test/support/factories.js";
-import { insertSubmission } from "../app/email/test-helpers.js";
 import { dailySummaryCommand } from "./daily-summary-command.js";
 
 let t: TestApp;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { aBudget, aChange, aLine, aSubmission, exported, rights } from "../../test/support/domain.js";
 import { lockBudget, matchesLastExport, stateOf } from "./budget.js";
 import { budgetStatus, viewBudget } from "./budget-view.js";
 import type { SendFacts } from "./send-rules.js";
-import { aBudget, aChange, aLine, aSubmission, exported, rights } from "./test-fixtures.js";
 
 const budget = aBudget({
   locked: true,

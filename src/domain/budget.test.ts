@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { aBudget, aChange, aLine, aSubmission, exported } from "../../test/support/domain.js";
 import {
   addLine,
   approveChange,
@@ -28,7 +29,6 @@ import { decideTransition, type SubmissionCommand } from "./lifecycle.js";
 import { MAX_AMOUNT_MINOR } from "./money.js";
 import { evaluateSend, type SendFacts } from "./send-rules.js";
 import { hasSomethingNewToSend, type SubmissionSnapshot, takeSnapshot } from "./snapshot.js";
-import { aBudget, aChange, aLine, aSubmission, exported } from "./test-fixtures.js";
 
 const concrete = aLine("l1", "03-300", "L", 100_000n);
 const steel = aLine("l2", "05-100", "M", 50_000n);

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { rights } from "../../test/support/domain.js";
 import {
   ACTIONS,
   type Action,
@@ -13,7 +14,6 @@ import {
   NO_PERMISSIONS,
   receivesDailySummary,
 } from "./permissions.js";
-import { rights } from "./test-fixtures.js";
 
 function allowed(r: Parameters<typeof can>[0], action: Action, ctx: Parameters<typeof can>[2] = {}): boolean {
   return can(r, action, ctx).ok;

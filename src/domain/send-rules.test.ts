@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { aBudget, aChange, aLine, aSubmission, exported, rights } from "../../test/support/domain.js";
 import type { Budget } from "./budget.js";
 import {
   evaluateBudgetActions,
@@ -9,7 +10,6 @@ import {
   refusalError,
   type SendFacts,
 } from "./send-rules.js";
-import { aBudget, aChange, aLine, aSubmission, exported, rights } from "./test-fixtures.js";
 
 const ready = aBudget({
   locked: true,

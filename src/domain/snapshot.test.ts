@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { aBudget, aChange, aLine, exported } from "../../test/support/domain.js";
 import { type Budget, budgetTotals, deriveLines } from "./budget.js";
 import { MAX_AMOUNT_MINOR } from "./money.js";
 import { changedLines, hasSomethingNewToSend, takeSnapshot } from "./snapshot.js";
-import { aBudget, aChange, aLine, exported } from "./test-fixtures.js";
 
 const concrete = aLine("l1", "03-300", "L", 100_000n);
 const steel = aLine("l2", "05-100", "M", 50_000n);

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordAudit } from "../../src/app/audit.js";
 import { queueEmail } from "../../src/app/email/outbox.js";
-import { insertSubmission } from "../../src/app/email/test-helpers.js";
 import { createTestApp, type TestApp } from "../support/app.js";
+import { insertSubmission } from "../support/email.js";
 import { makeCompany, makeUser } from "../support/factories.js";
 
 let t: TestApp;

@@ -4,9 +4,9 @@
  * email is marked failed with the reason), and the others still get theirs.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { jobHelpers, type SmtpSink, startSmtpSink } from "../../src/app/email/test-helpers.js";
 import { taskFor } from "../../src/jobs/tasks.js";
 import { createSmtpMailer, type SmtpMailer } from "../../src/mail/mailer.js";
+import { jobHelpers, type SmtpSink, startSmtpSink } from "../support/email.js";
 import {
   budgetUrl,
   buildLockedBudget,

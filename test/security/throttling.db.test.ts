@@ -5,10 +5,10 @@
  * the password hash.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setUpQbdCompany } from "../../src/app/erp/qbd/test-support.js";
 import { passwordChecksRun } from "../../src/lib/passwords.js";
 import { createTestApp, type TestApp } from "../support/app.js";
 import { makeCompany, makeUser, TEST_PASSWORD } from "../support/factories.js";
+import { setUpQbdCompany } from "../support/qbd.js";
 
 let t: TestApp;
 let offsetMs = 0;

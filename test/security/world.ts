@@ -1,11 +1,15 @@
 import type { RouteOptions } from "fastify";
 import { sql } from "kysely";
 import { type StartedQboEmulator, startQboEmulator } from "../../emulators/quickbooks-online/index.js";
-import * as B from "../../src/app/budget/commands.js";
-import * as C from "../../src/app/company/data.js";
+import { addLine } from "../../src/app/budget/add-line.js";
+import { approveChange } from "../../src/app/budget/approve-change.js";
+import { createChange } from "../../src/app/budget/create-change.js";
+import { lockBudget } from "../../src/app/budget/lock-budget.js";
+import { sendToErp } from "../../src/app/budget/send-budget.js";
+import { createProject } from "../../src/app/company/projects.js";
 import { seedDemoBase } from "../../src/app/demo-seed.js";
 import { qboServiceFor } from "../../src/app/erp/qbo-service.js";
-import { decideSubmission } from "../../src/app/submissions/decide.js";
+import { decideSubmission } from "../../src/app/submissions/decide-submission.js";
 import { buildHttpApp } from "../../src/http/app.js";
 import { issueToken } from "../../src/http/auth.js";
 import { allRoutes } from "../../src/http/routes/index.js";
@@ -235,13 +239,13 @@ export async function createWorld(
       .where("company_id", "=", companyId)
       .execute();
     projectSeq += 1;
-    const project = await C.createProject(t.ctx, actor, companyId, {
+    const project = await createProject(t.ctx, actor, companyId, {
       number: `T-${projectSeq}`,
       name: `Fixture ${projectSeq}`,
     });
     const scope = { companyId, projectId: project.id };
     const code = await costCode(co);
-    const line = await B.addLine(t.ctx, actor, scope, {
+    const line = await addLine(t.ctx, actor, scope, {
       costCode: code.code,
       category: "L",
       originalBudget: "1000.00",
@@ -250,20 +254,20 @@ export async function createWorld(
     if (stage === "unlocked") return fx;
     if (stage === "draft_change" || stage === "approved_change") {
       // Budget changes belong to a locked budget.
-      await B.lockBudget(t.ctx, actor, scope);
-      const change = await B.createChange(t.ctx, actor, scope, {
+      await lockBudget(t.ctx, actor, scope);
+      const change = await createChange(t.ctx, actor, scope, {
         description: "fixture change",
         adjustments: [{ lineId: line.id, amount: "10.00" }],
       });
       fx.changeId = change.id;
       if (stage === "approved_change") {
-        await B.approveChange(t.ctx, actor, scope, change.id);
+        await approveChange(t.ctx, actor, scope, change.id);
       }
       return fx;
     }
-    await B.lockBudget(t.ctx, actor, scope);
+    await lockBudget(t.ctx, actor, scope);
     if (stage === "locked") return fx;
-    const sub = await B.sendToErp(t.ctx, actor, scope);
+    const sub = await sendToErp(t.ctx, actor, scope);
     fx.submissionId = sub.id;
     if (stage === "awaiting") return fx;
     await decideSubmission(t.ctx, { userId: approver(co).id }, companyId, sub.id, { action: "accept" });

@@ -4,49 +4,39 @@
  * §7 (one Estimate per budget: lines at the revised estimate, zero markup, non-taxable, memo marker, CB- number).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createExportWorld, type ExportWorld, eventually } from "../support/worker.js";
 import {
   budgetUrl,
   buildLockedBudget,
   erpUrl,
-  http,
+  type http,
   makeProject,
-  makeWorkflowCompany,
   type Obj,
   sendBudget,
 } from "./fixture.js";
+import {
+  type Company,
+  connectedCompany,
+  type ExportWorld,
+  estimatesOnJob,
+  startQboExport,
+  waitForSubmission,
+} from "./qbo-export.js";
 
 let w: ExportWorld;
-let co: Awaited<ReturnType<typeof makeWorkflowCompany>>;
+let co: Company;
 let api: ReturnType<typeof http>;
 
 beforeAll(async () => {
-  w = await createExportWorld();
-  co = await makeWorkflowCompany(w.ctx);
-  await w.connectQuickBooksOnline(co.companyId);
-  api = http(w);
+  ({ w, api } = await startQboExport());
+  co = await connectedCompany(w);
 });
 afterAll(async () => {
   await w?.close();
 });
 
-async function waitForStatus(submissionId: string, status: string) {
-  return eventually(
-    async () => {
-      const r = await api.get(`${erpUrl(co.companyId)}/${submissionId}`, co.approver);
-      return r.body.status === status ? r.body : undefined;
-    },
-    { what: `submission ${submissionId} to be ${status}` },
-  );
-}
-
-/** The estimates in QuickBooks on the job named after the project. */
-async function estimatesOf(projectName: string) {
-  const realm = await w.realm();
-  const job = (realm.Customer as Obj[]).find((c) => c.DisplayName === projectName);
-  if (!job) return { job: null, estimates: [] as Obj[] };
-  return { job, estimates: (realm.Estimate as Obj[]).filter((e) => e.CustomerRef?.value === job.Id) };
-}
+const waitForStatus = (submissionId: string, status: string) =>
+  waitForSubmission(w, co, submissionId, status);
+const estimatesOf = (projectName: string) => estimatesOnJob(w, projectName);
 
 function salesLines(estimate: Obj) {
   return (estimate.Line as Obj[])

@@ -5,39 +5,37 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forgetQuickBooksReference } from "../../src/app/erp/pg-reference-cache.js";
-import { createExportWorld, type ExportWorld, eventually } from "../support/worker.js";
 import {
   budgetUrl,
   buildLockedBudget,
   erpUrl,
-  http,
+  type http,
   makeProject,
-  makeWorkflowCompany,
   type Obj,
   sendBudget,
 } from "./fixture.js";
+import {
+  type Company,
+  connectedCompany,
+  type ExportWorld,
+  estimatesOnJob,
+  startQboExport,
+  waitForSubmission,
+} from "./qbo-export.js";
 
 let w: ExportWorld;
 let api: ReturnType<typeof http>;
 let realmId: string;
 
 beforeAll(async () => {
-  w = await createExportWorld();
-  api = http(w);
+  ({ w, api } = await startQboExport());
   realmId = w.qbo.emulator.defaultRealmId;
 });
 afterAll(async () => {
   await w?.close();
 });
 
-type Company = Awaited<ReturnType<typeof makeWorkflowCompany>>;
-
-async function newCompany(name: string, currency = "USD"): Promise<Company> {
-  const co = await makeWorkflowCompany(w.ctx, name);
-  await w.ctx.db.updateTable("companies").set({ currency }).where("id", "=", co.companyId).execute();
-  await w.connectQuickBooksOnline(co.companyId);
-  return co;
-}
+const newCompany = (name: string, currency = "USD") => connectedCompany(w, name, currency);
 
 async function control(method: string, path: string, body?: unknown) {
   const res = await w.control(method, path, body);
@@ -45,15 +43,8 @@ async function control(method: string, path: string, body?: unknown) {
   return res.json() as Promise<Obj>;
 }
 
-async function settled(co: Company, submissionId: string, status: string) {
-  return eventually(
-    async () => {
-      const r = await api.get(`${erpUrl(co.companyId)}/${submissionId}`, co.approver);
-      return r.body.status === status ? r.body : undefined;
-    },
-    { what: `submission ${submissionId} to be ${status}` },
-  );
-}
+const settled = (co: Company, submissionId: string, status: string) =>
+  waitForSubmission(w, co, submissionId, status);
 
 async function sendAndAccept(co: Company, projectId: string) {
   const id = await sendBudget(w, co.pm, co.companyId, projectId);
@@ -74,10 +65,7 @@ async function approveChange(co: Company, projectId: string, lineId: string, amo
 }
 
 async function estimatesOf(projectName: string) {
-  const realm = await w.realm();
-  const job = (realm.Customer as Obj[]).find((c) => c.DisplayName === projectName);
-  if (!job) return [] as Obj[];
-  return (realm.Estimate as Obj[]).filter((e) => e.CustomerRef?.value === job.Id);
+  return (await estimatesOnJob(w, projectName)).estimates;
 }
 
 function amounts(estimate: Obj): string[] {

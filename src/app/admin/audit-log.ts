@@ -1,7 +1,7 @@
 import type { AppContext } from "../context.js";
 import { issueCursor, readCursor } from "../cursor.js";
 import { AppError } from "../errors.js";
-import { type Actor, requireRight } from "./common.js";
+import { type Actor, requireRight } from "../membership.js";
 
 export interface AuditQuery {
   entityType?: string;

@@ -1,22 +1,23 @@
 import { sql } from "kysely";
 import type { Executor } from "../../db/database.js";
+import { isUniqueViolation } from "../../db/errors.js";
 import * as D from "../../domain/index.js";
 import { newId } from "../../lib/ids.js";
 import { recordAudit } from "../audit.js";
 import type { AppContext } from "../context.js";
 import { fromDomain } from "../domain-errors.js";
 import { AppError } from "../errors.js";
-import { memberOf } from "../membership.js";
-import {
-  type Actor,
-  type DirectoryItem,
-  forbiddenOwn,
-  isUniqueViolation,
-  loadDirectory,
-  loadDirectoryItem,
-  requireRight,
-} from "./common.js";
+import { type Actor, memberOf, requireRight } from "../membership.js";
+import { type DirectoryItem, loadDirectory, loadDirectoryItem } from "./directory-entries.js";
 import { INVITATION_TTL_MS, type Inviter, sendAddedNotice, sendInvitation } from "./invitations.js";
+
+/** Nobody changes their own rights or deactivates themselves: another directory admin must. */
+const forbiddenOwn = () =>
+  new AppError(
+    "forbidden",
+    "You cannot change your own permissions or deactivate yourself; ask another directory admin.",
+    { details: { rule: "own_permissions" } },
+  );
 
 export interface LevelsInput {
   erpIntegrations?: D.Level;

@@ -4,7 +4,7 @@ import type { QboCustomer, QboItem } from "../../erp/quickbooks-online/types.js"
 import { recordAudit } from "../audit.js";
 import type { AppContext } from "../context.js";
 import { AppError } from "../errors.js";
-import { type Actor, requireRight } from "./common.js";
+import { type Actor, requireRight } from "../membership.js";
 import { quickBooksLists } from "./quickbooks-lists.js";
 
 export interface ErpRef {

@@ -1,12 +1,13 @@
 import { sql } from "kysely";
+import { isUniqueViolation } from "../../db/errors.js";
 import * as D from "../../domain/index.js";
 import { newId } from "../../lib/ids.js";
 import { recordAudit } from "../audit.js";
-import { isKnownCurrency } from "../company/data.js";
+import { isKnownCurrency } from "../company/settings.js";
 import type { AppContext } from "../context.js";
 import { AppError } from "../errors.js";
-import { isUniqueViolation, loadDirectoryItem } from "./common.js";
 import { addToDirectory } from "./directory.js";
+import { loadDirectoryItem } from "./directory-entries.js";
 import { OPERATOR_INVITER } from "./invitations.js";
 
 /** Every new company starts with the classic cost types. */

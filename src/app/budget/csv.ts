@@ -1,6 +1,7 @@
 import type { AppContext } from "../context.js";
 import { AppError } from "../errors.js";
-import { type Actor, type ImportRowInput, type ImportRowResult, importLines } from "./commands.js";
+import type { Actor } from "../membership.js";
+import { type ImportRowInput, type ImportRowResult, importLines } from "./import-lines.js";
 import { getBudget } from "./queries.js";
 
 /** Columns of an import; an exported file's derived columns are accepted and ignored, so it imports back. */

@@ -1,9 +1,9 @@
 import * as D from "../../domain/index.js";
 import type { AppContext } from "../context.js";
 import { fromDomain } from "../domain-errors.js";
+import type { Actor } from "../membership.js";
 import { memberOf } from "../membership.js";
-import type { Actor } from "./commands.js";
-import { changeView } from "./commands.js";
+import { changeView } from "./change-rows.js";
 import { type BudgetContext, loadBudgetContext, projectRights } from "./load.js";
 
 const fmt = D.formatAmount;

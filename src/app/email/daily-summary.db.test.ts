@@ -1,10 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app.js";
-import { makeCompany, makeUser } from "../../../test/support/factories.js";
-import { taskFor } from "../../jobs/tasks.js";
-import { createSmtpMailer, type SmtpMailer } from "../../mail/mailer.js";
-import { DAILY_SUMMARY_SUBJECT } from "../../mail/templates/index.js";
-import { runDailySummary } from "./daily-summary.js";
 import {
   insertApprovers,
   insertSubmission,
@@ -12,7 +7,12 @@ import {
   queuedJobs,
   type SmtpSink,
   startSmtpSink,
-} from "./test-helpers.js";
+} from "../../../test/support/email.js";
+import { makeCompany, makeUser } from "../../../test/support/factories.js";
+import { taskFor } from "../../jobs/tasks.js";
+import { createSmtpMailer, type SmtpMailer } from "../../mail/mailer.js";
+import { DAILY_SUMMARY_SUBJECT } from "../../mail/templates/index.js";
+import { runDailySummary } from "./daily-summary.js";
 
 let t: TestApp;
 let clock = new Date("2026-03-10T12:30:00Z");

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp, testConfig } from "../../../test/support/app.js";
+import { type SmtpSink, startSmtpSink } from "../../../test/support/email.js";
 import { COMPANY_HEADER, MailSendError } from "../../mail/mailer.js";
 import type { AppContext } from "../context.js";
 import { listDemoMailbox } from "./mailbox.js";
 import { startMailRuntime } from "./runtime.js";
-import { type SmtpSink, startSmtpSink } from "./test-helpers.js";
 
 let t: TestApp;
 let sink: SmtpSink;

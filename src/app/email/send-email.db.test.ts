@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app.js";
+import { jobHelpers, queuedJobs, type SmtpSink, startSmtpSink } from "../../../test/support/email.js";
 import { makeCompany, makeUser } from "../../../test/support/factories.js";
 import { taskFor } from "../../jobs/tasks.js";
 import { createSmtpMailer, type SmtpMailer } from "../../mail/mailer.js";
 import { queueEmail } from "./outbox.js";
-import { jobHelpers, queuedJobs, type SmtpSink, startSmtpSink } from "./test-helpers.js";
 
 let t: TestApp;
 let sink: SmtpSink;

@@ -1,12 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app.js";
+import {
+  insertApprovers,
+  insertSubmission,
+  type SmtpSink,
+  startSmtpSink,
+} from "../../../test/support/email.js";
 import { makeCompany, makeUser } from "../../../test/support/factories.js";
 import { allTasks } from "../../jobs/tasks.js";
 import { type RunningWorker, startWorker } from "../../jobs/worker.js";
 import { createSmtpMailer, type SmtpMailer } from "../../mail/mailer.js";
 import { DAILY_SUMMARY_SUBJECT } from "../../mail/templates/index.js";
 import { runDailySummary } from "./daily-summary.js";
-import { insertApprovers, insertSubmission, type SmtpSink, startSmtpSink } from "./test-helpers.js";
 
 let t: TestApp;
 let sink: SmtpSink;

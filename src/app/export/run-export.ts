@@ -1,4 +1,3 @@
-import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import * as D from "../../domain/index.js";
 import type {
@@ -10,9 +9,10 @@ import type {
 import { enqueue, type JobPayload } from "../../jobs/catalog.js";
 import { recordAudit } from "../audit.js";
 import { loadCompanySettings, storeExportMatch } from "../budget/load.js";
+import { bumpBudgetVersion } from "../budget/with-budget.js";
 import type { AppContext } from "../context.js";
-import { queueEmail } from "../email/outbox.js";
 import { type ErpKind, erpLabel } from "../erp/registry.js";
+import { applyTransition } from "../lifecycle/apply-transition.js";
 
 type ExportJobPayload = JobPayload<"export_submission">;
 
@@ -188,7 +188,6 @@ async function lockCurrent(tx: Tx, p: ExportJobPayload) {
       "submissions.submitted_by",
       "submissions.accepted_by",
       "exports.attempt",
-      "exports.erp_type",
     ])
     .where("submissions.company_id", "=", p.companyId)
     .where("submissions.id", "=", p.submissionId)
@@ -196,6 +195,20 @@ async function lockCurrent(tx: Tx, p: ExportJobPayload) {
     .executeTakeFirst();
   if (s?.status !== "exporting" || s.attempt !== p.attempt) return null;
   return s;
+}
+
+type Outcome<K extends ExportOutcome["kind"]> = Extract<ExportOutcome, { kind: K }>;
+type Current = NonNullable<Awaited<ReturnType<typeof lockCurrent>>>;
+
+/** Where one run of the export job leaves the submission, recorded in one transaction. */
+interface OutcomeScope {
+  ctx: AppContext;
+  tx: Tx;
+  p: ExportJobPayload;
+  projectId: string;
+  erpType: ErpKind;
+  s: Current;
+  now: Date;
 }
 
 async function applyOutcome(
@@ -211,243 +224,79 @@ async function applyOutcome(
   await ctx.db.transaction().execute(async (tx) => {
     const s = await lockCurrent(tx, p);
     if (!s) return;
+    const o: OutcomeScope = { ctx, tx, p, projectId, erpType, s, now };
     switch (outcome.kind) {
-      case "done": {
-        const t = D.decideTransition("exporting", "export_succeeded");
-        if (!t.ok) throw new Error(t.error.message);
-        await tx
-          .updateTable("submissions")
-          .set({ status: t.value.to, exported_at: now, version: sql`version + 1`, updated_at: now })
-          .where("company_id", "=", p.companyId)
-          .where("id", "=", p.submissionId)
-          .execute();
-        await tx
-          .updateTable("exports")
-          .set({
-            erp_estimate_id: outcome.erpRef.estimateId,
-            erp_version: outcome.erpRef.version,
-            erp_job_ref: outcome.erpRef.jobRef,
-            erp_doc_number: outcome.erpRef.docNumber,
-            confirmed_at: now,
-            last_error_code: null,
-            last_error_message: null,
-            last_error_remedy: null,
-            waiting_for: null,
-            next_try_at: null,
-            updated_at: now,
-          })
-          .where("company_id", "=", p.companyId)
-          .where("submission_id", "=", p.submissionId)
-          .execute();
-        await finishAttempt(tx, p, "done", now);
-        await tx
-          .insertInto("erp_estimates")
-          .values({
-            company_id: p.companyId,
-            project_id: projectId,
-            erp_type: erpType,
-            estimate_id: outcome.erpRef.estimateId,
-            version: outcome.erpRef.version,
-            job_ref: outcome.erpRef.jobRef,
-            doc_number: outcome.erpRef.docNumber,
-            owned_digest: outcome.erpRef.ownedDigest ?? null,
-            written_owned: writtenJson(outcome.erpRef.written),
-            submission_id: p.submissionId,
-            updated_at: now,
-          })
-          .onConflict((oc) =>
-            oc.columns(["company_id", "project_id", "erp_type"]).doUpdateSet({
-              estimate_id: outcome.erpRef.estimateId,
-              version: outcome.erpRef.version,
-              job_ref: outcome.erpRef.jobRef,
-              doc_number: outcome.erpRef.docNumber,
-              owned_digest: outcome.erpRef.ownedDigest ?? null,
-              written_owned: writtenJson(outcome.erpRef.written),
-              submission_id: p.submissionId,
-              updated_at: now,
-            }),
-          )
-          .execute();
-        await tx
-          .updateTable("projects")
-          .set({ erp_job_ref: outcome.erpRef.jobRef })
-          .where("company_id", "=", p.companyId)
-          .where("id", "=", projectId)
-          .where("erp_job_ref", "is", null)
-          .execute();
-        for (const [code, ref] of Object.entries(outcome.itemRefs)) {
-          await tx
-            .updateTable("cost_codes")
-            .set({ erp_item_ref: ref })
-            .where("company_id", "=", p.companyId)
-            .where("code", "=", code)
-            .where("erp_item_ref", "is", null)
-            .execute();
-        }
-        await bumpBudget(tx, p.companyId, s.budget_id, now);
-        await storeExportMatch(tx, p.companyId, projectId);
-        await recordAudit(tx, {
-          companyId: p.companyId,
-          actor: { kind: "system" },
-          action: "submission.exported",
-          entityType: "submission",
-          entityId: p.submissionId,
-          data: {
-            projectId,
-            estimateId: outcome.erpRef.estimateId,
-            createdItems: outcome.createdItems,
-            createdJob: outcome.createdJob,
-          },
-          at: now,
-        });
-        return;
-      }
+      case "done":
+        return markExported(o, outcome);
       case "rejected":
-        await failSubmission(
-          ctx,
-          tx,
-          p,
-          projectId,
-          s,
-          { code: outcome.code, message: outcome.message, remedy: outcome.remedy },
-          now,
-        );
-        return;
-      case "retryable": {
-        const since = firstFailureAt ?? now;
-        if (now.getTime() - since.getTime() >= RETRY_WINDOW_MS) {
-          await failSubmission(
-            ctx,
-            tx,
-            p,
-            projectId,
-            s,
-            {
-              code: "retries_exhausted",
-              message: `${erpLabel(erpType)} kept failing for over 24 hours; the last error: ${outcome.message}`,
-              remedy: `Check that ${erpLabel(erpType)} is reachable and the connection is healthy, then press Retry.`,
-            },
-            now,
-          );
-          return;
-        }
-        const delay = backoffMs(tries, outcome.retryAfterMs);
-        const nextTry = new Date(now.getTime() + delay);
-        await tx
-          .updateTable("exports")
-          .set({
-            tries: tries + 1,
-            first_failure_at: since,
-            next_try_at: nextTry,
-            last_error_code: outcome.code,
-            last_error_message: outcome.message,
-            last_error_remedy: "Costbridge retries automatically; nothing to do unless this persists.",
-            updated_at: now,
-          })
-          .where("company_id", "=", p.companyId)
-          .where("submission_id", "=", p.submissionId)
-          .execute();
-        await enqueue(tx, "export_submission", p, { runAt: nextTry });
-        return;
-      }
+        return markFailed(o, { code: outcome.code, message: outcome.message, remedy: outcome.remedy });
+      case "retryable":
+        return retryOrFail(o, outcome, firstFailureAt, tries);
       case "reconnect_needed":
-        await tx
-          .updateTable("exports")
-          .set({
-            waiting_for: "reconnect",
-            last_error_code: "reconnect_needed",
-            last_error_message: outcome.message,
-            updated_at: now,
-          })
-          .where("company_id", "=", p.companyId)
-          .where("submission_id", "=", p.submissionId)
-          .execute();
-        await tx
-          .updateTable("erp_connections")
-          .set({ status: "reconnect_needed", last_error: outcome.message, updated_at: now })
-          .where("company_id", "=", p.companyId)
-          .where("status", "=", "connected")
-          .execute();
-        return;
-      case "waiting": {
-        const nextTry = new Date(now.getTime() + (outcome.checkAfterMs ?? 5000));
-        await tx
-          .updateTable("exports")
-          .set({
-            waiting_for: "web_connector",
-            last_error_message: outcome.message,
-            next_try_at: nextTry,
-            updated_at: now,
-          })
-          .where("company_id", "=", p.companyId)
-          .where("submission_id", "=", p.submissionId)
-          .execute();
-        await enqueue(tx, "export_submission", p, { runAt: nextTry });
-        return;
-      }
+        return waitForReconnect(o, outcome);
+      case "waiting":
+        return waitForWebConnector(o, outcome);
       default:
         D.assertNever(outcome, "export outcome");
     }
   });
 }
 
-async function finishAttempt(
-  tx: Tx,
-  p: ExportJobPayload,
-  outcome: "done" | "rejected",
-  at: Date,
-  error?: { code: string; message: string },
-) {
-  await tx
-    .updateTable("export_attempts")
-    .set({ finished_at: at, outcome, error_code: error?.code ?? null, error_message: error?.message ?? null })
-    .where("company_id", "=", p.companyId)
-    .where("submission_id", "=", p.submissionId)
-    .where("attempt", "=", p.attempt)
-    .execute();
+/** The `export_succeeded` transition; its effects record the ERP's reference. */
+async function markExported(o: OutcomeScope, outcome: Outcome<"done">) {
+  const { ctx, tx, p, projectId, now } = o;
+  await applyTransition(ctx, tx, {
+    companyId: p.companyId,
+    submissionId: p.submissionId,
+    command: "export_succeeded",
+    from: "exporting",
+    userId: null,
+    now,
+    columns: { exported_at: now },
+    facts: {
+      attempt: { number: p.attempt, projectId, erpType: o.erpType },
+      exported: { ref: outcome.erpRef, itemRefs: outcome.itemRefs },
+      submittedBy: o.s.submitted_by,
+      acceptedBy: o.s.accepted_by,
+    },
+  });
+  await bumpBudgetVersion(tx, p.companyId, o.s.budget_id, now);
+  await storeExportMatch(tx, p.companyId, projectId);
+  await recordAudit(tx, {
+    companyId: p.companyId,
+    actor: { kind: "system" },
+    action: "submission.exported",
+    entityType: "submission",
+    entityId: p.submissionId,
+    data: {
+      projectId,
+      estimateId: outcome.erpRef.estimateId,
+      createdItems: outcome.createdItems,
+      createdJob: outcome.createdJob,
+    },
+    at: now,
+  });
 }
 
-async function bumpBudget(tx: Tx, companyId: string, budgetId: string, now: Date) {
-  await tx
-    .updateTable("budgets")
-    .set({ version: sql`version + 1`, updated_at: now })
-    .where("company_id", "=", companyId)
-    .where("id", "=", budgetId)
-    .execute();
-}
-
-async function failSubmission(
-  ctx: AppContext,
-  tx: Tx,
-  p: ExportJobPayload,
-  projectId: string,
-  s: { budget_id: string; submitted_by: string; accepted_by: string | null; erp_type: string },
-  error: { code: string; message: string; remedy: string },
-  now: Date,
-) {
-  const t = D.decideTransition("exporting", "export_failed");
-  if (!t.ok) throw new Error(t.error.message);
-  await tx
-    .updateTable("submissions")
-    .set({ status: t.value.to, version: sql`version + 1`, updated_at: now })
-    .where("company_id", "=", p.companyId)
-    .where("id", "=", p.submissionId)
-    .execute();
-  await tx
-    .updateTable("exports")
-    .set({
-      last_error_code: error.code,
-      last_error_message: error.message,
-      last_error_remedy: error.remedy,
-      waiting_for: null,
-      next_try_at: null,
-      updated_at: now,
-    })
-    .where("company_id", "=", p.companyId)
-    .where("submission_id", "=", p.submissionId)
-    .execute();
-  await finishAttempt(tx, p, "rejected", now, error);
-  await bumpBudget(tx, p.companyId, s.budget_id, now);
+/** The `export_failed` transition; its effects record the error and tell the sender and the approver. */
+async function markFailed(o: OutcomeScope, error: { code: string; message: string; remedy: string }) {
+  const { ctx, tx, p, projectId, now } = o;
+  await applyTransition(ctx, tx, {
+    companyId: p.companyId,
+    submissionId: p.submissionId,
+    command: "export_failed",
+    from: "exporting",
+    userId: null,
+    now,
+    columns: {},
+    facts: {
+      attempt: { number: p.attempt, projectId, erpType: o.erpType },
+      error,
+      submittedBy: o.s.submitted_by,
+      acceptedBy: o.s.accepted_by,
+    },
+  });
+  await bumpBudgetVersion(tx, p.companyId, o.s.budget_id, now);
   await recordAudit(tx, {
     companyId: p.companyId,
     actor: { kind: "system" },
@@ -457,52 +306,79 @@ async function failSubmission(
     data: { projectId, ...error },
     at: now,
   });
-  const company = await loadCompanySettings(tx, p.companyId);
-  const project = await tx
-    .selectFrom("projects")
-    .select(["id", "number", "name"])
-    .where("company_id", "=", p.companyId)
-    .where("id", "=", projectId)
-    .executeTakeFirstOrThrow();
-  const ids = [...new Set([s.submitted_by, s.accepted_by].filter((x): x is string => Boolean(x)))];
-  const people = await tx
-    .selectFrom("users")
-    .leftJoin("directory_entries", (j) =>
-      j
-        .onRef("directory_entries.user_id", "=", "users.id")
-        .on("directory_entries.company_id", "=", p.companyId),
-    )
-    .select(["users.id", "users.email", "users.name", "users.active", "directory_entries.active as member"])
-    .where("users.id", "in", ids)
-    .execute();
-  const sender = people.find((u) => u.id === s.submitted_by);
-  const accepter = people.find((u) => u.id === s.accepted_by);
-  for (const u of people) {
-    // Only active members of the company hear about its work (checked again when the email is sent).
-    if (!u.active || !u.member) continue;
-    await queueEmail(tx, {
-      companyId: p.companyId,
-      dedupeKey: `export-failed:${p.submissionId}:${p.attempt}:${u.id}`,
-      to: u.email,
-      message: {
-        template: "export-failed",
-        data: {
-          publicUrl: ctx.config.publicUrl,
-          recipientName: u.name,
-          company: { id: company.id, name: company.name, timeZone: company.timeZone },
-          project: { id: project.id, number: project.number, name: project.name },
-          erpName: erpLabel(s.erp_type),
-          error,
-          failedAt: now,
-          ...(sender ? { sentBy: { name: sender.name } } : {}),
-          ...(accepter ? { acceptedBy: { name: accepter.name } } : {}),
-        },
-      },
-    });
-  }
 }
 
-/** What the ERP holds of our write, for the next re-send's comparison (null when the adapter does not record it). */
-function writtenJson(w: WrittenEstimate | null | undefined): string | null {
-  return w ? JSON.stringify(w) : null;
+/** A transient failure: try again after a backoff, or fail once the retry window has passed (rule 9). */
+async function retryOrFail(
+  o: OutcomeScope,
+  outcome: Outcome<"retryable">,
+  firstFailureAt: Date | null,
+  tries: number,
+) {
+  const { tx, p, now } = o;
+  const since = firstFailureAt ?? now;
+  if (now.getTime() - since.getTime() >= RETRY_WINDOW_MS) {
+    await markFailed(o, {
+      code: "retries_exhausted",
+      message: `${erpLabel(o.erpType)} kept failing for over 24 hours; the last error: ${outcome.message}`,
+      remedy: `Check that ${erpLabel(o.erpType)} is reachable and the connection is healthy, then press Retry.`,
+    });
+    return;
+  }
+  const nextTry = new Date(now.getTime() + backoffMs(tries, outcome.retryAfterMs));
+  await tx
+    .updateTable("exports")
+    .set({
+      tries: tries + 1,
+      first_failure_at: since,
+      next_try_at: nextTry,
+      last_error_code: outcome.code,
+      last_error_message: outcome.message,
+      last_error_remedy: "Costbridge retries automatically; nothing to do unless this persists.",
+      updated_at: now,
+    })
+    .where("company_id", "=", p.companyId)
+    .where("submission_id", "=", p.submissionId)
+    .execute();
+  await enqueue(tx, "export_submission", p, { runAt: nextTry });
+}
+
+/** The ERP refused our credentials: the export waits, and the company's connection asks for a reconnect. */
+async function waitForReconnect(o: OutcomeScope, outcome: Outcome<"reconnect_needed">) {
+  const { tx, p, now } = o;
+  await tx
+    .updateTable("exports")
+    .set({
+      waiting_for: "reconnect",
+      last_error_code: "reconnect_needed",
+      last_error_message: outcome.message,
+      updated_at: now,
+    })
+    .where("company_id", "=", p.companyId)
+    .where("submission_id", "=", p.submissionId)
+    .execute();
+  await tx
+    .updateTable("erp_connections")
+    .set({ status: "reconnect_needed", last_error: outcome.message, updated_at: now })
+    .where("company_id", "=", p.companyId)
+    .where("status", "=", "connected")
+    .execute();
+}
+
+/** QuickBooks Desktop: the write is queued for the Web Connector; look again later. */
+async function waitForWebConnector(o: OutcomeScope, outcome: Outcome<"waiting">) {
+  const { tx, p, now } = o;
+  const nextTry = new Date(now.getTime() + (outcome.checkAfterMs ?? 5000));
+  await tx
+    .updateTable("exports")
+    .set({
+      waiting_for: "web_connector",
+      last_error_message: outcome.message,
+      next_try_at: nextTry,
+      updated_at: now,
+    })
+    .where("company_id", "=", p.companyId)
+    .where("submission_id", "=", p.submissionId)
+    .execute();
+  await enqueue(tx, "export_submission", p, { runAt: nextTry });
 }

@@ -9,13 +9,13 @@ import {
   jobDisplayName,
   lineDescription,
 } from "../../erp/quickbooks-online/mapping.js";
-import type { Actor } from "../budget/commands.js";
 import { loadCompanySettings } from "../budget/load.js";
 import type { AppContext } from "../context.js";
 import { issueCursor, readCursor } from "../cursor.js";
 import { QUICKBOOKS_DESKTOP_KIND } from "../erp/qbd/definition.js";
 import { erpLabel, findErp } from "../erp/registry.js";
 import { AppError } from "../errors.js";
+import type { Actor } from "../membership.js";
 import { requireRight } from "../membership.js";
 
 const fmt = D.formatAmount;

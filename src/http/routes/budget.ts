@@ -1,7 +1,19 @@
 import { z } from "zod";
-import * as C from "../../app/budget/commands.js";
+import { addLine } from "../../app/budget/add-line.js";
+import { approveChange } from "../../app/budget/approve-change.js";
+import { createChange } from "../../app/budget/create-change.js";
 import { exportBudgetCsv, IMPORT_COLUMNS, importBudgetCsv } from "../../app/budget/csv.js";
+import { deleteChange } from "../../app/budget/delete-change.js";
+import { deleteLine } from "../../app/budget/delete-line.js";
+import { checkImportAllowed } from "../../app/budget/import-lines.js";
+import { lockBudget } from "../../app/budget/lock-budget.js";
 import * as Q from "../../app/budget/queries.js";
+import { retrieveFromErp } from "../../app/budget/retrieve-budget.js";
+import { sendToErp } from "../../app/budget/send-budget.js";
+import { unlockBudget } from "../../app/budget/unlock-budget.js";
+import { updateChange } from "../../app/budget/update-change.js";
+import { updateLine } from "../../app/budget/update-line.js";
+import { voidChange } from "../../app/budget/void-change.js";
 import { formatAmount } from "../../domain/money.js";
 import type { RouteModule } from "../app.js";
 import { actorOf } from "../auth.js";
@@ -37,7 +49,7 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) =>
-      reply.status(201).send(lineView(await C.addLine(ctx, actorOf(req), req.params, req.body))),
+      reply.status(201).send(lineView(await addLine(ctx, actorOf(req), req.params, req.body))),
   );
   app.patch(
     `${base}/lines/:lineId`,
@@ -49,13 +61,13 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
         body: z.strictObject({ originalBudget: amount }),
       },
     },
-    async (req) => lineView(await C.updateLine(ctx, actorOf(req), req.params, req.params.lineId, req.body)),
+    async (req) => lineView(await updateLine(ctx, actorOf(req), req.params, req.params.lineId, req.body)),
   );
   app.delete(
     `${base}/lines/:lineId`,
     { schema: { tags, summary: "Delete a line", params: lineParams } },
     async (req, reply) => {
-      await C.deleteLine(ctx, actorOf(req), req.params, req.params.lineId);
+      await deleteLine(ctx, actorOf(req), req.params, req.params.lineId);
       return reply.status(204).send();
     },
   );
@@ -74,8 +86,7 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
         body: z.strictObject({ description: z.string().max(5000), adjustments }),
       },
     },
-    async (req, reply) =>
-      reply.status(201).send(await C.createChange(ctx, actorOf(req), req.params, req.body)),
+    async (req, reply) => reply.status(201).send(await createChange(ctx, actorOf(req), req.params, req.body)),
   );
   app.patch(
     `${base}/changes/:changeId`,
@@ -91,47 +102,47 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
         }),
       },
     },
-    async (req) => C.updateChange(ctx, actorOf(req), req.params, req.params.changeId, req.body),
+    async (req) => updateChange(ctx, actorOf(req), req.params, req.params.changeId, req.body),
   );
   app.delete(
     `${base}/changes/:changeId`,
     { schema: { tags, summary: "Delete a draft budget change", params: changeParams } },
     async (req, reply) => {
-      await C.deleteChange(ctx, actorOf(req), req.params, req.params.changeId);
+      await deleteChange(ctx, actorOf(req), req.params, req.params.changeId);
       return reply.status(204).send();
     },
   );
   app.post(
     `${base}/changes/:changeId/approve`,
     { schema: { tags, summary: "Approve a budget change", params: changeParams } },
-    async (req) => C.approveChange(ctx, actorOf(req), req.params, req.params.changeId),
+    async (req) => approveChange(ctx, actorOf(req), req.params, req.params.changeId),
   );
   app.post(
     `${base}/changes/:changeId/void`,
     { schema: { tags, summary: "Void a budget change", params: changeParams } },
-    async (req) => C.voidChange(ctx, actorOf(req), req.params, req.params.changeId),
+    async (req) => voidChange(ctx, actorOf(req), req.params, req.params.changeId),
   );
 
   app.post(`${base}/lock`, { schema: { tags, summary: "Lock Budget", params } }, async (req) => {
-    await C.lockBudget(ctx, actorOf(req), req.params);
+    await lockBudget(ctx, actorOf(req), req.params);
     return Q.getBudget(ctx, actorOf(req), req.params.companyId, req.params.projectId);
   });
   app.post(`${base}/unlock`, { schema: { tags, summary: "Unlock Budget", params } }, async (req) => {
-    await C.unlockBudget(ctx, actorOf(req), req.params);
+    await unlockBudget(ctx, actorOf(req), req.params);
     return Q.getBudget(ctx, actorOf(req), req.params.companyId, req.params.projectId);
   });
   app.post(
     `${base}/send-to-erp`,
     { schema: { tags, summary: "Send (or Re-send) to ERP", params } },
     async (req, reply) => {
-      const s = await C.sendToErp(ctx, actorOf(req), req.params);
+      const s = await sendToErp(ctx, actorOf(req), req.params);
       return reply.status(201).send(s);
     },
   );
   app.post(
     `${base}/retrieve-from-erp`,
     { schema: { tags, summary: "Retrieve from ERP", params } },
-    async (req) => C.retrieveFromErp(ctx, actorOf(req), req.params),
+    async (req) => retrieveFromErp(ctx, actorOf(req), req.params),
   );
   app.post(
     `${base}/import`,
@@ -140,7 +151,7 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
       // Membership and the right to edit the budget are checked before the file is read: nobody else's upload is
       // ever parsed. The import checks them again in its own transaction.
       preParsing: async (req) => {
-        await C.checkImportAllowed(ctx, actorOf(req), req.params as { companyId: string; projectId: string });
+        await checkImportAllowed(ctx, actorOf(req), req.params as { companyId: string; projectId: string });
       },
       schema: {
         tags,

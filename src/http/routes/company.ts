@@ -1,5 +1,14 @@
 import { z } from "zod";
-import * as C from "../../app/company/data.js";
+import {
+  createCategory,
+  createCostCode,
+  listCategories,
+  listCostCodes,
+  updateCategory,
+  updateCostCode,
+} from "../../app/company/cost-codes-and-categories.js";
+import { createProject, listProjects, updateProject } from "../../app/company/projects.js";
+import { getSettings, updateSettings } from "../../app/company/settings.js";
 import type { RouteModule } from "../app.js";
 import { actorOf } from "../auth.js";
 
@@ -23,7 +32,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req) =>
-      C.listProjects(ctx, actorOf(req), req.params.companyId, {
+      listProjects(ctx, actorOf(req), req.params.companyId, {
         limit: req.query.limit,
         ...(req.query.cursor ? { cursor: req.query.cursor } : {}),
       }),
@@ -39,7 +48,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) =>
-      reply.status(201).send(await C.createProject(ctx, actorOf(req), req.params.companyId, req.body)),
+      reply.status(201).send(await createProject(ctx, actorOf(req), req.params.companyId, req.body)),
   );
   app.patch(
     `${cp}/projects/:projectId`,
@@ -51,11 +60,11 @@ export const companyRoutes: RouteModule = (app, ctx) => {
         body: z.strictObject({ name: text(200).optional(), budgetToolActive: z.boolean().optional() }),
       },
     },
-    async (req) => C.updateProject(ctx, actorOf(req), req.params.companyId, req.params.projectId, req.body),
+    async (req) => updateProject(ctx, actorOf(req), req.params.companyId, req.params.projectId, req.body),
   );
 
   app.get(`${cp}/cost-codes`, { schema: { tags, summary: "Cost codes", params } }, async (req) =>
-    C.listCostCodes(ctx, actorOf(req), req.params.companyId),
+    listCostCodes(ctx, actorOf(req), req.params.companyId),
   );
   app.post(
     `${cp}/cost-codes`,
@@ -68,7 +77,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) =>
-      reply.status(201).send(await C.createCostCode(ctx, actorOf(req), req.params.companyId, req.body)),
+      reply.status(201).send(await createCostCode(ctx, actorOf(req), req.params.companyId, req.body)),
   );
   app.patch(
     `${cp}/cost-codes/:costCodeId`,
@@ -83,10 +92,10 @@ export const companyRoutes: RouteModule = (app, ctx) => {
         }),
       },
     },
-    async (req) => C.updateCostCode(ctx, actorOf(req), req.params.companyId, req.params.costCodeId, req.body),
+    async (req) => updateCostCode(ctx, actorOf(req), req.params.companyId, req.params.costCodeId, req.body),
   );
   app.get(`${cp}/categories`, { schema: { tags, summary: "Categories (cost types)", params } }, async (req) =>
-    C.listCategories(ctx, actorOf(req), req.params.companyId),
+    listCategories(ctx, actorOf(req), req.params.companyId),
   );
   app.post(
     `${cp}/categories`,
@@ -99,7 +108,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) =>
-      reply.status(201).send(await C.createCategory(ctx, actorOf(req), req.params.companyId, req.body)),
+      reply.status(201).send(await createCategory(ctx, actorOf(req), req.params.companyId, req.body)),
   );
 
   app.patch(
@@ -112,11 +121,11 @@ export const companyRoutes: RouteModule = (app, ctx) => {
         body: z.strictObject({ name: text(100) }),
       },
     },
-    async (req) => C.updateCategory(ctx, actorOf(req), req.params.companyId, req.params.categoryId, req.body),
+    async (req) => updateCategory(ctx, actorOf(req), req.params.companyId, req.params.categoryId, req.body),
   );
 
   app.get(`${cp}/settings`, { schema: { tags, summary: "Company settings", params } }, async (req) =>
-    C.getSettings(ctx, actorOf(req), req.params.companyId),
+    getSettings(ctx, actorOf(req), req.params.companyId),
   );
   app.patch(
     `${cp}/settings`,
@@ -141,6 +150,6 @@ export const companyRoutes: RouteModule = (app, ctx) => {
         }),
       },
     },
-    async (req) => C.updateSettings(ctx, actorOf(req), req.params.companyId, req.body),
+    async (req) => updateSettings(ctx, actorOf(req), req.params.companyId, req.body),
   );
 };

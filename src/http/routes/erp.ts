@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { requireRight } from "../../app/membership.js";
-import { decideMany, decideSubmission } from "../../app/submissions/decide.js";
+import { decideMany } from "../../app/submissions/decide-many.js";
+import { decideSubmission } from "../../app/submissions/decide-submission.js";
 import { getSubmission, listSubmissions } from "../../app/submissions/queries.js";
 import * as D from "../../domain/index.js";
 import type { RouteModule } from "../app.js";

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, TEST_OPERATOR_TOKEN, type TestApp } from "../../../test/support/app.js";
+import { insertSubmission, queuedJobs } from "../../../test/support/email.js";
 import { makeCompany, makeUser } from "../../../test/support/factories.js";
 import { storeCaughtEmail } from "../../app/email/mailbox.js";
 import { queueEmail } from "../../app/email/outbox.js";
-import { insertSubmission, queuedJobs } from "../../app/email/test-helpers.js";
 import { type App, buildHttpApp } from "../app.js";
 import { mailRoutes } from "./mail.js";
 

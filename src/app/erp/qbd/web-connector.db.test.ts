@@ -10,11 +10,6 @@ import {
   WebConnector,
 } from "../../../../emulators/quickbooks-desktop/index.js";
 import { createTestApp, type TestApp } from "../../../../test/support/app.js";
-import { type App, buildHttpApp } from "../../../http/app.js";
-import { allRoutes } from "../../../http/routes/index.js";
-import { allTasks } from "../../../jobs/tasks.js";
-import { type RunningWorker, startWorker } from "../../../jobs/worker.js";
-import { createQbdConnector } from "./connector.js";
 import {
   approveChange,
   makeLockedBudget,
@@ -23,7 +18,12 @@ import {
   setUpQbdCompany,
   submissionState,
   until,
-} from "./test-support.js";
+} from "../../../../test/support/qbd.js";
+import { type App, buildHttpApp } from "../../../http/app.js";
+import { allRoutes } from "../../../http/routes/index.js";
+import { allTasks } from "../../../jobs/tasks.js";
+import { type RunningWorker, startWorker } from "../../../jobs/worker.js";
+import { createQbdConnector } from "./connector.js";
 
 let t: TestApp;
 let worker: RunningWorker;

@@ -1,8 +1,8 @@
 import { sql } from "kysely";
 import type { Executor } from "../../db/database.js";
 import type * as D from "../../domain/index.js";
-import type { Actor } from "../budget/commands.js";
 import { AppError } from "../errors.js";
+import type { Actor } from "../membership.js";
 import { isAccountingApprover, membershipFromRow, permissionsView, requireRight } from "../membership.js";
 
 export type { Actor };

@@ -2,9 +2,9 @@ import type { JobHelpers } from "graphile-worker";
 import { sql } from "kysely";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
-import type { JobName } from "../../jobs/catalog.js";
-import { newId } from "../../lib/ids.js";
-import type { AppContext } from "../context.js";
+import type { AppContext } from "../../src/app/context.js";
+import type { JobName } from "../../src/jobs/catalog.js";
+import { newId } from "../../src/lib/ids.js";
 
 export interface SunkEmail {
   envelopeTo: string[];

@@ -6,10 +6,10 @@ import type {
   ChangeStatus,
   ExportedBaseline,
   LastSubmission,
-} from "./budget.js";
-import type { SubmissionStatus } from "./lifecycle.js";
-import type { EffectiveRights } from "./permissions.js";
-import { takeSnapshot } from "./snapshot.js";
+} from "../../src/domain/budget.js";
+import type { SubmissionStatus } from "../../src/domain/lifecycle.js";
+import type { EffectiveRights } from "../../src/domain/permissions.js";
+import { takeSnapshot } from "../../src/domain/snapshot.js";
 
 export function aLine(id: string, costCode: string, category: string, original: bigint): BudgetLine {
   return { id, costCode, costCodeDescription: `Description of ${costCode}`, category, original };

@@ -3,11 +3,16 @@
  * through the real route), people with the rights the workflow needs, and budgets driven through the app's own
  * commands up to acceptance over HTTP.
  */
-import type { TestApp } from "../../../../test/support/app.js";
-import { makeCompany, makeUser } from "../../../../test/support/factories.js";
-import { newId } from "../../../lib/ids.js";
-import * as B from "../../budget/commands.js";
-import { createProject } from "../../company/data.js";
+
+import { addLine } from "../../src/app/budget/add-line.js";
+import { approveChange as approveBudgetChange } from "../../src/app/budget/approve-change.js";
+import { createChange } from "../../src/app/budget/create-change.js";
+import { lockBudget } from "../../src/app/budget/lock-budget.js";
+import { sendToErp } from "../../src/app/budget/send-budget.js";
+import { createProject } from "../../src/app/company/projects.js";
+import { newId } from "../../src/lib/ids.js";
+import type { TestApp } from "./app.js";
+import { makeCompany, makeUser } from "./factories.js";
 
 export const QBD_CATEGORIES: [string, string][] = [
   ["L", "Labor"],
@@ -92,15 +97,15 @@ export async function makeLockedBudget(
   const scope = { companyId: c.companyId, projectId: p.id };
   const lineIds: string[] = [];
   for (const [costCode, category, originalBudget] of lines) {
-    lineIds.push((await B.addLine(t.ctx, actor, scope, { costCode, category, originalBudget })).id);
+    lineIds.push((await addLine(t.ctx, actor, scope, { costCode, category, originalBudget })).id);
   }
-  await B.lockBudget(t.ctx, actor, scope);
+  await lockBudget(t.ctx, actor, scope);
   return { projectId: p.id, lineIds };
 }
 
 /** Sends the budget and accepts it over HTTP, as the approver's Accept button does; returns the submission id. */
 export async function sendAndAccept(t: TestApp, c: QbdCompanySetup, projectId: string): Promise<string> {
-  const sent = await B.sendToErp(t.ctx, { userId: c.admin.id }, { companyId: c.companyId, projectId });
+  const sent = await sendToErp(t.ctx, { userId: c.admin.id }, { companyId: c.companyId, projectId });
   const res = await t.app.inject({
     method: "POST",
     url: `/api/v1/companies/${c.companyId}/erp/budget-submissions/${sent.id}/accept`,
@@ -120,11 +125,11 @@ export async function approveChange(
 ) {
   const actor = { userId: c.admin.id };
   const scope = { companyId: c.companyId, projectId };
-  const change = await B.createChange(t.ctx, actor, scope, {
+  const change = await createChange(t.ctx, actor, scope, {
     description: "Owner change order",
     adjustments: [{ lineId, amount }],
   });
-  await B.approveChange(t.ctx, actor, scope, change.id);
+  await approveBudgetChange(t.ctx, actor, scope, change.id);
 }
 
 export async function submissionState(t: TestApp, companyId: string, submissionId: string) {
