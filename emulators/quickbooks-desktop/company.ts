@@ -409,6 +409,19 @@ export class QbdCompany {
     return structuredClone(e);
   }
 
+  /**
+   * A customer, job or item disappears from its list, as when a bookkeeper merges it into another one (QuickBooks
+   * keeps the other's ListID) or deletes one nothing uses: references to its ListID are refused from then on.
+   */
+  deleteListElement(listId: string): void {
+    const before = this.state.customers.length + this.state.items.length;
+    this.state.customers = this.state.customers.filter((c) => c.ListID !== listId);
+    this.state.items = this.state.items.filter((i) => i.ListID !== listId);
+    if (this.state.customers.length + this.state.items.length === before)
+      throw new Error(`no list element ${listId}`);
+    this.save();
+  }
+
   deleteEstimate(txnId: string): void {
     this.state.estimates = this.state.estimates.filter((e) => e.TxnID !== txnId);
     this.save();

@@ -45,6 +45,11 @@ export interface SessionFaults {
    * one through): QuickBooks cannot parse them, and the Web Connector passes its hresult on.
    */
   malformRequestsOf?: string[];
+  /**
+   * What people do while the session runs (a bookkeeper in QuickBooks, a project manager in the web service): called
+   * after each answer was posted and before the next request is asked for; the session waits for it.
+   */
+  betweenRequests?: (ran: { type: string; requests: number; progress: number }) => Promise<void> | void;
 }
 
 export interface SessionReport {
@@ -248,6 +253,7 @@ export class WebConnector {
           break;
         }
         if (progress >= 100) break;
+        await faults.betweenRequests?.({ type, requests: report.requests, progress });
       }
       report.closeMessage = await this.callText("closeConnection", [["ticket", ticket]]);
       return report;

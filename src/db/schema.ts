@@ -332,6 +332,16 @@ export interface QbwcSessionsTable {
   last_error: string | null;
 }
 
+export interface QbwcSessionLookupsTable {
+  company_id: string;
+  ticket_hash: string;
+  list: string;
+  id: string;
+  name_key: string | null;
+  answer: unknown;
+  learned_at: Generated<Date>;
+}
+
 export interface SettingsKvTable {
   key: string;
   value: string;
@@ -431,6 +441,7 @@ export interface DB {
   qbo_reference_cache: QboReferenceCacheTable;
   qbwc_plans: QbwcPlansTable;
   qbwc_requests: QbwcRequestsTable;
+  qbwc_session_lookups: QbwcSessionLookupsTable;
   qbwc_sessions: QbwcSessionsTable;
   settings_kv: SettingsKvTable;
   sign_in_failures: SignInFailuresTable;

@@ -12,9 +12,8 @@ import { describe, expect, it } from "vitest";
 const TENANT_TABLES = new Set(
   `directory_entries projects project_permissions budgets budget_lines budget_changes budget_change_adjustments
    cost_codes categories submissions submission_lines submission_counts exports export_attempts erp_connections
-   erp_estimates email_outbox audit_events invitations oauth_states qbwc_plans qbwc_requests qbwc_sessions`.split(
-    /\s+/,
-  ),
+   erp_estimates email_outbox audit_events invitations oauth_states qbwc_plans qbwc_requests qbwc_sessions
+   qbwc_session_lookups`.split(/\s+/),
 );
 
 /** Statements that span every company on purpose, each with its reason. */

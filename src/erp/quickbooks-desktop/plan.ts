@@ -33,6 +33,7 @@ import {
   isOk,
   itemQuery,
   itemServiceAdd,
+  type ListRet,
   type QbxmlResponse,
   qbxmlDocument,
   readEstimateRet,
@@ -115,6 +116,11 @@ export interface PlanContext {
   items?: Record<string, ListRef & { created: boolean }>;
   incomeAccount?: ListRef;
   estimate?: { txnId: string; editSequence: string; refNumber: string; written?: WrittenEstimate };
+  /**
+   * A reference this Web Connector session remembered turned out stale (QuickBooks refused it): from then on the
+   * plan asks QuickBooks for everything, so it cannot go round again.
+   */
+  sessionLookupsOff?: boolean;
 }
 
 /** Per-step memory between requests. */
@@ -122,6 +128,8 @@ export interface StepState {
   /** An add was refused with 3100 (name in use): if the query still finds nothing, the name is held elsewhere. */
   addRefused?: boolean;
   requeries?: number;
+  /** The step was answered from what this Web Connector session already learned, without asking QuickBooks. */
+  remembered?: boolean;
   /** Times QuickBooks answered this request with an hresult (it could not run it) instead of a response. */
   hresults?: number;
   /**
@@ -333,7 +341,7 @@ export function phaseAfterLostAnswer(step: Step): string {
   return step.phase;
 }
 
-function itemStepCode(step: string): string {
+export function itemStepCode(step: string): string {
   return step.slice("item:".length);
 }
 
@@ -343,7 +351,7 @@ function costCodeInfo(req: PlanRequest, code: string) {
   return info;
 }
 
-function parentName(req: PlanRequest): string {
+export function parentName(req: PlanRequest): string {
   return qbdName(req.project.parentCustomerName ?? "");
 }
 
@@ -577,6 +585,11 @@ function parentAnswer(req: PlanRequest, ctx: PlanContext, step: Step, r: QbxmlRe
       });
     return next("add", step.state, ctx);
   }
+  return parentFound(ctx, found);
+}
+
+/** The parent customer as QuickBooks (or this session, earlier) answered it. */
+export function parentFound(ctx: PlanContext, found: ListRet): StepResult {
   if (!found.isActive) {
     return inactive(
       `The parent customer "${found.fullName}"`,
@@ -618,6 +631,11 @@ function jobAnswer(req: PlanRequest, ctx: PlanContext, step: Step, r: QbxmlRespo
     }
     return next("add", step.state, ctx);
   }
+  return jobFound(req, ctx, step, found);
+}
+
+/** The job as QuickBooks (or this session, earlier) answered it. */
+export function jobFound(req: PlanRequest, ctx: PlanContext, step: Step, found: ListRet): StepResult {
   if (!found.isActive) {
     return inactive(
       `The job "${found.fullName}"`,
@@ -644,18 +662,7 @@ function itemAnswer(req: PlanRequest, ctx: PlanContext, step: Step, r: QbxmlResp
   const code = itemStepCode(step.step);
   const name = itemName(code);
   if (step.phase === "account") {
-    const account = r.rets.map(readListRet).find((a) => a.isActive);
-    if (!account) {
-      return rejected(
-        "no_income_account",
-        "QuickBooks Desktop has no active income account for the service items Costbridge needs to add.",
-        "Add an income account in QuickBooks (Chart of Accounts), or map every cost code to an existing service item, then retry.",
-      );
-    }
-    return next("add", step.state, {
-      ...ctx,
-      incomeAccount: { listId: account.listId, fullName: account.fullName },
-    });
+    return accountFound(ctx, step, r.rets.map(readListRet));
   }
   if (step.phase === "add" && r.statusCode === "3100") {
     return next("query", { ...step.state, addRefused: true }, ctx);
@@ -685,7 +692,28 @@ function itemAnswer(req: PlanRequest, ctx: PlanContext, step: Step, r: QbxmlResp
     }
     return next(ctx.incomeAccount ? "add" : "account", step.state, ctx);
   }
-  const item = readListRet(ret);
+  return itemFound(ctx, step, readListRet(ret));
+}
+
+/** The income account for new items, from QuickBooks' (or this session's earlier) list of active income accounts. */
+export function accountFound(ctx: PlanContext, step: Step, accounts: ListRet[]): StepResult {
+  const account = accounts.find((a) => a.isActive);
+  if (!account) {
+    return rejected(
+      "no_income_account",
+      "QuickBooks Desktop has no active income account for the service items Costbridge needs to add.",
+      "Add an income account in QuickBooks (Chart of Accounts), or map every cost code to an existing service item, then retry.",
+    );
+  }
+  return next("add", step.state, {
+    ...ctx,
+    incomeAccount: { listId: account.listId, fullName: account.fullName },
+  });
+}
+
+/** The service item of a cost code as QuickBooks (or this session, earlier) answered it. */
+export function itemFound(ctx: PlanContext, step: Step, item: ListRet): StepResult {
+  const code = itemStepCode(step.step);
   if (item.kind !== "ItemService") {
     return rejected(
       "item_not_service",
@@ -787,7 +815,7 @@ function isOurs(req: PlanRequest, e: EstimateRet): boolean {
 }
 
 /** What to do with an estimate found in QuickBooks: nothing (already written), reject (edited there) or rewrite it. */
-function decideOnFound(req: PlanRequest, ctx: PlanContext, step: Step, e: EstimateRet): StepResult {
+export function decideOnFound(req: PlanRequest, ctx: PlanContext, step: Step, e: EstimateRet): StepResult {
   const write = estimateWrite(req, ctx);
   const ours = isOurs(req, e);
   const refDone = !ownsRefNumber(req, e.refNumber) || e.refNumber === write.refNumber;

@@ -279,6 +279,19 @@ export async function lastHandedOutStep(
   return r ? stepFrom(r) : null;
 }
 
+/** Every step of one plan, in order. */
+export async function stepsOfPlan(tx: Tx, key: PlanKey): Promise<StepRow[]> {
+  const rows = await tx
+    .selectFrom("qbwc_requests as r")
+    .select(STEP_COLUMNS)
+    .where("r.company_id", "=", key.companyId)
+    .where("r.submission_id", "=", key.submissionId)
+    .where("r.attempt", "=", key.attempt)
+    .orderBy("r.seq")
+    .execute();
+  return rows.map(stepFrom);
+}
+
 export function stepKey(s: PlanKey & { seq: number }) {
   return { company_id: s.companyId, submission_id: s.submissionId, attempt: s.attempt, seq: s.seq };
 }

@@ -16,7 +16,15 @@ import {
   type QbxmlResponse,
   QbxmlRuleError,
   type SoapCall,
+  type StepResult,
 } from "../../../erp/quickbooks-desktop/index.js";
+import {
+  answerFromSession,
+  isStaleLookup,
+  learnedFrom,
+  resetAfterStaleLookup,
+  stepLookup,
+} from "../../../erp/quickbooks-desktop/session-lookups.js";
 import { enqueue } from "../../../jobs/catalog.js";
 import { newSecretToken, sha256 } from "../../../lib/ids.js";
 import { verifyPassword } from "../../../lib/passwords.js";
@@ -27,13 +35,16 @@ import {
   countPendingSteps,
   lastHandedOutStep,
   nextStep,
+  type PlanRow,
   progressOf,
   readPlan,
   type StepRow,
   stepForRequestId,
   stepKey,
+  stepsOfPlan,
   toJson,
 } from "./queue.js";
+import { forget, forgetEndedSessions, forgetSession, learn, recall } from "./session-lookups.js";
 
 export const SERVER_VERSION = "Costbridge 1.0 (QuickBooks Web Connector service)";
 /** A session unused this long is over; the Web Connector signs in again at its next run. */
@@ -198,6 +209,7 @@ export async function authenticate(
       .set({ qbwc_last_poll_at: now, updated_at: now })
       .where("company_id", "=", companyId)
       .execute();
+    await forgetEndedSessions(tx, companyId, now);
   });
   return [ticket, pending > 0 ? "" : "none"];
 }
@@ -231,6 +243,8 @@ export async function sendRequestXML(ctx: AppContext, p: Record<string, string>)
       const plan = await readPlan(tx, step, { forUpdate: true });
       if (!plan) throw new Error("a step without its plan");
       const phase = step.status === "sent" ? phaseAfterLostAnswer(step) : step.phase;
+      // A look-up this session already answered is not asked again (never for a request whose answer was lost).
+      if (step.status === "queued" && (await answeredBySession(ctx, tx, s, plan, step))) continue;
       const handedOut = step.handedOut + 1;
       const requestId = requestIdFor(step, handedOut);
       let xml: string;
@@ -277,6 +291,114 @@ export async function sendRequestXML(ctx: AppContext, p: Record<string, string>)
       return xml;
     }
   });
+}
+
+/**
+ * Moves a step along from the session's earlier answer, when it has one the step can go on with; false when the
+ * step's request must go to QuickBooks.
+ */
+async function answeredBySession(
+  ctx: AppContext,
+  tx: Tx,
+  s: Session,
+  plan: PlanRow,
+  step: StepRow,
+): Promise<boolean> {
+  const current = { step: step.step, phase: step.phase, state: step.state };
+  const lookup = stepLookup(plan.request, plan.context, current);
+  if (!lookup) return false;
+  const known = await recall(tx, s, lookup);
+  if (!known) return false;
+  const result = answerFromSession(plan.request, plan.context, current, known);
+  if (!result || (result.kind !== "next" && result.kind !== "done")) return false;
+  const now = ctx.now();
+  await recordStepResult(ctx, tx, step, result, {
+    answered_at: now,
+    updated_at: now,
+    state: toJson({ ...step.state, remembered: true }),
+  });
+  return true;
+}
+
+/** Records a step's move (next phase, or done and maybe the plan with it) and what it added to the plan's context. */
+async function recordStepResult(
+  ctx: AppContext,
+  tx: Tx,
+  step: StepRow,
+  result: Extract<StepResult, { kind: "next" | "done" }>,
+  answered: Record<string, unknown>,
+) {
+  const now = ctx.now();
+  const where = stepKey(step);
+  if (result.kind === "next") {
+    await tx
+      .updateTable("qbwc_requests")
+      .set({ ...answered, status: "queued", phase: result.phase, state: toJson(result.state) })
+      .where((eb) => eb.and(where))
+      .execute();
+  } else {
+    await tx
+      .updateTable("qbwc_requests")
+      .set({ ...answered, status: "done" })
+      .where((eb) => eb.and(where))
+      .execute();
+  }
+  await tx
+    .updateTable("qbwc_plans")
+    .set({ context: toJson(result.context), updated_at: now })
+    .where("company_id", "=", step.companyId)
+    .where("submission_id", "=", step.submissionId)
+    .where("attempt", "=", step.attempt)
+    .execute();
+  if (result.kind !== "done") return;
+  const left = await tx
+    .selectFrom("qbwc_requests")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("company_id", "=", step.companyId)
+    .where("submission_id", "=", step.submissionId)
+    .where("attempt", "=", step.attempt)
+    .where("status", "<>", "done")
+    .executeTakeFirstOrThrow();
+  if (Number(left.n) === 0) await finishPlan(ctx, tx, step, result.context, { kind: "done" });
+}
+
+/**
+ * QuickBooks refused a reference the session remembered (gone, inactive): the steps that used the session's answers
+ * ask QuickBooks again, within this session, instead of failing the export.
+ */
+async function resetStaleLookups(
+  ctx: AppContext,
+  tx: Tx,
+  s: Session,
+  plan: PlanRow,
+  step: StepRow,
+  answered: Record<string, unknown>,
+) {
+  const steps = await stepsOfPlan(tx, step);
+  const current = { seq: step.seq, step: step.step, phase: step.phase, state: step.state };
+  const r = resetAfterStaleLookup(plan.request, plan.context, steps, current);
+  const now = ctx.now();
+  for (const one of r.reset) {
+    await tx
+      .updateTable("qbwc_requests")
+      .set({
+        ...(one.seq === step.seq ? answered : {}),
+        status: "queued",
+        phase: one.phase,
+        state: "{}",
+        updated_at: now,
+      })
+      .where((eb) => eb.and(stepKey({ ...step, seq: one.seq })))
+      .execute();
+  }
+  await tx
+    .updateTable("qbwc_plans")
+    .set({ context: toJson(r.context), updated_at: now })
+    .where("company_id", "=", step.companyId)
+    .where("submission_id", "=", step.submissionId)
+    .where("attempt", "=", step.attempt)
+    .execute();
+  await forget(tx, s, r.forget);
 }
 
 // ---- receiveResponseXML -----------------------------------------------------------------------------------------
@@ -419,7 +541,6 @@ export async function receiveResponseXML(ctx: AppContext, p: Record<string, stri
     if (!rs || !step) return progress(tx, s);
     const plan = await readPlan(tx, step, { forUpdate: true });
     if (plan?.status !== "queued") return progress(tx, s);
-    const result = applyResponse(plan.request, plan.context, step, rs);
     const now = ctx.now();
     const answered = {
       response_xml: p.response ?? "",
@@ -429,45 +550,18 @@ export async function receiveResponseXML(ctx: AppContext, p: Record<string, stri
       updated_at: now,
     };
     const where = stepKey(step);
+    if (isStaleLookup(plan.context, await stepsOfPlan(tx, step), step, rs)) {
+      await resetStaleLookups(ctx, tx, s, plan, step, answered);
+      await setConnectionError(ctx, tx, s.companyId, null);
+      return progress(tx, s);
+    }
+    const result = applyResponse(plan.request, plan.context, step, rs);
+    await learn(tx, s, learnedFrom(plan.request, plan.context, step, rs, result), now);
     switch (result.kind) {
       case "next":
-        await tx
-          .updateTable("qbwc_requests")
-          .set({ ...answered, status: "queued", phase: result.phase, state: toJson(result.state) })
-          .where((eb) => eb.and(where))
-          .execute();
-        await tx
-          .updateTable("qbwc_plans")
-          .set({ context: toJson(result.context), updated_at: now })
-          .where("company_id", "=", step.companyId)
-          .where("submission_id", "=", step.submissionId)
-          .where("attempt", "=", step.attempt)
-          .execute();
+      case "done":
+        await recordStepResult(ctx, tx, step, result, answered);
         break;
-      case "done": {
-        await tx
-          .updateTable("qbwc_requests")
-          .set({ ...answered, status: "done" })
-          .where((eb) => eb.and(where))
-          .execute();
-        await tx
-          .updateTable("qbwc_plans")
-          .set({ context: toJson(result.context), updated_at: now })
-          .where("company_id", "=", step.companyId)
-          .where("submission_id", "=", step.submissionId)
-          .where("attempt", "=", step.attempt)
-          .execute();
-        const left = await tx
-          .selectFrom("qbwc_requests")
-          .select((eb) => eb.fn.countAll<string>().as("n"))
-          .where("company_id", "=", step.companyId)
-          .where("submission_id", "=", step.submissionId)
-          .where("attempt", "=", step.attempt)
-          .where("status", "<>", "done")
-          .executeTakeFirstOrThrow();
-        if (Number(left.n) === 0) await finishPlan(ctx, tx, step, result.context, { kind: "done" });
-        break;
-      }
       case "rejected":
         await tx
           .updateTable("qbwc_requests")
@@ -529,6 +623,7 @@ export async function closeConnection(ctx: AppContext, p: Record<string, string>
       .where("ticket_hash", "=", s.ticketHash)
       .where("closed_at", "is", null)
       .execute();
+    await forgetSession(tx, s);
     const n = s.responsesReceived;
     return `Costbridge: ${n} request${n === 1 ? "" : "s"} processed.`;
   });
