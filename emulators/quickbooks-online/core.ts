@@ -210,7 +210,8 @@ export class EmulatorCore {
   recordChange(realm: RealmState, entity: EntityName, id: string, operation: ChangeOperation): void {
     const at = this.nowMs();
     const change = { entity, id, operation, at };
-    const journal = (realm.changes ??= []);
+    realm.changes ??= [];
+    const journal = realm.changes;
     journal.push(change);
     const cutoff = at - CHANGE_RETENTION_MS;
     let drop = 0;
