@@ -7,6 +7,7 @@ import { AppError } from "../errors.js";
 import { requireRight } from "../membership.js";
 import { enqueueExport } from "../submissions/decide.js";
 import { countPendingSteps } from "./qbd/index.js";
+import { changeNotificationsOf } from "./qbo-changes.js";
 import type { QboService } from "./qbo-service.js";
 
 const STATE_TTL_MS = 10 * 60 * 1000;
@@ -49,6 +50,7 @@ export async function getConnection(ctx: AppContext, actor: Actor, companyId: st
         refreshTokenExpiresAt: row.refresh_token_expires_at?.toISOString() ?? null,
         lastError: row.last_error,
         defaultParentCustomer: company.default_parent_customer,
+        changeNotifications: await changeNotificationsOf(ctx, row.realm_id),
       },
     };
   }
