@@ -216,11 +216,14 @@ export async function runChangeCapture(ctx: AppContext, opts: CaptureOptions = {
     // One call per QuickBooks company, whichever Costbridge company connected it.
     if (asked.has(realmId)) continue;
     asked.add(realmId);
-    const due =
-      opts.force ||
-      !webhooks ||
-      ((r.last_webhook_at === null || now - r.last_webhook_at.getTime() >= WEBHOOKS_QUIET_AFTER_MS) &&
-        (r.last_cdc_at === null || now - r.last_cdc_at.getTime() >= WEBHOOKS_QUIET_AFTER_MS));
+    // With webhooks: due once nothing (webhook, change data capture, the connection itself) happened for the
+    // company in the quiet period.
+    const lastHeard = Math.max(
+      r.last_webhook_at?.getTime() ?? 0,
+      r.last_cdc_at?.getTime() ?? 0,
+      r.connected_at?.getTime() ?? 0,
+    );
+    const due = opts.force || !webhooks || now - lastHeard >= WEBHOOKS_QUIET_AFTER_MS;
     if (!due) continue;
     const floor = now - CAPTURE_MAX_LOOKBACK_MS;
     const since = Math.max(
