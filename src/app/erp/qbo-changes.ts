@@ -33,6 +33,7 @@ const CAPTURE_MAX_LOOKBACK_MS = 29 * 24 * 3600 * 1000;
 /** QuickBooks timestamps are whole seconds: the next call overlaps the last answer by this much. */
 const CAPTURE_OVERLAP_MS = 2_000;
 const CAPTURE_MAX_OBJECTS = 1000;
+const DELIVERY_KEEP_MS = 7 * 24 * 3600 * 1000;
 
 export interface ChangeEvent {
   entity: string;
@@ -191,6 +192,11 @@ interface CaptureOptions {
  * that often. A company's failure is recorded and does not stop the others.
  */
 export async function runChangeCapture(ctx: AppContext, opts: CaptureOptions = {}): Promise<number> {
+  // Processed deliveries are kept a week: long enough to recognise any repeat Intuit still sends.
+  await ctx.db
+    .deleteFrom("qbo_webhook_deliveries")
+    .where("processed_at", "<", new Date(ctx.now().getTime() - DELIVERY_KEEP_MS))
+    .execute();
   let query = ctx.db
     .selectFrom("erp_connections")
     .leftJoin("qbo_realm_sync", "qbo_realm_sync.realm_id", "erp_connections.realm_id")
