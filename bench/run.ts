@@ -23,6 +23,7 @@ import { freePort, startEmbeddedCluster } from "../src/db/embedded-postgres.js";
 import { issueToken } from "../src/http/auth.js";
 import { ensureWebBuild } from "../src/runtime/web-build.js";
 import { insertBudgets, insertCatalog, insertCompany, insertUsers } from "./data.js";
+import { measureDrift } from "./drift.js";
 import {
   type ApiCall,
   type BenchEmulator,
@@ -34,8 +35,8 @@ import {
 } from "./harness.js";
 import { busiestWindow, percentile, printTable, type Row } from "./report.js";
 
-export type Phase = "list" | "latency" | "rate" | "realms" | "summary";
-export const PHASES: Phase[] = ["list", "latency", "rate", "realms", "summary"];
+export type Phase = "list" | "latency" | "rate" | "realms" | "summary" | "drift";
+export const PHASES: Phase[] = ["list", "latency", "rate", "realms", "summary", "drift"];
 
 export interface BenchOptions {
   quick: boolean;
@@ -61,6 +62,7 @@ interface Sizes {
   manyRealmWindowMs: number;
   manyRealmBudgets: number;
   approvers: number;
+  driftEdits: number;
 }
 
 const QUICK: Sizes = {
@@ -75,6 +77,7 @@ const QUICK: Sizes = {
   manyRealmWindowMs: 30_000,
   manyRealmBudgets: 100,
   approvers: 1_000,
+  driftEdits: 20,
 };
 const FULL: Sizes = {
   pending: 20_000,
@@ -86,6 +89,7 @@ const FULL: Sizes = {
   manyRealmWindowMs: 122_000,
   manyRealmBudgets: 300,
   approvers: 1_000,
+  driftEdits: 40,
 };
 
 interface Env {
@@ -97,6 +101,7 @@ interface Env {
   smtp: SmtpCounter;
   vault: PgTokenVault;
   progress: (line: string) => void;
+  webhookVerifierToken: string;
 }
 
 interface ExportCompany {
@@ -119,6 +124,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
   // initdb runs as the postgres user when we are root: it must reach the data directory.
   chmodSync(dataDir, 0o755);
   const secretKey = randomBytes(36).toString("base64url");
+  const webhookVerifierToken = randomBytes(24).toString("base64url");
   const port = await freePort();
   const emulator = await startEmulator();
   emulator.emulator.setLimits(REAL_LIMITS);
@@ -148,6 +154,8 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     SMTP_URL: smtp.url,
     SECRET_KEY: secretKey,
     OPERATOR_TOKEN: `op_${randomBytes(24).toString("base64url")}`,
+    // Webhooks configured: change data capture then waits for a quiet period instead of calling every minute.
+    QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN: webhookVerifierToken,
     LOG_LEVEL: "warn",
     // The demo's sample companies are not needed, and its seeding expects the built-in emulator.
     DEMO: "off",
@@ -175,6 +183,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
       smtp,
       vault: new PgTokenVault(database.db, secretKey, QUICKBOOKS_ONLINE_KIND),
       progress,
+      webhookVerifierToken,
     };
     const results = await measure(env, sizes, new Set(opts.only ?? PHASES));
     const pgVersion = (
@@ -241,6 +250,9 @@ async function measure(env: Env, sizes: Sizes, phases: Set<Phase>) {
     many.push(await setUpExportCompany(env, `bench-many-${i}`, sizes.manyRealmBudgets, SEED + 10 + i));
   }
   const digest = await setUpDigestCompany(env, sizes.approvers);
+  const drift = skip("drift")
+    ? null
+    : await setUpExportCompany(env, "bench-drift", sizes.driftEdits, SEED + 30);
   // A database that has been running for years has been vacuumed and analysed and has long written its pages out;
   // a bulk load has not, and its checkpoint would otherwise land in the first measurements.
   await sql`vacuum analyze`.execute(env.db);
@@ -322,7 +334,34 @@ async function measure(env: Env, sizes: Sizes, phases: Set<Phase>) {
       dailySummaryEmailsPerSec: round(d.emailsPerSec, 1),
     });
   }
+  if (drift) Object.assign(out, await driftPhase(env, drift, sizes));
   return out;
+}
+
+// ---- drift: an edit in QuickBooks seen on the budget ---------------------------------------------------------------
+
+async function driftPhase(env: Env, c: ExportCompany, sizes: Sizes) {
+  env.progress(`drift: ${sizes.driftEdits} owned-field edits in QuickBooks, each until the budget says so`);
+  const pm = await env.pool.query<{ id: string }>(
+    "select submitted_by as id from submissions where company_id = $1 limit 1",
+    [c.id],
+  );
+  const d = await measureDrift(
+    {
+      productUrl: env.product.url,
+      emulator: env.emulator,
+      pool: env.pool,
+      verifierToken: env.webhookVerifierToken,
+      accept: (id) => accept(env, c, id),
+      progress: env.progress,
+    },
+    { ...c, viewerToken: await approverToken(env, pm.rows[0]!.id) },
+    sizes.driftEdits,
+  );
+  env.progress(
+    `drift: p50 ${d.driftDetectionP50Ms} ms, p95 ${d.driftDetectionP95Ms} ms, missed ${d.driftMissed}`,
+  );
+  return d;
 }
 
 // ---- data -------------------------------------------------------------------------------------------------------
@@ -836,6 +875,7 @@ function targets(r: Results): Record<string, boolean> {
     dailySummary: ["dailySummaryEmailsPerSec", () => n("dailySummaryEmailsPerSec") >= 100],
     realmScaling: ["realmScaling", () => n("realmScaling") >= 8],
     peakRss: ["peakRssMb", () => n("peakRssMb") < 400],
+    driftDetection: ["driftDetectionP95Ms", () => n("driftDetectionP95Ms") <= 5000 && n("driftMissed") === 0],
   };
   return Object.fromEntries(
     Object.entries(all)
@@ -928,6 +968,12 @@ export function reportRows(r: Results): Row[] {
       `${r.dailySummaryEmailsPerSec} emails/s (queued in ${r.dailySummaryQueueMs} ms)`,
       "≥ 100/s",
       t.dailySummary ?? null,
+    ],
+    [
+      "Edit in QuickBooks → budget reads changed in QuickBooks, p50 / p95 (webhooks)",
+      `${r.driftDetectionP50Ms} / ${r.driftDetectionP95Ms} ms (${r.driftEdits} edits, ${r.driftMissed} missed)`,
+      "p95 ≤ 5,000 ms",
+      t.driftDetection ?? null,
     ],
     [
       "Peak RSS of the product under load",

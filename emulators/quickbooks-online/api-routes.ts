@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { changeDataCapture } from "./cdc.js";
 import type { EmulatorCore } from "./core.js";
 import { type EntityContext, isPlainObject, readEntity, writeEntity } from "./entities.js";
 import { faults, gatewayFaultBody, type Obj, QboFault, throttleXml, toIntuitXml } from "./faults.js";
@@ -114,7 +115,7 @@ function execute(
   realm: RealmState,
   segments: string[],
 ): ApiResult {
-  const ctx: EntityContext = { realm, nowMs: core.nowMs() };
+  const ctx: EntityContext = core.entityContext(realm);
   const query = request.query as Record<string, unknown>;
   const method = request.method;
   const [head = "", id, extra] = segments;
@@ -134,6 +135,9 @@ function execute(
     if (typeof text !== "string" || text.trim() === "")
       throw faults.queryParse('Encountered "<EOF>" at line 1, column 1.');
     return { status: 200, body: { QueryResponse: runQuery(realm, text) } };
+  }
+  if (first === "cdc" && segments.length === 1 && method === "GET") {
+    return { status: 200, body: changeDataCapture(realm, query, ctx.nowMs) };
   }
   if (first === "batch" && segments.length === 1 && method === "POST") {
     return { status: 200, body: runBatch(core, ctx, parseBody(request)) };

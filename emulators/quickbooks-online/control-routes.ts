@@ -6,6 +6,7 @@ import type { Obj } from "./faults.js";
 import { parseJsonText, sendJson } from "./http-util.js";
 import { ENTITY_NAMES, type EntityName, type Limits } from "./state.js";
 import { formatTimestamp } from "./time.js";
+import type { WebhookSettings } from "./webhooks.js";
 
 class ControlError extends Error {
   constructor(
@@ -209,7 +210,7 @@ export function registerControlRoutes(app: FastifyInstance, core: EmulatorCore):
         core.markDirty();
         return sendJson(reply, 200, { [entity]: merged });
       }
-      const saved = editOutOfBand({ realm, nowMs }, entity, params.id, fields);
+      const saved = editOutOfBand(core.entityContext(realm), entity, params.id, fields);
       if (!saved) throw new ControlError(404, "unknown_object", `No ${entity} with id ${params.id}.`);
       core.markDirty();
       return sendJson(reply, 200, { [entity]: saved });
@@ -273,7 +274,7 @@ export function registerControlRoutes(app: FastifyInstance, core: EmulatorCore):
       realm.invoiceSeq = (realm.invoiceSeq ?? 0) + 1;
       const invoiceId = String(1000 + realm.invoiceSeq);
       const linked = Array.isArray(existing.LinkedTxn) ? existing.LinkedTxn : [];
-      const saved = editOutOfBand({ realm, nowMs: core.nowMs() }, "Estimate", params.id, {
+      const saved = editOutOfBand(core.entityContext(realm), "Estimate", params.id, {
         TxnStatus: "Closed",
         LinkedTxn: [...linked, { TxnId: invoiceId, TxnType: "Invoice" }],
       });
@@ -291,7 +292,7 @@ export function registerControlRoutes(app: FastifyInstance, core: EmulatorCore):
       if (entity === "Preferences" || entity === "CompanyInfo") {
         throw new ControlError(400, "not_deletable", `${entity} cannot be deleted.`);
       }
-      const result = removeOutOfBand({ realm, nowMs: core.nowMs() }, entity, params.id);
+      const result = removeOutOfBand(core.entityContext(realm), entity, params.id);
       if (!result) throw new ControlError(404, "unknown_object", `No ${entity} with id ${params.id}.`);
       core.markDirty();
       return sendJson(reply, 200, { [entity]: result });
@@ -437,6 +438,71 @@ export function registerControlRoutes(app: FastifyInstance, core: EmulatorCore):
       settings.batchMaxItems = positiveInteger(input, "batchMaxItems") ?? settings.batchMaxItems;
       core.markDirty();
       return sendJson(reply, 200, { ...settings });
+    }),
+  );
+
+  const webhookView = () => {
+    const { verifierToken, ...rest } = core.webhooks.settings;
+    return { ...rest, verifierTokenSet: Boolean(verifierToken), enabled: core.webhooks.enabled() };
+  };
+  app.get(
+    `${base}/webhooks`,
+    wrap((_request, reply) =>
+      sendJson(reply, 200, { ...webhookView(), deliveries: core.webhooks.deliveries }),
+    ),
+  );
+  app.put(
+    `${base}/webhooks`,
+    wrap((request, reply) => {
+      const input = body(request);
+      const patch: Partial<WebhookSettings> = {};
+      for (const field of ["url", "verifierToken"] as const) {
+        const value = input[field];
+        if (value === undefined) continue;
+        if (value !== null && (typeof value !== "string" || value === "")) {
+          throw new ControlError(400, "invalid_input", `${field} must be a non-empty string or null.`, field);
+        }
+        if (field === "url" && typeof value === "string" && !/^https?:\/\/\S+$/.test(value)) {
+          throw new ControlError(400, "invalid_input", "url must be an http(s) URL.", "url");
+        }
+        patch[field] = value as string | null;
+      }
+      for (const field of ["batchDelayMs", "retryBaseMs"] as const) {
+        const value = positiveInteger(input, field, { allowZero: true });
+        if (value !== undefined) patch[field] = value;
+      }
+      for (const field of ["timeoutMs", "maxAttempts"] as const) {
+        const value = positiveInteger(input, field);
+        if (value !== undefined) patch[field] = value;
+      }
+      if (input.entities !== undefined) {
+        const list = input.entities;
+        if (!Array.isArray(list) || !list.every((e) => ENTITY_NAMES.includes(e as EntityName))) {
+          throw new ControlError(
+            400,
+            "invalid_input",
+            `entities must list some of ${ENTITY_NAMES.join(", ")}.`,
+            "entities",
+          );
+        }
+        patch.entities = list as EntityName[];
+      }
+      core.webhooks.configure(patch);
+      return sendJson(reply, 200, webhookView());
+    }),
+  );
+  app.post(
+    `${base}/webhooks/flush`,
+    wrap(async (_request, reply) => {
+      await core.webhooks.flush();
+      return sendJson(reply, 200, { deliveries: core.webhooks.deliveries.length });
+    }),
+  );
+  app.delete(
+    `${base}/webhooks/deliveries`,
+    wrap((_request, reply) => {
+      core.webhooks.deliveries = [];
+      return reply.code(204).send();
     }),
   );
 }

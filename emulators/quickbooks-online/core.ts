@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import type { ChangeOperation, EntityContext } from "./entities.js";
 import type { Obj } from "./faults.js";
 import { buildSeededRealm } from "./seed.js";
 import {
+  type EntityName,
   type Limits,
   loadState,
   type PersistedState,
@@ -12,6 +14,7 @@ import {
   type Settings,
   saveState,
 } from "./state.js";
+import { WebhookDispatcher, type WebhookSettings } from "./webhooks.js";
 
 export const DEFAULT_CLIENT_ID = "demo-client-id";
 export const DEFAULT_CLIENT_SECRET = "demo-client-secret";
@@ -34,7 +37,12 @@ export interface CoreOptions {
   limits?: Partial<Limits>;
   now?: () => number;
   allowedRedirectUris?: string[];
+  webhooks?: Partial<WebhookSettings>;
 }
+
+/** Change data capture looks back at most this far; the change journal keeps no more. */
+export const CHANGE_RETENTION_MS = 30 * 24 * 3600 * 1000;
+const CHANGE_JOURNAL_LIMIT = 100_000;
 
 export interface TokenResponse {
   access_token: string;
@@ -111,8 +119,11 @@ export class EmulatorCore {
   private readonly inflight = new Map<string, number>();
   private readonly windows = new Map<string, number[]>();
   private readonly batchWindows = new Map<string, number[]>();
+  readonly webhooks: WebhookDispatcher;
 
   constructor(options: CoreOptions = {}) {
+    this.webhooks = new WebhookDispatcher(() => this.nowMs());
+    if (options.webhooks) this.webhooks.configure(options.webhooks);
     this.clientId = options.clientId ?? DEFAULT_CLIENT_ID;
     this.clientSecret = options.clientSecret ?? DEFAULT_CLIENT_SECRET;
     this.allowedRedirectUris = options.allowedRedirectUris ?? null;
@@ -193,6 +204,31 @@ export class EmulatorCore {
 
   realm(realmId: string): RealmState | undefined {
     return this.state.realms[realmId];
+  }
+
+  /** The context entity logic runs in: now, and the journal every change is written to. */
+  entityContext(realm: RealmState): EntityContext {
+    return {
+      realm,
+      nowMs: this.nowMs(),
+      onChange: (entity, id, operation) => this.recordChange(realm, entity, id, operation),
+    };
+  }
+
+  /** Journals a change for change data capture and hands it to the webhook dispatcher. */
+  recordChange(realm: RealmState, entity: EntityName, id: string, operation: ChangeOperation): void {
+    const at = this.nowMs();
+    const change = { entity, id, operation, at };
+    realm.changes ??= [];
+    const journal = realm.changes;
+    journal.push(change);
+    const cutoff = at - CHANGE_RETENTION_MS;
+    let drop = 0;
+    while (drop < journal.length && (journal[drop] as { at: number }).at < cutoff) drop++;
+    if (journal.length - drop > CHANGE_JOURNAL_LIMIT) drop = journal.length - CHANGE_JOURNAL_LIMIT;
+    if (drop > 0) journal.splice(0, drop);
+    this.markDirty();
+    this.webhooks.notify(realm.realmId, change);
   }
 
   reset(keepTokens: boolean): void {

@@ -4,9 +4,13 @@ import { faults, type Obj, QboFault } from "./faults.js";
 import type { EntityName, RealmState } from "./state.js";
 import { formatDate, formatTimestamp } from "./time.js";
 
+export type ChangeOperation = "Create" | "Update" | "Delete";
+
 export interface EntityContext {
   realm: RealmState;
   nowMs: number;
+  /** Told of every create, update and delete, after it is stored (change data capture, webhooks). */
+  onChange?: (entity: EntityName, id: string, operation: ChangeOperation) => void;
 }
 
 export interface Ref {
@@ -911,6 +915,7 @@ export function writeEntity(ctx: EntityContext, entity: EntityName, body: unknow
     if (String(existing.SyncToken) !== syncToken) throw faults.stale();
     delete table[id];
     realm.deletedIds[entity].push(id);
+    ctx.onChange?.(entity, id, "Delete");
     return { status: "Deleted", domain: "QBO", Id: id };
   }
 
@@ -937,6 +942,7 @@ export function writeEntity(ctx: EntityContext, entity: EntityName, body: unknow
     const saved = stamp(ctx, finalized, id, Number(existing.SyncToken) + 1, String(meta.CreateTime));
     table[id] = saved;
     if (entity === "Customer") refreshCustomerDescendants(realm, id);
+    ctx.onChange?.(entity, id, "Update");
     return saved;
   }
 
@@ -944,11 +950,18 @@ export function writeEntity(ctx: EntityContext, entity: EntityName, body: unknow
   const id = allocateId(realm, entity);
   const saved = stamp(ctx, finalized, id, 0, formatTimestamp(ctx.nowMs));
   table[id] = saved;
+  ctx.onChange?.(entity, id, "Create");
   return saved;
 }
 
 /** A change made by a person in the QuickBooks UI: no validation beyond the shape, and the SyncToken moves on. */
-export function editOutOfBand(ctx: EntityContext, entity: EntityName, id: string, fields: Obj): Obj | null {
+export function editOutOfBand(
+  ctx: EntityContext,
+  entity: EntityName,
+  id: string,
+  fields: Obj,
+  operation: ChangeOperation = "Update",
+): Obj | null {
   const { realm } = ctx;
   const existing = realm.entities[entity][id];
   if (!existing) return null;
@@ -976,6 +989,7 @@ export function editOutOfBand(ctx: EntityContext, entity: EntityName, id: string
   const saved = stamp(ctx, merged, id, Number(existing.SyncToken) + 1, String(meta.CreateTime));
   realm.entities[entity][id] = saved;
   if (entity === "Customer") refreshCustomerDescendants(realm, id);
+  ctx.onChange?.(entity, id, operation);
   return saved;
 }
 
@@ -987,11 +1001,13 @@ export function removeOutOfBand(ctx: EntityContext, entity: EntityName, id: stri
   if (SCHEMAS[entity].isTransaction) {
     delete realm.entities[entity][id];
     realm.deletedIds[entity].push(id);
+    ctx.onChange?.(entity, id, "Delete");
     return { status: "Deleted", domain: "QBO", Id: id };
   }
   const nameField = entity === "Customer" ? "DisplayName" : "Name";
   const name = applyDeletedSuffix(String(existing[nameField]), false, true);
-  return editOutOfBand(ctx, entity, id, { Active: false, [nameField]: name });
+  // Deleting a name in QuickBooks makes it inactive; the notification still says Delete.
+  return editOutOfBand(ctx, entity, id, { Active: false, [nameField]: name }, "Delete");
 }
 
 /** Inserts seed data through the same rules as the API, so seeded objects look exactly like created ones. */

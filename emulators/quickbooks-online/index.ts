@@ -9,8 +9,10 @@ import {
 import type { Obj } from "./faults.js";
 import { createPlugin } from "./plugin.js";
 import type { Limits } from "./state.js";
+import type { WebhookSettings } from "./webhooks.js";
 
 export { SEED_PARENT_CUSTOMER } from "./seed.js";
+export { intuitSignature, type WebhookSettings } from "./webhooks.js";
 export { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, type TokenResponse };
 
 export interface QboEmulatorOptions {
@@ -24,6 +26,8 @@ export interface QboEmulatorOptions {
   now?: () => number;
   /** When set, `redirect_uri` must be one of these; otherwise any http(s) URI is accepted. */
   allowedRedirectUris?: string[];
+  /** Webhook deliveries (endpoint, verifier token, batching, retries); off until a URL and a token are set. */
+  webhooks?: Partial<WebhookSettings>;
 }
 
 export interface QboEmulatorState {
@@ -45,6 +49,8 @@ export interface QboEmulator {
   /** Moves the emulator clock forward (token expiry, rate windows, timestamps). */
   advanceClock(seconds: number): void;
   setLimits(limits: Partial<Limits>): Limits;
+  /** Changes the webhook settings (as `PUT /__emulator/webhooks`); returns them. */
+  configureWebhooks(settings: Partial<WebhookSettings>): WebhookSettings;
   /** Writes pending state to `stateDir`. */
   close(): Promise<void>;
 }
@@ -71,7 +77,9 @@ export function createQboEmulator(options: QboEmulatorOptions = {}): QboEmulator
       core.flush();
     },
     setLimits: (limits) => flushAfter({ ...core.setLimits(limits) }),
+    configureWebhooks: (settings) => ({ ...core.webhooks.configure(settings) }),
     close: async () => {
+      await core.webhooks.close();
       core.markDirty();
       core.flush();
     },

@@ -23,6 +23,16 @@ export interface RealmState {
   currencies?: Obj[];
   /** Invoices made from estimates through the control plane (the emulator does not model Invoice itself). */
   invoiceSeq?: number;
+  /** Every create, update and delete of the last 30 days, oldest first: what change data capture answers from. */
+  changes?: ChangeRecord[];
+}
+
+export interface ChangeRecord {
+  entity: EntityName;
+  id: string;
+  operation: "Create" | "Update" | "Delete";
+  /** Epoch milliseconds (emulator clock). */
+  at: number;
 }
 
 export interface AuthCodeRecord {

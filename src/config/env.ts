@@ -40,6 +40,10 @@ const rawSchema = z
       )
       .optional(),
     QUICKBOOKS_THROTTLE_BACKOFF_SECONDS: z.coerce.number().min(0).max(3600).default(60),
+    QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN: z
+      .string()
+      .min(16, "QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN must be at least 16 characters")
+      .optional(),
     DEMO_WEB_CONNECTOR: onOff.default("on"),
     NODE_ENV: z.string().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -107,6 +111,8 @@ const rawSchema = z
         clientSecret: env.QUICKBOOKS_CLIENT_SECRET ?? null,
         environment: env.QUICKBOOKS_ENVIRONMENT ?? null,
         throttleBackoffSeconds: env.QUICKBOOKS_THROTTLE_BACKOFF_SECONDS,
+        /** The app's webhook verifier token at Intuit; null: no webhooks (change data capture every minute). */
+        webhookVerifierToken: env.QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN ?? null,
       },
       demoWebConnector: env.DEMO_WEB_CONNECTOR === "on",
       production: env.NODE_ENV === "production",

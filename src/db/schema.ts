@@ -182,6 +182,8 @@ export interface ErpEstimatesTable {
   updated_at: Generated<Date>;
   owned_digest: string | null;
   written_owned: unknown | null;
+  changed_in_erp_at: Date | null;
+  changed_in_erp_version: string | null;
 }
 
 export interface ExportAttemptsTable {
@@ -257,6 +259,31 @@ export interface ProjectsTable {
   erp_parent_customer_ref: string | null;
   erp_parent_customer_name: string | null;
   created_at: Generated<Date>;
+}
+
+export interface QboEntityChangesTable {
+  realm_id: string;
+  entity: string;
+  entity_id: string;
+  operation: string;
+  last_updated: Date;
+  seen_at: Generated<Date>;
+}
+
+export interface QboRealmSyncTable {
+  realm_id: string;
+  last_webhook_at: Date | null;
+  cdc_changed_since: Date | null;
+  last_cdc_at: Date | null;
+  last_cdc_error: string | null;
+}
+
+export interface QboWebhookDeliveriesTable {
+  id: Generated<bigint>;
+  body_sha256: string;
+  body: unknown;
+  received_at: Generated<Date>;
+  processed_at: Date | null;
 }
 
 export interface QboRateCallsTable {
@@ -436,9 +463,12 @@ export interface DB {
   oauth_states: OauthStatesTable;
   project_permissions: ProjectPermissionsTable;
   projects: ProjectsTable;
+  qbo_entity_changes: QboEntityChangesTable;
   qbo_rate_calls: QboRateCallsTable;
   qbo_rate_realms: QboRateRealmsTable;
   qbo_reference_cache: QboReferenceCacheTable;
+  qbo_realm_sync: QboRealmSyncTable;
+  qbo_webhook_deliveries: QboWebhookDeliveriesTable;
   qbwc_plans: QbwcPlansTable;
   qbwc_requests: QbwcRequestsTable;
   qbwc_session_lookups: QbwcSessionLookupsTable;

@@ -18,6 +18,8 @@ export const BODY_LIMITS = {
   csv: 2 * MiB,
   /** A Web Connector call: a query answer for a large estimate is a few megabytes of qbXML, escaped. */
   qbwc: 8 * MiB,
+  /** A QuickBooks Online webhook delivery: ids and timestamps of changed objects, a few KB at most in practice. */
+  webhook: 256 * KiB,
   /** The demo's mounted QuickBooks Online emulator (an estimate of 5,000 lines as JSON). */
   emulator: 4 * MiB,
 } as const;

@@ -57,6 +57,20 @@ export const JOBS = {
     maxAttempts: 3,
     cron: { pattern: "*/5 * * * *", fill: "2h" },
   }),
+  /** Takes in the changes one stored, verified QuickBooks Online webhook delivery names. */
+  qbo_webhook_delivery: job({
+    payload: z.object({ deliveryId: z.string().regex(/^\d{1,18}$/) }),
+    maxAttempts: 10,
+  }),
+  /**
+   * Every minute; the job itself decides per company whether a change data capture call is due (always without
+   * webhooks, after a quiet period with them). One run at a time; a missed tick is not replayed.
+   */
+  qbo_change_capture: job({
+    payload: z.looseObject({}),
+    maxAttempts: 1,
+    cron: { pattern: "* * * * *" },
+  }),
 };
 
 export type JobName = keyof typeof JOBS;

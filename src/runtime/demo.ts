@@ -24,7 +24,14 @@ export async function demoExtras(ctx: AppContext): Promise<DemoExtras> {
   const mounts: DemoExtras["mounts"] = [];
   let emulator: QboEmulator | null = null;
   if (usesMountedEmulator(ctx.config)) {
-    emulator = createQboEmulator({ stateDir: path.join(ctx.config.dataDir, "quickbooks-online") });
+    // The emulator tells this product about changes as Intuit would: signed webhooks to its own endpoint.
+    const verifierToken = ctx.config.quickbooks.webhookVerifierToken;
+    emulator = createQboEmulator({
+      stateDir: path.join(ctx.config.dataDir, "quickbooks-online"),
+      ...(verifierToken
+        ? { webhooks: { url: `http://127.0.0.1:${ctx.config.port}/webhooks/quickbooks`, verifierToken } }
+        : {}),
+    });
     mounts.push({ prefix: EMULATOR_MOUNT, plugin: emulator.plugin });
   }
   let webConnector: RunningWebConnector | null = null;

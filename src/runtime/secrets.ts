@@ -3,7 +3,10 @@ import path from "node:path";
 import type { Config, ParsedEnv } from "../config/env.js";
 import { newSecretToken } from "../lib/ids.js";
 
-/** In demo mode the secret key and operator token are generated once and kept under DATA_DIR. */
+/**
+ * In demo mode the secret key, the operator token and (with the mounted QuickBooks Online emulator) the webhook
+ * verifier token are generated once and kept under DATA_DIR.
+ */
 export function resolveSecrets(env: ParsedEnv): Config {
   const keep = (name: string, given: string | null, make: () => string): string => {
     if (given) return given;
@@ -16,5 +19,16 @@ export function resolveSecrets(env: ParsedEnv): Config {
   };
   const secretKey = keep("secret-key", env.secretKey, () => newSecretToken(48));
   const operatorToken = keep("operator-token", env.operatorToken, () => `op_${newSecretToken(24)}`);
-  return Object.freeze({ ...env, secretKey, operatorToken });
+  // The demo's mounted QuickBooks Online emulator delivers its webhooks to this product, signed with this token.
+  const webhookVerifierToken =
+    env.quickbooks.webhookVerifierToken ??
+    (env.demo && !env.quickbooks.environment
+      ? keep("quickbooks-webhook-verifier-token", null, () => newSecretToken(32))
+      : null);
+  return Object.freeze({
+    ...env,
+    secretKey,
+    operatorToken,
+    quickbooks: { ...env.quickbooks, webhookVerifierToken },
+  });
 }

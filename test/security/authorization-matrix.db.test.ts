@@ -420,6 +420,13 @@ const RULES: Record<string, Rule> = {
     anonymous: 200,
     verify: (_b, _u, text) => expect(text).toContain("<wsdl:definitions"),
   },
+  // Intuit's webhook endpoint: no Costbridge sign-in, only the intuit-signature HMAC counts. A session or bearer
+  // token does not stand in for it.
+  "POST /webhooks/quickbooks": {
+    scope: "public",
+    expect: 401,
+    call: async () => ({ body: { eventNotifications: [] } }),
+  },
   // A wrong Web Connector password is answered inside SOAP ("nvu": not a valid user), never with a session.
   "POST /qbwc": {
     scope: "public",

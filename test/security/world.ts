@@ -117,6 +117,7 @@ export async function createWorld(
           QUICKBOOKS_ENVIRONMENT: qbo.url,
           QUICKBOOKS_CLIENT_ID: qbo.emulator.clientId,
           QUICKBOOKS_CLIENT_SECRET: qbo.emulator.clientSecret,
+          QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN: "security-world-webhook-verifier-token",
         }
       : {}),
     ...opts.env,

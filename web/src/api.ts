@@ -120,6 +120,8 @@ export interface Budget {
   pendingSubmissionId: string | null;
   actions: { lock: ActionGate; unlock: ActionGate; send: ActionGate; retrieve: ActionGate };
   permissions?: { edit: boolean; approveChanges: boolean };
+  /** Someone changed what Costbridge owns on the exported estimate in QuickBooks (null: nobody has). */
+  changedInQuickBooks?: { at: string; estimateId: string; submissionId: string } | null;
 }
 
 export interface Adjustment {
@@ -162,6 +164,8 @@ export interface SubmissionSummary {
   waitingFor?: string | null;
   /** An exported submission whose estimate a later export of the same budget overwrote. */
   replaced?: boolean;
+  /** When someone changed what Costbridge owns on this export's estimate in QuickBooks. */
+  changedInQuickBooksAt?: string | null;
 }
 
 export type SubmissionCounts = Record<SubmissionStatus, number>;

@@ -2,6 +2,7 @@ import * as D from "../../domain/index.js";
 import type { AppContext } from "../context.js";
 import { fromDomain } from "../domain-errors.js";
 import type { Actor } from "../membership.js";
+import { changedInQuickBooks } from "../erp/qbo-changes.js";
 import { memberOf } from "../membership.js";
 import { changeView } from "./change-rows.js";
 import { type BudgetContext, loadBudgetContext, projectRights } from "./load.js";
@@ -72,7 +73,10 @@ export function budgetResponse(b: BudgetContext, rights: D.EffectiveRights) {
 
 export async function getBudget(ctx: AppContext, actor: Actor, companyId: string, projectId: string) {
   const { b, rights } = await viewable(ctx, actor, companyId, projectId);
-  return budgetResponse(b, rights);
+  return {
+    ...budgetResponse(b, rights),
+    changedInQuickBooks: await changedInQuickBooks(ctx, companyId, projectId),
+  };
 }
 
 export async function listChanges(ctx: AppContext, actor: Actor, companyId: string, projectId: string) {

@@ -68,6 +68,36 @@ export class PgReferenceCache implements QboReferenceCache {
   }
 }
 
+/**
+ * A change notice about one record: forgets what the cache holds about it unless the cache already holds that
+ * version or a newer one (Costbridge's own writes come back as notices and must not empty the cache). A deletion
+ * always forgets. `updatedAt` reads the time QuickBooks last changed a cached entity. Returns entries removed.
+ */
+export async function forgetUnlessCurrent(
+  db: Db,
+  realmId: string,
+  change: { entityType: string; entityId: string; operation: string; lastUpdated: Date },
+  updatedAt: (data: unknown) => Date | null,
+): Promise<number> {
+  const rows = await db
+    .selectFrom("qbo_reference_cache")
+    .select(["cache_key", "data"])
+    .where("realm_id", "=", realmId)
+    .where("entity_type", "=", change.entityType)
+    .where("entity_id", "=", change.entityId)
+    .execute();
+  const stale = rows
+    .filter((r) => {
+      if (change.operation === "Delete") return true;
+      const cachedAt = updatedAt(r.data);
+      return cachedAt === null || cachedAt.getTime() < change.lastUpdated.getTime();
+    })
+    .map((r) => r.cache_key);
+  if (stale.length === 0) return 0;
+  await new PgReferenceCache(db).forget(realmId, stale);
+  return stale.length;
+}
+
 /** Entity types a change notice can name; Preferences and CompanyInfo (and tax codes) stand for the company setup. */
 export type QuickBooksEntityType =
   | "Customer"

@@ -1,5 +1,6 @@
 import { itemNameFor } from "../../erp/quickbooks-online/mapping.js";
 import type { AppContext } from "../context.js";
+import { changeNotificationsOf } from "./qbo-changes.js";
 import { qboServiceFor } from "./qbo-service.js";
 import type { ConnectionRow, ErpDefinition } from "./registry.js";
 
@@ -39,6 +40,10 @@ export const QUICKBOOKS_ONLINE: ErpDefinition = {
       tokenHealth,
       accessTokenExpiresAt: isoOrNull(row.access_token_expires_at),
       refreshTokenExpiresAt: isoOrNull(row.refresh_token_expires_at),
+      changeNotifications: await changeNotificationsOf(
+        ctx,
+        typeof row.realm_id === "string" ? row.realm_id : null,
+      ),
     };
   },
   async beforeDisconnect(ctx: AppContext, companyId: string) {

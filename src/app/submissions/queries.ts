@@ -57,6 +57,7 @@ interface ListRow {
   last_error_message: string | null;
   last_error_remedy: string | null;
   waiting_for: string | null;
+  changed_in_erp_at: Date | null;
 }
 
 /**
@@ -80,7 +81,10 @@ export function listStatement(
       select s.id, s.status, s.submitted_at, s.line_count, s.total_revised_minor, s.total_delta_minor, s.reason,
              pr.id as project_id, pr.number as project_number, pr.name as project_name,
              u.id as user_id, u.name as user_name, u.email as user_email,
-             e.last_error_code, e.last_error_message, e.last_error_remedy, e.waiting_for
+             e.last_error_code, e.last_error_message, e.last_error_remedy, e.waiting_for,
+             (select ee.changed_in_erp_at from erp_estimates ee
+               where ee.company_id = s.company_id and ee.project_id = s.project_id and ee.submission_id = s.id
+                 and ee.changed_in_erp_at is not null limit 1) as changed_in_erp_at
       from submissions s
       join projects pr on pr.company_id = s.company_id and pr.id = s.project_id
       join users u on u.id = s.submitted_by
@@ -137,6 +141,7 @@ export async function listSubmissions(
           }
         : {}),
       ...(r.waiting_for ? { waitingFor: r.waiting_for } : {}),
+      ...(r.changed_in_erp_at ? { changedInQuickBooksAt: r.changed_in_erp_at.toISOString() } : {}),
     })),
     nextCursor:
       rows.length > q.limit && last
@@ -323,6 +328,9 @@ export async function getSubmission(ctx: AppContext, actor: Actor, companyId: st
               }
             : null,
           confirmedAt: exp.confirmed_at?.toISOString() ?? null,
+          // Someone changed what Costbridge owns on this export's estimate in QuickBooks since (null: nobody has).
+          changedInQuickBooksAt:
+            estimate?.submission_id === s.id ? (estimate.changed_in_erp_at?.toISOString() ?? null) : null,
         }
       : null,
     preview,

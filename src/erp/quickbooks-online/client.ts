@@ -118,6 +118,29 @@ export class QboClient {
     }
   }
 
+  /**
+   * Change data capture: every object of `entities` changed since `changedSince` (at most 30 days back, at most
+   * 1,000 objects), as `{Estimate: [...], Customer: [...]}`; a deleted transaction is `{Id, status: "Deleted"}`.
+   * `time` is QuickBooks' clock when it answered.
+   */
+  async changesSince(
+    entities: string[],
+    changedSince: Date,
+  ): Promise<{ objects: Record<string, Record<string, unknown>[]>; time: string | null }> {
+    const json = (await this.send("GET", "/cdc", {
+      query: { entities: entities.join(","), changedSince: changedSince.toISOString() },
+    })) as { CDCResponse?: { QueryResponse?: Record<string, unknown>[] }[]; time?: string };
+    const objects: Record<string, Record<string, unknown>[]> = {};
+    for (const response of json.CDCResponse ?? []) {
+      for (const part of response.QueryResponse ?? []) {
+        for (const [key, value] of Object.entries(part)) {
+          if (Array.isArray(value)) objects[key] = [...(objects[key] ?? []), ...value];
+        }
+      }
+    }
+    return { objects, time: typeof json.time === "string" ? json.time : null };
+  }
+
   /** Create; `requestId` makes a repeat of this exact call replay QuickBooks' first answer. */
   async create<T>(entity: string, body: unknown, requestId: string): Promise<T> {
     const json = await this.send("POST", `/${entity}`, { body, requestId });

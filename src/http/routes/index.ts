@@ -7,6 +7,7 @@ import { erpRoutes } from "./erp.js";
 import { erpConnectionRoutes } from "./erp-connection.js";
 import { mailRoutes } from "./mail.js";
 import { operatorRoutes } from "./operator.js";
+import { qboWebhookRoutes } from "./qbo-webhooks.js";
 import { qbwcRoutes } from "./qbwc.js";
 
 export const allRoutes: RouteModule[] = [
@@ -19,4 +20,5 @@ export const allRoutes: RouteModule[] = [
   adminRoutes,
   operatorRoutes,
   qbwcRoutes,
+  qboWebhookRoutes,
 ];

@@ -152,6 +152,13 @@ export function BudgetView({
             <strong>Reason given:</strong> {rejectedReason}
           </p>
         ) : null}
+        {budget.changedInQuickBooks ? (
+          <p className="ribbon-reason changed-in-quickbooks" role="status">
+            <span className="pill pill-changed-in-erp">Changed in QuickBooks</span> Someone changed the
+            estimate's lines or job in QuickBooks on {formatDateTime(budget.changedInQuickBooks.at)}. The next
+            export asks the approver before it overwrites them.
+          </p>
+        ) : null}
       </section>
 
       <section className="toolbar" aria-label="Budget actions">

@@ -264,6 +264,14 @@ export function SubmissionsView({
                   {s.status === "rejected" && s.reason ? (
                     <span className="sub reason">{s.reason}</span>
                   ) : null}
+                  {s.changedInQuickBooksAt ? (
+                    <span
+                      className="pill pill-changed-in-erp"
+                      title={`Changed in QuickBooks on ${formatDateTime(s.changedInQuickBooksAt)}`}
+                    >
+                      Changed in QuickBooks
+                    </span>
+                  ) : null}
                 </td>
                 <td>
                   <DetailsButton onClick={() => setDetails(s.id)} />

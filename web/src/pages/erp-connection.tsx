@@ -35,6 +35,7 @@ const KNOWN_DETAILS: Record<string, string> = {
   lastPoll: "Last poll",
   queuedRequests: "Queued requests",
   defaultParentCustomer: "Default parent customer for new jobs",
+  changeNotifications: "Change notifications (webhooks)",
 };
 
 function statusText(status: string): string {

@@ -423,3 +423,45 @@ describe("Connection", () => {
     expect(page).toContain("Default parent customer for new jobs Zenith Jobs");
   });
 });
+
+describe("Changed in QuickBooks", () => {
+  const pm = company({ budget: "admin", erpIntegrations: "read_only" });
+
+  it("the budget page says when someone changed the exported estimate's lines or job in QuickBooks", () => {
+    const changed = {
+      ...budget,
+      changedInQuickBooks: { at: "2026-12-06T20:00:05.000Z", estimateId: "101", submissionId: "s1" },
+    };
+    const html = render(
+      <BudgetView company={pm} projectId="p1" budget={changed} history={[]} />,
+      "/companies/acme/projects/p1/budget",
+    );
+    expect(html).toMatch(/class="pill pill-changed-in-erp"[^>]*>Changed in QuickBooks</);
+    expect(text(html)).toContain("Someone changed the estimate's lines or job in QuickBooks");
+    const plain = render(
+      <BudgetView company={pm} projectId="p1" budget={budget} history={[]} />,
+      "/companies/acme/projects/p1/budget",
+    );
+    expect(plain).not.toContain("Changed in QuickBooks");
+  });
+
+  it("ERP Integrations marks the exported submission whose estimate was changed in QuickBooks", () => {
+    const [first, second] = submissionList.items;
+    const list = {
+      ...submissionList,
+      items: [
+        { ...first!, status: "exported" as const, changedInQuickBooksAt: "2026-12-06T20:00:05.000Z" },
+        { ...second!, status: "exported" as const },
+      ],
+    };
+    const html = render(
+      <ErpBudgetsTab company={approver} />,
+      "/companies/acme/erp?filter=exported",
+      seedList("exported", list),
+    );
+    const rows = html.match(/<tr[^>]*>[\s\S]*?<\/tr>/g)?.filter((r) => r.includes("<td")) ?? [];
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/>Changed in QuickBooks</);
+    expect(rows[1]).not.toMatch(/Changed in QuickBooks/);
+  });
+});
