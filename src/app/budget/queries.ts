@@ -1,8 +1,8 @@
 import * as D from "../../domain/index.js";
 import type { AppContext } from "../context.js";
 import { fromDomain } from "../domain-errors.js";
-import type { Actor } from "../membership.js";
 import { changedInQuickBooks } from "../erp/qbo-changes.js";
+import type { Actor } from "../membership.js";
 import { memberOf } from "../membership.js";
 import { changeView } from "./change-rows.js";
 import { type BudgetContext, loadBudgetContext, projectRights } from "./load.js";
