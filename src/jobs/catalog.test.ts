@@ -27,9 +27,9 @@ describe("the job catalog", () => {
   });
 
   it("schedules the daily summary tick every five minutes, with backfill after downtime", () => {
-    const [item, ...rest] = parseCrontab(crontab());
-    expect(rest).toHaveLength(0);
-    expect(item!.task).toBe("daily_summary_tick");
+    const ticks = parseCrontab(crontab()).filter((i) => i.task === "daily_summary_tick");
+    expect(ticks).toHaveLength(1);
+    const item = ticks[0];
     expect(item!.options.backfillPeriod).toBeGreaterThanOrEqual(60 * 60 * 1000);
     expect(item!.options.jobKey).toBe("daily_summary_tick");
     expect(item!.options.maxAttempts).toBe(3);

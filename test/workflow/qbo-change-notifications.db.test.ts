@@ -74,9 +74,24 @@ async function exported(name: string, projectName: string) {
     .where("company_id", "=", co.companyId)
     .where("project_id", "=", p.id)
     .executeTakeFirstOrThrow();
-  // Our own write comes back as a notification too; it must not count as a change.
+  // Our own write comes back as a notification too; it must not count as a change, and is recognised from what
+  // the write returned: no metered read.
+  const readsBefore = (await control("GET", `calls/${realmId}`)).reads as number;
   await settle();
+  expect((await control("GET", `calls/${realmId}`)).reads).toBe(readsBefore);
+  expect(await budgetFlag(co, p.id)).toBeNull();
+  await nextQuickBooksSecond();
   return { co, projectId: p.id, submissionId, estimateId: row.estimate_id };
+}
+
+/**
+ * QuickBooks stamps changes to the second, and a notice carries no SyncToken: an edit in the same second as
+ * Costbridge's own write reads as that write (the export's stale-object check still catches it before any
+ * overwrite). A bookkeeper's edit comes later; the tests wait for the next second to act as one.
+ */
+async function nextQuickBooksSecond() {
+  const second = Math.floor(Date.now() / 1000);
+  while (Math.floor(Date.now() / 1000) === second) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** Waits until the emulator has delivered everything and the product has processed every delivery. */
