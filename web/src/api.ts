@@ -26,6 +26,8 @@ export interface Session {
 export interface CompanyMembership {
   id: string;
   name: string;
+  /** The company's IANA time zone: every date is shown in it. */
+  timeZone?: string;
   permissions: Permissions;
 }
 
@@ -162,6 +164,9 @@ export interface SubmissionSummary {
   waitingFor?: string | null;
   /** An exported submission whose estimate a later export of the same budget overwrote. */
   replaced?: boolean;
+  /** Failed to Export: when the export failed, and how many attempts were made. */
+  failedAt?: string;
+  attempts?: number;
 }
 
 export type SubmissionCounts = Record<SubmissionStatus, number>;
