@@ -311,7 +311,10 @@ test("Settings: the time zone is picked from a list, the server refuses an unkno
   }
 });
 
-test("notifications leave with the page and never cover a button", async ({ page, request }) => {
+test("notifications leave with the page and never cover a button, link or field", async ({
+  page,
+  request,
+}) => {
   const admin = await Api.as(request, "admin@zenith.test", "Zenith Construction");
   await signIn(page, "admin@zenith.test");
   await page.goto(`/companies/${admin.companyId}/admin/settings`);
@@ -322,13 +325,15 @@ test("notifications leave with the page and never cover a button", async ({ page
     const toast = page.getByRole("status").filter({ hasText: "Settings saved." });
     await expect(toast).toBeVisible();
     const toastBox = await box(toast);
-    const boxes = await page.locator("button:not(.toast-dismiss)").evaluateAll((buttons) =>
-      buttons
-        .map((b) => b as unknown as { getBoundingClientRect(): Box; textContent: string })
-        .map((b) => ({ text: b.textContent, ...JSON.parse(JSON.stringify(b.getBoundingClientRect())) }))
-        .filter((b) => b.width > 0 && b.height > 0),
-    );
-    expect(boxes.length).toBeGreaterThan(3);
+    const boxes = await page
+      .locator("button:not(.toast-dismiss), a[href], select, input")
+      .evaluateAll((buttons) =>
+        buttons
+          .map((b) => b as unknown as { getBoundingClientRect(): Box; textContent: string })
+          .map((b) => ({ text: b.textContent, ...JSON.parse(JSON.stringify(b.getBoundingClientRect())) }))
+          .filter((b) => b.width > 0 && b.height > 0),
+      );
+    expect(boxes.length).toBeGreaterThan(5);
     for (const b of boxes) expect(overlaps(toastBox, b), b.text).toBe(false);
     await page.getByRole("button", { name: "Dismiss notification" }).click();
     await expect(toast).toHaveCount(0);
@@ -390,7 +395,8 @@ test("review screenshots: ERP Integrations, Budget Updates, the Company area and
   const project = await sentBudget(request, "Screens");
   const admin = await Api.as(request, "admin@acme.test");
   const c = `/companies/${admin.companyId}`;
-  await signIn(page, "admin@acme.test");
+  // The ERP screens as the accounting approver sees them (with the decisions), the Company area as its admin.
+  await signIn(page, "approver@acme.test");
   await page.goto(erpUrl(admin.companyId, "ready_to_export"));
   await expect(rowOf(page, project)).toBeVisible();
   await snap(page, info, "erp integrations", { mobile: true });
@@ -404,9 +410,15 @@ test("review screenshots: ERP Integrations, Budget Updates, the Company area and
   await snap(page, info, "erp rejected", { mobile: true });
   await page.goto(erpUrl(admin.companyId, "ready_to_export"));
   await rowOf(page, project).getByRole("button", { name: "Details" }).click();
-  await expect(page.getByRole("dialog", { name: "Budget Updates" }).getByRole("table")).toBeVisible();
+  await expect(
+    page
+      .getByRole("dialog", { name: "Budget Updates" })
+      .getByRole("table", { name: "Budget lines in this submission" }),
+  ).toBeVisible();
   await snap(page, info, "budget updates", { mobile: true });
   await page.keyboard.press("Escape");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signIn(page, "admin@acme.test");
   for (const tab of ["directory", "approvers", "settings", "cost-codes", "projects", "mappings", "audit"]) {
     await page.goto(`${c}/admin/${tab}`);
     await expect(page.locator(".spinner:not(.spinner-inline)")).toHaveCount(0);

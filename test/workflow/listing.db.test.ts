@@ -113,7 +113,11 @@ describe("ERP Integrations list: Filter Estimates By, paging, counts (SPEC §4)"
     const r = await api.get(`${erpUrl(co.companyId)}?status=rejected,retrieved`, co.approver);
     const rejected = r.body.items.find((i: Obj) => i.status === "rejected");
     const retrieved = r.body.items.find((i: Obj) => i.status === "retrieved");
-    expect(rejected.decision).toMatchObject({ action: "reject", reason: "No", by: { name: expect.any(String) } });
+    expect(rejected.decision).toMatchObject({
+      action: "reject",
+      reason: "No",
+      by: { name: expect.any(String) },
+    });
     expect(retrieved.decision).toMatchObject({ action: "retrieve", by: { name: expect.any(String) } });
     expect(rejected.decision.by.name).not.toBe(retrieved.decision.by.name);
     for (const item of [rejected, retrieved]) {

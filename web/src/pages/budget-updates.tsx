@@ -406,7 +406,7 @@ export function BudgetUpdatesDialog({
             {canAccept ? (
               <button
                 type="button"
-                className="button button-secondary"
+                className="button button-primary"
                 disabled={busy || exportBlocked}
                 aria-busy={busy || undefined}
                 title={exportBlocked ? "QuickBooks is not connected" : undefined}
@@ -415,7 +415,11 @@ export function BudgetUpdatesDialog({
                 Accept and export
               </button>
             ) : null}
-            <button type="button" className="button button-primary" onClick={onClose}>
+            <button
+              type="button"
+              className={`button ${canAccept ? "button-secondary" : "button-primary"}`}
+              onClick={onClose}
+            >
               Close
             </button>
           </>

@@ -263,24 +263,27 @@ export function SubmissionsView({
               <tr key={s.id}>
                 <CommonCells company={company} submission={s} />
                 <td data-label="Status">
-                  <span className={`pill pill-sub-${s.status}`}>
-                    {s.status === "exporting" ? (
-                      <span className="spinner spinner-inline" aria-hidden="true" />
-                    ) : null}
-                    {submissionStatusLabel(s)}
-                  </span>
-                  {s.status === "exporting" && s.waitingFor ? (
-                    <span className="sub">{waitingText(s.waitingFor)}</span>
-                  ) : null}
-                  {(s.status === "rejected" || s.status === "retrieved") && s.decision ? (
-                    <span className="sub decided">
-                      {s.status === "rejected" ? "Rejected" : "Retrieved"} by {deciderName(s.decision.by)}{" "}
-                      <span className="nowrap">on {formatDateTime(s.decision.at)}</span>
+                  {/* One block, so on a phone the status, who and the reason stack under each other. */}
+                  <div className="status-stack">
+                    <span className={`pill pill-sub-${s.status}`}>
+                      {s.status === "exporting" ? (
+                        <span className="spinner spinner-inline" aria-hidden="true" />
+                      ) : null}
+                      {submissionStatusLabel(s)}
                     </span>
-                  ) : null}
-                  {s.status === "rejected" && s.reason ? (
-                    <span className="sub reason">{s.reason}</span>
-                  ) : null}
+                    {s.status === "exporting" && s.waitingFor ? (
+                      <span className="sub">{waitingText(s.waitingFor)}</span>
+                    ) : null}
+                    {(s.status === "rejected" || s.status === "retrieved") && s.decision ? (
+                      <span className="sub decided">
+                        {s.status === "rejected" ? "Rejected" : "Retrieved"} by {deciderName(s.decision.by)}{" "}
+                        on {formatDateTime(s.decision.at)}
+                      </span>
+                    ) : null}
+                    {s.status === "rejected" && s.reason ? (
+                      <span className="sub reason">{s.reason}</span>
+                    ) : null}
+                  </div>
                 </td>
                 <td>
                   <DetailsButton onClick={() => setDetails(s.id)} />
@@ -744,10 +747,10 @@ function FailedList({
                       </td>
                       <td data-label="Failed" className="cell-date">
                         {s.failedAt ? (
-                          <>
+                          <div className="status-stack">
                             <span className="nowrap">{formatDateTime(s.failedAt)}</span>
                             <span className="sub">after {plural(s.attempts ?? 1, "attempt")}</span>
-                          </>
+                          </div>
                         ) : (
                           "—"
                         )}

@@ -138,7 +138,11 @@ export function auditDetails(e: AuditEventText): [string, string][] {
     }
     if (key === "from" && "to" in e.data) continue;
     if (key === "to" && "from" in e.data) {
-      out.push(["Status", `${valueText("from", e.data.from)} → ${valueText("to", value)}`]);
+      const status = typeof value === "string" && value in SUBMISSION_STATUS_LABEL;
+      out.push([
+        status ? "Status" : "Change",
+        `${valueText("from", e.data.from)} → ${valueText("to", value)}`,
+      ]);
       continue;
     }
     out.push([humanizeKey(key), valueText(key, value)]);
