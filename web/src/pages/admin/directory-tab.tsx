@@ -188,7 +188,9 @@ export function DirectoryTab({ company }: { company: CompanyMembership }) {
                         <span className="badge badge-approver">Accounting approver</span>
                       ) : item.permissions.canPushToAccounting ? (
                         <span className="muted small">Can Push to Accounting</span>
-                      ) : null}
+                      ) : (
+                        <span className="muted small">None</span>
+                      )}
                     </td>
                     {admin ? (
                       <td className="row-actions">
