@@ -133,7 +133,11 @@ export async function listMemberships(db: Executor, userId: string) {
   return db
     .selectFrom("directory_entries")
     .innerJoin("companies", "companies.id", "directory_entries.company_id")
-    .select([...ENTRY_COLUMNS.map((c) => `directory_entries.${c}` as const), "companies.name"])
+    .select([
+      ...ENTRY_COLUMNS.map((c) => `directory_entries.${c}` as const),
+      "companies.name",
+      "companies.time_zone",
+    ])
     .where("directory_entries.user_id", "=", userId)
     .where("directory_entries.active", "=", true)
     .orderBy("companies.name")

@@ -30,6 +30,8 @@ describe("bearer tokens", () => {
       {
         id: companyId,
         name: "Acme",
+        // Every date the UI shows is in this zone.
+        timeZone: "America/New_York",
         permissions: {
           erpIntegrations: "standard",
           directory: "none",

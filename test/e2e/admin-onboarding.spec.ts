@@ -205,9 +205,10 @@ test("a company created by the operator goes from nothing to its first exported 
   // Every change so far is in the audit log.
   await sections(admin).getByRole("link", { name: "Audit log" }).click();
   const log = admin.getByRole("table", { name: `Audit log of ${companyName}` });
-  await expect(log).toContainText("Mapping: project erp job set");
-  await expect(log).toContainText("Directory: can push to accounting granted");
-  await expect(log).toContainText("Company: created");
+  // It reads as sentences naming the people and the project.
+  await expect(log).toContainText(`linked ${label} to a QuickBooks job.`);
+  await expect(log).toContainText("push budgets to accounting.");
+  await expect(log).toContainText("The platform operator created the company.");
 
   // The PM builds, locks and sends the budget.
   // Both signed in long ago: a reload shows what the admin set up since.

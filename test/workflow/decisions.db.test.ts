@@ -291,4 +291,45 @@ describe("the Export button (bulk decisions, SPEC §4)", () => {
       "ready_to_export",
     );
   });
+
+  it("keeps each budget's own reason; a rejection with no reason at all is a 400 naming the field", async () => {
+    const a = await sentBudget();
+    const b = await sentBudget();
+    const r = await api.post(`${erpUrl(co.companyId)}/decisions`, co.approver, {
+      decisions: [
+        { submissionId: a.id, action: "reject", reason: "Split the labor line" },
+        { submissionId: b.id, action: "reject", reason: "Wrong job" },
+      ],
+    });
+    expect(r.body.results.map((x: Obj) => x.ok)).toEqual([true, true]);
+    expect((await api.get(`${erpUrl(co.companyId)}/${a.id}`, co.approver)).body.decision.reason).toBe(
+      "Split the labor line",
+    );
+    expect((await api.get(`${erpUrl(co.companyId)}/${b.id}`, co.approver)).body.decision.reason).toBe(
+      "Wrong job",
+    );
+
+    const c = await sentBudget();
+    const missing = await api.post(`${erpUrl(co.companyId)}/decisions`, co.approver, {
+      decisions: [{ submissionId: c.id, action: "reject" }],
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.code).toEqual(expect.any(String));
+    expect(missing.body.error.field).toMatch(/reason/);
+  });
+
+  it("the audit log names the budget each decision was about, never only its id", async () => {
+    const a = await sentBudget();
+    await api.post(`${erpUrl(co.companyId)}/decisions`, co.approver, {
+      decisions: [{ submissionId: a.id, action: "reject", reason: "Named in the log" }],
+    });
+    const log = await api.get(
+      `/api/v1/companies/${co.companyId}/audit-events?entityId=${encodeURIComponent(a.id)}`,
+      co.admin,
+    );
+    expect(log.status).toBe(200);
+    const rejected = log.body.items.find((e: Obj) => e.action === "submission.rejected");
+    expect(rejected.subject).toEqual({ kind: "budget", name: `${a.p.number} ${a.p.name}` });
+    expect(rejected.names).toEqual({ project: `${a.p.number} ${a.p.name}` });
+  });
 });

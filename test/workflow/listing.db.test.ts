@@ -109,6 +109,22 @@ describe("ERP Integrations list: Filter Estimates By, paging, counts (SPEC §4)"
     expect(r.body.items.find((i: Obj) => i.status === "rejected").reason).toBe("No");
   });
 
+  it("says who rejected or retrieved each budget, and when", async () => {
+    const r = await api.get(`${erpUrl(co.companyId)}?status=rejected,retrieved`, co.approver);
+    const rejected = r.body.items.find((i: Obj) => i.status === "rejected");
+    const retrieved = r.body.items.find((i: Obj) => i.status === "retrieved");
+    expect(rejected.decision).toMatchObject({
+      action: "reject",
+      reason: "No",
+      by: { name: expect.any(String) },
+    });
+    expect(retrieved.decision).toMatchObject({ action: "retrieve", by: { name: expect.any(String) } });
+    expect(rejected.decision.by.name).not.toBe(retrieved.decision.by.name);
+    for (const item of [rejected, retrieved]) {
+      expect(Date.parse(item.decision.at)).toBeGreaterThan(Date.now() - 10 * 60_000);
+    }
+  });
+
   it("refuses a bad filter, cursor or limit (400)", async () => {
     expectError(await api.get(`${erpUrl(co.companyId)}?status=pending`, co.approver), 400, "invalid_input");
     expectError(

@@ -26,6 +26,8 @@ export interface Session {
 export interface CompanyMembership {
   id: string;
   name: string;
+  /** The company's IANA time zone: every date is shown in it. */
+  timeZone?: string;
   permissions: Permissions;
 }
 
@@ -166,6 +168,9 @@ export interface SubmissionSummary {
   replaced?: boolean;
   /** When someone changed what Costbridge owns on this export's estimate in QuickBooks. */
   changedInQuickBooksAt?: string | null;
+  /** Failed to Export: when the export failed, and how many attempts were made. */
+  failedAt?: string;
+  attempts?: number;
 }
 
 export type SubmissionCounts = Record<SubmissionStatus, number>;

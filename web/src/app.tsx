@@ -2,8 +2,9 @@ import { useQueryClient } from "@tanstack/react-query";
 import { type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { type CompanyMembership, type Me, onUnauthorized, signOut } from "./api.js";
 import { PageHeader } from "./components/page-header.js";
-import { useToast } from "./components/toast.js";
+import { ToastOutlet } from "./components/toast.js";
 import { ErrorState, Loading, Notice } from "./components/ui.js";
+import { setDisplayTimeZone } from "./format.js";
 import {
   type AdminRoute,
   AdminRouteView,
@@ -131,6 +132,8 @@ function SignedIn() {
     (routeCompanyId
       ? me.data.companies.find((co) => co.id === routeCompanyId)
       : (me.data.companies.find((co) => co.id === lastCompanyId()) ?? me.data.companies[0])) ?? null;
+  // Dates read in the company's time zone, set before the pages below render any.
+  setDisplayTimeZone(current?.timeZone);
   return (
     <Shell me={me.data} company={current}>
       <RouteView route={route} company={current} />
@@ -183,7 +186,6 @@ function Shell({
   const location = useLocation();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const toast = useToast();
   const config = usePublicConfig();
   const switcherId = useId();
   const menuId = useId();
@@ -227,7 +229,7 @@ function Shell({
     }
     queryClient.clear();
     queryClient.setQueryData(["session"], null);
-    toast.info("You are signed out.");
+    // The sign-in page says "You are signed out." itself; a notification would leave with this page.
     navigate("/signin?signedOut=1", { replace: true });
   };
 
@@ -308,6 +310,7 @@ function Shell({
         </div>
       </header>
       <main id="main" className="app-main" tabIndex={-1}>
+        <ToastOutlet />
         {children}
       </main>
     </div>

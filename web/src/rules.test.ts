@@ -158,6 +158,17 @@ describe("ERP Integrations filter", () => {
     expect(buildDecisions({ a: "accept" }, null)).toEqual([{ submissionId: "a", action: "accept" }]);
     expect(() => buildDecisions({ b: "reject" }, "   ")).toThrow();
   });
+
+  it("takes a reason per rejected budget, and refuses a rejection whose own reason is missing", () => {
+    expect(
+      buildDecisions({ a: "reject", b: "reject", c: "accept" }, { a: " Split concrete ", b: "Wrong job" }),
+    ).toEqual([
+      { submissionId: "a", action: "reject", reason: "Split concrete" },
+      { submissionId: "b", action: "reject", reason: "Wrong job" },
+      { submissionId: "c", action: "accept" },
+    ]);
+    expect(() => buildDecisions({ a: "reject", b: "reject" }, { a: "Split concrete" })).toThrow();
+  });
 });
 
 describe("routing", () => {

@@ -276,13 +276,16 @@ export type Choice = "accept" | "reject";
 /** The Export button's request: accepted rows as-is, rejected rows with the one reason typed in the dialog. */
 export function buildDecisions(
   choices: Record<string, Choice | undefined>,
-  reason: string | null,
+  /** One reason for every rejection, or a reason per submission id. */
+  reasons: string | Record<string, string> | null,
 ): DecisionInput[] {
   const out: DecisionInput[] = [];
   for (const [submissionId, choice] of Object.entries(choices)) {
     if (choice === "accept") out.push({ submissionId, action: "accept" });
     else if (choice === "reject") {
-      if (reason === null || reason.trim() === "") throw new Error("A reason is needed to reject");
+      const reason = typeof reasons === "string" || reasons === null ? reasons : reasons[submissionId];
+      if (reason === null || reason === undefined || reason.trim() === "")
+        throw new Error("A reason is needed to reject");
       out.push({ submissionId, action: "reject", reason: reason.trim() });
     }
   }

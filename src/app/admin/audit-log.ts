@@ -64,6 +64,7 @@ export async function listAuditEvents(ctx: AppContext, actor: Actor, companyId: 
   const rows = await query.execute();
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
+  const names = await subjectNames(ctx, companyId, page);
   return {
     items: page.map((r) => ({
       id: String(r.id),
@@ -75,10 +76,119 @@ export async function listAuditEvents(ctx: AppContext, actor: Actor, companyId: 
       action: r.action,
       entity: { type: r.entity_type, id: r.entity_id },
       data: r.data,
+      // The event's subject and the people it names, by name, so the log reads without ids.
+      subject: names.subject(r),
+      names: names.mentioned(r.data),
     })),
     nextCursor:
       rows.length > q.limit && last
         ? issueCursor(ctx.config.secretKey, "audit-log", companyId, [String(last.id)])
         : null,
+  };
+}
+
+type AuditRow = { entity_type: string; entity_id: string; data: unknown };
+
+const asRecord = (data: unknown): Record<string, unknown> =>
+  typeof data === "object" && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
+
+/**
+ * The names behind the ids one page of events mentions: projects (of budgets, lines, changes and submissions too),
+ * people, cost codes and categories. Four small lookups per page, whatever its length.
+ */
+async function subjectNames(ctx: AppContext, companyId: string, rows: AuditRow[]) {
+  const projectIds = new Set<string>();
+  const submissionIds = new Set<string>();
+  const userIds = new Set<string>();
+  const costCodeIds = new Set<string>();
+  const categoryIds = new Set<string>();
+  for (const r of rows) {
+    const data = asRecord(r.data);
+    if (typeof data.projectId === "string") projectIds.add(data.projectId);
+    if (typeof data.userId === "string") userIds.add(data.userId);
+    if (r.entity_type === "project") projectIds.add(r.entity_id);
+    if (r.entity_type === "submission") submissionIds.add(r.entity_id);
+    if (r.entity_type === "user") userIds.add(r.entity_id);
+    if (r.entity_type === "cost_code") costCodeIds.add(r.entity_id);
+    if (r.entity_type === "category") categoryIds.add(r.entity_id);
+  }
+  const submissionProject = new Map<string, string>();
+  if (submissionIds.size > 0) {
+    const found = await ctx.db
+      .selectFrom("submissions")
+      .select(["id", "project_id"])
+      .where("company_id", "=", companyId)
+      .where("id", "in", [...submissionIds])
+      .execute();
+    for (const s of found) {
+      submissionProject.set(s.id, s.project_id);
+      projectIds.add(s.project_id);
+    }
+  }
+  const [projects, users, costCodes, categories] = await Promise.all([
+    projectIds.size === 0
+      ? []
+      : ctx.db
+          .selectFrom("projects")
+          .select(["id", "number", "name"])
+          .where("company_id", "=", companyId)
+          .where("id", "in", [...projectIds])
+          .execute(),
+    userIds.size === 0
+      ? []
+      : ctx.db
+          .selectFrom("users")
+          .select(["id", "name", "email"])
+          .where("id", "in", [...userIds])
+          .execute(),
+    costCodeIds.size === 0
+      ? []
+      : ctx.db
+          .selectFrom("cost_codes")
+          .select(["id", "code", "description"])
+          .where("company_id", "=", companyId)
+          .where("id", "in", [...costCodeIds])
+          .execute(),
+    categoryIds.size === 0
+      ? []
+      : ctx.db
+          .selectFrom("categories")
+          .select(["id", "code", "name"])
+          .where("company_id", "=", companyId)
+          .where("id", "in", [...categoryIds])
+          .execute(),
+  ]);
+  const project = new Map(projects.map((p) => [p.id, `${p.number} ${p.name}`]));
+  const user = new Map(users.map((u) => [u.id, u.name || u.email]));
+  const costCode = new Map(costCodes.map((c) => [c.id, `${c.code} ${c.description}`.trim()]));
+  const category = new Map(categories.map((c) => [c.id, `${c.code} ${c.name}`]));
+  return {
+    subject(r: AuditRow): { kind: string; name: string } | null {
+      const data = asRecord(r.data);
+      const id = r.entity_id;
+      const named = (kind: string, name: string | undefined) => (name ? { kind, name } : null);
+      switch (r.entity_type) {
+        case "project":
+          return named("project", project.get(id));
+        case "submission":
+          return named("budget", project.get(submissionProject.get(id) ?? String(data.projectId ?? "")));
+        case "user":
+          return named("person", user.get(id));
+        case "cost_code":
+          return named("cost code", costCode.get(id));
+        case "category":
+          return named("category", category.get(id));
+        default:
+          return typeof data.projectId === "string" ? named("budget", project.get(data.projectId)) : null;
+      }
+    },
+    mentioned(data: unknown): Record<string, string> {
+      const d = asRecord(data);
+      const out: Record<string, string> = {};
+      if (typeof d.projectId === "string" && project.has(d.projectId))
+        out.project = project.get(d.projectId) ?? "";
+      if (typeof d.userId === "string" && user.has(d.userId)) out.person = user.get(d.userId) ?? "";
+      return out;
+    },
   };
 }

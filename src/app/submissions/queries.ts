@@ -58,6 +58,13 @@ interface ListRow {
   last_error_remedy: string | null;
   waiting_for: string | null;
   changed_in_erp_at: Date | null;
+  attempt: number | null;
+  updated_at: Date;
+  decided_at: Date | null;
+  decision_action: string | null;
+  decider_id: string | null;
+  decider_name: string | null;
+  decider_email: string | null;
 }
 
 /**
@@ -82,12 +89,15 @@ export function listStatement(
              pr.id as project_id, pr.number as project_number, pr.name as project_name,
              u.id as user_id, u.name as user_name, u.email as user_email,
              e.last_error_code, e.last_error_message, e.last_error_remedy, e.waiting_for,
+             e.attempt, s.updated_at, s.decided_at, s.decision_action,
+             d.id as decider_id, d.name as decider_name, d.email as decider_email,
              (select ee.changed_in_erp_at from erp_estimates ee
                where ee.company_id = s.company_id and ee.project_id = s.project_id and ee.submission_id = s.id
                  and ee.changed_in_erp_at is not null limit 1) as changed_in_erp_at
       from submissions s
       join projects pr on pr.company_id = s.company_id and pr.id = s.project_id
       join users u on u.id = s.submitted_by
+      left join users d on d.id = s.decided_by
       left join exports e on e.company_id = s.company_id and e.submission_id = s.id
       where s.company_id = ${companyId} and s.status in (${sql.join(q.statuses)}) and s.replaced_by is null
         ${cursor ? sql`and (s.submitted_at, s.id) < (${cursor.at}, ${cursor.id})` : sql``}
@@ -142,6 +152,19 @@ export async function listSubmissions(
         : {}),
       ...(r.waiting_for ? { waitingFor: r.waiting_for } : {}),
       ...(r.changed_in_erp_at ? { changedInQuickBooksAt: r.changed_in_erp_at.toISOString() } : {}),
+      // A failed export: when it failed (its last change of status) and how many attempts were made.
+      ...(r.status === "failed" ? { failedAt: r.updated_at.toISOString(), attempts: r.attempt ?? 1 } : {}),
+      // Rejected or retrieved: who did it and when.
+      ...((r.status === "rejected" || r.status === "retrieved") && r.decided_at
+        ? {
+            decision: {
+              by: r.decider_id ? { id: r.decider_id, name: r.decider_name, email: r.decider_email } : null,
+              at: r.decided_at.toISOString(),
+              action: r.decision_action ?? (r.status === "rejected" ? "reject" : "retrieve"),
+              ...(r.reason ? { reason: r.reason } : {}),
+            },
+          }
+        : {}),
     })),
     nextCursor:
       rows.length > q.limit && last

@@ -124,6 +124,7 @@ export const authRoutes: RouteModule = (app, ctx) => {
         companies: rows.map((r) => ({
           id: r.company_id,
           name: r.name,
+          timeZone: r.time_zone,
           permissions: permissionsView(membershipFromRow(r)),
         })),
       };

@@ -1,4 +1,15 @@
-import { createContext, type ReactNode, useCallback, useContext, useMemo, useRef, useState } from "react";
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "react";
+import { createPortal } from "react-dom";
+import { useLocation } from "../router.js";
 import { Portal } from "./portal.js";
 
 type Tone = "success" | "error" | "info";
@@ -7,6 +18,8 @@ interface Toast {
   id: number;
   tone: Tone;
   message: string;
+  /** The page it was said on: it leaves when the reader goes to another. */
+  path: string;
 }
 
 interface ToastApi {
@@ -16,16 +29,30 @@ interface ToastApi {
 }
 
 const ToastContext = createContext<ToastApi>({ success: () => {}, error: () => {}, info: () => {} });
+const OutletContext = createContext<(element: HTMLElement | null) => void>(() => {});
 
 export function useToast(): ToastApi {
   return useContext(ToastContext);
 }
 
-const LIFETIME_MS: Record<Tone, number> = { success: 5000, info: 5000, error: 9000 };
+const LIFETIME_MS: Record<Tone, number> = { success: 6000, info: 6000, error: 10000 };
 
+/**
+ * Notifications take their own place in the page, at the top of its content, so they never lie over a button or a
+ * row. While a dialog holds the page (the page is inert then) they show over it instead.
+ */
 export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
+  const [outlet, setOutlet] = useState<HTMLElement | null>(null);
   const nextId = useRef(1);
+  const { pathname } = useLocation();
+  const path = useRef(pathname);
+  path.current = pathname;
+
+  // Going to another page takes the old page's notifications with it.
+  useEffect(() => {
+    setToasts((all) => (all.some((t) => t.path !== pathname) ? all.filter((t) => t.path === pathname) : all));
+  }, [pathname]);
 
   const dismiss = useCallback((id: number) => setToasts((all) => all.filter((t) => t.id !== id)), []);
 
@@ -33,7 +60,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     (tone: Tone, message: string) => {
       const id = nextId.current++;
       // Three at most: a burst of actions should not bury the page under notifications.
-      setToasts((all) => [...all.slice(-2), { id, tone, message }]);
+      setToasts((all) => [...all.slice(-2), { id, tone, message, path: path.current }]);
       window.setTimeout(() => dismiss(id), LIFETIME_MS[tone]);
     },
     [dismiss],
@@ -48,28 +75,47 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     [push],
   );
 
+  const pageInert =
+    typeof document !== "undefined" && Boolean(document.getElementById("root")?.hasAttribute("inert"));
+  const regions = (
+    <>
+      {/* Two live regions: errors interrupt, confirmations wait their turn. */}
+      <div className="toasts" aria-live="polite" role="status">
+        {toasts
+          .filter((t) => t.tone !== "error")
+          .map((t) => (
+            <ToastView key={t.id} toast={t} onDismiss={dismiss} />
+          ))}
+      </div>
+      <div className="toasts toasts-errors" aria-live="assertive" role="alert">
+        {toasts
+          .filter((t) => t.tone === "error")
+          .map((t) => (
+            <ToastView key={t.id} toast={t} onDismiss={dismiss} />
+          ))}
+      </div>
+    </>
+  );
+
   return (
     <ToastContext.Provider value={api}>
-      {children}
-      <Portal>
-        {/* Two live regions: errors interrupt, confirmations wait their turn. */}
-        <div className="toasts" aria-live="polite" role="status">
-          {toasts
-            .filter((t) => t.tone !== "error")
-            .map((t) => (
-              <ToastView key={t.id} toast={t} onDismiss={dismiss} />
-            ))}
-        </div>
-        <div className="toasts toasts-errors" aria-live="assertive" role="alert">
-          {toasts
-            .filter((t) => t.tone === "error")
-            .map((t) => (
-              <ToastView key={t.id} toast={t} onDismiss={dismiss} />
-            ))}
-        </div>
-      </Portal>
+      <OutletContext.Provider value={setOutlet}>{children}</OutletContext.Provider>
+      {outlet && !pageInert ? (
+        createPortal(regions, outlet)
+      ) : (
+        <Portal>
+          <div className="toasts-floating">{regions}</div>
+        </Portal>
+      )}
     </ToastContext.Provider>
   );
+}
+
+/** Where the page's notifications go: the top of the main content. */
+export function ToastOutlet() {
+  const register = useContext(OutletContext);
+  const ref = useCallback((element: HTMLDivElement | null) => register(element), [register]);
+  return <div ref={ref} className="toast-outlet" />;
 }
 
 function ToastView({ toast, onDismiss }: { toast: Toast; onDismiss: (id: number) => void }) {

@@ -1,11 +1,22 @@
-import { useQuery } from "@tanstack/react-query";
-import { type CompanyMembership, getSubmission, keys, type SubmissionDetail } from "../api.js";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import {
+  type CompanyMembership,
+  type Connection,
+  type DecisionInput,
+  decideSubmissions,
+  getSubmission,
+  keys,
+  type SubmissionDetail,
+} from "../api.js";
 import { ValueView } from "../components/data-view.js";
 import { Dialog } from "../components/dialog.js";
-import { ErrorState, Loading, Money } from "../components/ui.js";
+import { useToast } from "../components/toast.js";
+import { ErrorState, errorMessage, Loading, Money } from "../components/ui.js";
 import { formatDateTime } from "../format.js";
 import { sumAmounts } from "../money.js";
-import { submissionStatusLabel, waitingText } from "../rules.js";
+import { canDecide, submissionStatusLabel, waitingText } from "../rules.js";
+import { ReasonDialog } from "./erp-budgets.js";
 
 function decidedBy(detail: SubmissionDetail): string {
   const by = detail.decision?.by;
@@ -291,7 +302,9 @@ export function BudgetUpdatesContent({ detail }: { detail: SubmissionDetail }) {
           <p>
             {detail.decision.action === "reject" || detail.decision.action === "rejected"
               ? "Rejected"
-              : "Accepted"}{" "}
+              : detail.decision.action === "retrieve" || detail.decision.action === "retrieved"
+                ? "Retrieved"
+                : "Accepted"}{" "}
             by {decidedBy(detail)} {detail.decision.at ? `on ${formatDateTime(detail.decision.at)}` : ""}
           </p>
           {detail.decision.reason ? <p className="reason">{detail.decision.reason}</p> : null}
@@ -320,34 +333,116 @@ export function BudgetUpdatesDialog({
   company,
   submissionId,
   onClose,
+  exportBlocked = false,
 }: {
   company: CompanyMembership;
   submissionId: string;
   onClose: () => void;
+  /** QuickBooks is not connected: accepting is off, rejecting is not. */
+  exportBlocked?: boolean;
 }) {
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const [rejecting, setRejecting] = useState(false);
+  const [busy, setBusy] = useState(false);
   const detail = useQuery({
     queryKey: keys.submission(company.id, submissionId),
     queryFn: () => getSubmission(company.id, submissionId),
     refetchInterval: (query) => (query.state.data?.status === "exporting" ? 1000 : false),
   });
-  return (
-    <Dialog
-      title="Budget Updates"
-      onClose={onClose}
-      size="large"
-      footer={
-        <button type="button" className="button button-primary" onClick={onClose}>
-          Close
-        </button>
+  const d = detail.data;
+  const mayDecide = Boolean(d?.canDecide) && canDecide(company.permissions);
+  const canAccept = mayDecide && d?.status === "ready_to_export";
+  const canReject = mayDecide && (d?.status === "ready_to_export" || d?.status === "failed");
+  const label = d ? `${d.project.number} ${d.project.name}` : "";
+
+  const decide = async (decision: DecisionInput) => {
+    setBusy(true);
+    try {
+      const { results } = await decideSubmissions(company.id, [decision]);
+      const result = results[0];
+      if (!result?.ok) {
+        toast.error(result?.error?.message ?? "The budget could not be processed.");
+        return;
       }
-    >
-      {detail.isPending ? (
-        <Loading label="Loading budget updates…" />
-      ) : detail.isError ? (
-        <ErrorState error={detail.error} onRetry={() => detail.refetch()} />
-      ) : (
-        <BudgetUpdatesContent detail={detail.data} />
-      )}
-    </Dialog>
+      const desktop =
+        queryClient.getQueryData<Connection>(keys.connection(company.id))?.type === "quickbooks_desktop";
+      toast.success(
+        decision.action === "reject"
+          ? `${label} rejected and returned to the project manager.`
+          : desktop
+            ? `${label} accepted; waiting for the Web Connector to write it to QuickBooks Desktop.`
+            : `${label} accepted and sent to QuickBooks.`,
+      );
+      setRejecting(false);
+      onClose();
+    } catch (error) {
+      toast.error(errorMessage(error));
+    } finally {
+      setBusy(false);
+      await queryClient.invalidateQueries({ queryKey: keys.submissions(company.id) });
+      await queryClient.invalidateQueries({ queryKey: ["budget", company.id] });
+    }
+  };
+
+  return (
+    <>
+      <Dialog
+        title="Budget Updates"
+        onClose={onClose}
+        size="large"
+        footer={
+          <>
+            {canReject ? (
+              <button
+                type="button"
+                className="button button-danger"
+                disabled={busy}
+                onClick={() => setRejecting(true)}
+              >
+                Reject…
+              </button>
+            ) : null}
+            {canAccept ? (
+              <button
+                type="button"
+                className="button button-primary"
+                disabled={busy || exportBlocked}
+                aria-busy={busy || undefined}
+                title={exportBlocked ? "QuickBooks is not connected" : undefined}
+                onClick={() => void decide({ submissionId, action: "accept" })}
+              >
+                Accept and export
+              </button>
+            ) : null}
+            <button
+              type="button"
+              className={`button ${canAccept ? "button-secondary" : "button-primary"}`}
+              onClick={onClose}
+            >
+              Close
+            </button>
+          </>
+        }
+      >
+        {detail.isPending ? (
+          <Loading label="Loading budget updates…" />
+        ) : detail.isError ? (
+          <ErrorState error={detail.error} onRetry={() => detail.refetch()} />
+        ) : (
+          <BudgetUpdatesContent detail={detail.data} />
+        )}
+      </Dialog>
+      {rejecting && d ? (
+        <ReasonDialog
+          budgets={[{ submissionId, label }]}
+          busy={busy}
+          onCancel={() => setRejecting(false)}
+          onReject={(reasons) =>
+            void decide({ submissionId, action: "reject", reason: reasons[submissionId] ?? "" })
+          }
+        />
+      ) : null}
+    </>
   );
 }

@@ -11,6 +11,7 @@ import {
   keys,
   listSubmissions,
   retrySubmission,
+  type SubmissionDecision,
   type SubmissionList,
   type SubmissionSummary,
 } from "../api.js";
@@ -48,6 +49,11 @@ interface ShownResult {
   text: string;
   /** Accepted or retried: the export is followed live until it settles. */
   track: boolean;
+}
+
+function deciderName(by: SubmissionDecision["by"]): string {
+  if (!by) return "someone no longer in the directory";
+  return typeof by === "string" ? by : (by.name ?? by.email ?? "—");
 }
 
 function describeResult(result: DecisionResult, decision: DecisionInput | undefined): string {
@@ -200,7 +206,12 @@ export function SubmissionsView({
   const [details, setDetails] = useState<string | null>(null);
   const mayDecide = canDecide(company.permissions);
   const detailsDialog = details ? (
-    <BudgetUpdatesDialog company={company} submissionId={details} onClose={() => setDetails(null)} />
+    <BudgetUpdatesDialog
+      company={company}
+      submissionId={details}
+      exportBlocked={exportBlocked}
+      onClose={() => setDetails(null)}
+    />
   ) : null;
 
   if (filter.key === "ready_to_export") {
@@ -252,26 +263,35 @@ export function SubmissionsView({
               <tr key={s.id}>
                 <CommonCells company={company} submission={s} />
                 <td data-label="Status">
-                  <span className={`pill pill-sub-${s.status}`}>
-                    {s.status === "exporting" ? (
-                      <span className="spinner spinner-inline" aria-hidden="true" />
-                    ) : null}
-                    {submissionStatusLabel(s)}
-                  </span>
-                  {s.status === "exporting" && s.waitingFor ? (
-                    <span className="sub">{waitingText(s.waitingFor)}</span>
-                  ) : null}
-                  {s.status === "rejected" && s.reason ? (
-                    <span className="sub reason">{s.reason}</span>
-                  ) : null}
-                  {s.changedInQuickBooksAt ? (
-                    <span
-                      className="pill pill-changed-in-erp"
-                      title={`Changed in QuickBooks on ${formatDateTime(s.changedInQuickBooksAt)}`}
-                    >
-                      Changed in QuickBooks
+                  {/* One block, so on a phone the status, who and the reason stack under each other. */}
+                  <div className="status-stack">
+                    <span className={`pill pill-sub-${s.status}`}>
+                      {s.status === "exporting" ? (
+                        <span className="spinner spinner-inline" aria-hidden="true" />
+                      ) : null}
+                      {submissionStatusLabel(s)}
                     </span>
-                  ) : null}
+                    {s.status === "exporting" && s.waitingFor ? (
+                      <span className="sub">{waitingText(s.waitingFor)}</span>
+                    ) : null}
+                    {(s.status === "rejected" || s.status === "retrieved") && s.decision ? (
+                      <span className="sub decided">
+                        {s.status === "rejected" ? "Rejected" : "Retrieved"} by {deciderName(s.decision.by)}{" "}
+                        on {formatDateTime(s.decision.at)}
+                      </span>
+                    ) : null}
+                    {s.status === "rejected" && s.reason ? (
+                      <span className="sub reason">{s.reason}</span>
+                    ) : null}
+                    {s.changedInQuickBooksAt ? (
+                      <span
+                        className="pill pill-changed-in-erp"
+                        title={`Changed in QuickBooks on ${formatDateTime(s.changedInQuickBooksAt)}`}
+                      >
+                        Changed in QuickBooks
+                      </span>
+                    ) : null}
+                  </div>
                 </td>
                 <td>
                   <DetailsButton onClick={() => setDetails(s.id)} />
@@ -507,9 +527,9 @@ function ReadyList({
   const rejectCount = items.filter((s) => choices[s.id] === "reject").length;
   const exportHint = useId();
 
-  const submit = async (reason: string | null) => {
+  const submit = async (reasons: Record<string, string>) => {
     const visible = Object.fromEntries(items.map((s) => [s.id, choices[s.id]]));
-    const ok = await decide.run(buildDecisions(visible, reason));
+    const ok = await decide.run(buildDecisions(visible, reasons));
     if (ok) {
       setChoices({});
       setAskReason(false);
@@ -519,7 +539,7 @@ function ReadyList({
   const onExport = () => {
     if (chosen.length === 0) return;
     if (rejectCount > 0) setAskReason(true);
-    else void submit(null);
+    else void submit({});
   };
 
   const setAll = (choice: Choice | undefined) =>
@@ -633,10 +653,10 @@ function ReadyList({
       )}
       {askReason ? (
         <ReasonDialog
-          count={rejectCount}
+          budgets={items.filter((s) => choices[s.id] === "reject").map(targetOf)}
           busy={decide.pending}
           onCancel={() => setAskReason(false)}
-          onReject={(reason) => void submit(reason)}
+          onReject={(reasons) => void submit(reasons)}
         />
       ) : null}
     </>
@@ -685,11 +705,11 @@ function FailedList({
   });
   const toReject = items.filter((s) => rejecting[s.id]);
 
-  const submit = async (reason: string) => {
+  const submit = async (reasons: Record<string, string>) => {
     const decisions: DecisionInput[] = toReject.map((s) => ({
       submissionId: s.id,
       action: "reject",
-      reason: reason.trim(),
+      reason: reasons[s.id] ?? "",
     }));
     if (await decide.run(decisions)) {
       setRejecting({});
@@ -714,6 +734,7 @@ function FailedList({
                   <th scope="col" className="num">
                     Revised Estimate total
                   </th>
+                  <th scope="col">Failed</th>
                   <th scope="col">Error</th>
                   <th scope="col">
                     <span className="sr-only">Actions</span>
@@ -733,6 +754,16 @@ function FailedList({
                       </td>
                       <td data-label="Revised Estimate total" className="num">
                         <Money amount={s.totals?.revisedEstimate} />
+                      </td>
+                      <td data-label="Failed" className="cell-date">
+                        {s.failedAt ? (
+                          <div className="status-stack">
+                            <span className="nowrap">{formatDateTime(s.failedAt)}</span>
+                            <span className="sub">after {plural(s.attempts ?? 1, "attempt")}</span>
+                          </div>
+                        ) : (
+                          "—"
+                        )}
                       </td>
                       <td className="cell-error">
                         {!lastError && detail?.isFetching ? (
@@ -798,71 +829,144 @@ function FailedList({
       )}
       {askReason ? (
         <ReasonDialog
-          count={toReject.length}
+          budgets={toReject.map(targetOf)}
           busy={decide.pending}
           onCancel={() => setAskReason(false)}
-          onReject={(reason) => void submit(reason)}
+          onReject={(reasons) => void submit(reasons)}
         />
       ) : null}
     </>
   );
 }
 
+/** A budget named in the Reject dialog. */
+export interface RejectTarget {
+  submissionId: string;
+  /** "E1042 Harbor Lofts" */
+  label: string;
+}
+
+export const targetOf = (s: SubmissionSummary): RejectTarget => ({
+  submissionId: s.id,
+  label: `${s.project.number} ${s.project.name}`,
+});
+
+/**
+ * Names every budget being rejected. One budget takes one reason; several take a reason each (or, when the
+ * approver says so, one reason for all of them).
+ */
 export function ReasonDialog({
-  count,
+  budgets,
   busy,
   onCancel,
   onReject,
 }: {
-  count: number;
+  budgets: RejectTarget[];
   busy: boolean;
   onCancel: () => void;
-  onReject: (reason: string) => void;
+  /** The reason for each submission, trimmed and never blank. */
+  onReject: (reasons: Record<string, string>) => void;
 }) {
-  const [reason, setReason] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const fieldId = useId();
-  const errorId = useId();
-  const textarea = useRef<HTMLTextAreaElement>(null);
+  const several = budgets.length > 1;
+  const [same, setSame] = useState(false);
+  const [shared, setShared] = useState("");
+  const [reasons, setReasons] = useState<Record<string, string>>({});
+  const [missing, setMissing] = useState<string[]>([]);
+  const baseId = useId();
+  const first = useRef<HTMLTextAreaElement>(null);
+  const perBudget = several && !same;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (!reason.trim()) {
-      setError("Enter a reason: the project manager sees it in the rejection email.");
-      textarea.current?.focus();
+    const chosen = Object.fromEntries(
+      budgets.map((b) => [b.submissionId, (perBudget ? (reasons[b.submissionId] ?? "") : shared).trim()]),
+    );
+    const blank = perBudget
+      ? budgets.filter((b) => !chosen[b.submissionId]).map((b) => b.submissionId)
+      : shared.trim()
+        ? []
+        : ["all"];
+    setMissing(blank);
+    if (blank.length > 0) {
+      const at = perBudget ? budgets.findIndex((b) => b.submissionId === blank[0]) : 0;
+      document.getElementById(`${baseId}-${at}`)?.focus();
       return;
     }
-    setError(null);
-    onReject(reason.trim());
+    onReject(chosen);
   };
+
+  const title = several ? `Reject ${budgets.length} budgets` : `Reject ${budgets[0]?.label ?? "budget"}`;
+  const missingText = "Enter a reason: the project manager sees it in the rejection email.";
 
   return (
     <Dialog
-      title={count === 1 ? "Reject budget" : `Reject ${count} budgets`}
+      title={title}
       description="The project manager gets your reason by email and can change the budget and send it again."
       onClose={onCancel}
-      initialFocus={textarea}
+      initialFocus={first}
+      size={several ? "large" : "small"}
     >
-      <form onSubmit={submit} noValidate>
-        <div className="field">
-          <label htmlFor={fieldId}>Reason</label>
-          <textarea
-            id={fieldId}
-            ref={textarea}
-            className="input"
-            rows={4}
-            maxLength={MAX_REASON_LENGTH}
-            value={reason}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? errorId : undefined}
-            onChange={(e) => setReason(e.target.value)}
-          />
-          {error ? (
-            <p id={errorId} className="field-error" role="alert">
-              {error}
-            </p>
-          ) : null}
-        </div>
+      <form onSubmit={submit} noValidate className="stack">
+        {several ? (
+          <>
+            <ul className="reject-names" aria-label="Budgets to reject">
+              {budgets.map((b) => (
+                <li key={b.submissionId}>{b.label}</li>
+              ))}
+            </ul>
+            <label className="radio">
+              <input type="checkbox" checked={same} onChange={(e) => setSame(e.target.checked)} />
+              Use one reason for all {budgets.length}
+            </label>
+          </>
+        ) : null}
+        {perBudget ? (
+          budgets.map((b, index) => {
+            const id = `${baseId}-${index}`;
+            const bad = missing.includes(b.submissionId);
+            return (
+              <div className="field" key={b.submissionId}>
+                <label htmlFor={id}>Reason for {b.label}</label>
+                <textarea
+                  id={id}
+                  ref={index === 0 ? first : undefined}
+                  className="input"
+                  rows={2}
+                  maxLength={MAX_REASON_LENGTH}
+                  value={reasons[b.submissionId] ?? ""}
+                  aria-invalid={bad || undefined}
+                  aria-describedby={bad ? `${id}-error` : undefined}
+                  onChange={(e) => setReasons((all) => ({ ...all, [b.submissionId]: e.target.value }))}
+                />
+                {bad ? (
+                  <p id={`${id}-error`} className="field-error" role="alert">
+                    {missingText}
+                  </p>
+                ) : null}
+              </div>
+            );
+          })
+        ) : (
+          <div className="field">
+            <label htmlFor={`${baseId}-0`}>{several ? `Reason for all ${budgets.length}` : "Reason"}</label>
+            <textarea
+              id={`${baseId}-0`}
+              ref={first}
+              className="input"
+              rows={4}
+              maxLength={MAX_REASON_LENGTH}
+              value={shared}
+              aria-invalid={missing.length > 0 || undefined}
+              aria-describedby={missing.length > 0 ? `${baseId}-error` : undefined}
+              onChange={(e) => setShared(e.target.value)}
+            />
+            {missing.length > 0 ? (
+              <p id={`${baseId}-error`} className="field-error" role="alert">
+                {missingText}
+              </p>
+            ) : null}
+          </div>
+        )}
         <div className="dialog-footer">
           <button type="button" className="button button-secondary" onClick={onCancel}>
             Cancel

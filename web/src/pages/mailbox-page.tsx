@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { getMailbox, keys, type MailItem } from "../api.js";
 import { PageHeader } from "../components/page-header.js";
 import { EmptyState, ErrorState, Loading } from "../components/ui.js";
@@ -7,7 +7,7 @@ import { formatDateTime } from "../format.js";
 
 /** Links in a message open in a new tab; scripts never run (the frame is sandboxed without allow-scripts). */
 export function messageDocument(html: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><base target="_blank"><style>body{font-family:system-ui,sans-serif;margin:16px;color:#1f2933}</style></head><body>${html}</body></html>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><base target="_blank"><meta name="viewport" content="width=device-width"><style>body{font-family:system-ui,sans-serif;margin:16px;color:#1f2933;overflow-wrap:anywhere}img,table{max-width:100%}</style></head><body>${html}</body></html>`;
 }
 
 export function MailboxPage() {
@@ -15,6 +15,14 @@ export function MailboxPage() {
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const items = [...(mailbox.data?.items ?? [])].sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
   const selected = items.find((m) => m.id === selectedId) ?? null;
+  const reader = useRef<HTMLDivElement>(null);
+  // Opening a message brings it into view (below the list on a phone) and moves focus to its subject.
+  useEffect(() => {
+    if (!selectedId) return;
+    const heading = reader.current?.querySelector<HTMLElement>("h2");
+    heading?.focus({ preventScroll: true });
+    reader.current?.scrollIntoView({ block: "start" });
+  }, [selectedId]);
 
   return (
     <>
@@ -65,7 +73,7 @@ export function MailboxPage() {
               </tbody>
             </table>
           </div>
-          <div className="mailbox-reader">
+          <div className="mailbox-reader" ref={reader}>
             {selected ? (
               <MessageView message={selected} />
             ) : (
@@ -83,7 +91,9 @@ function MessageView({ message }: { message: MailItem }) {
   const hasHtml = Boolean(message.html);
   return (
     <article className="card message" aria-labelledby="message-subject">
-      <h2 id="message-subject">{message.subject || "(no subject)"}</h2>
+      <h2 id="message-subject" tabIndex={-1}>
+        {message.subject || "(no subject)"}
+      </h2>
       <dl className="fields fields-inline">
         <div className="field-pair">
           <dt>From</dt>
@@ -108,15 +118,38 @@ function MessageView({ message }: { message: MailItem }) {
         </button>
       ) : null}
       {hasHtml && !showText ? (
-        <iframe
-          className="message-frame"
-          title={`Message: ${message.subject}`}
-          sandbox="allow-popups allow-popups-to-escape-sandbox"
-          srcDoc={messageDocument(message.html ?? "")}
-        />
+        <MessageFrame message={message} />
       ) : (
         <pre className="message-text">{message.text ?? ""}</pre>
       )}
     </article>
+  );
+}
+
+/**
+ * The message as its HTML lays it out, as tall as its content (no frame with a scroll bar of its own). Scripts never
+ * run in it: the sandbox lets the page measure the document, not the document act.
+ */
+function MessageFrame({ message }: { message: MailItem }) {
+  const frame = useRef<HTMLIFrameElement>(null);
+  const [height, setHeight] = useState<number | null>(null);
+  const measure = useCallback(() => {
+    const doc = frame.current?.contentDocument;
+    if (doc?.documentElement) setHeight(doc.documentElement.scrollHeight);
+  }, []);
+  useEffect(() => {
+    window.addEventListener("resize", measure);
+    return () => window.removeEventListener("resize", measure);
+  }, [measure]);
+  return (
+    <iframe
+      ref={frame}
+      className="message-frame"
+      title={`Message: ${message.subject}`}
+      sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"
+      srcDoc={messageDocument(message.html ?? "")}
+      style={height ? { height: `${height + 2}px` } : undefined}
+      onLoad={measure}
+    />
   );
 }

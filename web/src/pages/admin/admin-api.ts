@@ -115,6 +115,10 @@ export interface AuditEvent {
   action: string;
   entity: { type: string; id: string };
   data: Record<string, unknown>;
+  /** What the event was about, by name ("E1042 Harbor Lofts"). */
+  subject?: { kind: string; name: string } | null;
+  /** Names of the projects and people its data mentions by id. */
+  names?: Record<string, string>;
 }
 
 export interface AuditFilters {

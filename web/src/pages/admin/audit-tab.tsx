@@ -2,16 +2,12 @@ import { useQuery } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import type { CompanyMembership } from "../../api.js";
 import { EmptyState, ErrorState, Loading } from "../../components/ui.js";
-import { formatDateTime } from "../../format.js";
+import { dayStartIn, formatDateTime, getDisplayTimeZone } from "../../format.js";
+import { humanizeKey } from "../../rules.js";
 import { Pager } from "../projects-page.js";
-import {
-  type AuditEvent,
-  type AuditFilters,
-  adminKeys,
-  listAuditEvents,
-  listDirectory,
-} from "./admin-api.js";
-import { canViewDirectory, describeAction } from "./admin-rules.js";
+import { type AuditFilters, adminKeys, listAuditEvents, listDirectory } from "./admin-api.js";
+import { canViewDirectory } from "./admin-rules.js";
+import { auditDetails, auditSentence } from "./audit-text.js";
 
 const ENTITY_TYPES: Record<string, string> = {
   user: "People and permissions",
@@ -22,25 +18,9 @@ const ENTITY_TYPES: Record<string, string> = {
   erp_connection: "QuickBooks connection",
   submission: "Submissions",
   budget: "Budgets",
+  budget_line: "Budgets",
+  budget_change: "Budget changes",
 };
-
-/** A date input's local day as an instant, so "from" and "to" mean whole days where the reader is. */
-function dayStart(value: string, plusDays = 0): string | undefined {
-  if (!value) return undefined;
-  const [y, m, d] = value.split("-").map(Number) as [number, number, number];
-  return new Date(y, m - 1, d + plusDays).toISOString();
-}
-
-function actorName(e: AuditEvent): string {
-  if (e.actor.kind === "operator") return "Platform operator";
-  if (e.actor.kind === "system") return "Costbridge";
-  return e.actor.user?.name || e.actor.user?.email || "Unknown user";
-}
-
-function summary(data: Record<string, unknown>): string {
-  const text = JSON.stringify(data);
-  return text === "{}" ? "" : text.length > 240 ? `${text.slice(0, 240)}…` : text;
-}
 
 export function AuditTab({ company }: { company: CompanyMembership }) {
   const c = company.id;
@@ -51,11 +31,13 @@ export function AuditTab({ company }: { company: CompanyMembership }) {
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1] ?? null;
   const ids = { entity: useId(), actor: useId(), from: useId(), to: useId() };
+  // "From" and "To" are whole days in the company's time zone, the zone every time below is shown in.
+  const zone = getDisplayTimeZone();
   const filters: AuditFilters = {
     ...(entityType ? { entityType } : {}),
     ...(actorUserId ? { actorUserId } : {}),
-    ...(from ? { from: dayStart(from) } : {}),
-    ...(to ? { to: dayStart(to, 1) } : {}),
+    ...(from ? { from: dayStartIn(from, zone) } : {}),
+    ...(to ? { to: dayStartIn(to, zone, 1) } : {}),
   };
   const events = useQuery({
     queryKey: adminKeys.audit(c, filters, cursor),
@@ -70,65 +52,74 @@ export function AuditTab({ company }: { company: CompanyMembership }) {
 
   return (
     <div className="stack">
-      <fieldset className="filter-bar fields">
+      <fieldset className="filter-grid">
         <legend className="sr-only">Filter the audit log</legend>
-        <label htmlFor={ids.entity}>What</label>
-        <select
-          id={ids.entity}
-          className="input"
-          value={entityType}
-          onChange={(e) => {
-            setEntityType(e.target.value);
-            reset();
-          }}
-        >
-          <option value="">Everything</option>
-          {Object.entries(ENTITY_TYPES).map(([k, v]) => (
-            <option key={k} value={k}>
-              {v}
-            </option>
-          ))}
-        </select>
-        <label htmlFor={ids.actor}>Who</label>
-        <select
-          id={ids.actor}
-          className="input"
-          value={actorUserId}
-          onChange={(e) => {
-            setActor(e.target.value);
-            reset();
-          }}
-        >
-          <option value="">Anyone</option>
-          {(people.data?.items ?? []).map((p) => (
-            <option key={p.user.id} value={p.user.id}>
-              {p.user.name} ({p.user.email})
-            </option>
-          ))}
-        </select>
-        <label htmlFor={ids.from}>From</label>
-        <input
-          id={ids.from}
-          type="date"
-          className="input"
-          value={from}
-          onChange={(e) => {
-            setFrom(e.target.value);
-            reset();
-          }}
-        />
-        <label htmlFor={ids.to}>To</label>
-        <input
-          id={ids.to}
-          type="date"
-          className="input"
-          value={to}
-          onChange={(e) => {
-            setTo(e.target.value);
-            reset();
-          }}
-        />
+        <div className="field">
+          <label htmlFor={ids.entity}>What</label>
+          <select
+            id={ids.entity}
+            className="input"
+            value={entityType}
+            onChange={(e) => {
+              setEntityType(e.target.value);
+              reset();
+            }}
+          >
+            <option value="">Everything</option>
+            {Object.entries(ENTITY_TYPES).map(([k, v]) => (
+              <option key={k} value={k}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.actor}>Who</label>
+          <select
+            id={ids.actor}
+            className="input"
+            value={actorUserId}
+            onChange={(e) => {
+              setActor(e.target.value);
+              reset();
+            }}
+          >
+            <option value="">Anyone</option>
+            {(people.data?.items ?? []).map((p) => (
+              <option key={p.user.id} value={p.user.id}>
+                {p.user.name} ({p.user.email})
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.from}>From</label>
+          <input
+            id={ids.from}
+            type="date"
+            className="input"
+            value={from}
+            onChange={(e) => {
+              setFrom(e.target.value);
+              reset();
+            }}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={ids.to}>To</label>
+          <input
+            id={ids.to}
+            type="date"
+            className="input"
+            value={to}
+            onChange={(e) => {
+              setTo(e.target.value);
+              reset();
+            }}
+          />
+        </div>
       </fieldset>
+      {zone ? <p className="muted small">Times are in the company's time zone, {zone}.</p> : null}
       {events.isPending ? (
         <Loading label="Loading the audit log…" />
       ) : events.isError ? (
@@ -138,30 +129,46 @@ export function AuditTab({ company }: { company: CompanyMembership }) {
       ) : (
         <>
           <div className="table-wrap">
-            <table className="table">
+            <table className="table table-stack audit-table">
               <caption className="sr-only">Audit log of {company.name}</caption>
               <thead>
                 <tr>
                   <th scope="col">When</th>
-                  <th scope="col">Who</th>
                   <th scope="col">What happened</th>
-                  <th scope="col">Subject</th>
                   <th scope="col">Details</th>
                 </tr>
               </thead>
               <tbody>
-                {events.data.items.map((e) => (
-                  <tr key={e.id}>
-                    <td>{formatDateTime(e.at)}</td>
-                    <td>{actorName(e)}</td>
-                    <td>{describeAction(e.action)}</td>
-                    <td>
-                      {ENTITY_TYPES[e.entity.type] ?? e.entity.type}{" "}
-                      <span className="mono small">{e.entity.id}</span>
-                    </td>
-                    <td className="mono small">{summary(e.data)}</td>
-                  </tr>
-                ))}
+                {events.data.items.map((e) => {
+                  const details = auditDetails(e);
+                  return (
+                    <tr key={e.id}>
+                      <td data-label="When" className="cell-when">
+                        <time dateTime={e.at}>{formatDateTime(e.at)}</time>
+                      </td>
+                      <td data-label="What happened">
+                        {auditSentence(e)}
+                        <span className="sub">
+                          {ENTITY_TYPES[e.entity.type] ?? humanizeKey(e.entity.type)}
+                        </span>
+                      </td>
+                      <td data-label="Details">
+                        {details.length === 0 ? (
+                          <span className="muted">—</span>
+                        ) : (
+                          <dl className="kv">
+                            {details.map(([k, v]) => (
+                              <div key={k}>
+                                <dt>{k}</dt>
+                                <dd>{v}</dd>
+                              </div>
+                            ))}
+                          </dl>
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </div>

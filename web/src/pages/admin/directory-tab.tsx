@@ -145,7 +145,7 @@ export function DirectoryTab({ company }: { company: CompanyMembership }) {
         <EmptyState title="Nobody in the directory yet." />
       ) : (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table table-stack">
             <caption className="sr-only">Directory of {company.name}</caption>
             <thead>
               <tr>
@@ -164,17 +164,17 @@ export function DirectoryTab({ company }: { company: CompanyMembership }) {
                 const self = item.user.id === me.data?.user.id;
                 return (
                   <tr key={item.user.id}>
-                    <td>
+                    <th scope="row" className="cell-project">
                       {item.user.name}
                       {self ? <span className="muted"> (you)</span> : null}
-                    </td>
-                    <td>{item.user.email}</td>
-                    <td>
+                    </th>
+                    <td data-label="Email">{item.user.email}</td>
+                    <td data-label="Status">
                       <span className={`pill pill-user-${item.status}`}>{STATUS_LABEL[item.status]}</span>
                     </td>
-                    <td>{LEVEL_LABEL[item.permissions.erpIntegrations]}</td>
-                    <td>{LEVEL_LABEL[item.permissions.directory]}</td>
-                    <td>
+                    <td data-label="ERP Integrations">{LEVEL_LABEL[item.permissions.erpIntegrations]}</td>
+                    <td data-label="Directory">{LEVEL_LABEL[item.permissions.directory]}</td>
+                    <td data-label="Budget">
                       {LEVEL_LABEL[item.permissions.budget]}
                       {item.projectOverrides.length > 0 ? (
                         <span className="muted small">
@@ -183,12 +183,14 @@ export function DirectoryTab({ company }: { company: CompanyMembership }) {
                         </span>
                       ) : null}
                     </td>
-                    <td>
+                    <td data-label="Privileges">
                       {item.isAccountingApprover ? (
                         <span className="badge badge-approver">Accounting approver</span>
                       ) : item.permissions.canPushToAccounting ? (
                         <span className="muted small">Can Push to Accounting</span>
-                      ) : null}
+                      ) : (
+                        <span className="muted small">None</span>
+                      )}
                     </td>
                     {admin ? (
                       <td className="row-actions">

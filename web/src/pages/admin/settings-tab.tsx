@@ -21,6 +21,47 @@ function timeZones(): string[] {
   }
 }
 
+/** "America/New_York" → "New York"; the region is the option group. */
+function zoneLabel(zone: string): string {
+  return zone.split("/").slice(1).join(" / ").replace(/_/g, " ") || zone;
+}
+
+/** Every IANA zone this browser knows, grouped by region; a zone it does not know still shows as chosen. */
+function TimeZoneSelect({
+  id,
+  value,
+  onChange,
+}: {
+  id: string;
+  value: string;
+  onChange: (zone: string) => void;
+}) {
+  const zones = timeZones();
+  const known = zones.includes(value) || value === "UTC";
+  const groups = new Map<string, string[]>();
+  for (const zone of zones) {
+    const region = zone.includes("/") ? (zone.split("/")[0] ?? "Other") : "Other";
+    groups.set(region, [...(groups.get(region) ?? []), zone]);
+  }
+  return (
+    <select id={id} className="input" value={value} onChange={(e) => onChange(e.target.value)}>
+      {known ? null : <option value={value}>{value}</option>}
+      <option value="UTC">UTC</option>
+      {[...groups.entries()].map(([region, list]) => (
+        <optgroup key={region} label={region}>
+          {list
+            .filter((zone) => zone !== "UTC")
+            .map((zone) => (
+              <option key={zone} value={zone}>
+                {zone.includes("/") ? zoneLabel(zone) : zone} ({zone})
+              </option>
+            ))}
+        </optgroup>
+      ))}
+    </select>
+  );
+}
+
 function currencies(): string[] {
   try {
     return Intl.supportedValuesOf("currency");
@@ -75,7 +116,8 @@ function SettingsForm({ company, initial }: { company: CompanyMembership; initia
         useClasses: s.useClasses,
       }),
     success: "Settings saved.",
-    invalidate: [adminKeys.settings(company.id), ["connection", company.id]],
+    // The time zone lives on the membership too: every date on every page follows it.
+    invalidate: [adminKeys.settings(company.id), ["connection", company.id], ["me"]],
     showErrorInline: true,
   });
   const submit = (e: FormEvent) => {
@@ -100,23 +142,14 @@ function SettingsForm({ company, initial }: { company: CompanyMembership; initia
           <p>Only ERP Integrations admins can change these settings.</p>
         </Notice>
       )}
-      <fieldset className="fields" disabled={!editable}>
+      <fieldset className="settings-form" disabled={!editable}>
         <legend className="sr-only">Company settings</legend>
-        <div className="form-row">
+        <h3 className="settings-heading">Time and money</h3>
+        <div className="settings-grid">
           <div className="field">
             <label htmlFor={ids.tz}>Time zone</label>
-            <input
-              id={ids.tz}
-              className="input"
-              list={`${ids.tz}-list`}
-              value={s.timeZone}
-              onChange={(e) => set("timeZone", e.target.value)}
-            />
-            <datalist id={`${ids.tz}-list`}>
-              {timeZones().map((z) => (
-                <option key={z} value={z} />
-              ))}
-            </datalist>
+            <TimeZoneSelect id={ids.tz} value={s.timeZone} onChange={(z) => set("timeZone", z)} />
+            <p className="hint">Dates on every page and in emails are shown in this zone.</p>
             {fieldError("timeZone")}
           </div>
           <div className="field">
@@ -149,9 +182,11 @@ function SettingsForm({ company, initial }: { company: CompanyMembership; initia
                 </option>
               ))}
             </select>
+            <p className="hint">When approvers get the day's summary, in the company's time zone.</p>
           </div>
         </div>
-        <div className="form-row">
+        <h3 className="settings-heading">QuickBooks</h3>
+        <div className="settings-grid">
           <div className="field">
             <label htmlFor={ids.parent}>Default parent customer for new jobs</label>
             <input
@@ -183,7 +218,7 @@ function SettingsForm({ company, initial }: { company: CompanyMembership; initia
             </select>
           </div>
         </div>
-        <div className="stack">
+        <div className="settings-checks">
           <Checkbox
             label="Create missing items in QuickBooks"
             checked={s.createMissingItems}
