@@ -11,6 +11,7 @@ import path from "node:path";
 import { sql } from "kysely";
 import pg from "pg";
 import pino from "pino";
+import { issueToken } from "../src/app/auth/issue-token.js";
 import type { AppContext } from "../src/app/context.js";
 import { runDailySummary } from "../src/app/email/daily-summary.js";
 import { PgRateGate } from "../src/app/erp/pg-rate-gate.js";
@@ -19,7 +20,6 @@ import { listStatement } from "../src/app/submissions/queries.js";
 import type { Config } from "../src/config/env.js";
 import { createDatabase, type Db } from "../src/db/database.js";
 import { freePort, startEmbeddedCluster } from "../src/db/embedded-postgres.js";
-import { issueToken } from "../src/http/auth.js";
 import { ensureWebBuild } from "../src/runtime/web-build.js";
 import { insertBudgets, insertCatalog, insertCompany, insertUsers } from "./data.js";
 import {

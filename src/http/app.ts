@@ -11,6 +11,7 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyReply,
   LogController,
   type RawServerDefault,
 } from "fastify";
@@ -22,11 +23,12 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { AppContext } from "../app/context.js";
+import { type ErrorCode, statusOf } from "../app/error-catalog.js";
 import { AppError } from "../app/errors.js";
+import { databaseReachable } from "../app/health/database-reachable.js";
 import { packageRoot } from "../lib/package-root.js";
 import { findUnstorableText } from "../lib/unstorable-text.js";
 import { authenticate, checkCsrf, requireOperator, requireUser } from "./auth.js";
-import { statusForCode } from "./error-table.js";
 import {
   BODY_LIMITS,
   checkJsonShape,
@@ -75,8 +77,19 @@ function isDatabaseDown(err: unknown): boolean {
   );
 }
 
-function errorBody(code: string, message: string, field?: string, details?: Record<string, unknown>) {
+function errorBody(code: ErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
   return { error: { code, message, ...(field ? { field } : {}), ...(details ? { details } : {}) } };
+}
+
+/** Answers with an error: its status is the code's, from the error catalog. */
+function sendError(
+  reply: FastifyReply,
+  code: ErrorCode,
+  message: string,
+  field?: string,
+  details?: Record<string, unknown>,
+) {
+  return reply.status(statusOf(code)).send(errorBody(code, message, field, details));
 }
 
 /** TRUST_PROXY as fastify takes it: a hop count trusts that many proxies in front, a list those addresses. */
@@ -226,11 +239,9 @@ export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<
     // Refused before the body was read (too large, or not the caller's to send): let the client finish sending.
     await discardUnreadBody(req.raw);
     if (err instanceof AppError) {
-      const status = statusForCode(err.code, err.extra.status);
-      if (status === 429 && err.extra.details?.retryAfterSeconds) {
-        reply.header("Retry-After", String(err.extra.details.retryAfterSeconds));
-      }
-      return reply.status(status).send(errorBody(err.code, err.message, err.extra.field, err.extra.details));
+      const retryAfter = err.extra.details?.retryAfterSeconds;
+      if (statusOf(err.code) === 429 && retryAfter) reply.header("Retry-After", String(retryAfter));
+      return sendError(reply, err.code, err.message, err.extra.field, err.extra.details);
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const first = err.validation[0];
@@ -240,59 +251,46 @@ export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<
       if (first?.keyword === "unrecognized_keys") {
         const key = params.keys?.[0] ?? "";
         const field = `${where}${basePath ? `${basePath}.` : ""}${key}`;
-        return reply.status(400).send(errorBody("unknown_field", `Unknown field \`${field}\`.`, field));
+        return sendError(reply, "unknown_field", `Unknown field \`${field}\`.`, field);
       }
       const field = `${where}${basePath}` || undefined;
-      return reply
-        .status(400)
-        .send(
-          errorBody(
-            "invalid_input",
-            `${field ? `${field}: ` : ""}${first?.message ?? "invalid input"}`,
-            field,
-          ),
-        );
+      return sendError(
+        reply,
+        "invalid_input",
+        `${field ? `${field}: ` : ""}${first?.message ?? "invalid input"}`,
+        field,
+      );
     }
     if (
       err.code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
       (err instanceof SyntaxError && err.statusCode === 400)
     ) {
-      return reply.status(400).send(errorBody("malformed_json", "The request body is not valid JSON."));
+      return sendError(reply, "malformed_json", "The request body is not valid JSON.");
     }
     if (err.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
-      return reply
-        .status(400)
-        .send(errorBody("malformed_json", "The request body is empty; send a JSON object."));
+      return sendError(reply, "malformed_json", "The request body is empty; send a JSON object.");
     }
     if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE" || err.statusCode === 413) {
-      return reply.status(413).send(errorBody("body_too_large", "The request body is too large."));
+      return sendError(reply, "body_too_large", "The request body is too large.");
     }
     if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || err.statusCode === 415) {
-      return reply
-        .status(415)
-        .send(errorBody("unsupported_media_type", "Send JSON (Content-Type: application/json)."));
+      return sendError(reply, "unsupported_media_type", "Send JSON (Content-Type: application/json).");
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.status(400).send(errorBody("invalid_input", err.message));
+      return sendError(reply, "invalid_input", err.message);
     }
     if (isDatabaseDown(err)) {
       req.log.warn({ err: err.message }, "database unavailable");
-      return reply
-        .status(503)
-        .header("Retry-After", "5")
-        .send(errorBody("database_unavailable", "The database is unavailable; try again shortly."));
+      reply.header("Retry-After", "5");
+      return sendError(reply, "database_unavailable", "The database is unavailable; try again shortly.");
     }
     req.log.error({ err }, "unhandled error");
-    return reply.status(500).send(errorBody("internal_error", "Something went wrong on our side."));
+    return sendError(reply, "internal_error", "Something went wrong on our side.");
   });
 
   app.get("/healthz", { schema: { hide: true } }, async (_req, reply) => {
     const ready = ctx.readiness.migrated && ctx.readiness.seeded && ctx.readiness.workerRunning();
-    let dbOk = false;
-    try {
-      await ctx.pool.query("select 1");
-      dbOk = true;
-    } catch {}
+    const dbOk = await databaseReachable(ctx);
     if (ready && dbOk) return { ok: true };
     return reply
       .status(503)
@@ -329,7 +327,7 @@ export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<
       !req.url.startsWith("/emulators/") &&
       (req.headers.accept ?? "").includes("text/html");
     if (isPage && hasWeb) return reply.type("text/html").sendFile("index.html");
-    return reply.status(404).send(errorBody("not_found", `No route ${req.method} ${req.url.split("?")[0]}.`));
+    return sendError(reply, "not_found", `No route ${req.method} ${req.url.split("?")[0]}.`);
   });
   return app;
 }

@@ -1,13 +1,13 @@
 import type { RouteOptions } from "fastify";
 import { sql } from "kysely";
 import { type StartedQboEmulator, startQboEmulator } from "../../emulators/quickbooks-online/index.js";
+import { issueToken } from "../../src/app/auth/issue-token.js";
 import * as B from "../../src/app/budget/commands.js";
 import * as C from "../../src/app/company/data.js";
 import { seedDemoBase } from "../../src/app/demo-seed.js";
 import { qboServiceFor } from "../../src/app/erp/qbo-service.js";
 import { decideSubmission } from "../../src/app/submissions/decide.js";
 import { buildHttpApp } from "../../src/http/app.js";
-import { issueToken } from "../../src/http/auth.js";
 import { allRoutes } from "../../src/http/routes/index.js";
 import { newId, newSecretToken, sha256 } from "../../src/lib/ids.js";
 import { createTestApp, type TestApp } from "../support/app.js";

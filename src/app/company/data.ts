@@ -427,7 +427,7 @@ async function checkDefaultParentCustomer(ctx: AppContext, companyId: string, ra
   const max = D.ERP_LIMITS.quickbooks_desktop.jobNameMaxChars;
   if (erp?.type === "quickbooks_desktop" && [...name].length > max) {
     throw new AppError(
-      "name_too_long",
+      "invalid_input",
       `QuickBooks Desktop allows ${max} characters for a customer name; the default parent customer has ${[...name].length}.`,
       { field: "defaultParentCustomer" },
     );

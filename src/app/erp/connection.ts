@@ -121,8 +121,7 @@ export async function finishQboConnect(
     );
   }
   await requireRight(ctx, actor, companyId, "manage_erp");
-  if (q.error)
-    throw new AppError("quickbooks_denied", `QuickBooks did not grant access (${q.error}).`, { status: 400 });
+  if (q.error) throw new AppError("quickbooks_denied", `QuickBooks did not grant access (${q.error}).`);
   if (!q.code || !q.realmId)
     throw new AppError("invalid_input", "QuickBooks did not send an authorization code.");
   let grant: Awaited<ReturnType<typeof qbo.oauth.exchangeAuthorizationCode>>;
@@ -132,7 +131,6 @@ export async function finishQboConnect(
     throw new AppError(
       "quickbooks_denied",
       `QuickBooks refused the authorization code: ${(e as Error).message}`,
-      { status: 400 },
     );
   }
   const sealed = qbo.vault.encode({ ...grant, realmId: q.realmId });
@@ -209,7 +207,7 @@ export async function disconnect(ctx: AppContext, qbo: QboService | null, actor:
     .where("company_id", "=", companyId)
     .executeTakeFirst();
   if (!row || row.status === "disconnected")
-    throw new AppError("not_connected", "QuickBooks is not connected.", { status: 409 });
+    throw new AppError("not_connected", "QuickBooks is not connected.");
   if (row.type === "quickbooks_online" && qbo) {
     const tokens = await qbo.vault.read(companyId).catch(() => null);
     // Revoking at Intuit is best effort: the tokens are deleted here whatever it answers.

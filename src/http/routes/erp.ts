@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { requireRight } from "../../app/membership.js";
+import { approversReport } from "../../app/erp/approvers-report.js";
 import { decideMany, decideSubmission } from "../../app/submissions/decide.js";
 import { getSubmission, listSubmissions } from "../../app/submissions/queries.js";
 import * as D from "../../domain/index.js";
@@ -129,30 +129,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
     async (req) => decideMany(ctx, actorOf(req), req.params.companyId, req.body.decisions),
   );
 
-  app.get(`${base}/approvers`, { schema: { tags, summary: "The Approvers report", params } }, async (req) => {
-    await requireRight(ctx, actorOf(req), req.params.companyId, "view_erp_integrations");
-    const rows = await ctx.db
-      .selectFrom("directory_entries")
-      .innerJoin("users", "users.id", "directory_entries.user_id")
-      .select([
-        "users.id",
-        "users.email",
-        "users.name",
-        "directory_entries.erp_integrations",
-        "directory_entries.subscribe_erp_digest",
-      ])
-      .where("directory_entries.company_id", "=", req.params.companyId)
-      .where("directory_entries.active", "=", true)
-      .where("directory_entries.can_push_to_accounting", "=", true)
-      .where("directory_entries.erp_integrations", "in", ["standard", "admin"])
-      .orderBy("users.name")
-      .execute();
-    return {
-      items: rows.map((r) => ({
-        user: { id: r.id, email: r.email, name: r.name },
-        erpIntegrations: r.erp_integrations,
-        subscribeErpDigest: r.subscribe_erp_digest,
-      })),
-    };
-  });
+  app.get(`${base}/approvers`, { schema: { tags, summary: "The Approvers report", params } }, async (req) =>
+    approversReport(ctx, actorOf(req), req.params.companyId),
+  );
 };
