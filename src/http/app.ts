@@ -18,7 +18,6 @@ import Fastify, {
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
@@ -37,6 +36,7 @@ import {
   type HttpTimeouts,
 } from "./limits.js";
 import { createMetrics } from "./metrics.js";
+import { responseSerializer } from "./serialize.js";
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -52,6 +52,8 @@ export interface HttpOptions {
   /** Extra plugins mounted under a prefix (the QuickBooks Online emulator in demo mode). */
   mounts?: { prefix: string; plugin: FastifyPluginAsync }[];
   webDist?: string | null;
+  /** Hold every answer to its route's response schema (on under the test suite). */
+  checkResponses?: boolean;
   /** How long a client may take to send a request (defaults: HTTP_TIMEOUTS). */
   timeouts?: Partial<HttpTimeouts>;
 }
@@ -115,7 +117,7 @@ export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<
     trustProxy: trustProxyOption(ctx.config.trustProxy),
   }).withTypeProvider<ZodTypeProvider>() as App;
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializer(opts.checkResponses ?? process.env.NODE_ENV === "test"));
   app.decorateRequest("auth", null);
 
   // Text bodies stay text; their size is the route's limit (or the small default), never the parser's own.

@@ -9,6 +9,7 @@ import { AppError } from "../../app/errors.js";
 import { DEVICE_TTL_SECONDS, issueDeviceCookie, signIn } from "../../app/sign-in.js";
 import type { RouteModule } from "../app.js";
 import { DEVICE_COOKIE, requireUser, SESSION_COOKIE, setSessionCookie } from "../auth.js";
+import * as S from "../schemas.js";
 
 const credentials = z.strictObject({
   email: z.string().trim().min(1).max(320),
@@ -41,7 +42,15 @@ export const authRoutes: RouteModule = (app, ctx) => {
     });
   app.post(
     "/api/v1/auth/token",
-    { schema: { tags: ["auth"], summary: "Sign in for a bearer token", body: credentials, security: [] } },
+    {
+      schema: {
+        response: S.answers({ 200: S.tokenResponse }),
+        tags: ["auth"],
+        summary: "Sign in for a bearer token",
+        body: credentials,
+        security: [],
+      },
+    },
     async (req, reply) => {
       const user = await signIn(ctx, signInInput(req, req.body));
       const { token } = await issueToken(ctx, user.id, "bearer");
@@ -51,7 +60,13 @@ export const authRoutes: RouteModule = (app, ctx) => {
   );
   app.delete(
     "/api/v1/auth/token",
-    { schema: { tags: ["auth"], summary: "Revoke the token in use" } },
+    {
+      schema: {
+        response: S.answers({ 204: S.noContent }),
+        tags: ["auth"],
+        summary: "Revoke the token in use",
+      },
+    },
     async (req, reply) => {
       const auth = requireUser(req);
       await revokeToken(ctx, auth.tokenId);
@@ -63,6 +78,7 @@ export const authRoutes: RouteModule = (app, ctx) => {
     "/api/v1/auth/session",
     {
       schema: {
+        response: S.answers({ 200: S.sessionResponse }),
         tags: ["auth"],
         summary: "Sign in the web UI (cookie session)",
         body: credentials,
@@ -79,14 +95,20 @@ export const authRoutes: RouteModule = (app, ctx) => {
       return { user, csrfToken };
     },
   );
-  app.get("/api/v1/auth/session", { schema: { tags: ["auth"], summary: "The web session" } }, async (req) => {
-    const auth = requireUser(req);
-    if (auth.via !== "session") throw new AppError("unauthenticated", "No web session.");
-    return { user: await currentUser(ctx, auth.userId), csrfToken: auth.csrfToken };
-  });
+  app.get(
+    "/api/v1/auth/session",
+    {
+      schema: { response: S.answers({ 200: S.sessionResponse }), tags: ["auth"], summary: "The web session" },
+    },
+    async (req) => {
+      const auth = requireUser(req);
+      if (auth.via !== "session") throw new AppError("unauthenticated", "No web session.");
+      return { user: await currentUser(ctx, auth.userId), csrfToken: auth.csrfToken };
+    },
+  );
   app.delete(
     "/api/v1/auth/session",
-    { schema: { tags: ["auth"], summary: "Sign out" } },
+    { schema: { response: S.answers({ 204: S.noContent }), tags: ["auth"], summary: "Sign out" } },
     async (req, reply) => {
       if (req.auth) await revokeToken(ctx, req.auth.tokenId);
       reply.clearCookie(SESSION_COOKIE, { path: "/" });
@@ -94,19 +116,32 @@ export const authRoutes: RouteModule = (app, ctx) => {
     },
   );
 
-  app.get("/api/v1/public-config", { schema: { hide: true } }, async () => ({
-    demo: ctx.config.demo,
-    demoUsers: ctx.config.demo ? DEMO_USERS : [],
-  }));
+  app.get(
+    "/api/v1/public-config",
+    { schema: { hide: true, response: S.answers({ 200: S.publicConfigResponse }) } },
+    async () => ({
+      demo: ctx.config.demo,
+      demoUsers: ctx.config.demo ? DEMO_USERS : [],
+    }),
+  );
 
-  app.get("/api/v1/me", { schema: { tags: ["auth"], summary: "Who am I, and my companies" } }, async (req) =>
-    whoAmI(ctx, requireUser(req).userId),
+  app.get(
+    "/api/v1/me",
+    {
+      schema: {
+        response: S.answers({ 200: S.meResponse }),
+        tags: ["auth"],
+        summary: "Who am I, and my companies",
+      },
+    },
+    async (req) => whoAmI(ctx, requireUser(req).userId),
   );
 
   app.post(
     "/api/v1/me/password",
     {
       schema: {
+        response: S.answers({ 200: S.okResponse }),
         tags: ["auth"],
         summary: "Change my password",
         body: z.strictObject({

@@ -2,6 +2,7 @@ import { z } from "zod";
 import * as C from "../../app/company/data.js";
 import type { RouteModule } from "../app.js";
 import { actorOf } from "../auth.js";
+import * as S from "../schemas.js";
 
 const cp = "/api/v1/companies/:companyId";
 const params = z.object({ companyId: z.string().min(1).max(100) });
@@ -13,6 +14,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
     `${cp}/projects`,
     {
       schema: {
+        response: S.answers({ 200: S.projectListResponse }),
         tags,
         summary: "Projects",
         params,
@@ -32,6 +34,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
     `${cp}/projects`,
     {
       schema: {
+        response: S.answers({ 201: S.projectResponse }),
         tags,
         summary: "Create a project (directory admin)",
         params,
@@ -45,6 +48,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
     `${cp}/projects/:projectId`,
     {
       schema: {
+        response: S.answers({ 200: S.projectResponse }),
         tags,
         summary: "Rename a project or turn its Budget tool on or off",
         params: params.extend({ projectId: z.string().min(1).max(100) }),
@@ -54,13 +58,16 @@ export const companyRoutes: RouteModule = (app, ctx) => {
     async (req) => C.updateProject(ctx, actorOf(req), req.params.companyId, req.params.projectId, req.body),
   );
 
-  app.get(`${cp}/cost-codes`, { schema: { tags, summary: "Cost codes", params } }, async (req) =>
-    C.listCostCodes(ctx, actorOf(req), req.params.companyId),
+  app.get(
+    `${cp}/cost-codes`,
+    { schema: { response: S.answers({ 200: S.costCodeListResponse }), tags, summary: "Cost codes", params } },
+    async (req) => C.listCostCodes(ctx, actorOf(req), req.params.companyId),
   );
   app.post(
     `${cp}/cost-codes`,
     {
       schema: {
+        response: S.answers({ 201: S.costCodeResponse }),
         tags,
         summary: "Add a cost code (directory or ERP admin)",
         params,
@@ -74,6 +81,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
     `${cp}/cost-codes/:costCodeId`,
     {
       schema: {
+        response: S.answers({ 200: S.costCodeResponse }),
         tags,
         summary: "Edit or deactivate a cost code",
         params: params.extend({ costCodeId: z.string().min(1).max(100) }),
@@ -85,13 +93,23 @@ export const companyRoutes: RouteModule = (app, ctx) => {
     },
     async (req) => C.updateCostCode(ctx, actorOf(req), req.params.companyId, req.params.costCodeId, req.body),
   );
-  app.get(`${cp}/categories`, { schema: { tags, summary: "Categories (cost types)", params } }, async (req) =>
-    C.listCategories(ctx, actorOf(req), req.params.companyId),
+  app.get(
+    `${cp}/categories`,
+    {
+      schema: {
+        response: S.answers({ 200: S.categoryListResponse }),
+        tags,
+        summary: "Categories (cost types)",
+        params,
+      },
+    },
+    async (req) => C.listCategories(ctx, actorOf(req), req.params.companyId),
   );
   app.post(
     `${cp}/categories`,
     {
       schema: {
+        response: S.answers({ 201: S.categoryResponse }),
         tags,
         summary: "Add a category",
         params,
@@ -106,6 +124,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
     `${cp}/categories/:categoryId`,
     {
       schema: {
+        response: S.answers({ 200: S.categoryResponse }),
         tags,
         summary: "Rename a category (directory or ERP admin)",
         params: params.extend({ categoryId: z.string().min(1).max(100) }),
@@ -115,13 +134,18 @@ export const companyRoutes: RouteModule = (app, ctx) => {
     async (req) => C.updateCategory(ctx, actorOf(req), req.params.companyId, req.params.categoryId, req.body),
   );
 
-  app.get(`${cp}/settings`, { schema: { tags, summary: "Company settings", params } }, async (req) =>
-    C.getSettings(ctx, actorOf(req), req.params.companyId),
+  app.get(
+    `${cp}/settings`,
+    {
+      schema: { response: S.answers({ 200: S.settingsResponse }), tags, summary: "Company settings", params },
+    },
+    async (req) => C.getSettings(ctx, actorOf(req), req.params.companyId),
   );
   app.patch(
     `${cp}/settings`,
     {
       schema: {
+        response: S.answers({ 200: S.settingsResponse }),
         tags,
         summary: "Change company settings (ERP admin)",
         params,

@@ -6,6 +6,7 @@ import * as D from "../../domain/index.js";
 import type { RouteModule } from "../app.js";
 import { actorOf } from "../auth.js";
 import { BODY_LIMITS } from "../limits.js";
+import * as S from "../schemas.js";
 
 const base = "/api/v1/companies/:companyId/erp";
 const params = z.object({ companyId: z.string().min(1).max(100) });
@@ -36,6 +37,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
     `${base}/budget-submissions`,
     {
       schema: {
+        response: S.answers({ 200: S.submissionListResponse }),
         tags,
         summary: "Budgets in the ERP Integrations tool, newest first, with counts per status",
         params,
@@ -57,6 +59,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
     `${base}/budget-submissions/:submissionId`,
     {
       schema: {
+        response: S.answers({ 200: S.submissionDetailResponse }),
         tags,
         summary: "One submission: lines, decision, export, and what will be written",
         params: subParams,
@@ -66,7 +69,14 @@ export const erpRoutes: RouteModule = (app, ctx) => {
   );
   app.post(
     `${base}/budget-submissions/:submissionId/accept`,
-    { schema: { tags, summary: "Accept: export to QuickBooks", params: subParams } },
+    {
+      schema: {
+        response: S.answers({ 202: S.submissionStatusResponse }),
+        tags,
+        summary: "Accept: export to QuickBooks",
+        params: subParams,
+      },
+    },
     async (req, reply) =>
       reply.status(202).send(
         await decideSubmission(ctx, actorOf(req), req.params.companyId, req.params.submissionId, {
@@ -79,6 +89,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
     {
       bodyLimit: BODY_LIMITS.large,
       schema: {
+        response: S.answers({ 200: S.submissionStatusResponse }),
         tags,
         summary: "Reject with a reason",
         params: subParams,
@@ -93,7 +104,14 @@ export const erpRoutes: RouteModule = (app, ctx) => {
   );
   app.post(
     `${base}/budget-submissions/:submissionId/retry`,
-    { schema: { tags, summary: "Retry a failed export", params: subParams } },
+    {
+      schema: {
+        response: S.answers({ 202: S.submissionStatusResponse }),
+        tags,
+        summary: "Retry a failed export",
+        params: subParams,
+      },
+    },
     async (req, reply) =>
       reply.status(202).send(
         await decideSubmission(ctx, actorOf(req), req.params.companyId, req.params.submissionId, {
@@ -106,6 +124,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
     {
       bodyLimit: BODY_LIMITS.large,
       schema: {
+        response: S.answers({ 200: S.decisionsResponse }),
         tags,
         summary: "The Export button: accept or reject several submissions, each independently",
         params,
@@ -129,7 +148,16 @@ export const erpRoutes: RouteModule = (app, ctx) => {
     async (req) => decideMany(ctx, actorOf(req), req.params.companyId, req.body.decisions),
   );
 
-  app.get(`${base}/approvers`, { schema: { tags, summary: "The Approvers report", params } }, async (req) =>
-    approversReport(ctx, actorOf(req), req.params.companyId),
+  app.get(
+    `${base}/approvers`,
+    {
+      schema: {
+        response: S.answers({ 200: S.approversResponse }),
+        tags,
+        summary: "The Approvers report",
+        params,
+      },
+    },
+    async (req) => approversReport(ctx, actorOf(req), req.params.companyId),
   );
 };
