@@ -1,13 +1,10 @@
-import { type DomainError, type ErrorKind, errorKind } from "../domain/errors.js";
+import type { DomainError } from "../domain/errors.js";
 import type { Result } from "../domain/result.js";
 import { AppError } from "./errors.js";
 
-const STATUS: Record<ErrorKind, number> = { invalid: 400, conflict: 409, forbidden: 403, not_found: 404 };
-
-/** A domain refusal as the client sees it: the domain's code, sentence and field, the status from its kind. */
+/** A domain refusal as the client sees it: the domain's code, sentence and field (the catalog gives its status). */
 export function fromDomain(e: DomainError): AppError {
   return new AppError(e.code, e.message, {
-    status: STATUS[errorKind(e.code)],
     ...(e.field ? { field: e.field } : {}),
     ...(e.details ? { details: { ...e.details } } : {}),
   });

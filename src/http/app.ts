@@ -11,22 +11,24 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyReply,
   LogController,
   type RawServerDefault,
 } from "fastify";
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
+import { z } from "zod";
 import type { AppContext } from "../app/context.js";
+import { type ErrorCode, statusOf } from "../app/error-catalog.js";
 import { AppError } from "../app/errors.js";
+import { databaseReachable } from "../app/health/database-reachable.js";
 import { packageRoot } from "../lib/package-root.js";
 import { findUnstorableText } from "../lib/unstorable-text.js";
 import { authenticate, checkCsrf, requireOperator, requireUser } from "./auth.js";
-import { statusForCode } from "./error-table.js";
 import {
   BODY_LIMITS,
   checkJsonShape,
@@ -35,6 +37,7 @@ import {
   type HttpTimeouts,
 } from "./limits.js";
 import { createMetrics } from "./metrics.js";
+import { responseSerializer } from "./serialize.js";
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -50,6 +53,8 @@ export interface HttpOptions {
   /** Extra plugins mounted under a prefix (the QuickBooks Online emulator in demo mode). */
   mounts?: { prefix: string; plugin: FastifyPluginAsync }[];
   webDist?: string | null;
+  /** Hold every answer to its route's response schema (on under the test suite). */
+  checkResponses?: boolean;
   /** How long a client may take to send a request (defaults: HTTP_TIMEOUTS). */
   timeouts?: Partial<HttpTimeouts>;
 }
@@ -75,8 +80,19 @@ function isDatabaseDown(err: unknown): boolean {
   );
 }
 
-function errorBody(code: string, message: string, field?: string, details?: Record<string, unknown>) {
+function errorBody(code: ErrorCode, message: string, field?: string, details?: Record<string, unknown>) {
   return { error: { code, message, ...(field ? { field } : {}), ...(details ? { details } : {}) } };
+}
+
+/** Answers with an error: its status is the code's, from the error catalog. */
+function sendError(
+  reply: FastifyReply,
+  code: ErrorCode,
+  message: string,
+  field?: string,
+  details?: Record<string, unknown>,
+) {
+  return reply.status(statusOf(code)).send(errorBody(code, message, field, details));
 }
 
 /** TRUST_PROXY as fastify takes it: a hop count trusts that many proxies in front, a list those addresses. */
@@ -102,7 +118,7 @@ export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<
     trustProxy: trustProxyOption(ctx.config.trustProxy),
   }).withTypeProvider<ZodTypeProvider>() as App;
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializer(opts.checkResponses ?? process.env.NODE_ENV === "test"));
   app.decorateRequest("auth", null);
 
   // Text bodies stay text; their size is the route's limit (or the small default), never the parser's own.
@@ -226,11 +242,9 @@ export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<
     // Refused before the body was read (too large, or not the caller's to send): let the client finish sending.
     await discardUnreadBody(req.raw);
     if (err instanceof AppError) {
-      const status = statusForCode(err.code, err.extra.status);
-      if (status === 429 && err.extra.details?.retryAfterSeconds) {
-        reply.header("Retry-After", String(err.extra.details.retryAfterSeconds));
-      }
-      return reply.status(status).send(errorBody(err.code, err.message, err.extra.field, err.extra.details));
+      const retryAfter = err.extra.details?.retryAfterSeconds;
+      if (statusOf(err.code) === 429 && retryAfter) reply.header("Retry-After", String(retryAfter));
+      return sendError(reply, err.code, err.message, err.extra.field, err.extra.details);
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const first = err.validation[0];
@@ -240,59 +254,46 @@ export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<
       if (first?.keyword === "unrecognized_keys") {
         const key = params.keys?.[0] ?? "";
         const field = `${where}${basePath ? `${basePath}.` : ""}${key}`;
-        return reply.status(400).send(errorBody("unknown_field", `Unknown field \`${field}\`.`, field));
+        return sendError(reply, "unknown_field", `Unknown field \`${field}\`.`, field);
       }
       const field = `${where}${basePath}` || undefined;
-      return reply
-        .status(400)
-        .send(
-          errorBody(
-            "invalid_input",
-            `${field ? `${field}: ` : ""}${first?.message ?? "invalid input"}`,
-            field,
-          ),
-        );
+      return sendError(
+        reply,
+        "invalid_input",
+        `${field ? `${field}: ` : ""}${first?.message ?? "invalid input"}`,
+        field,
+      );
     }
     if (
       err.code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
       (err instanceof SyntaxError && err.statusCode === 400)
     ) {
-      return reply.status(400).send(errorBody("malformed_json", "The request body is not valid JSON."));
+      return sendError(reply, "malformed_json", "The request body is not valid JSON.");
     }
     if (err.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
-      return reply
-        .status(400)
-        .send(errorBody("malformed_json", "The request body is empty; send a JSON object."));
+      return sendError(reply, "malformed_json", "The request body is empty; send a JSON object.");
     }
     if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE" || err.statusCode === 413) {
-      return reply.status(413).send(errorBody("body_too_large", "The request body is too large."));
+      return sendError(reply, "body_too_large", "The request body is too large.");
     }
     if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || err.statusCode === 415) {
-      return reply
-        .status(415)
-        .send(errorBody("unsupported_media_type", "Send JSON (Content-Type: application/json)."));
+      return sendError(reply, "unsupported_media_type", "Send JSON (Content-Type: application/json).");
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.status(400).send(errorBody("invalid_input", err.message));
+      return sendError(reply, "invalid_input", err.message);
     }
     if (isDatabaseDown(err)) {
       req.log.warn({ err: err.message }, "database unavailable");
-      return reply
-        .status(503)
-        .header("Retry-After", "5")
-        .send(errorBody("database_unavailable", "The database is unavailable; try again shortly."));
+      reply.header("Retry-After", "5");
+      return sendError(reply, "database_unavailable", "The database is unavailable; try again shortly.");
     }
     req.log.error({ err }, "unhandled error");
-    return reply.status(500).send(errorBody("internal_error", "Something went wrong on our side."));
+    return sendError(reply, "internal_error", "Something went wrong on our side.");
   });
 
   app.get("/healthz", { schema: { hide: true } }, async (_req, reply) => {
     const ready = ctx.readiness.migrated && ctx.readiness.seeded && ctx.readiness.workerRunning();
-    let dbOk = false;
-    try {
-      await ctx.pool.query("select 1");
-      dbOk = true;
-    } catch {}
+    const dbOk = await databaseReachable(ctx);
     if (ready && dbOk) return { ok: true };
     return reply
       .status(503)
@@ -302,7 +303,11 @@ export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<
     reply.header("Content-Type", metrics.contentType);
     return metrics.render(ctx);
   });
-  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    "/api/v1/openapi.json",
+    { schema: { hide: true, response: { 200: z.record(z.string(), z.unknown()) } } },
+    async () => app.swagger() as unknown as Record<string, unknown>,
+  );
 
   for (const mount of opts.mounts ?? []) {
     await app.register(
@@ -329,7 +334,7 @@ export async function buildHttpApp(ctx: AppContext, opts: HttpOptions): Promise<
       !req.url.startsWith("/emulators/") &&
       (req.headers.accept ?? "").includes("text/html");
     if (isPage && hasWeb) return reply.type("text/html").sendFile("index.html");
-    return reply.status(404).send(errorBody("not_found", `No route ${req.method} ${req.url.split("?")[0]}.`));
+    return sendError(reply, "not_found", `No route ${req.method} ${req.url.split("?")[0]}.`);
   });
   return app;
 }

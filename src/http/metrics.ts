@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { AppContext } from "../app/context.js";
+import { submissionTotals } from "../app/health/submission-totals.js";
 
 export function createMetrics() {
   const registry = new Registry();
@@ -32,13 +33,9 @@ export function createMetrics() {
     },
     async render(ctx: AppContext): Promise<string> {
       try {
-        const rows = await ctx.db
-          .selectFrom("submission_counts")
-          .select(["status", (eb) => eb.fn.sum<string>("count").as("n")])
-          .groupBy("status")
-          .execute();
+        const totals = await submissionTotals(ctx);
         submissions.reset();
-        for (const r of rows) submissions.set({ status: r.status }, Number(r.n));
+        for (const t of totals) submissions.set({ status: t.status }, t.count);
       } catch {
         // metrics must answer even while the database is away
       }

@@ -18,7 +18,7 @@ const TENANT_TABLES = new Set(
 
 /** Statements that span every company on purpose, each with its reason. */
 const CROSS_TENANT: Record<string, string> = {
-  "src/http/metrics.ts selectFrom submission_counts":
+  "src/app/health/submission-totals.ts selectFrom submission_counts":
     "the installation-wide gauge of /metrics, a multi-shard sum",
   "src/app/sign-in.ts updateTable directory_entries":
     "a person signs in to every company that added them: one statement per shard, keyed by the user",

@@ -1,6 +1,7 @@
 import type { RouteOptions } from "fastify";
 import { sql } from "kysely";
 import { type StartedQboEmulator, startQboEmulator } from "../../emulators/quickbooks-online/index.js";
+import { issueToken } from "../../src/app/auth/issue-token.js";
 import { addLine } from "../../src/app/budget/add-line.js";
 import { approveChange } from "../../src/app/budget/approve-change.js";
 import { createChange } from "../../src/app/budget/create-change.js";
@@ -11,7 +12,6 @@ import { seedDemoBase } from "../../src/app/demo-seed.js";
 import { qboServiceFor } from "../../src/app/erp/qbo-service.js";
 import { decideSubmission } from "../../src/app/submissions/decide-submission.js";
 import { buildHttpApp } from "../../src/http/app.js";
-import { issueToken } from "../../src/http/auth.js";
 import { allRoutes } from "../../src/http/routes/index.js";
 import { newId, newSecretToken, sha256 } from "../../src/lib/ids.js";
 import { createTestApp, type TestApp } from "../support/app.js";

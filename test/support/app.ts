@@ -43,7 +43,7 @@ export async function createTestApp(
     now: opts.now ?? (() => new Date()),
     readiness: { migrated: true, seeded: true, workerRunning: () => true },
   };
-  const app = await buildHttpApp(ctx, { routes: allRoutes, webDist: null });
+  const app = await buildHttpApp(ctx, { routes: allRoutes, webDist: null, checkResponses: true });
   await app.ready();
   return {
     app,

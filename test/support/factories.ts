@@ -1,6 +1,6 @@
+import { issueToken } from "../../src/app/auth/issue-token.js";
 import type { AppContext } from "../../src/app/context.js";
 import type { Level } from "../../src/app/membership.js";
-import { issueToken } from "../../src/http/auth.js";
 import { newId } from "../../src/lib/ids.js";
 import { hashPassword } from "../../src/lib/passwords.js";
 

@@ -1,44 +1,23 @@
-/** Every HTTP call the UI makes, with the response shapes it relies on. */
+/**
+ * Every HTTP call the UI makes, with the response shapes it relies on. The server's response schemas
+ * (src/http/schemas.ts) are the source: the shared shapes below are taken from them (type-only imports, nothing
+ * reaches the bundle), and every shape the UI writes in its own words is checked against the server's answer in
+ * api-contract.ts, so the typecheck fails when the two part.
+ */
+import type { z } from "zod";
+import type * as S from "../../src/http/schemas.js";
 
-export type Level = "none" | "read_only" | "standard" | "admin";
-
-export interface Permissions {
-  erpIntegrations: Level;
-  directory: Level;
-  budget: Level;
-  lockBudget: boolean;
-  sendAndRetrieveBudget: boolean;
-  canPushToAccounting: boolean;
-  subscribeErpDigest: boolean;
-}
-
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-}
+export type Permissions = z.output<typeof S.permissions>;
+export type Level = Permissions["budget"];
+export type User = z.output<typeof S.user>;
+export type Me = z.output<typeof S.meResponse>;
+export type CompanyMembership = Me["companies"][number];
+export type PublicConfig = z.output<typeof S.publicConfigResponse>;
+export type Category = z.output<typeof S.categoryResponse>;
 
 export interface Session {
   user: User;
-  csrfToken: string;
-}
-
-export interface CompanyMembership {
-  id: string;
-  name: string;
-  /** The company's IANA time zone: every date is shown in it. */
-  timeZone?: string;
-  permissions: Permissions;
-}
-
-export interface Me {
-  user: User;
-  companies: CompanyMembership[];
-}
-
-export interface PublicConfig {
-  demo: boolean;
-  demoUsers: { email: string; role: string }[];
+  csrfToken: string | null;
 }
 
 export interface Page<T> {
@@ -63,12 +42,6 @@ export interface CostCode {
   code: string;
   description: string;
   active: boolean;
-}
-
-export interface Category {
-  id: string;
-  code: string;
-  name: string;
 }
 
 export type BudgetState = "unlocked" | "locked" | "awaiting_acceptance" | "exporting" | "failed" | "synced";
@@ -200,7 +173,7 @@ export interface SubmissionDecision {
 
 export interface ExportError {
   code: string;
-  message: string;
+  message: string | null;
   remedy?: string | null;
 }
 

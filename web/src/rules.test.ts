@@ -54,7 +54,7 @@ describe("who may do what", () => {
   it("lands accounting people on ERP Integrations and project managers on their projects", () => {
     const me = (p: Permissions): Me => ({
       user: { id: "u", email: "u@x.test", name: "U" },
-      companies: [{ id: "acme", name: "Acme", permissions: p }],
+      companies: [{ id: "acme", name: "Acme", timeZone: "America/New_York", permissions: p }],
     });
     expect(landingPath(me(perms({ erpIntegrations: "standard" })))).toBe("/companies/acme/erp");
     expect(landingPath(me(perms({ erpIntegrations: "admin" })))).toBe("/companies/acme/erp");

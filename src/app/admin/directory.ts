@@ -232,7 +232,7 @@ export async function resendInvitation(ctx: AppContext, actor: Actor, companyId:
         item.status === "inactive"
           ? "This person is deactivated; add them again instead."
           : "This person already set a password; they can sign in.",
-        { status: 409, details: { rule: "not_invited" } },
+        { details: { rule: "not_invited" } },
       );
     }
     const company = await companyRow(tx, companyId);
@@ -297,7 +297,6 @@ export async function updateDirectoryEntry(
     // Rights of a deactivated entry change only together with bringing it back.
     if (!before.active && patch.active !== true && touchesLevels) {
       throw new AppError("conflict", "This person is deactivated; reactivate them first.", {
-        status: 409,
         details: { rule: "inactive_user" },
       });
     }

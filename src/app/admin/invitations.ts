@@ -99,8 +99,7 @@ export async function sendAddedNotice(
   });
 }
 
-const gone = (code: "invitation_used" | "invitation_expired", message: string) =>
-  new AppError(code, message, { status: 410 });
+const gone = (code: "invitation_used" | "invitation_expired", message: string) => new AppError(code, message);
 
 /**
  * Sets the invited person's password. Single use and compare-and-set: of two concurrent acceptances exactly one

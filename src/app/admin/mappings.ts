@@ -247,7 +247,7 @@ export async function setProjectErpJob(
       throw new AppError(
         "conflict",
         "This project's budget is being written to QuickBooks; change its job once that is done.",
-        { status: 409, details: { rule: "export_in_progress" } },
+        { details: { rule: "export_in_progress" } },
       );
     }
     await tx

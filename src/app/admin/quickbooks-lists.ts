@@ -30,21 +30,18 @@ async function connectedRealm(ctx: AppContext, companyId: string) {
     .where("company_id", "=", companyId)
     .executeTakeFirst();
   if (!conn || conn.status === "disconnected") {
-    throw new AppError("not_connected", "Connect QuickBooks first: the lists are read from it.", {
-      status: 409,
-    });
+    throw new AppError("not_connected", "Connect QuickBooks first: the lists are read from it.");
   }
   if (conn.type !== QUICKBOOKS_ONLINE_KIND) {
     throw new AppError(
       "not_connected",
       "QuickBooks Desktop lists cannot be read while you wait (its Web Connector polls on its own schedule). " +
         "Leave cost codes unmapped with “create missing items” on, and choose a default parent customer by name.",
-      { status: 409, details: { rule: "pick_list_unavailable" } },
+      { details: { rule: "pick_list_unavailable" } },
     );
   }
   if (conn.status === "reconnect_needed") {
     throw new AppError("not_connected", "QuickBooks needs to be reconnected before its lists can be read.", {
-      status: 409,
       details: { rule: "reconnect_needed" },
     });
   }
@@ -54,7 +51,6 @@ function translate(e: unknown): never {
   if (e instanceof AppError) throw e;
   if (e instanceof QboReconnectNeededError) {
     throw new AppError("not_connected", "QuickBooks needs to be reconnected before its lists can be read.", {
-      status: 409,
       details: { rule: "reconnect_needed" },
     });
   }

@@ -92,7 +92,7 @@ async function checkDefaultParentCustomer(ctx: AppContext, companyId: string, ra
   const max = def?.limits.parentCustomerNameMaxChars;
   if (def && max !== undefined && [...name].length > max) {
     throw new AppError(
-      "name_too_long",
+      "invalid_input",
       `${def.label} allows ${max} characters for a customer name; the default parent customer has ${[...name].length}.`,
       { field: "defaultParentCustomer" },
     );

@@ -100,8 +100,7 @@ export async function finishQboConnect(
     );
   }
   await requireRight(ctx, actor, companyId, "manage_erp");
-  if (q.error)
-    throw new AppError("quickbooks_denied", `QuickBooks did not grant access (${q.error}).`, { status: 400 });
+  if (q.error) throw new AppError("quickbooks_denied", `QuickBooks did not grant access (${q.error}).`);
   if (!q.code || !q.realmId)
     throw new AppError("invalid_input", "QuickBooks did not send an authorization code.");
   let grant: Awaited<ReturnType<typeof qbo.oauth.exchangeAuthorizationCode>>;
@@ -111,7 +110,6 @@ export async function finishQboConnect(
     throw new AppError(
       "quickbooks_denied",
       `QuickBooks refused the authorization code: ${(e as Error).message}`,
-      { status: 400 },
     );
   }
   const sealed = qbo.vault.encode({ ...grant, realmId: q.realmId });
@@ -187,8 +185,7 @@ export async function disconnect(ctx: AppContext, actor: Actor, companyId: strin
     .select(["type", "status"])
     .where("company_id", "=", companyId)
     .executeTakeFirst();
-  if (!row || row.status === "disconnected")
-    throw new AppError("not_connected", "No ERP is connected.", { status: 409 });
+  if (!row || row.status === "disconnected") throw new AppError("not_connected", "No ERP is connected.");
   // Best effort (revoking tokens at the ERP, say): the connection is cleared here whatever it answers.
   await findErp(row.type)
     ?.beforeDisconnect?.(ctx, companyId)

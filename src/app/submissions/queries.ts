@@ -295,7 +295,7 @@ export async function getSubmission(ctx: AppContext, actor: Actor, companyId: st
   };
   return {
     id: s.id,
-    status: s.status,
+    status: s.status as D.SubmissionStatus,
     replaced: s.replaced_by !== null,
     project: { id: s.project_id, number: s.project_number, name: s.project_name },
     submittedBy: { id: s.submitted_by, name: s.user_name, email: s.user_email },

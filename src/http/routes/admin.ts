@@ -21,6 +21,7 @@ import {
 import { LEVELS } from "../../domain/permissions.js";
 import type { RouteModule } from "../app.js";
 import { actorOf } from "../auth.js";
+import * as S from "../schemas.js";
 
 const cp = "/api/v1/companies/:companyId";
 const id = z.string().min(1).max(100);
@@ -43,13 +44,21 @@ export const adminRoutes: RouteModule = (app, ctx) => {
 
   app.get(
     `${cp}/directory`,
-    { schema: { tags: dirTags, summary: "The company directory", params } },
+    {
+      schema: {
+        response: S.answers({ 200: S.directoryListResponse }),
+        tags: dirTags,
+        summary: "The company directory",
+        params,
+      },
+    },
     async (req) => listDirectory(ctx, actorOf(req), req.params.companyId),
   );
   app.post(
     `${cp}/directory`,
     {
       schema: {
+        response: S.answers({ 201: S.directoryAddedResponse }),
         tags: dirTags,
         summary: "Invite someone (directory admin); an existing account is added and notified",
         params,
@@ -65,13 +74,21 @@ export const adminRoutes: RouteModule = (app, ctx) => {
   );
   app.get(
     `${cp}/directory/:userId`,
-    { schema: { tags: dirTags, summary: "One directory entry", params: userParams } },
+    {
+      schema: {
+        response: S.answers({ 200: S.directoryItemResponse }),
+        tags: dirTags,
+        summary: "One directory entry",
+        params: userParams,
+      },
+    },
     async (req) => getDirectoryEntry(ctx, actorOf(req), req.params.companyId, req.params.userId),
   );
   app.patch(
     `${cp}/directory/:userId`,
     {
       schema: {
+        response: S.answers({ 200: S.directoryItemResponse }),
         tags: dirTags,
         summary:
           "Edit levels, deactivate or reactivate (directory admin); anyone may change their own digest",
@@ -85,6 +102,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
     `${cp}/directory/:userId/invitation`,
     {
       schema: {
+        response: S.answers({ 200: S.invitationSentResponse }),
         tags: dirTags,
         summary: "Send a new invitation to someone who has not set a password yet",
         params: userParams,
@@ -96,6 +114,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
     `${cp}/directory/:userId/can-push-to-accounting`,
     {
       schema: {
+        response: S.answers({ 200: S.directoryItemResponse }),
         tags: dirTags,
         summary: "Self-service grant of Can Push to Accounting (where the operator enabled it)",
         params: userParams,
@@ -116,6 +135,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
     `${cp}/projects/:projectId/permissions/:userId`,
     {
       schema: {
+        response: S.answers({ 200: S.projectOverrideResponse }),
         tags: dirTags,
         summary: "Per-project budget rights, replacing the company-wide ones on this project",
         params: overrideParams,
@@ -134,7 +154,14 @@ export const adminRoutes: RouteModule = (app, ctx) => {
   );
   app.delete(
     `${cp}/projects/:projectId/permissions/:userId`,
-    { schema: { tags: dirTags, summary: "Back to the company-wide budget rights", params: overrideParams } },
+    {
+      schema: {
+        response: S.answers({ 204: S.noContent }),
+        tags: dirTags,
+        summary: "Back to the company-wide budget rights",
+        params: overrideParams,
+      },
+    },
     async (req, reply) => {
       await clearProjectOverride(
         ctx,
@@ -151,6 +178,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
     "/api/v1/invitations/:invitationToken/accept",
     {
       schema: {
+        response: S.answers({ 200: S.invitationAcceptedResponse }),
         tags: ["auth"],
         summary: "Accept an invitation: set a password (single use, 7 days)",
         security: [],
@@ -168,6 +196,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
     `${cp}/audit-events`,
     {
       schema: {
+        response: S.answers({ 200: S.auditEventsResponse }),
         tags: ["audit"],
         summary: "The audit log, newest first (directory or ERP admin)",
         params,
@@ -200,6 +229,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
     `${erp}/mappings/cost-codes`,
     {
       schema: {
+        response: S.answers({ 200: S.costCodeMappingsResponse }),
         tags: erpTags,
         summary: "Cost codes and their QuickBooks items, with the item pick list and name matches",
         params,
@@ -211,6 +241,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
     `${erp}/mappings/cost-codes/:costCodeId`,
     {
       schema: {
+        response: S.answers({ 200: S.costCodeMappingResponse }),
         tags: erpTags,
         summary: "Map a cost code to a QuickBooks item (null clears it)",
         params: z.strictObject({ companyId: id, costCodeId: id }),
@@ -224,6 +255,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
     `${erp}/mappings/cost-codes/auto-match`,
     {
       schema: {
+        response: S.answers({ 200: S.autoMatchResponse }),
         tags: erpTags,
         summary: "Map every unmapped cost code to the QuickBooks item with the same name",
         params,
@@ -233,7 +265,14 @@ export const adminRoutes: RouteModule = (app, ctx) => {
   );
   app.get(
     `${erp}/quickbooks/customers`,
-    { schema: { tags: erpTags, summary: "QuickBooks customers and jobs (pick list)", params } },
+    {
+      schema: {
+        response: S.answers({ 200: S.quickbooksCustomersResponse }),
+        tags: erpTags,
+        summary: "QuickBooks customers and jobs (pick list)",
+        params,
+      },
+    },
     async (req) => listQuickBooksCustomers(ctx, actorOf(req), req.params.companyId),
   );
   const projectParams = z.strictObject({ companyId: id, projectId: id });
@@ -241,6 +280,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
     `${cp}/projects/:projectId/erp-job`,
     {
       schema: {
+        response: S.answers({ 200: S.projectErpJobResponse }),
         tags: erpTags,
         summary: "Link the project to a QuickBooks job, or choose the parent customer its job is added under",
         params: projectParams,
@@ -254,7 +294,14 @@ export const adminRoutes: RouteModule = (app, ctx) => {
   );
   app.delete(
     `${cp}/projects/:projectId/erp-job`,
-    { schema: { tags: erpTags, summary: "Unlink the project from QuickBooks", params: projectParams } },
+    {
+      schema: {
+        response: S.answers({ 200: S.projectErpJobResponse }),
+        tags: erpTags,
+        summary: "Unlink the project from QuickBooks",
+        params: projectParams,
+      },
+    },
     async (req) => setProjectErpJob(ctx, actorOf(req), req.params.companyId, req.params.projectId, null),
   );
 };

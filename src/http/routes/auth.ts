@@ -1,18 +1,15 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { changePassword } from "../../app/auth/change-password.js";
+import { currentUser } from "../../app/auth/current-user.js";
+import { issueToken } from "../../app/auth/issue-token.js";
+import { revokeToken } from "../../app/auth/revoke-token.js";
+import { whoAmI } from "../../app/auth/who-am-i.js";
 import { AppError } from "../../app/errors.js";
-import { listMemberships, membershipFromRow, permissionsView } from "../../app/membership.js";
 import { DEVICE_TTL_SECONDS, issueDeviceCookie, signIn } from "../../app/sign-in.js";
-import { checkPasswordStrength, hashPassword, verifyPassword } from "../../lib/passwords.js";
 import type { RouteModule } from "../app.js";
-import {
-  DEVICE_COOKIE,
-  issueToken,
-  requireUser,
-  revokeToken,
-  SESSION_COOKIE,
-  setSessionCookie,
-} from "../auth.js";
+import { DEVICE_COOKIE, requireUser, SESSION_COOKIE, setSessionCookie } from "../auth.js";
+import * as S from "../schemas.js";
 
 const credentials = z.strictObject({
   email: z.string().trim().min(1).max(320),
@@ -45,7 +42,15 @@ export const authRoutes: RouteModule = (app, ctx) => {
     });
   app.post(
     "/api/v1/auth/token",
-    { schema: { tags: ["auth"], summary: "Sign in for a bearer token", body: credentials, security: [] } },
+    {
+      schema: {
+        response: S.answers({ 200: S.tokenResponse }),
+        tags: ["auth"],
+        summary: "Sign in for a bearer token",
+        body: credentials,
+        security: [],
+      },
+    },
     async (req, reply) => {
       const user = await signIn(ctx, signInInput(req, req.body));
       const { token } = await issueToken(ctx, user.id, "bearer");
@@ -55,7 +60,13 @@ export const authRoutes: RouteModule = (app, ctx) => {
   );
   app.delete(
     "/api/v1/auth/token",
-    { schema: { tags: ["auth"], summary: "Revoke the token in use" } },
+    {
+      schema: {
+        response: S.answers({ 204: S.noContent }),
+        tags: ["auth"],
+        summary: "Revoke the token in use",
+      },
+    },
     async (req, reply) => {
       const auth = requireUser(req);
       await revokeToken(ctx, auth.tokenId);
@@ -67,6 +78,7 @@ export const authRoutes: RouteModule = (app, ctx) => {
     "/api/v1/auth/session",
     {
       schema: {
+        response: S.answers({ 200: S.sessionResponse }),
         tags: ["auth"],
         summary: "Sign in the web UI (cookie session)",
         body: credentials,
@@ -83,19 +95,20 @@ export const authRoutes: RouteModule = (app, ctx) => {
       return { user, csrfToken };
     },
   );
-  app.get("/api/v1/auth/session", { schema: { tags: ["auth"], summary: "The web session" } }, async (req) => {
-    const auth = requireUser(req);
-    if (auth.via !== "session") throw new AppError("unauthenticated", "No web session.");
-    const user = await ctx.db
-      .selectFrom("users")
-      .select(["id", "email", "name"])
-      .where("id", "=", auth.userId)
-      .executeTakeFirstOrThrow();
-    return { user, csrfToken: auth.csrfToken };
-  });
+  app.get(
+    "/api/v1/auth/session",
+    {
+      schema: { response: S.answers({ 200: S.sessionResponse }), tags: ["auth"], summary: "The web session" },
+    },
+    async (req) => {
+      const auth = requireUser(req);
+      if (auth.via !== "session") throw new AppError("unauthenticated", "No web session.");
+      return { user: await currentUser(ctx, auth.userId), csrfToken: auth.csrfToken };
+    },
+  );
   app.delete(
     "/api/v1/auth/session",
-    { schema: { tags: ["auth"], summary: "Sign out" } },
+    { schema: { response: S.answers({ 204: S.noContent }), tags: ["auth"], summary: "Sign out" } },
     async (req, reply) => {
       if (req.auth) await revokeToken(ctx, req.auth.tokenId);
       reply.clearCookie(SESSION_COOKIE, { path: "/" });
@@ -103,38 +116,32 @@ export const authRoutes: RouteModule = (app, ctx) => {
     },
   );
 
-  app.get("/api/v1/public-config", { schema: { hide: true } }, async () => ({
-    demo: ctx.config.demo,
-    demoUsers: ctx.config.demo ? DEMO_USERS : [],
-  }));
+  app.get(
+    "/api/v1/public-config",
+    { schema: { hide: true, response: S.answers({ 200: S.publicConfigResponse }) } },
+    async () => ({
+      demo: ctx.config.demo,
+      demoUsers: ctx.config.demo ? DEMO_USERS : [],
+    }),
+  );
 
   app.get(
     "/api/v1/me",
-    { schema: { tags: ["auth"], summary: "Who am I, and my companies" } },
-    async (req) => {
-      const auth = requireUser(req);
-      const user = await ctx.db
-        .selectFrom("users")
-        .select(["id", "email", "name"])
-        .where("id", "=", auth.userId)
-        .executeTakeFirstOrThrow();
-      const rows = await listMemberships(ctx.db, auth.userId);
-      return {
-        user,
-        companies: rows.map((r) => ({
-          id: r.company_id,
-          name: r.name,
-          timeZone: r.time_zone,
-          permissions: permissionsView(membershipFromRow(r)),
-        })),
-      };
+    {
+      schema: {
+        response: S.answers({ 200: S.meResponse }),
+        tags: ["auth"],
+        summary: "Who am I, and my companies",
+      },
     },
+    async (req) => whoAmI(ctx, requireUser(req).userId),
   );
 
   app.post(
     "/api/v1/me/password",
     {
       schema: {
+        response: S.answers({ 200: S.okResponse }),
         tags: ["auth"],
         summary: "Change my password",
         body: z.strictObject({
@@ -145,32 +152,7 @@ export const authRoutes: RouteModule = (app, ctx) => {
     },
     async (req) => {
       const auth = requireUser(req);
-      const user = await ctx.db
-        .selectFrom("users")
-        .select(["id", "email", "password_hash"])
-        .where("id", "=", auth.userId)
-        .executeTakeFirstOrThrow();
-      if (!(await verifyPassword(req.body.currentPassword, user.password_hash))) {
-        throw new AppError("invalid_credentials", "The current password is not right.", {
-          field: "currentPassword",
-          status: 400,
-        });
-      }
-      const weak = checkPasswordStrength(req.body.newPassword, user.email);
-      if (weak) throw new AppError("weak_password", weak, { field: "newPassword" });
-      const hash = await hashPassword(req.body.newPassword);
-      await ctx.db.transaction().execute(async (tx) => {
-        await tx.updateTable("users").set({ password_hash: hash }).where("id", "=", user.id).execute();
-        // Other sessions and tokens end with the old password; the one in use stays.
-        await tx
-          .updateTable("auth_tokens")
-          .set({ revoked_at: ctx.now() })
-          .where("user_id", "=", user.id)
-          .where("id", "<>", auth.tokenId)
-          .where("revoked_at", "is", null)
-          .execute();
-      });
-      return { ok: true };
+      return changePassword(ctx, { userId: auth.userId, keepTokenId: auth.tokenId, ...req.body });
     },
   );
 };

@@ -18,6 +18,7 @@ import { formatAmount } from "../../domain/money.js";
 import type { RouteModule } from "../app.js";
 import { actorOf } from "../auth.js";
 import { BODY_LIMITS } from "../limits.js";
+import * as S from "../schemas.js";
 
 const base = "/api/v1/companies/:companyId/projects/:projectId/budget";
 const params = z.object({ companyId: z.string().min(1).max(100), projectId: z.string().min(1).max(100) });
@@ -31,13 +32,21 @@ const tags = ["budget"];
 export const budgetRoutes: RouteModule = (app, ctx) => {
   app.get(
     base,
-    { schema: { tags, summary: "A project's budget with state and allowed actions", params } },
+    {
+      schema: {
+        response: S.answers({ 200: S.budgetResponse }),
+        tags,
+        summary: "A project's budget with state and allowed actions",
+        params,
+      },
+    },
     async (req) => Q.getBudget(ctx, actorOf(req), req.params.companyId, req.params.projectId),
   );
   app.post(
     `${base}/lines`,
     {
       schema: {
+        response: S.answers({ 201: S.budgetLineResponse }),
         tags,
         summary: "Add a budget line",
         params,
@@ -55,6 +64,7 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
     `${base}/lines/:lineId`,
     {
       schema: {
+        response: S.answers({ 200: S.budgetLineResponse }),
         tags,
         summary: "Change a line's original budget",
         params: lineParams,
@@ -65,21 +75,38 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
   );
   app.delete(
     `${base}/lines/:lineId`,
-    { schema: { tags, summary: "Delete a line", params: lineParams } },
+    {
+      schema: {
+        response: S.answers({ 204: S.noContent }),
+        tags,
+        summary: "Delete a line",
+        params: lineParams,
+      },
+    },
     async (req, reply) => {
       await deleteLine(ctx, actorOf(req), req.params, req.params.lineId);
       return reply.status(204).send();
     },
   );
 
-  app.get(`${base}/changes`, { schema: { tags, summary: "Budget changes", params } }, async (req) =>
-    Q.listChanges(ctx, actorOf(req), req.params.companyId, req.params.projectId),
+  app.get(
+    `${base}/changes`,
+    {
+      schema: {
+        response: S.answers({ 200: S.budgetChangeListResponse }),
+        tags,
+        summary: "Budget changes",
+        params,
+      },
+    },
+    async (req) => Q.listChanges(ctx, actorOf(req), req.params.companyId, req.params.projectId),
   );
   app.post(
     `${base}/changes`,
     {
       bodyLimit: BODY_LIMITS.large,
       schema: {
+        response: S.answers({ 201: S.budgetChangeResponse }),
         tags,
         summary: "Create a draft budget change",
         params,
@@ -93,6 +120,7 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
     {
       bodyLimit: BODY_LIMITS.large,
       schema: {
+        response: S.answers({ 200: S.budgetChangeResponse }),
         tags,
         summary: "Edit a draft budget change",
         params: changeParams,
@@ -106,7 +134,14 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
   );
   app.delete(
     `${base}/changes/:changeId`,
-    { schema: { tags, summary: "Delete a draft budget change", params: changeParams } },
+    {
+      schema: {
+        response: S.answers({ 204: S.noContent }),
+        tags,
+        summary: "Delete a draft budget change",
+        params: changeParams,
+      },
+    },
     async (req, reply) => {
       await deleteChange(ctx, actorOf(req), req.params, req.params.changeId);
       return reply.status(204).send();
@@ -114,26 +149,55 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
   );
   app.post(
     `${base}/changes/:changeId/approve`,
-    { schema: { tags, summary: "Approve a budget change", params: changeParams } },
+    {
+      schema: {
+        response: S.answers({ 200: S.budgetChangeResponse }),
+        tags,
+        summary: "Approve a budget change",
+        params: changeParams,
+      },
+    },
     async (req) => approveChange(ctx, actorOf(req), req.params, req.params.changeId),
   );
   app.post(
     `${base}/changes/:changeId/void`,
-    { schema: { tags, summary: "Void a budget change", params: changeParams } },
+    {
+      schema: {
+        response: S.answers({ 200: S.budgetChangeResponse }),
+        tags,
+        summary: "Void a budget change",
+        params: changeParams,
+      },
+    },
     async (req) => voidChange(ctx, actorOf(req), req.params, req.params.changeId),
   );
 
-  app.post(`${base}/lock`, { schema: { tags, summary: "Lock Budget", params } }, async (req) => {
-    await lockBudget(ctx, actorOf(req), req.params);
-    return Q.getBudget(ctx, actorOf(req), req.params.companyId, req.params.projectId);
-  });
-  app.post(`${base}/unlock`, { schema: { tags, summary: "Unlock Budget", params } }, async (req) => {
-    await unlockBudget(ctx, actorOf(req), req.params);
-    return Q.getBudget(ctx, actorOf(req), req.params.companyId, req.params.projectId);
-  });
+  app.post(
+    `${base}/lock`,
+    { schema: { response: S.answers({ 200: S.budgetResponse }), tags, summary: "Lock Budget", params } },
+    async (req) => {
+      await lockBudget(ctx, actorOf(req), req.params);
+      return Q.getBudget(ctx, actorOf(req), req.params.companyId, req.params.projectId);
+    },
+  );
+  app.post(
+    `${base}/unlock`,
+    { schema: { response: S.answers({ 200: S.budgetResponse }), tags, summary: "Unlock Budget", params } },
+    async (req) => {
+      await unlockBudget(ctx, actorOf(req), req.params);
+      return Q.getBudget(ctx, actorOf(req), req.params.companyId, req.params.projectId);
+    },
+  );
   app.post(
     `${base}/send-to-erp`,
-    { schema: { tags, summary: "Send (or Re-send) to ERP", params } },
+    {
+      schema: {
+        response: S.answers({ 201: S.sentSubmissionResponse }),
+        tags,
+        summary: "Send (or Re-send) to ERP",
+        params,
+      },
+    },
     async (req, reply) => {
       const s = await sendToErp(ctx, actorOf(req), req.params);
       return reply.status(201).send(s);
@@ -141,7 +205,14 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
   );
   app.post(
     `${base}/retrieve-from-erp`,
-    { schema: { tags, summary: "Retrieve from ERP", params } },
+    {
+      schema: {
+        response: S.answers({ 200: S.retrievedSubmissionResponse }),
+        tags,
+        summary: "Retrieve from ERP",
+        params,
+      },
+    },
     async (req) => retrieveFromErp(ctx, actorOf(req), req.params),
   );
   app.post(
@@ -154,6 +225,7 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
         await checkImportAllowed(ctx, actorOf(req), req.params as { companyId: string; projectId: string });
       },
       schema: {
+        response: S.answers({ 200: S.importResponse }),
         tags,
         summary: "Import budget lines from CSV",
         description:
@@ -176,6 +248,7 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
     `${base}/export.csv`,
     {
       schema: {
+        response: S.answers({ 200: S.fileBody }),
         tags,
         summary: "The budget lines as CSV",
         description:
@@ -195,7 +268,14 @@ export const budgetRoutes: RouteModule = (app, ctx) => {
   );
   app.get(
     `${base}/submissions`,
-    { schema: { tags, summary: "The budget's submission history, newest first", params } },
+    {
+      schema: {
+        response: S.answers({ 200: S.budgetSubmissionsResponse }),
+        tags,
+        summary: "The budget's submission history, newest first",
+        params,
+      },
+    },
     async (req) => Q.listBudgetSubmissions(ctx, actorOf(req), req.params.companyId, req.params.projectId),
   );
 };

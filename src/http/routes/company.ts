@@ -11,6 +11,7 @@ import { createProject, listProjects, updateProject } from "../../app/company/pr
 import { getSettings, updateSettings } from "../../app/company/settings.js";
 import type { RouteModule } from "../app.js";
 import { actorOf } from "../auth.js";
+import * as S from "../schemas.js";
 
 const cp = "/api/v1/companies/:companyId";
 const params = z.object({ companyId: z.string().min(1).max(100) });
@@ -22,6 +23,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
     `${cp}/projects`,
     {
       schema: {
+        response: S.answers({ 200: S.projectListResponse }),
         tags,
         summary: "Projects",
         params,
@@ -41,6 +43,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
     `${cp}/projects`,
     {
       schema: {
+        response: S.answers({ 201: S.projectResponse }),
         tags,
         summary: "Create a project (directory admin)",
         params,
@@ -54,6 +57,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
     `${cp}/projects/:projectId`,
     {
       schema: {
+        response: S.answers({ 200: S.projectResponse }),
         tags,
         summary: "Rename a project or turn its Budget tool on or off",
         params: params.extend({ projectId: z.string().min(1).max(100) }),
@@ -63,13 +67,16 @@ export const companyRoutes: RouteModule = (app, ctx) => {
     async (req) => updateProject(ctx, actorOf(req), req.params.companyId, req.params.projectId, req.body),
   );
 
-  app.get(`${cp}/cost-codes`, { schema: { tags, summary: "Cost codes", params } }, async (req) =>
-    listCostCodes(ctx, actorOf(req), req.params.companyId),
+  app.get(
+    `${cp}/cost-codes`,
+    { schema: { response: S.answers({ 200: S.costCodeListResponse }), tags, summary: "Cost codes", params } },
+    async (req) => listCostCodes(ctx, actorOf(req), req.params.companyId),
   );
   app.post(
     `${cp}/cost-codes`,
     {
       schema: {
+        response: S.answers({ 201: S.costCodeResponse }),
         tags,
         summary: "Add a cost code (directory or ERP admin)",
         params,
@@ -83,6 +90,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
     `${cp}/cost-codes/:costCodeId`,
     {
       schema: {
+        response: S.answers({ 200: S.costCodeResponse }),
         tags,
         summary: "Edit or deactivate a cost code",
         params: params.extend({ costCodeId: z.string().min(1).max(100) }),
@@ -94,13 +102,23 @@ export const companyRoutes: RouteModule = (app, ctx) => {
     },
     async (req) => updateCostCode(ctx, actorOf(req), req.params.companyId, req.params.costCodeId, req.body),
   );
-  app.get(`${cp}/categories`, { schema: { tags, summary: "Categories (cost types)", params } }, async (req) =>
-    listCategories(ctx, actorOf(req), req.params.companyId),
+  app.get(
+    `${cp}/categories`,
+    {
+      schema: {
+        response: S.answers({ 200: S.categoryListResponse }),
+        tags,
+        summary: "Categories (cost types)",
+        params,
+      },
+    },
+    async (req) => listCategories(ctx, actorOf(req), req.params.companyId),
   );
   app.post(
     `${cp}/categories`,
     {
       schema: {
+        response: S.answers({ 201: S.categoryResponse }),
         tags,
         summary: "Add a category",
         params,
@@ -115,6 +133,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
     `${cp}/categories/:categoryId`,
     {
       schema: {
+        response: S.answers({ 200: S.categoryResponse }),
         tags,
         summary: "Rename a category (directory or ERP admin)",
         params: params.extend({ categoryId: z.string().min(1).max(100) }),
@@ -124,13 +143,18 @@ export const companyRoutes: RouteModule = (app, ctx) => {
     async (req) => updateCategory(ctx, actorOf(req), req.params.companyId, req.params.categoryId, req.body),
   );
 
-  app.get(`${cp}/settings`, { schema: { tags, summary: "Company settings", params } }, async (req) =>
-    getSettings(ctx, actorOf(req), req.params.companyId),
+  app.get(
+    `${cp}/settings`,
+    {
+      schema: { response: S.answers({ 200: S.settingsResponse }), tags, summary: "Company settings", params },
+    },
+    async (req) => getSettings(ctx, actorOf(req), req.params.companyId),
   );
   app.patch(
     `${cp}/settings`,
     {
       schema: {
+        response: S.answers({ 200: S.settingsResponse }),
         tags,
         summary: "Change company settings (ERP admin)",
         params,

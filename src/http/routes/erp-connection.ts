@@ -4,6 +4,7 @@ import { qboServiceFor } from "../../app/erp/qbo-service.js";
 import { AppError } from "../../app/errors.js";
 import type { RouteModule } from "../app.js";
 import { actorOf, authenticate } from "../auth.js";
+import * as S from "../schemas.js";
 
 const base = "/api/v1/companies/:companyId/erp";
 const params = z.object({ companyId: z.string().min(1).max(100) });
@@ -12,17 +13,31 @@ const tags = ["erp-integrations"];
 export const erpConnectionRoutes: RouteModule = (app, ctx) => {
   app.get(
     `${base}/connection`,
-    { schema: { tags, summary: "The company's QuickBooks connection and its health", params } },
+    {
+      schema: {
+        response: S.answers({ 200: S.connectionResponse }),
+        tags,
+        summary: "The company's QuickBooks connection and its health",
+        params,
+      },
+    },
     async (req) => getConnection(ctx, actorOf(req), req.params.companyId),
   );
   app.post(
     `${base}/connection/quickbooks-online/connect`,
-    { schema: { tags, summary: "Start connecting QuickBooks Online (OAuth)", params } },
+    {
+      schema: {
+        response: S.answers({ 200: S.authorizeUrlResponse }),
+        tags,
+        summary: "Start connecting QuickBooks Online (OAuth)",
+        params,
+      },
+    },
     async (req) => startQboConnect(ctx, qboServiceFor(ctx), actorOf(req), req.params.companyId),
   );
   app.delete(
     `${base}/connection`,
-    { schema: { tags, summary: "Disconnect QuickBooks", params } },
+    { schema: { response: S.answers({ 204: S.noContent }), tags, summary: "Disconnect QuickBooks", params } },
     async (req, reply) => {
       await disconnect(ctx, actorOf(req), req.params.companyId);
       return reply.status(204).send();

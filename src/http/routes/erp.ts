@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { requireRight } from "../../app/membership.js";
+import { approversReport } from "../../app/erp/approvers-report.js";
 import { decideMany } from "../../app/submissions/decide-many.js";
 import { decideSubmission } from "../../app/submissions/decide-submission.js";
 import { getSubmission, listSubmissions } from "../../app/submissions/queries.js";
@@ -7,6 +7,7 @@ import * as D from "../../domain/index.js";
 import type { RouteModule } from "../app.js";
 import { actorOf } from "../auth.js";
 import { BODY_LIMITS } from "../limits.js";
+import * as S from "../schemas.js";
 
 const base = "/api/v1/companies/:companyId/erp";
 const params = z.object({ companyId: z.string().min(1).max(100) });
@@ -37,6 +38,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
     `${base}/budget-submissions`,
     {
       schema: {
+        response: S.answers({ 200: S.submissionListResponse }),
         tags,
         summary: "Budgets in the ERP Integrations tool, newest first, with counts per status",
         params,
@@ -58,6 +60,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
     `${base}/budget-submissions/:submissionId`,
     {
       schema: {
+        response: S.answers({ 200: S.submissionDetailResponse }),
         tags,
         summary: "One submission: lines, decision, export, and what will be written",
         params: subParams,
@@ -67,7 +70,14 @@ export const erpRoutes: RouteModule = (app, ctx) => {
   );
   app.post(
     `${base}/budget-submissions/:submissionId/accept`,
-    { schema: { tags, summary: "Accept: export to QuickBooks", params: subParams } },
+    {
+      schema: {
+        response: S.answers({ 202: S.submissionStatusResponse }),
+        tags,
+        summary: "Accept: export to QuickBooks",
+        params: subParams,
+      },
+    },
     async (req, reply) =>
       reply.status(202).send(
         await decideSubmission(ctx, actorOf(req), req.params.companyId, req.params.submissionId, {
@@ -80,6 +90,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
     {
       bodyLimit: BODY_LIMITS.large,
       schema: {
+        response: S.answers({ 200: S.submissionStatusResponse }),
         tags,
         summary: "Reject with a reason",
         params: subParams,
@@ -94,7 +105,14 @@ export const erpRoutes: RouteModule = (app, ctx) => {
   );
   app.post(
     `${base}/budget-submissions/:submissionId/retry`,
-    { schema: { tags, summary: "Retry a failed export", params: subParams } },
+    {
+      schema: {
+        response: S.answers({ 202: S.submissionStatusResponse }),
+        tags,
+        summary: "Retry a failed export",
+        params: subParams,
+      },
+    },
     async (req, reply) =>
       reply.status(202).send(
         await decideSubmission(ctx, actorOf(req), req.params.companyId, req.params.submissionId, {
@@ -107,6 +125,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
     {
       bodyLimit: BODY_LIMITS.large,
       schema: {
+        response: S.answers({ 200: S.decisionsResponse }),
         tags,
         summary: "The Export button: accept or reject several submissions, each independently",
         params,
@@ -130,30 +149,16 @@ export const erpRoutes: RouteModule = (app, ctx) => {
     async (req) => decideMany(ctx, actorOf(req), req.params.companyId, req.body.decisions),
   );
 
-  app.get(`${base}/approvers`, { schema: { tags, summary: "The Approvers report", params } }, async (req) => {
-    await requireRight(ctx, actorOf(req), req.params.companyId, "view_erp_integrations");
-    const rows = await ctx.db
-      .selectFrom("directory_entries")
-      .innerJoin("users", "users.id", "directory_entries.user_id")
-      .select([
-        "users.id",
-        "users.email",
-        "users.name",
-        "directory_entries.erp_integrations",
-        "directory_entries.subscribe_erp_digest",
-      ])
-      .where("directory_entries.company_id", "=", req.params.companyId)
-      .where("directory_entries.active", "=", true)
-      .where("directory_entries.can_push_to_accounting", "=", true)
-      .where("directory_entries.erp_integrations", "in", ["standard", "admin"])
-      .orderBy("users.name")
-      .execute();
-    return {
-      items: rows.map((r) => ({
-        user: { id: r.id, email: r.email, name: r.name },
-        erpIntegrations: r.erp_integrations,
-        subscribeErpDigest: r.subscribe_erp_digest,
-      })),
-    };
-  });
+  app.get(
+    `${base}/approvers`,
+    {
+      schema: {
+        response: S.answers({ 200: S.approversResponse }),
+        tags,
+        summary: "The Approvers report",
+        params,
+      },
+    },
+    async (req) => approversReport(ctx, actorOf(req), req.params.companyId),
+  );
 };

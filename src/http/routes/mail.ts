@@ -13,16 +13,7 @@ import { AppError } from "../../app/errors.js";
 import { parseLocalDate } from "../../domain/daily-summary.js";
 import type { RouteModule } from "../app.js";
 import { requireOperator, requireUser } from "../auth.js";
-
-const mailboxItem = z.object({
-  id: z.string(),
-  from: z.string(),
-  to: z.array(z.string()),
-  subject: z.string(),
-  receivedAt: z.iso.datetime(),
-  html: z.string(),
-  text: z.string(),
-});
+import * as S from "../schemas.js";
 
 const outboxItem = z.object({
   id: z.string(),
@@ -46,7 +37,7 @@ function outboxView(i: OutboxItem) {
 }
 
 export const mailRoutes: RouteModule = (app, ctx) => {
-  const mailboxResponse = { 200: z.object({ items: z.array(mailboxItem) }) };
+  const mailboxResponse = S.answers({ 200: S.mailboxResponse });
   // Outside demo mode the mailbox does not exist.
   const requireDemo = (req: FastifyRequest) => {
     if (!ctx.config.demo) throw new AppError("not_found", `No route ${req.method} ${req.url.split("?")[0]}.`);
@@ -102,7 +93,7 @@ export const mailRoutes: RouteModule = (app, ctx) => {
             companyId: z.string().min(1).max(100).optional(),
           })
           .nullish(),
-        response: { 200: z.object({ sent: z.number().int() }) },
+        response: S.answers({ 200: S.dailySummaryResponse }),
       },
     },
     async (req) => {
@@ -129,7 +120,9 @@ export const mailRoutes: RouteModule = (app, ctx) => {
           cursor: z.string().max(500).optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
-        response: { 200: z.object({ items: z.array(outboxItem), nextCursor: z.string().nullable() }) },
+        response: S.answers({
+          200: z.object({ items: z.array(outboxItem), nextCursor: z.string().nullable() }),
+        }),
       },
     },
     async (req) => {
@@ -151,7 +144,7 @@ export const mailRoutes: RouteModule = (app, ctx) => {
           companyId: z.string().min(1).max(100),
           emailId: z.string().min(1).max(100),
         }),
-        response: { 200: outboxItem },
+        response: S.answers({ 200: outboxItem }),
       },
     },
     async (req) => {

@@ -4,6 +4,7 @@ import { createCompany, listCompanies, updateCompany } from "../../app/admin/ope
 import { AppError } from "../../app/errors.js";
 import type { RouteModule } from "../app.js";
 import { requireOperator } from "../auth.js";
+import * as S from "../schemas.js";
 
 const tags = ["operator"];
 const security = [{ operator: [] }];
@@ -12,7 +13,14 @@ const id = z.string().min(1).max(100);
 export const operatorRoutes: RouteModule = (app, ctx) => {
   app.get(
     "/api/v1/operator/companies",
-    { schema: { tags, security, summary: "Every company of this installation" } },
+    {
+      schema: {
+        response: S.answers({ 200: S.operatorCompanyListResponse }),
+        tags,
+        security,
+        summary: "Every company of this installation",
+      },
+    },
     async (req) => {
       requireOperator(ctx, req);
       return listCompanies(ctx);
@@ -23,6 +31,7 @@ export const operatorRoutes: RouteModule = (app, ctx) => {
     "/api/v1/operator/companies",
     {
       schema: {
+        response: S.answers({ 201: S.operatorCompanyCreatedResponse }),
         tags,
         security,
         summary: "Create a company and invite its first admin by email",
@@ -48,6 +57,7 @@ export const operatorRoutes: RouteModule = (app, ctx) => {
     "/api/v1/operator/companies/:companyId",
     {
       schema: {
+        response: S.answers({ 200: S.operatorCompanyResponse }),
         tags,
         security,
         summary: "Change a company: self-service approver grants, name",
@@ -71,6 +81,7 @@ export const operatorRoutes: RouteModule = (app, ctx) => {
     "/api/v1/operator/companies/:companyId/users/:userId/can-push-to-accounting",
     {
       schema: {
+        response: S.answers({ 200: S.directoryItemResponse }),
         tags,
         security,
         summary: "Grant or withdraw the Can Push to Accounting privilege",

@@ -12,6 +12,7 @@ import {
 import type { RouteModule } from "../app.js";
 import { actorOf } from "../auth.js";
 import { BODY_LIMITS, discardUnreadBody } from "../limits.js";
+import * as S from "../schemas.js";
 
 const base = "/api/v1/companies/:companyId/erp";
 const params = z.object({ companyId: z.string().min(1).max(100) });
@@ -88,7 +89,7 @@ export const qbwcRoutes: RouteModule = (app, ctx) => {
         tags,
         summary: "Set a new Web Connector password (shown once); connects QuickBooks Desktop",
         params,
-        response: { 200: z.object({ username: z.string(), password: z.string() }) },
+        response: S.answers({ 200: S.webConnectorPasswordResponse }),
       },
     },
     async (req) => resetWebConnectorPassword(ctx, actorOf(req), req.params.companyId),
@@ -96,7 +97,14 @@ export const qbwcRoutes: RouteModule = (app, ctx) => {
 
   app.get(
     `${base}/connection/quickbooks-desktop/qwc`,
-    { schema: { tags, summary: "The Web Connector file (.qwc) for QuickBooks Desktop", params } },
+    {
+      schema: {
+        response: S.answers({ 200: S.fileBody }),
+        tags,
+        summary: "The Web Connector file (.qwc) for QuickBooks Desktop",
+        params,
+      },
+    },
     async (req, reply) => {
       const file = await webConnectorFile(ctx, actorOf(req), req.params.companyId);
       return reply

@@ -31,6 +31,7 @@ const basePermissions: Permissions = {
 const company = (over: Partial<Permissions>): CompanyMembership => ({
   id: "acme",
   name: "Acme Builders",
+  timeZone: "America/New_York",
   permissions: { ...basePermissions, ...over },
 });
 

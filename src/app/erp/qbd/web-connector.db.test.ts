@@ -555,7 +555,7 @@ describe("a control character or an over-long name never reaches QuickBooks Desk
     });
     expect(settings.statusCode).toBe(400);
     expect(settings.json().error).toMatchObject({
-      code: "name_too_long",
+      code: "invalid_input",
       field: "defaultParentCustomer",
       message: expect.stringContaining("QuickBooks Desktop allows 41 characters"),
     });

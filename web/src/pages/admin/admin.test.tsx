@@ -25,6 +25,7 @@ const none: Permissions = {
 const company = (over: Partial<Permissions>): CompanyMembership => ({
   id: "co1",
   name: "Acme Builders",
+  timeZone: "America/New_York",
   permissions: { ...none, ...over },
 });
 

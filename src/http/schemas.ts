@@ -1,0 +1,452 @@
+/**
+ * What every /api/v1 route answers, as zod schemas: the routes declare them (so the OpenAPI document describes each
+ * answer) and the web client takes its response types from them (`z.output`, type-only imports). This module
+ * imports nothing but zod and the domain's lists of values, so that the web build can read it.
+ */
+import { z } from "zod";
+import { BUDGET_STATES } from "../domain/budget.js";
+import { BUDGET_STATUSES } from "../domain/budget-view.js";
+import { SUBMISSION_STATUSES } from "../domain/lifecycle.js";
+import { LEVELS } from "../domain/permissions.js";
+
+// Every error, whatever the route: the code (see the error catalog), a sentence, and where it applies.
+export const errorResponse = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    field: z.string().optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+/** A route's answers: its successes, and the error shape for every 4xx and 5xx. */
+export function answers<T extends Record<number, z.ZodType>>(success: T) {
+  return { ...success, "4xx": errorResponse, "5xx": errorResponse };
+}
+
+/** No body (204). */
+export const noContent = z.undefined().describe("No content");
+/** A file, not JSON (its type is the route's `produces`). */
+export const fileBody = z.string().describe("The file");
+
+// Shared parts
+
+const level = z.enum(LEVELS);
+const submissionStatus = z.enum(SUBMISSION_STATUSES);
+const budgetState = z.enum(BUDGET_STATES);
+const ref = z.object({ ref: z.string(), name: z.string().nullable() });
+
+export const user = z.object({ id: z.string(), email: z.string(), name: z.string() });
+export const permissions = z.object({
+  erpIntegrations: level,
+  directory: level,
+  budget: level,
+  lockBudget: z.boolean(),
+  sendAndRetrieveBudget: z.boolean(),
+  canPushToAccounting: z.boolean(),
+  subscribeErpDigest: z.boolean(),
+});
+const projectRef = z.object({ id: z.string(), number: z.string(), name: z.string() });
+const exportError = z.object({
+  code: z.string(),
+  message: z.string().nullable(),
+  remedy: z.string().nullable(),
+});
+
+// Auth and account
+
+export const tokenResponse = z.object({ token: z.string(), user });
+export const sessionResponse = z.object({ user, csrfToken: z.string().nullable() });
+export const publicConfigResponse = z.object({
+  demo: z.boolean(),
+  demoUsers: z.array(z.object({ email: z.string(), role: z.string() })),
+});
+export const meResponse = z.object({
+  user,
+  companies: z.array(z.object({ id: z.string(), name: z.string(), timeZone: z.string(), permissions })),
+});
+export const okResponse = z.object({ ok: z.literal(true) });
+export const invitationAcceptedResponse = z.object({ user });
+
+// Company data
+
+export const projectResponse = z.object({
+  id: z.string(),
+  number: z.string(),
+  name: z.string(),
+  budgetToolActive: z.boolean(),
+  erpJob: ref.nullable(),
+});
+export const projectListResponse = z.object({
+  items: z.array(
+    projectResponse.extend({
+      parentCustomer: z.string().nullable(),
+      budgetState,
+      budgetStatus: z.object({ key: z.enum(BUDGET_STATUSES), label: z.string() }),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+export const costCodeResponse = z.object({
+  id: z.string(),
+  code: z.string(),
+  description: z.string(),
+  active: z.boolean(),
+  erpItem: ref.nullable(),
+});
+export const costCodeListResponse = z.object({ items: z.array(costCodeResponse) });
+export const categoryResponse = z.object({ id: z.string(), code: z.string(), name: z.string() });
+export const categoryListResponse = z.object({ items: z.array(categoryResponse) });
+export const settingsResponse = z.object({
+  name: z.string(),
+  timeZone: z.string(),
+  currency: z.string(),
+  dailySummaryHour: z.number(),
+  createMissingItems: z.boolean(),
+  defaultParentCustomer: z.string().nullable(),
+  estimateMode: z.string(),
+  separationOfDuties: z.boolean(),
+  notifyApproversOnSend: z.boolean(),
+  selfServiceApproverGrants: z.boolean(),
+  useClasses: z.boolean(),
+});
+
+// Budget
+
+const actionGate = z.object({
+  allowed: z.boolean(),
+  reasons: z.array(z.object({ code: z.string(), message: z.string() })),
+});
+export const budgetLineResponse = z.object({
+  id: z.string(),
+  costCode: z.string(),
+  costCodeDescription: z.string(),
+  category: z.string(),
+  categoryName: z.string(),
+  originalBudget: z.string(),
+  budgetChanges: z.string(),
+  revisedEstimate: z.string(),
+  exported: z.boolean(),
+});
+export const budgetResponse = z.object({
+  projectId: z.string(),
+  project: projectRef,
+  locked: z.boolean(),
+  state: budgetState,
+  status: z.object({ key: z.enum(BUDGET_STATUSES), label: z.string() }),
+  ribbon: z.enum(["none", "yellow", "blue", "red", "green"]),
+  lastSubmission: z
+    .object({ id: z.string(), status: submissionStatus, reason: z.string().optional() })
+    .nullable(),
+  lines: z.array(
+    budgetLineResponse.extend({ inQuickBooks: z.boolean(), actions: z.object({ delete: z.boolean() }) }),
+  ),
+  totals: z.object({ originalBudget: z.string(), budgetChanges: z.string(), revisedEstimate: z.string() }),
+  pendingSubmissionId: z.string().nullable(),
+  sendButton: z.object({
+    label: z.enum(["Send to ERP", "Re-send to ERP", "Retrieve from ERP"]),
+    command: z.enum(["send", "retrieve"]),
+  }),
+  actions: z.object({ lock: actionGate, unlock: actionGate, send: actionGate, retrieve: actionGate }),
+  permissions: z.object({ edit: z.boolean(), approveChanges: z.boolean() }),
+});
+export const budgetChangeResponse = z.object({
+  id: z.string(),
+  number: z.number(),
+  description: z.string(),
+  status: z.enum(["draft", "approved", "void"]),
+  exported: z.boolean(),
+  adjustments: z.array(z.object({ lineId: z.string(), amount: z.string() })),
+  total: z.string(),
+});
+export const budgetChangeListResponse = z.object({ items: z.array(budgetChangeResponse) });
+export const sentSubmissionResponse = z.object({ id: z.string(), status: submissionStatus });
+export const retrievedSubmissionResponse = z.object({ id: z.string(), status: z.string() });
+export const importResponse = z.object({
+  rows: z.array(
+    z.object({
+      row: z.number(),
+      ok: z.boolean(),
+      error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }).optional(),
+    }),
+  ),
+  applied: z.number(),
+});
+const decision = z.object({
+  by: z.string().nullable(),
+  at: z.string().nullable(),
+  action: z.string(),
+  reason: z.string().nullable(),
+});
+export const budgetSubmissionsResponse = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      status: z.string(),
+      submittedAt: z.string(),
+      submittedBy: z.object({ id: z.string(), name: z.string(), email: z.string() }),
+      lineCount: z.number(),
+      totals: z.object({ revisedEstimate: z.string(), delta: z.string() }),
+      decision: decision.nullable(),
+      exportedAt: z.string().nullable(),
+      replaced: z.boolean(),
+    }),
+  ),
+});
+
+// ERP Integrations
+
+const submissionSummary = z.object({
+  id: z.string(),
+  status: submissionStatus,
+  project: projectRef,
+  submittedBy: z.object({ id: z.string(), name: z.string(), email: z.string() }),
+  submittedAt: z.string(),
+  lineCount: z.number(),
+  totals: z.object({ revisedEstimate: z.string(), delta: z.string() }),
+  reason: z.string().optional(),
+  lastError: exportError.optional(),
+  waitingFor: z.string().optional(),
+});
+export const submissionListResponse = z.object({
+  items: z.array(submissionSummary),
+  nextCursor: z.string().nullable(),
+  counts: z.object(
+    Object.fromEntries(SUBMISSION_STATUSES.map((s) => [s, z.number()])) as Record<
+      (typeof SUBMISSION_STATUSES)[number],
+      z.ZodNumber
+    >,
+  ),
+});
+const amountsLine = {
+  originalBudget: z.string(),
+  budgetChanges: z.string(),
+  revisedEstimate: z.string(),
+  previouslyExported: z.string(),
+  delta: z.string(),
+};
+export const submissionDetailResponse = z.object({
+  id: z.string(),
+  status: submissionStatus,
+  replaced: z.boolean(),
+  project: projectRef,
+  submittedBy: z.object({ id: z.string(), name: z.string(), email: z.string() }),
+  submittedAt: z.string(),
+  lineCount: z.number(),
+  totals: z.object(amountsLine),
+  lines: z.array(
+    z.object({
+      costCode: z.string(),
+      costCodeDescription: z.string(),
+      category: z.string(),
+      categoryName: z.string(),
+      ...amountsLine,
+    }),
+  ),
+  decision: decision.nullable(),
+  export: z
+    .object({
+      attempts: z.array(
+        z.object({
+          attempt: z.number(),
+          startedAt: z.string(),
+          finishedAt: z.string().nullable(),
+          outcome: z.string().nullable(),
+          error: z.object({ code: z.string(), message: z.string().nullable() }).nullable(),
+        }),
+      ),
+      tries: z.number(),
+      waitingFor: z.string().nullable(),
+      nextTryAt: z.string().nullable(),
+      lastError: exportError.nullable(),
+      erpRef: z
+        .object({
+          estimateId: z.string(),
+          version: z.string().nullable(),
+          jobRef: z.string().nullable(),
+          docNumber: z.string().nullable(),
+        })
+        .nullable(),
+      confirmedAt: z.string().nullable(),
+    })
+    .nullable(),
+  preview: z.object({
+    erp: z.string(),
+    customer: z.object({ job: z.string(), create: z.boolean(), parent: z.string().nullable().optional() }),
+    itemsToCreate: z.array(z.string()),
+    estimate: z.object({
+      action: z.string(),
+      estimateId: z.string().optional(),
+      docNumber: z.string().nullable(),
+      memo: z.string(),
+      status: z.string().optional(),
+      taxable: z.boolean(),
+      markup: z.string(),
+      total: z.string(),
+    }),
+    lines: z.array(
+      z.object({
+        item: z.string(),
+        description: z.string(),
+        amount: z.string(),
+        class: z.string().optional(),
+      }),
+    ),
+  }),
+  canDecide: z.boolean(),
+});
+export const submissionStatusResponse = z.object({ status: submissionStatus });
+export const decisionsResponse = z.object({
+  results: z.array(
+    z.object({
+      submissionId: z.string(),
+      ok: z.boolean(),
+      status: submissionStatus.optional(),
+      error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }).optional(),
+    }),
+  ),
+});
+export const approversResponse = z.object({
+  items: z.array(z.object({ user, erpIntegrations: z.string(), subscribeErpDigest: z.boolean() })),
+});
+export const connectionResponse = z.object({
+  /** The ERP's kind (quickbooks_online, quickbooks_desktop), null before any connection. */
+  type: z.string().nullable(),
+  status: z.string(),
+  details: z.object({
+    defaultParentCustomer: z.string().nullable(),
+    lastError: z.string().nullable().optional(),
+    // QuickBooks Online
+    realmId: z.string().nullable().optional(),
+    companyName: z.string().nullable().optional(),
+    connectedAt: z.string().nullable().optional(),
+    tokenHealth: z.string().optional(),
+    accessTokenExpiresAt: z.string().nullable().optional(),
+    refreshTokenExpiresAt: z.string().nullable().optional(),
+    // QuickBooks Desktop
+    username: z.string().nullable().optional(),
+    lastPollAt: z.string().nullable().optional(),
+    queuedRequests: z.number().optional(),
+  }),
+});
+export const authorizeUrlResponse = z.object({ authorizeUrl: z.string() });
+export const webConnectorPasswordResponse = z.object({ username: z.string(), password: z.string() });
+
+// Administration
+
+export const directoryItemResponse = z.object({
+  user,
+  permissions,
+  isAccountingApprover: z.boolean(),
+  status: z.enum(["active", "invited", "inactive"]),
+  active: z.boolean(),
+  projectOverrides: z.array(
+    z.object({
+      projectId: z.string(),
+      budget: level,
+      lockBudget: z.boolean(),
+      sendAndRetrieveBudget: z.boolean(),
+    }),
+  ),
+});
+export const directoryListResponse = z.object({ items: z.array(directoryItemResponse) });
+export const directoryAddedResponse = directoryItemResponse.extend({ invited: z.boolean() });
+export const invitationSentResponse = directoryItemResponse.extend({ invitationExpiresAt: z.string() });
+export const projectOverrideResponse = z.object({
+  projectId: z.string(),
+  userId: z.string(),
+  budget: level,
+  lockBudget: z.boolean(),
+  sendAndRetrieveBudget: z.boolean(),
+});
+export const auditEventsResponse = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      at: z.string(),
+      actor: z.object({
+        kind: z.string(),
+        user: z
+          .object({ id: z.string(), email: z.string().nullable(), name: z.string().nullable() })
+          .nullable(),
+      }),
+      action: z.string(),
+      entity: z.object({ type: z.string(), id: z.string() }),
+      data: z.unknown(),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+const itemRef = z.object({ ref: z.string(), name: z.string() });
+export const costCodeMappingsResponse = z.object({
+  items: z.array(
+    z.object({
+      costCode: z.object({ id: z.string(), code: z.string(), description: z.string(), active: z.boolean() }),
+      item: itemRef.nullable(),
+      itemMissing: z.boolean(),
+      suggestion: itemRef.nullable(),
+    }),
+  ),
+  quickbooksItems: z.array(
+    z.object({ ref: z.string(), name: z.string(), type: z.string().nullable(), sku: z.string().nullable() }),
+  ),
+});
+export const costCodeMappingResponse = z.object({
+  costCodeId: z.string(),
+  code: z.string(),
+  item: itemRef.nullable(),
+});
+export const autoMatchResponse = z.object({
+  matched: z.array(z.object({ costCodeId: z.string(), code: z.string(), item: itemRef })),
+});
+export const quickbooksCustomersResponse = z.object({
+  items: z.array(
+    z.object({
+      ref: z.string(),
+      name: z.string(),
+      fullyQualifiedName: z.string(),
+      isJob: z.boolean(),
+      parentRef: z.string().nullable(),
+    }),
+  ),
+});
+export const projectErpJobResponse = z.object({
+  projectId: z.string(),
+  erpJob: ref.nullable(),
+  parentCustomer: ref.nullable(),
+});
+
+// Operator
+
+export const operatorCompanyResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  timeZone: z.string(),
+  currency: z.string(),
+  selfServiceApproverGrants: z.boolean(),
+  createdAt: z.string(),
+});
+export const operatorCompanyListResponse = z.object({
+  items: z.array(operatorCompanyResponse.extend({ activeUsers: z.number() })),
+});
+export const operatorCompanyCreatedResponse = z.object({
+  company: operatorCompanyResponse,
+  admin: directoryAddedResponse,
+});
+export const dailySummaryResponse = z.object({ sent: z.number().int() });
+
+// Demo mailbox
+
+export const mailboxResponse = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      from: z.string(),
+      to: z.array(z.string()),
+      subject: z.string(),
+      receivedAt: z.iso.datetime(),
+      html: z.string(),
+      text: z.string(),
+    }),
+  ),
+});
