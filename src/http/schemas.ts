@@ -149,6 +149,10 @@ export const budgetResponse = z.object({
   }),
   actions: z.object({ lock: actionGate, unlock: actionGate, send: actionGate, retrieve: actionGate }),
   permissions: z.object({ edit: z.boolean(), approveChanges: z.boolean() }),
+  /** Someone changed what Costbridge owns on the project's exported estimate in QuickBooks Online. */
+  changedInQuickBooks: z
+    .object({ at: z.string(), estimateId: z.string(), submissionId: z.string() })
+    .nullable(),
 });
 export const budgetChangeResponse = z.object({
   id: z.string(),
@@ -207,6 +211,19 @@ const submissionSummary = z.object({
   reason: z.string().optional(),
   lastError: exportError.optional(),
   waitingFor: z.string().optional(),
+  /** Failed to Export: when it failed and after how many attempts. */
+  failedAt: z.string().optional(),
+  attempts: z.number().optional(),
+  /** Rejected or retrieved: who did it, when, and why. */
+  decision: z
+    .object({
+      by: z.object({ id: z.string(), name: z.string().nullable(), email: z.string().nullable() }).nullable(),
+      at: z.string(),
+      action: z.string(),
+      reason: z.string().optional(),
+    })
+    .optional(),
+  changedInQuickBooksAt: z.string().optional(),
 });
 export const submissionListResponse = z.object({
   items: z.array(submissionSummary),
@@ -268,6 +285,7 @@ export const submissionDetailResponse = z.object({
         })
         .nullable(),
       confirmedAt: z.string().nullable(),
+      changedInQuickBooksAt: z.string().nullable().optional(),
     })
     .nullable(),
   preview: z.object({
@@ -309,25 +327,44 @@ export const decisionsResponse = z.object({
 export const approversResponse = z.object({
   items: z.array(z.object({ user, erpIntegrations: z.string(), subscribeErpDigest: z.boolean() })),
 });
+/** How an ERP connects: OAuth, a password for an agent on the customer's side, or set up by the installer. */
+const connectionFlow = z.enum(["oauth", "agent_credentials", "preconfigured"]);
 export const connectionResponse = z.object({
   /** The ERP's kind (quickbooks_online, quickbooks_desktop), null before any connection. */
   type: z.string().nullable(),
+  /** The connected ERP's name and how it connects (from the ERP registry). */
+  label: z.string().optional(),
+  connectionFlow: connectionFlow.nullable().optional(),
   status: z.string(),
-  details: z.object({
-    defaultParentCustomer: z.string().nullable(),
-    lastError: z.string().nullable().optional(),
-    // QuickBooks Online
-    realmId: z.string().nullable().optional(),
-    companyName: z.string().nullable().optional(),
-    connectedAt: z.string().nullable().optional(),
-    tokenHealth: z.string().optional(),
-    accessTokenExpiresAt: z.string().nullable().optional(),
-    refreshTokenExpiresAt: z.string().nullable().optional(),
-    // QuickBooks Desktop
-    username: z.string().nullable().optional(),
-    lastPollAt: z.string().nullable().optional(),
-    queuedRequests: z.number().optional(),
-  }),
+  /** Before any connection: the ERPs this installation can connect to. */
+  choices: z.array(z.object({ kind: z.string(), label: z.string(), connectionFlow })).optional(),
+  details: z
+    .object({
+      defaultParentCustomer: z.string().nullable(),
+      lastError: z.string().nullable().optional(),
+      // QuickBooks Online
+      realmId: z.string().nullable().optional(),
+      companyName: z.string().nullable().optional(),
+      connectedAt: z.string().nullable().optional(),
+      tokenHealth: z.string().optional(),
+      accessTokenExpiresAt: z.string().nullable().optional(),
+      refreshTokenExpiresAt: z.string().nullable().optional(),
+      // QuickBooks Desktop
+      username: z.string().nullable().optional(),
+      lastPollAt: z.string().nullable().optional(),
+      queuedRequests: z.number().optional(),
+      changeNotifications: z
+        .object({
+          webhooksConfigured: z.boolean(),
+          lastWebhookAt: z.string().nullable(),
+          lastChangeCaptureAt: z.string().nullable(),
+          lastChangeCaptureError: z.string().nullable(),
+          changeCaptureEverySeconds: z.number().nullable(),
+        })
+        .optional(),
+    })
+    // An ERP adapter adds details of its own (the registry entry's connectionDetails).
+    .catchall(z.unknown()),
 });
 export const authorizeUrlResponse = z.object({ authorizeUrl: z.string() });
 export const webConnectorPasswordResponse = z.object({ username: z.string(), password: z.string() });
@@ -373,6 +410,9 @@ export const auditEventsResponse = z.object({
       action: z.string(),
       entity: z.object({ type: z.string(), id: z.string() }),
       data: z.unknown(),
+      /** What the event is about, by name (a budget, a person, a cost code…), and the names its details mention. */
+      subject: z.object({ kind: z.string(), name: z.string() }).nullable(),
+      names: z.record(z.string(), z.string()),
     }),
   ),
   nextCursor: z.string().nullable(),

@@ -39,7 +39,7 @@ export async function createTestApp(
     config,
     db: database.db,
     pool: database.pool,
-    log: pino({ level: "silent" }),
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     now: opts.now ?? (() => new Date()),
     readiness: { migrated: true, seeded: true, workerRunning: () => true },
   };

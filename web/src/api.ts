@@ -165,7 +165,7 @@ export interface SnapshotLine {
 }
 
 export interface SubmissionDecision {
-  by: string | { id?: string; name?: string; email?: string } | null;
+  by: string | { id?: string; name?: string | null; email?: string | null } | null;
   at: string | null;
   action: string;
   reason?: string | null;
