@@ -39,7 +39,7 @@ function errorCode(result: { ok: boolean; error?: { code: string } }): string | 
   return result.ok ? undefined : result.error?.code;
 }
 
-describe("derived amounts (SPEC §2)", () => {
+describe("derived amounts (docs/product.md §derived-amounts)", () => {
   const budget = aBudget({
     locked: true,
     lines: [concrete, steel],
@@ -130,7 +130,7 @@ describe("derived amounts (SPEC §2)", () => {
   });
 });
 
-describe("budget state and ribbon (SPEC §3)", () => {
+describe("budget state and ribbon (docs/product.md §budget-state)", () => {
   it("unlocked: originals editable, no ribbon", () => {
     expect(budgetState(twoLines)).toBe("unlocked");
     expect(budgetRibbon(twoLines)).toBe("none");
@@ -299,7 +299,7 @@ describe("editing lines", () => {
     },
   );
 
-  it("originals are editable only while unlocked (rule 3 / §3 table)", () => {
+  it("originals are editable only while unlocked (docs/product.md §lock-unlock)", () => {
     const edited = updateLineOriginal(twoLines, "l1", 123n);
     expect(edited).toMatchObject({ ok: true, value: { line: { id: "l1", original: 123n } } });
     expect(errorCode(updateLineOriginal(lockedTwo, "l1", 123n))).toBe("budget_locked");

@@ -200,7 +200,7 @@ export function stateOf(facts: {
   return facts.matchesExport ? "synced" : "locked";
 }
 
-/** The budget `state` of SPEC §3, as the API and the budget page show it. */
+/** The budget `state` of docs/product.md §budget-state, as the API and the budget page show it. */
 export function budgetState(budget: Budget): BudgetState {
   return stateOf({
     lastStatus: budget.lastSubmission?.status ?? null,

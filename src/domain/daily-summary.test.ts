@@ -14,7 +14,7 @@ function decide(iso: string, timeZone: string, hour: number) {
   return result.value;
 }
 
-describe("daily summary timing (SPEC §6: once per local calendar day at the company's hour)", () => {
+describe("daily summary timing (docs/product.md §daily-summary: once per local day, at the company's hour)", () => {
   it("is due from the summary hour, local time, and names the local date", () => {
     // New York in winter is UTC−5.
     expect(decide("2024-01-15T11:59:59Z", "America/New_York", 7)).toEqual({

@@ -14,7 +14,7 @@ import {
   validateRejectReason,
 } from "./lifecycle.js";
 
-// SPEC §3, row by row: from, command, who, to.
+// docs/product.md §transitions, row by row: from, command, who, to.
 const SPEC_TABLE: readonly [SubmissionStatus | null, SubmissionCommand, string, SubmissionStatus][] = [
   [null, "send", "sender", "ready_to_export"],
   ["ready_to_export", "retrieve", "sender", "retrieved"],
@@ -26,13 +26,13 @@ const SPEC_TABLE: readonly [SubmissionStatus | null, SubmissionCommand, string, 
   ["failed", "reject", "approver", "rejected"],
 ];
 
-describe("the submission lifecycle table (SPEC §3)", () => {
+describe("the submission lifecycle table (docs/product.md §transitions)", () => {
   it.each(SPEC_TABLE)("%s --%s (%s)--> %s", (from, command, who, to) => {
     const result = decideTransition(from, command);
     expect(result).toMatchObject({ ok: true, value: { from, command, who, to } });
   });
 
-  it("allows exactly the transitions of the SPEC table and nothing else", () => {
+  it("allows exactly the transitions of the lifecycle table (docs/product.md §transitions) and nothing else", () => {
     const listed = SUBMISSION_TRANSITIONS.map((t) => [t.from, t.command, t.who, t.to]);
     expect(listed).toHaveLength(SPEC_TABLE.length);
     expect(listed).toEqual(expect.arrayContaining(SPEC_TABLE.map((row) => [...row])));
@@ -113,7 +113,7 @@ describe("pending statuses (rule 1, rule 3)", () => {
   });
 });
 
-describe("who may issue each command (SPEC §5)", () => {
+describe("who may issue each command (docs/product.md §permissions)", () => {
   it.each([
     ["send", "send_budget"],
     ["retrieve", "retrieve_budget"],

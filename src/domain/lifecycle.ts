@@ -88,8 +88,9 @@ function row(
 }
 
 /**
- * THE table of submission transitions (SPEC §3). Nothing else decides a status change; persistence applies the
- * result with a compare-and-set on the `from` status, so concurrent decisions have exactly one winner.
+ * THE table of submission transitions (docs/product.md §transitions). Nothing else decides a status change;
+ * persistence applies the result with a compare-and-set on the `from` status, so concurrent decisions have
+ * exactly one winner.
  */
 function lookup(from: SubmissionStatus | null, command: SubmissionCommand): Transition | null {
   switch (command) {

@@ -25,7 +25,7 @@ function refusal(r: Parameters<typeof can>[0], action: Action, ctx: Parameters<t
   return result.error;
 }
 
-// The demo directory of API.md, which doubles as a realistic cast.
+// The demo directory (docs/product.md §demo), which doubles as a realistic cast.
 const entry = (overrides: Partial<DirectoryPermissions>): DirectoryPermissions => ({
   ...NO_PERMISSIONS,
   ...overrides,
@@ -67,7 +67,7 @@ describe("effective rights", () => {
   });
 });
 
-describe("SPEC §5 table", () => {
+describe("docs/product.md §permissions table", () => {
   it("view ERP Integrations: erpIntegrations ≥ read_only", () => {
     expect(allowed(rights({ erpIntegrations: "read_only" }), "view_erp_integrations")).toBe(true);
     expect(refusal(rights({}), "view_erp_integrations").message).toBe(
@@ -228,7 +228,7 @@ describe("SPEC §5 table", () => {
   });
 });
 
-describe("the demo cast (API.md) gets exactly the expected abilities", () => {
+describe("the demo cast (docs/product.md §demo) gets exactly the expected abilities", () => {
   it("the PM sends, retrieves, locks, unlocks, approves changes, and cannot accept", () => {
     for (const action of [
       "send_budget",

@@ -9,7 +9,7 @@ const concrete = aLine("l1", "03-300", "L", 100_000n);
 const steel = aLine("l2", "05-100", "M", 50_000n);
 const locked = aBudget({ locked: true, lines: [steel, concrete] });
 
-describe("taking a submission snapshot (SPEC §2, rule 6)", () => {
+describe("taking a submission snapshot (docs/product.md §snapshot, §erp-details)", () => {
   it("first send: every line with previously exported 0 and delta = revised estimate", () => {
     const budget = { ...locked, changes: [aChange("c1", 1, "approved", [["l1", 2_000n]])] };
     const snapshot = takeSnapshot(budget);

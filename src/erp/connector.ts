@@ -61,7 +61,10 @@ export interface EstimateExportRequest {
   estimateMode: "update_in_place" | "new_estimate_per_submission";
   /** What our last successful export of this project wrote; null before the first export. */
   previous: ErpEstimateRef | null;
-  /** True on an approver's retry after a "changed in QuickBooks" failure: overwrite the edits (SPEC §3 rule 8). */
+  /**
+   * True on an approver's retry after a "changed in QuickBooks" failure: overwrite the edits
+   * (docs/product.md §changed-in-quickbooks).
+   */
   overwriteChangedInErp: boolean;
   /** Carry the category as a class on each line instead of in the line description. */
   useClasses: boolean;

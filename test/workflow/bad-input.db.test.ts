@@ -1,6 +1,7 @@
 /**
- * Bad input and wrong states through the HTTP API (SPEC §8, API.md "Errors"): every refusal has the error shape,
- * the right status and code, and leaves nothing changed — no line, change, submission, email, job or audit event.
+ * Bad input and wrong states through the HTTP API (docs/product.md §bad-input, §error-statuses): every refusal
+ * has the error shape, the right status and code, and leaves nothing changed — no line, change, submission, email,
+ * job or audit event.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -33,7 +34,7 @@ async function unchanged() {
   expect(await footprint(t.ctx, co.companyId)).toEqual(before);
 }
 
-describe("budget lines (SPEC §2, §8)", () => {
+describe("budget lines (docs/product.md §budget-lines, §bad-input)", () => {
   let base: string;
   let lineId: string;
   beforeAll(async () => {
@@ -170,7 +171,7 @@ describe("budget lines (SPEC §2, §8)", () => {
   });
 });
 
-describe("budget changes (SPEC §2, rule 10)", () => {
+describe("budget changes (docs/product.md §budget-changes)", () => {
   let base: string;
   let lineId: string;
   beforeAll(async () => {
@@ -232,7 +233,7 @@ describe("budget changes (SPEC §2, rule 10)", () => {
   });
 });
 
-describe("actions in the wrong state → 409 naming the rule (SPEC §3)", () => {
+describe("actions in the wrong state → 409 naming the rule (docs/product.md §lifecycle)", () => {
   let base: string;
   let submissionId: string;
   let lineId: string;
@@ -320,7 +321,7 @@ describe("actions in the wrong state → 409 naming the rule (SPEC §3)", () => 
   });
 });
 
-describe("reject reasons (SPEC §3 rule 4)", () => {
+describe("reject reasons (docs/product.md §reject)", () => {
   let submissionId: string;
   beforeAll(async () => {
     const p = await makeProject(t.ctx, co.companyId);
@@ -355,7 +356,7 @@ describe("reject reasons (SPEC §3 rule 4)", () => {
   });
 });
 
-describe("ids of another company → 404 (SPEC §5)", () => {
+describe("ids of another company → 404 (docs/product.md §tenancy)", () => {
   let otherBase: string;
   let otherSubmission: string;
   let otherLine: string;

@@ -1,7 +1,7 @@
 /**
- * Budget CSV import and export through the HTTP API (API.md "Budget": import?dryRun, export.csv). Import uses the
- * same rules as adding one line (SPEC §2: unique cost code × category, $0 once locked; §8: every row checked, no
- * partial write) and writes all rows in one transaction or none.
+ * Budget CSV import and export through the HTTP API (docs/product.md §budget-csv: import?dryRun, export.csv).
+ * Import uses the same rules as adding one line (docs/product.md §budget-lines: unique cost code × category, $0
+ * once locked; §bad-input: every row checked, no partial write) and writes all rows in one transaction or none.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {

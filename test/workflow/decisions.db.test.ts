@@ -1,7 +1,7 @@
 /**
- * Decisions on submissions through the HTTP API: SPEC §3 reject (rule 4), retrieve, rule 5 (compare-and-set:
- * one winner), rule 1 (one pending submission per budget), §5 permissions and separation of duties, §6 the
- * rejection notice. No export runs here: accepting only has to queue it.
+ * Decisions on submissions through the HTTP API: docs/product.md §reject, §retrieve, §compare-and-set (one
+ * winner), §send-rules (one pending submission per budget), §permissions and §separation-of-duties,
+ * §email-rejection (the rejection notice). No export runs here: accepting only has to queue it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -46,7 +46,7 @@ async function sentBudget(lines: [string, string, string][] = [["03-300", "L", "
   return { p, id, base: budgetUrl(co.companyId, p.id) };
 }
 
-describe("reject (SPEC §3 reject, rule 4; §6 rejection notice)", () => {
+describe("reject (docs/product.md §reject, §email-rejection)", () => {
   it("hands a never-exported budget back unlocked and emails its creator and its sender", async () => {
     const p = await makeProject(t.ctx, co.companyId);
     const base = budgetUrl(co.companyId, p.id);
@@ -119,7 +119,7 @@ describe("reject (SPEC §3 reject, rule 4; §6 rejection notice)", () => {
   });
 });
 
-describe("retrieve (SPEC §3 retrieve, rule 2)", () => {
+describe("retrieve (docs/product.md §retrieve, §send-button)", () => {
   it("takes a waiting submission back; the budget stays locked and can be sent again", async () => {
     const { id, base } = await sentBudget();
     expectError(await api.post(`${base}/retrieve-from-erp`, co.editor), 403, "forbidden");
@@ -141,7 +141,7 @@ describe("retrieve (SPEC §3 retrieve, rule 2)", () => {
   });
 });
 
-describe("who may decide (SPEC §5)", () => {
+describe("who may decide (docs/product.md §permissions)", () => {
   it("refuses a Standard user without Can Push to Accounting and a read-only PM (403), changing nothing", async () => {
     const { id } = await sentBudget();
     const before = await footprint(t.ctx, co.companyId);
@@ -213,7 +213,7 @@ describe("who may decide (SPEC §5)", () => {
   });
 });
 
-describe("concurrency (SPEC §3 rule 5, rule 1)", () => {
+describe("concurrency (docs/product.md §compare-and-set, §send-rules)", () => {
   it("12 concurrent decisions on one submission: exactly one wins, the other 11 get 409", async () => {
     const { id } = await sentBudget();
     const attempts = Array.from({ length: 12 }, (_, i) => {
@@ -263,7 +263,7 @@ describe("concurrency (SPEC §3 rule 5, rule 1)", () => {
   });
 });
 
-describe("the Export button (bulk decisions, SPEC §4)", () => {
+describe("the Export button (bulk decisions, docs/product.md §erp-decisions)", () => {
   it("carries out each choice independently and reports each result", async () => {
     const a = await sentBudget();
     const b = await sentBudget();

@@ -1,7 +1,9 @@
 /**
  * The whole path through the HTTP API, the real job worker and the QuickBooks Online emulator:
- * SPEC §3 (send, accept, export, re-send, failure, retry, rules 1, 2, 7, 8, 9), §4 (ERP Integrations list) and
- * §7 (one Estimate per budget: lines at the revised estimate, zero markup, non-taxable, memo marker, CB- number).
+ * docs/product.md §lifecycle (send, accept, export, re-send, failure, retry), §send-rules, §send-button,
+ * §estimate-mode, §changed-in-quickbooks, §export-retries, §erp-list (ERP Integrations list) and
+ * §estimate-mapping (one Estimate per budget: lines at the revised estimate, zero markup, non-taxable, memo
+ * marker, CB- number).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -50,7 +52,7 @@ function salesLines(estimate: Obj) {
     }));
 }
 
-describe("send → accept → exported (SPEC §3 send/accept/export_succeeded, rule 2, rule 6, §7)", () => {
+describe("send → accept → exported (docs/product.md §transitions, §send-button, §estimate-mapping)", () => {
   it("lands exactly one matching estimate in QuickBooks, and the budget reads synced", async () => {
     const p = await makeProject(w.ctx, co.companyId, { number: "2401", name: "Riverside Clinic" });
     const base = budgetUrl(co.companyId, p.id);
@@ -141,7 +143,7 @@ describe("send → accept → exported (SPEC §3 send/accept/export_succeeded, r
   });
 });
 
-describe("re-send after a budget change (SPEC §3 rule 7: updated in place)", () => {
+describe("re-send after a budget change (docs/product.md §estimate-mode: updated in place)", () => {
   it("updates the SAME estimate with the revised amounts and the new submission's memo", async () => {
     const p = await makeProject(w.ctx, co.companyId, { number: "2402", name: "Harbor View Offices" });
     const base = budgetUrl(co.companyId, p.id);
@@ -220,7 +222,7 @@ describe("re-send after a budget change (SPEC §3 rule 7: updated in place)", ()
   });
 });
 
-describe("transient QuickBooks failures (SPEC §3 rule 9)", () => {
+describe("transient QuickBooks failures (docs/product.md §export-retries)", () => {
   it("retries a 503 on the estimate write with backoff and still writes exactly one estimate", async () => {
     const p = await makeProject(w.ctx, co.companyId, { number: "2403", name: "Maple Street School" });
     await buildLockedBudget(w, co.pm, co.companyId, p.id, [["09-250", "M", "7300.00"]]);
@@ -246,7 +248,7 @@ describe("transient QuickBooks failures (SPEC §3 rule 9)", () => {
   });
 });
 
-describe("Failed to Export and retry (SPEC §3 export_failed, retry; §8)", () => {
+describe("Failed to Export and retry (docs/product.md §export-failures, §retry)", () => {
   it("a permanent QuickBooks refusal lands in Failed to Export with a remedy; Retry exports it", async () => {
     const p = await makeProject(w.ctx, co.companyId, { number: "2404", name: "Northgate Warehouse" });
     const base = budgetUrl(co.companyId, p.id);
@@ -353,7 +355,7 @@ describe("Failed to Export and retry (SPEC §3 export_failed, retry; §8)", () =
   });
 });
 
-describe("changed in QuickBooks (SPEC §3 rule 8)", () => {
+describe("changed in QuickBooks (docs/product.md §changed-in-quickbooks)", () => {
   it("refuses to overwrite an estimate edited in QuickBooks, then Retry overwrites it", async () => {
     const p = await makeProject(w.ctx, co.companyId, { number: "2406", name: "Lakeside Apartments" });
     const base = budgetUrl(co.companyId, p.id);

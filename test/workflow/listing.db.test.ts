@@ -1,7 +1,8 @@
 /**
- * What people read: the ERP Integrations list with cursor paging and counts per status (SPEC §4, API.md
- * "ERP Integrations"), the budget's `actions` with each unmet send rule by code and message (SPEC §3 rule 1,
- * rule 3, rule 10), and the submission detail's preview of what will be written to QuickBooks (SPEC §3 rule 6, §7).
+ * What people read: the ERP Integrations list with cursor paging and counts per status
+ * (docs/product.md §erp-list), the budget's `actions` with each unmet send rule by code and message
+ * (docs/product.md §send-rules, §lock-unlock), and the submission detail's preview of what will be written to
+ * QuickBooks (docs/product.md §erp-details, §estimate-mapping).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -29,7 +30,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-describe("ERP Integrations list: Filter Estimates By, paging, counts (SPEC §4)", () => {
+describe("ERP Integrations list: Filter Estimates By, paging, counts (docs/product.md §erp-list)", () => {
   const sent: { id: string; status: string }[] = [];
   beforeAll(async () => {
     // 7 budgets: 3 left waiting, 2 accepted, 1 rejected, 1 retrieved.
@@ -156,7 +157,7 @@ describe("ERP Integrations list: Filter Estimates By, paging, counts (SPEC §4)"
   });
 });
 
-describe("budget actions: each unmet rule by code and message (SPEC §3 rules 1, 3, 10)", () => {
+describe("budget actions: each unmet rule by code and message (docs/product.md §send-rules, §lock-unlock)", () => {
   const codes = (a: Obj) => a.reasons.map((r: Obj) => r.code);
 
   it("explains why an unlocked, empty budget cannot be locked, sent or unlocked", async () => {
@@ -240,7 +241,7 @@ describe("budget actions: each unmet rule by code and message (SPEC §3 rules 1,
   });
 });
 
-describe("submission detail and preview (SPEC §3 rule 6, §7)", () => {
+describe("submission detail and preview (docs/product.md §erp-details, §estimate-mapping)", () => {
   it("shows Budget Updates columns and what will be written to QuickBooks", async () => {
     const p = await makeProject(t.ctx, co.companyId, { number: "PV-77", name: "Preview Tower" });
     await buildLockedBudget(t, co.pm, co.companyId, p.id, [

@@ -988,7 +988,8 @@ class ExportRun {
   /**
    * Sparse update with the current SyncToken: only our fields go out, so a bookkeeper's address, dates, customer
    * memo, status, custom fields and e-mail stay as they are. When `baseline` is given (our last export of this
-   * project) and what we own was changed by someone else since, the approver decides (SPEC §3 rule 8).
+   * project) and what we own was changed by someone else since, the approver decides
+   * (docs/product.md §changed-in-quickbooks).
    */
   private async updateEstimate(
     first: QboEstimate,

@@ -1,6 +1,6 @@
 /**
- * Budget → QuickBooks Online Estimate, as pure functions (SPEC §7). Nothing here does I/O; the export algorithm
- * looks up or creates the references and hands them in.
+ * Budget → QuickBooks Online Estimate, as pure functions (docs/product.md §estimate-mapping). Nothing here does
+ * I/O; the export algorithm looks up or creates the references and hands them in.
  */
 import { createHash } from "node:crypto";
 import type { EstimateExportLine } from "../connector.js";
