@@ -10,9 +10,36 @@ import { createChange } from "../../src/app/budget/create-change.js";
 import { lockBudget } from "../../src/app/budget/lock-budget.js";
 import { sendToErp } from "../../src/app/budget/send-budget.js";
 import { createProject } from "../../src/app/company/projects.js";
+import { allTasks } from "../../src/jobs/tasks.js";
+import { startWorker } from "../../src/jobs/worker.js";
 import { newId } from "../../src/lib/ids.js";
-import type { TestApp } from "./app.js";
+import { createTestApp, type TestApp } from "./app.js";
 import { makeCompany, makeUser } from "./factories.js";
+
+/** The real HTTP app on a local port with a job worker beside it: what a Web Connector simulator talks to. */
+export interface QbdServer {
+  t: TestApp;
+  /** The Web Connector endpoint. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startQbdServer(): Promise<QbdServer> {
+  const t = await createTestApp();
+  await t.app.listen({ port: 0, host: "127.0.0.1" });
+  const address = t.app.server.address();
+  const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/qbwc`;
+  const silent = { info() {}, warn() {}, error() {} };
+  const worker = await startWorker({ pool: t.ctx.pool, tasks: allTasks(t.ctx), concurrency: 2, log: silent });
+  return {
+    t,
+    url,
+    async stop() {
+      await worker.stop();
+      await t.close();
+    },
+  };
+}
 
 export const QBD_CATEGORIES: [string, string][] = [
   ["L", "Labor"],

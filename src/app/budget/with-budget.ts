@@ -3,7 +3,7 @@ import type { Tx } from "../../db/database.js";
 import * as D from "../../domain/index.js";
 import { recordAudit } from "../audit.js";
 import type { AppContext } from "../context.js";
-import { fromDomain } from "../domain-errors.js";
+import { fromDomain, orThrow } from "../domain-errors.js";
 import { type Actor, requireMembership } from "../membership.js";
 import { type BudgetContext, loadBudgetContext, projectRights, storeExportMatch } from "./load.js";
 
@@ -73,5 +73,28 @@ export function audit(
     entityId,
     data: { projectId: scope.projectId, ...data },
     at: ctx.now(),
+  });
+}
+
+/** The rows of a budget that can be deleted one at a time, with the audit event each deletion records. */
+const DELETABLE = {
+  budget_lines: { action: "budget.line_deleted", entityType: "budget_line" },
+  budget_changes: { action: "budget.change_deleted", entityType: "budget_change" },
+} as const;
+
+/** Deletes one row the budget owns (a line, a draft change) once the domain allows it, with its audit event. */
+export function deleteBudgetRow(
+  ctx: AppContext,
+  actor: Actor,
+  scope: Scope,
+  table: keyof typeof DELETABLE,
+  id: string,
+  allowed: (budget: D.Budget) => D.Result<unknown, D.DomainError>,
+) {
+  return withBudget(ctx, actor, scope, "edit_budget", async (b, tx) => {
+    orThrow(allowed(b.budget));
+    await tx.deleteFrom(table).where("company_id", "=", scope.companyId).where("id", "=", id).execute();
+    const { action, entityType } = DELETABLE[table];
+    await audit(tx, ctx, actor, scope, action, entityType, id);
   });
 }

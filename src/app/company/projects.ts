@@ -19,6 +19,24 @@ function listState(locked: boolean | null, last: string | null, matchesExport: b
   return { state, status: D.budgetStatus(state, lastStatus) };
 }
 
+/** A project as the API shows it, from its row. */
+function projectView(r: {
+  id: string;
+  number: string;
+  name: string;
+  budget_tool_active: boolean;
+  erp_job_ref: string | null;
+  erp_job_name: string | null;
+}) {
+  return {
+    id: r.id,
+    number: r.number,
+    name: r.name,
+    budgetToolActive: r.budget_tool_active,
+    erpJob: r.erp_job_ref ? { ref: r.erp_job_ref, name: r.erp_job_name } : null,
+  };
+}
+
 export async function listProjects(
   ctx: AppContext,
   actor: Actor,
@@ -63,11 +81,7 @@ export async function listProjects(
     items: page.map((r) => {
       const { state, status } = listState(r.locked, r.last_status, r.matches_export);
       return {
-        id: r.id,
-        number: r.number,
-        name: r.name,
-        budgetToolActive: r.budget_tool_active,
-        erpJob: r.erp_job_ref ? { ref: r.erp_job_ref, name: r.erp_job_name } : null,
+        ...projectView(r),
         parentCustomer: r.erp_parent_customer_name,
         budgetState: state,
         budgetStatus: status,
@@ -158,11 +172,5 @@ export async function updateProject(
     });
     return updated;
   });
-  return {
-    id: row.id,
-    number: row.number,
-    name: row.name,
-    budgetToolActive: row.budget_tool_active,
-    erpJob: row.erp_job_ref ? { ref: row.erp_job_ref, name: row.erp_job_name } : null,
-  };
+  return projectView(row);
 }

@@ -12,7 +12,8 @@ import { loadCompanySettings, storeExportMatch } from "../budget/load.js";
 import { bumpBudgetVersion } from "../budget/with-budget.js";
 import type { AppContext } from "../context.js";
 import { type ErpKind, erpLabel } from "../erp/registry.js";
-import { applyTransition } from "../lifecycle/apply-transition.js";
+import { applyTransition, type TransitionRequest } from "../lifecycle/apply-transition.js";
+import type { EffectFacts } from "../lifecycle/effects.js";
 
 type ExportJobPayload = JobPayload<"export_submission">;
 
@@ -244,67 +245,69 @@ async function applyOutcome(
 
 /** The `export_succeeded` transition; its effects record the ERP's reference. */
 async function markExported(o: OutcomeScope, outcome: Outcome<"done">) {
-  const { ctx, tx, p, projectId, now } = o;
-  await applyTransition(ctx, tx, {
-    companyId: p.companyId,
-    submissionId: p.submissionId,
-    command: "export_succeeded",
-    from: "exporting",
-    userId: null,
-    now,
-    columns: { exported_at: now },
-    facts: {
-      attempt: { number: p.attempt, projectId, erpType: o.erpType },
+  const { tx, p, projectId, now } = o;
+  await exportTransition(
+    o,
+    "export_succeeded",
+    { exported_at: now },
+    {
       exported: { ref: outcome.erpRef, itemRefs: outcome.itemRefs },
-      submittedBy: o.s.submitted_by,
-      acceptedBy: o.s.accepted_by,
     },
-  });
-  await bumpBudgetVersion(tx, p.companyId, o.s.budget_id, now);
+  );
   await storeExportMatch(tx, p.companyId, projectId);
-  await recordAudit(tx, {
-    companyId: p.companyId,
-    actor: { kind: "system" },
-    action: "submission.exported",
-    entityType: "submission",
-    entityId: p.submissionId,
-    data: {
-      projectId,
-      estimateId: outcome.erpRef.estimateId,
-      createdItems: outcome.createdItems,
-      createdJob: outcome.createdJob,
-    },
-    at: now,
+  await auditExport(o, "submission.exported", {
+    projectId,
+    estimateId: outcome.erpRef.estimateId,
+    createdItems: outcome.createdItems,
+    createdJob: outcome.createdJob,
   });
 }
 
 /** The `export_failed` transition; its effects record the error and tell the sender and the approver. */
 async function markFailed(o: OutcomeScope, error: { code: string; message: string; remedy: string }) {
+  await exportTransition(o, "export_failed", {}, { error });
+  await auditExport(o, "submission.export_failed", { projectId: o.projectId, ...error });
+}
+
+/**
+ * An export outcome through the lifecycle table (the attempt, sender and approver are the facts every outcome
+ * effect may need), then the budget's version moves on so open screens reload.
+ */
+async function exportTransition(
+  o: OutcomeScope,
+  command: "export_succeeded" | "export_failed",
+  columns: TransitionRequest["columns"],
+  facts: Pick<EffectFacts, "exported" | "error">,
+) {
   const { ctx, tx, p, projectId, now } = o;
   await applyTransition(ctx, tx, {
     companyId: p.companyId,
     submissionId: p.submissionId,
-    command: "export_failed",
+    command,
     from: "exporting",
     userId: null,
     now,
-    columns: {},
+    columns,
     facts: {
+      ...facts,
       attempt: { number: p.attempt, projectId, erpType: o.erpType },
-      error,
       submittedBy: o.s.submitted_by,
       acceptedBy: o.s.accepted_by,
     },
   });
   await bumpBudgetVersion(tx, p.companyId, o.s.budget_id, now);
-  await recordAudit(tx, {
-    companyId: p.companyId,
+}
+
+/** The audit event of an export outcome, recorded by the system. */
+async function auditExport(o: OutcomeScope, action: string, data: Record<string, unknown>) {
+  await recordAudit(o.tx, {
+    companyId: o.p.companyId,
     actor: { kind: "system" },
-    action: "submission.export_failed",
+    action,
     entityType: "submission",
-    entityId: p.submissionId,
-    data: { projectId, ...error },
-    at: now,
+    entityId: o.p.submissionId,
+    data,
+    at: o.now,
   });
 }
 

@@ -1,4 +1,6 @@
+import type { Updateable } from "kysely";
 import type { Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import * as D from "../../domain/index.js";
 import type { ErpEstimateRef, WrittenEstimate } from "../../erp/connector.js";
 import { enqueue } from "../../jobs/catalog.js";
@@ -271,29 +273,34 @@ function writtenJson(w: WrittenEstimate | null | undefined): string | null {
   return w ? JSON.stringify(w) : null;
 }
 
+/** An attempt's outcome settles the export: no longer waiting, no next try, plus what the outcome records. */
+async function settleExport(
+  { tx, companyId, submissionId, now }: EffectInput,
+  set: Omit<Updateable<DB["exports"]>, "waiting_for" | "next_try_at" | "updated_at">,
+) {
+  await tx
+    .updateTable("exports")
+    .set({ ...set, waiting_for: null, next_try_at: null, updated_at: now })
+    .where("company_id", "=", companyId)
+    .where("submission_id", "=", submissionId)
+    .execute();
+}
+
 /** The ERP's reference and confirmation; this snapshot becomes the previously-exported baseline. */
 async function recordExport(input: EffectInput) {
   const { tx, companyId, submissionId, now, facts } = input;
   const attempt = need(facts.attempt, "the attempt", "record_export");
   const { ref, itemRefs } = need(facts.exported, "the ERP's reference", "record_export");
-  await tx
-    .updateTable("exports")
-    .set({
-      erp_estimate_id: ref.estimateId,
-      erp_version: ref.version,
-      erp_job_ref: ref.jobRef,
-      erp_doc_number: ref.docNumber,
-      confirmed_at: now,
-      last_error_code: null,
-      last_error_message: null,
-      last_error_remedy: null,
-      waiting_for: null,
-      next_try_at: null,
-      updated_at: now,
-    })
-    .where("company_id", "=", companyId)
-    .where("submission_id", "=", submissionId)
-    .execute();
+  await settleExport(input, {
+    erp_estimate_id: ref.estimateId,
+    erp_version: ref.version,
+    erp_job_ref: ref.jobRef,
+    erp_doc_number: ref.docNumber,
+    confirmed_at: now,
+    last_error_code: null,
+    last_error_message: null,
+    last_error_remedy: null,
+  });
   await finishAttempt(input, attempt.number, "done");
   const estimate = {
     estimate_id: ref.estimateId,
@@ -329,22 +336,14 @@ async function recordExport(input: EffectInput) {
 }
 
 async function recordExportError(input: EffectInput) {
-  const { tx, companyId, submissionId, now, facts } = input;
+  const { facts } = input;
   const attempt = need(facts.attempt, "the attempt", "record_export_error");
   const error = need(facts.error, "the error", "record_export_error");
-  await tx
-    .updateTable("exports")
-    .set({
-      last_error_code: error.code,
-      last_error_message: error.message,
-      last_error_remedy: error.remedy,
-      waiting_for: null,
-      next_try_at: null,
-      updated_at: now,
-    })
-    .where("company_id", "=", companyId)
-    .where("submission_id", "=", submissionId)
-    .execute();
+  await settleExport(input, {
+    last_error_code: error.code,
+    last_error_message: error.message,
+    last_error_remedy: error.remedy,
+  });
   await finishAttempt(input, attempt.number, "rejected", error);
 }
 

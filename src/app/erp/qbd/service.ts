@@ -343,13 +343,7 @@ async function recordStepResult(
       .where((eb) => eb.and(where))
       .execute();
   }
-  await tx
-    .updateTable("qbwc_plans")
-    .set({ context: toJson(result.context), updated_at: now })
-    .where("company_id", "=", step.companyId)
-    .where("submission_id", "=", step.submissionId)
-    .where("attempt", "=", step.attempt)
-    .execute();
+  await savePlanContext(tx, step, result.context, now);
   if (result.kind !== "done") return;
   const left = await tx
     .selectFrom("qbwc_requests")
@@ -391,14 +385,19 @@ async function resetStaleLookups(
       .where((eb) => eb.and(stepKey({ ...step, seq: one.seq })))
       .execute();
   }
+  await savePlanContext(tx, step, r.context, now);
+  await forget(tx, s, r.forget);
+}
+
+/** Stores what the plan of this step has learned so far (its context). */
+async function savePlanContext(tx: Tx, step: StepRow, context: unknown, now: Date) {
   await tx
     .updateTable("qbwc_plans")
-    .set({ context: toJson(r.context), updated_at: now })
+    .set({ context: toJson(context), updated_at: now })
     .where("company_id", "=", step.companyId)
     .where("submission_id", "=", step.submissionId)
     .where("attempt", "=", step.attempt)
     .execute();
-  await forget(tx, s, r.forget);
 }
 
 // ---- receiveResponseXML -----------------------------------------------------------------------------------------

@@ -9,35 +9,30 @@ import {
   type SessionFaults,
   WebConnector,
 } from "../../../../emulators/quickbooks-desktop/index.js";
-import { createTestApp, type TestApp } from "../../../../test/support/app.js";
+import type { TestApp } from "../../../../test/support/app.js";
 import {
   approveChange,
   makeLockedBudget,
   type QbdCompanySetup,
+  type QbdServer,
   sendAndAccept,
   setUpQbdCompany,
+  startQbdServer,
   submissionState,
   until,
 } from "../../../../test/support/qbd.js";
-import { allTasks } from "../../../jobs/tasks.js";
-import { type RunningWorker, startWorker } from "../../../jobs/worker.js";
 
 let t: TestApp;
-let worker: RunningWorker;
 let url: string;
+let server: QbdServer | undefined;
 let projectCounter = 0;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  await t.app.listen({ port: 0, host: "127.0.0.1" });
-  const address = t.app.server.address();
-  url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/qbwc`;
-  const silent = { info() {}, warn() {}, error() {} };
-  worker = await startWorker({ pool: t.ctx.pool, tasks: allTasks(t.ctx), concurrency: 2, log: silent });
+  server = await startQbdServer();
+  ({ t, url } = server);
 });
 afterAll(async () => {
-  await worker?.stop();
-  await t?.close();
+  await server?.stop();
 });
 
 const LINES: [string, string, string][] = [
@@ -138,15 +133,21 @@ const SECOND_PROJECT_NEW_SESSION = [
   "EstimateAdd",
 ];
 
+/** A new Costbridge company on QuickBooks Desktop, and its company file with one of the budget's items in it. */
+async function freshCompany() {
+  const c = await setUpQbdCompany(t);
+  const company = new QbdCompany({
+    seed: { ...MINIMAL_COMPANY_SEED, serviceItems: [{ name: "02-200", desc: "Site prep" }] },
+  });
+  return { c, company };
+}
+
 describe("qbXML requests per export through one Web Connector session", () => {
   let c: QbdCompanySetup;
   let company: QbdCompany;
 
   beforeEach(async () => {
-    c = await setUpQbdCompany(t);
-    company = new QbdCompany({
-      seed: { ...MINIMAL_COMPANY_SEED, serviceItems: [{ name: "02-200", desc: "Site prep" }] },
-    });
+    ({ c, company } = await freshCompany());
   });
 
   it("a first export takes 12 requests and a re-send in the next session 6: a new session asks again", async () => {
@@ -248,10 +249,7 @@ describe("an answer the session remembered is wrong", () => {
   let company: QbdCompany;
 
   beforeEach(async () => {
-    c = await setUpQbdCompany(t);
-    company = new QbdCompany({
-      seed: { ...MINIMAL_COMPANY_SEED, serviceItems: [{ name: "02-200", desc: "Site prep" }] },
-    });
+    ({ c, company } = await freshCompany());
   });
 
   it("an item merged away in QuickBooks during the session: QuickBooks refuses it, the export asks again and goes through", async () => {

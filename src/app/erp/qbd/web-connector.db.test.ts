@@ -9,38 +9,33 @@ import {
   startWebConnectorSimulator,
   WebConnector,
 } from "../../../../emulators/quickbooks-desktop/index.js";
-import { createTestApp, type TestApp } from "../../../../test/support/app.js";
+import type { TestApp } from "../../../../test/support/app.js";
 import {
   approveChange,
   makeLockedBudget,
   type QbdCompanySetup,
+  type QbdServer,
   sendAndAccept,
   setUpQbdCompany,
+  startQbdServer,
   submissionState,
   until,
 } from "../../../../test/support/qbd.js";
 import { type App, buildHttpApp } from "../../../http/app.js";
 import { allRoutes } from "../../../http/routes/index.js";
-import { allTasks } from "../../../jobs/tasks.js";
-import { type RunningWorker, startWorker } from "../../../jobs/worker.js";
 import { createQbdConnector } from "./connector.js";
 
 let t: TestApp;
-let worker: RunningWorker;
 let url: string;
+let server: QbdServer | undefined;
 let projectCounter = 0;
 
 beforeAll(async () => {
-  t = await createTestApp();
-  await t.app.listen({ port: 0, host: "127.0.0.1" });
-  const address = t.app.server.address();
-  url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/qbwc`;
-  const silent = { info() {}, warn() {}, error() {} };
-  worker = await startWorker({ pool: t.ctx.pool, tasks: allTasks(t.ctx), concurrency: 2, log: silent });
+  server = await startQbdServer();
+  ({ t, url } = server);
 });
 afterAll(async () => {
-  await worker?.stop();
-  await t?.close();
+  await server?.stop();
 });
 
 function connectorFor(c: QbdCompanySetup, company: QbdCompany, at = url, fetchImpl?: typeof fetch) {
