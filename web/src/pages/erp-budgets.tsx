@@ -777,7 +777,7 @@ function FailedList({
                           <span className="muted">No error details recorded.</span>
                         )}
                       </td>
-                      <td className="row-actions">
+                      <td className="row-actions row-actions-stacked">
                         <DetailsButton onClick={() => onDetails(s.id)} />
                         {mayDecide ? (
                           <>
