@@ -329,15 +329,23 @@ export const approversResponse = z.object({
 });
 /** How an ERP connects: OAuth, a password for an agent on the customer's side, or set up by the installer. */
 const connectionFlow = z.enum(["oauth", "agent_credentials", "preconfigured"]);
+/** The request that starts connecting the ERP (its answer holds the URL to send the admin to). */
+const connectRoute = z.object({ method: z.literal("POST"), path: z.string() });
 export const connectionResponse = z.object({
   /** The ERP's kind (quickbooks_online, quickbooks_desktop), null before any connection. */
   type: z.string().nullable(),
   /** The connected ERP's name and how it connects (from the ERP registry). */
   label: z.string().optional(),
   connectionFlow: connectionFlow.nullable().optional(),
+  /** How to connect the connected ERP again (when it has a connect call). */
+  connect: connectRoute.optional(),
   status: z.string(),
-  /** Before any connection: the ERPs this installation can connect to. */
-  choices: z.array(z.object({ kind: z.string(), label: z.string(), connectionFlow })).optional(),
+  /** Before any connection: the ERPs this installation can connect to, and how to start each one's connection. */
+  choices: z
+    .array(
+      z.object({ kind: z.string(), label: z.string(), connectionFlow, connect: connectRoute.optional() }),
+    )
+    .optional(),
   details: z
     .object({
       defaultParentCustomer: z.string().nullable(),

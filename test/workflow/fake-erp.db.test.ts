@@ -177,4 +177,41 @@ describe("an ERP added through the registry alone", () => {
     }
     expect(fake.documents.filter((d) => d.submissionId === submissionId)).toHaveLength(0);
   });
+
+  it("answers on a route of its own, mounted from its registry entry alone", async () => {
+    const url = `/api/v1/companies/${co.companyId}/erp/fake/status`;
+    const r = await api.get(url, co.admin);
+    expect(r.status).toBe(200);
+    const held = fake.documents.filter((d) => d.companyId === co.companyId).length;
+    expect(held).toBeGreaterThan(0);
+    expect(r.body).toEqual({ kind: FAKE_ERP_KIND, label: FAKE_ERP_LABEL, documents: held });
+    expect((await api.get(url, co.pm)).status).toBe(200);
+
+    expect((await api.get(url, null)).status).toBe(401);
+    const other = await makeWorkflowCompany(t.ctx, "Elsewhere Builders");
+    const outsider = await api.get(url, other.admin);
+    expect(outsider.status).toBe(404);
+    expect(outsider.body.error.code).toBe("not_found");
+  });
+
+  it("offers itself among a new company's choices, with nothing to start, beside the connect call of an OAuth ERP", async () => {
+    const fresh = await makeWorkflowCompany(t.ctx, "Unconnected Builders");
+    const r = await api.get(`/api/v1/companies/${fresh.companyId}/erp/connection`, fresh.admin);
+    expect(r.status).toBe(200);
+    expect(r.body.type).toBeNull();
+    expect(r.body.choices).toContainEqual({
+      kind: FAKE_ERP_KIND,
+      label: FAKE_ERP_LABEL,
+      connectionFlow: "preconfigured",
+    });
+    const online = r.body.choices.find((c: { connectionFlow: string }) => c.connectionFlow === "oauth");
+    expect(online.connect).toEqual({
+      method: "POST",
+      path: `/api/v1/companies/${fresh.companyId}/erp/connection/quickbooks-online/connect`,
+    });
+    // The call the answer names is the one that starts the sign-in.
+    const started = await api.post(online.connect.path, fresh.admin);
+    expect(started.status).toBe(200);
+    expect(started.body.authorizeUrl).toMatch(/^https?:\/\//);
+  });
 });

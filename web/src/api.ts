@@ -221,11 +221,18 @@ export type ConnectionType = string | null;
 /** How an admin connects an ERP: OAuth sign-in, or a password for an agent that polls (the Web Connector). */
 export type ConnectionFlow = "oauth" | "agent_credentials" | "preconfigured";
 
-/** An ERP the server knows, as it names it. */
+/** The request that starts connecting an ERP, as the server names it; its answer holds where to send the admin. */
+export interface ConnectRoute {
+  method: "POST";
+  path: string;
+}
+
+/** An ERP the server knows, as it names it, and how to start connecting it (when it has a connect call). */
 export interface ErpChoice {
   kind: string;
   label: string;
   connectionFlow: ConnectionFlow;
+  connect?: ConnectRoute;
 }
 
 export interface Connection {
@@ -233,6 +240,8 @@ export interface Connection {
   /** The connected ERP's name ("QuickBooks Online"). */
   label?: string;
   connectionFlow?: ConnectionFlow | null;
+  /** How to connect the connected ERP again. */
+  connect?: ConnectRoute;
   status: string;
   details: Record<string, unknown> | null;
   /** While nothing is connected: the ERPs that can be. */
@@ -504,8 +513,9 @@ export const retrySubmission = (c: string, submissionId: string) =>
   request<unknown>("POST", `${erpPath(c)}/budget-submissions/${enc(submissionId)}/retry`);
 
 export const getConnection = (c: string) => request<Connection>("GET", `${erpPath(c)}/connection`);
-export const connectQuickBooksOnline = (c: string) =>
-  request<{ authorizeUrl: string }>("POST", `${erpPath(c)}/connection/quickbooks-online/connect`);
+/** Starts connecting an ERP by the request its connection answer names. */
+export const startErpConnect = (connect: ConnectRoute) =>
+  request<{ authorizeUrl: string }>(connect.method, connect.path);
 export const disconnectErp = (c: string) => request<void>("DELETE", `${erpPath(c)}/connection`);
 export const qwcUrl = (c: string) => `${erpPath(c)}/connection/quickbooks-desktop/qwc`;
 export const resetWebConnectorPassword = (c: string) =>

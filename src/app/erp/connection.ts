@@ -8,7 +8,7 @@ import type { Actor } from "../membership.js";
 import { requireRight } from "../membership.js";
 import { QUICKBOOKS_ONLINE_KIND } from "./qbo-definition.js";
 import type { QboService } from "./qbo-service.js";
-import { erpChoices, erpLabel, findErp } from "./registry.js";
+import { connectRouteFor, erpChoices, erpLabel, findErp } from "./registry.js";
 
 const STATE_TTL_MS = 10 * 60 * 1000;
 
@@ -27,15 +27,17 @@ export async function getConnection(ctx: AppContext, actor: Actor, companyId: st
       type: null,
       status: "not_connected",
       details: { defaultParentCustomer: company.default_parent_customer },
-      choices: erpChoices(),
+      choices: erpChoices(companyId),
     };
   }
   const erp = findErp(row.type);
   const specific = erp?.connectionDetails ? await erp.connectionDetails(ctx, row) : {};
+  const connect = connectRouteFor(erp, companyId);
   return {
     type: row.type,
     label: erpLabel(row.type),
     connectionFlow: erp?.connectionFlow ?? null,
+    ...(connect ? { connect } : {}),
     status: row.status,
     details: {
       ...specific,

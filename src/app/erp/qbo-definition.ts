@@ -1,4 +1,6 @@
 import { itemNameFor } from "../../erp/quickbooks-online/mapping.js";
+import { qboConnectRoutes } from "../../http/routes/erp/quickbooks-online.js";
+import { qboWebhookRoutes } from "../../http/routes/erp/quickbooks-online-webhooks.js";
 import type { AppContext } from "../context.js";
 import { changeNotificationsOf } from "./qbo-changes.js";
 import { qboServiceFor } from "./qbo-service.js";
@@ -22,6 +24,11 @@ export const QUICKBOOKS_ONLINE: ErpDefinition = {
   connectionFlow: "oauth",
   usesTokenVault: true,
   routePrefixes: ["/oauth/quickbooks"],
+  routes: () => [qboConnectRoutes, qboWebhookRoutes],
+  connectRoute: {
+    method: "POST",
+    path: "/api/v1/companies/:companyId/erp/connection/quickbooks-online/connect",
+  },
   connector: (ctx: AppContext) => qboServiceFor(ctx).connector,
   async connectionDetails(ctx: AppContext, row: ConnectionRow) {
     const now = ctx.now().getTime();

@@ -3,8 +3,16 @@ import { erpChoices, erpDefinitions, erpLabel, findErp, registerErp } from "./re
 
 describe("the ERP registry", () => {
   it("lists QuickBooks Online and Desktop with their labels, flows and name limits", () => {
-    expect(erpChoices()).toEqual([
-      { kind: "quickbooks_online", label: "QuickBooks Online", connectionFlow: "oauth" },
+    expect(erpChoices("co 1")).toEqual([
+      {
+        kind: "quickbooks_online",
+        label: "QuickBooks Online",
+        connectionFlow: "oauth",
+        connect: {
+          method: "POST",
+          path: "/api/v1/companies/co%201/erp/connection/quickbooks-online/connect",
+        },
+      },
       { kind: "quickbooks_desktop", label: "QuickBooks Desktop", connectionFlow: "agent_credentials" },
     ]);
     expect(findErp("quickbooks_online")?.limits).toEqual({ jobNameMaxChars: 100, itemNameMaxChars: 100 });

@@ -4,10 +4,13 @@
  * token vault. Code outside an ERP's own adapter never names a kind or a product: it asks the registry.
  *
  * Adding an ERP: its adapter folder (`src/erp/<kind>/`, holding its definition) and one line in `BUILT_IN` below.
- * A test can plug in an ERP of its own with `registerErp`.
+ * An ERP that answers on routes of its own names its route modules in `routes`; the HTTP layer mounts every
+ * registered ERP's modules, so no list in `src/http` names them. A test can plug in an ERP of its own with
+ * `registerErp`.
  */
 import type { ErpLimits } from "../../domain/send-rules.js";
 import type { ErpConnector } from "../../erp/connector.js";
+import type { RouteModule } from "../../http/app.js";
 import type { AppContext } from "../context.js";
 import { QUICKBOOKS_DESKTOP } from "./qbd/definition.js";
 import { QUICKBOOKS_ONLINE } from "./qbo-definition.js";
@@ -21,6 +24,15 @@ export type ErpKind = string;
  * Web Connector); `preconfigured` is connected by whoever installs it (nothing to do on the connection page).
  */
 export type ConnectionFlow = "oauth" | "agent_credentials" | "preconfigured";
+
+/**
+ * The request that starts connecting a company to an ERP (its answer holds the `authorizeUrl` an `oauth` ERP sends
+ * the admin to). `path` is the route's pattern with `:companyId`; answers carry it filled in for their company.
+ */
+export interface ConnectRoute {
+  readonly method: "POST";
+  readonly path: string;
+}
 
 /** A row of erp_connections as the registry's hooks see it. */
 export interface ConnectionRow {
@@ -42,6 +54,14 @@ export interface ErpDefinition {
   readonly usesTokenVault: boolean;
   /** URL prefixes of the routes only this ERP serves (its OAuth callback, its agent's endpoint). */
   readonly routePrefixes: readonly string[];
+  /**
+   * The route modules of the routes only this ERP serves (its connect call, OAuth callback, agent endpoint,
+   * webhooks), mounted by the HTTP layer when the app is built. A function, so that the definition and its route
+   * modules can import each other in any order.
+   */
+  routes?(): readonly RouteModule[];
+  /** How the web client starts connecting this ERP; absent when the connection page has nothing to start. */
+  readonly connectRoute?: ConnectRoute;
   /** The connector the export job writes through; created once per running worker. */
   connector(ctx: AppContext): ErpConnector;
   /** The ERP-specific part of the connection page's `details` (the generic fields are added by the caller). */
@@ -94,9 +114,39 @@ export function erpLabel(kind: string | null | undefined): string {
   return findErp(kind)?.label ?? "the ERP";
 }
 
-/** What the web shows in its ERP choices: every registered ERP by kind, label and connection flow. */
-export function erpChoices(): { kind: ErpKind; label: string; connectionFlow: ConnectionFlow }[] {
-  return erpDefinitions().map((d) => ({ kind: d.kind, label: d.label, connectionFlow: d.connectionFlow }));
+/** An ERP's connect route for one company, as answers carry it; undefined when it has none. */
+export function connectRouteFor(def: ErpDefinition | undefined, companyId: string): ConnectRoute | undefined {
+  if (!def?.connectRoute) return undefined;
+  const { method, path } = def.connectRoute;
+  return { method, path: path.replace(":companyId", encodeURIComponent(companyId)) };
+}
+
+export interface ErpChoice {
+  kind: ErpKind;
+  label: string;
+  connectionFlow: ConnectionFlow;
+  connect?: ConnectRoute;
+}
+
+/**
+ * What the web shows in a company's ERP choices: every registered ERP by kind, label and connection flow, and how
+ * to start connecting it when it has a connect route.
+ */
+export function erpChoices(companyId: string): ErpChoice[] {
+  return erpDefinitions().map((d) => {
+    const connect = connectRouteFor(d, companyId);
+    return {
+      kind: d.kind,
+      label: d.label,
+      connectionFlow: d.connectionFlow,
+      ...(connect ? { connect } : {}),
+    };
+  });
+}
+
+/** Every registered ERP's own route modules, in registry order. */
+export function registeredRouteModules(): RouteModule[] {
+  return erpDefinitions().flatMap((d) => [...(d.routes?.() ?? [])]);
 }
 
 /** The export job's connectors: one per registered ERP. */

@@ -2,10 +2,17 @@
  * A made-up accounting system, "Fake Ledger", plugged into the product through the ERP registry alone: no product
  * file names it. It keeps the estimates it is sent in memory, one document per export attempt (a repeated request
  * for the same submission and attempt returns the document it already wrote, as a real ERP's idempotency key would).
+ * It answers on one route of its own, `GET /api/v1/companies/:companyId/erp/fake/status`, which the registry entry
+ * brings with it: the HTTP layer mounts it because the entry names it.
  */
+import { z } from "zod";
 import type { AppContext } from "../../../src/app/context.js";
 import { type ErpDefinition, registerErp } from "../../../src/app/erp/registry.js";
+import { requireRight } from "../../../src/app/membership.js";
 import type { ErpConnector, EstimateExportRequest, ExportOutcome } from "../../../src/erp/connector.js";
+import type { RouteModule } from "../../../src/http/app.js";
+import { actorOf } from "../../../src/http/auth.js";
+import * as S from "../../../src/http/schemas.js";
 
 export const FAKE_ERP_KIND = "fake_ledger";
 export const FAKE_ERP_LABEL = "Fake Ledger";
@@ -78,13 +85,34 @@ export function registerFakeErp(): FakeErp {
       };
     },
   };
+  // Who may see the company's ERP integrations may ask Fake Ledger what it holds for the company.
+  const statusRoutes: RouteModule = (app, ctx) => {
+    app.get(
+      "/api/v1/companies/:companyId/erp/fake/status",
+      {
+        schema: {
+          params: z.object({ companyId: z.string().min(1).max(100) }),
+          response: S.answers({
+            200: z.object({ kind: z.string(), label: z.string(), documents: z.number().int() }),
+          }),
+        },
+      },
+      async (req) => {
+        const { companyId } = req.params;
+        await requireRight(ctx, actorOf(req), companyId, "view_erp_integrations");
+        const held = documents.filter((d) => d.companyId === companyId).length;
+        return { kind: FAKE_ERP_KIND, label: FAKE_ERP_LABEL, documents: held };
+      },
+    );
+  };
   fake.definition = {
     kind: FAKE_ERP_KIND,
     label: FAKE_ERP_LABEL,
     limits: { jobNameMaxChars: 20, itemNameMaxChars: 10 },
     connectionFlow: "preconfigured",
     usesTokenVault: false,
-    routePrefixes: [],
+    routePrefixes: ["/api/v1/companies/:companyId/erp/fake"],
+    routes: () => [statusRoutes],
     connector: () => connector,
     async connectionDetails() {
       return { documents: documents.length };

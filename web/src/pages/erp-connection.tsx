@@ -3,12 +3,13 @@ import { useState } from "react";
 import {
   type CompanyMembership,
   type Connection,
-  connectQuickBooksOnline,
+  type ConnectRoute,
   disconnectErp,
   getConnection,
   keys,
   qwcUrl,
   resetWebConnectorPassword,
+  startErpConnect,
 } from "../api.js";
 import { ValueView } from "../components/data-view.js";
 import { Dialog } from "../components/dialog.js";
@@ -42,12 +43,20 @@ function statusText(status: string): string {
   return humanizeKey(status);
 }
 
-/** QBO needs the OAuth flow again when it was never connected, was disconnected, or QuickBooks revoked the grant. */
-export function needsQuickBooksConnect(connection: Connection): boolean {
-  if (connection.type === null) return true;
-  if (connection.connectionFlow !== "oauth") return false;
+/**
+ * The connection to start, if any: while nothing is connected, the first ERP choice the server gives a connect call
+ * for; an OAuth ERP again when it was disconnected or its grant was revoked or expired. The request is the one the
+ * server names (`connect`), never a path written here.
+ */
+export function connectionToStart(connection: Connection): { label: string; connect: ConnectRoute } | null {
+  if (connection.type === null) {
+    const choice = connection.choices?.find((c) => c.connect);
+    return choice?.connect ? { label: choice.label, connect: choice.connect } : null;
+  }
+  if (connection.connectionFlow !== "oauth" || !connection.connect) return null;
   const health = String(connection.details?.tokenHealth ?? "");
-  return connection.status !== "connected" || /revoked|expired|invalid|reconnect/i.test(health);
+  const needed = connection.status !== "connected" || /revoked|expired|invalid|reconnect/i.test(health);
+  return needed ? { label: connection.label ?? connection.type, connect: connection.connect } : null;
 }
 
 function DetailValue({ name, value }: { name: string; value: unknown }) {
@@ -104,8 +113,9 @@ export function ErpConnectionTab({ company }: { company: CompanyMembership }) {
   const [credentials, setCredentials] = useState<{ username: string; password: string } | null>(null);
 
   const connection = useQuery({ queryKey: keys.connection(c), queryFn: () => getConnection(c) });
+  const toStart = connection.data ? connectionToStart(connection.data) : null;
   const connect = useAction({
-    run: () => connectQuickBooksOnline(c),
+    run: (route: ConnectRoute) => startErpConnect(route),
     onSuccess: (result) => {
       window.location.href = result.authorizeUrl;
     },
@@ -155,14 +165,14 @@ export function ErpConnectionTab({ company }: { company: CompanyMembership }) {
         <>
           <ConnectionCard connection={connection.data} />
           <div className="toolbar">
-            {needsQuickBooksConnect(connection.data) ? (
+            {toStart ? (
               <button
                 type="button"
                 className="button button-primary"
                 disabled={connect.isPending}
-                onClick={() => connect.mutate()}
+                onClick={() => connect.mutate(toStart.connect)}
               >
-                Connect to QuickBooks
+                Connect to {toStart.label}
               </button>
             ) : null}
             {connection.data.type !== null && connection.data.status !== "disconnected" ? (

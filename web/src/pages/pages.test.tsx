@@ -15,7 +15,7 @@ import { StaticRouter } from "../router.js";
 import { BudgetView } from "./budget-page.js";
 import { BudgetUpdatesContent } from "./budget-updates.js";
 import { ErpBudgetsTab } from "./erp-budgets.js";
-import { ConnectionCard, needsQuickBooksConnect } from "./erp-connection.js";
+import { ConnectionCard, connectionToStart } from "./erp-connection.js";
 import { ErpPage } from "./erp-page.js";
 
 const basePermissions: Permissions = {
@@ -381,28 +381,55 @@ describe("Budget Updates details", () => {
 });
 
 describe("Connection", () => {
+  const connect = {
+    method: "POST" as const,
+    path: "/api/v1/companies/c1/erp/connection/quickbooks-online/connect",
+  };
   const qbo = (status: string, details: Record<string, unknown>): Connection => ({
     type: "quickbooks_online",
     label: "QuickBooks Online",
     connectionFlow: "oauth",
+    connect,
     status,
     details,
   });
 
-  it("asks to connect when QuickBooks Online is missing or needs reconnecting", () => {
-    expect(needsQuickBooksConnect({ type: null, status: "disconnected", details: null })).toBe(true);
-    expect(needsQuickBooksConnect(qbo("connected", { tokenHealth: "ok" }))).toBe(false);
-    expect(needsQuickBooksConnect(qbo("reconnect_required", {}))).toBe(true);
-    expect(needsQuickBooksConnect(qbo("connected", { tokenHealth: "revoked" }))).toBe(true);
+  it("offers the connect call the server names when QuickBooks Online is missing or needs reconnecting", () => {
+    const start = { label: "QuickBooks Online", connect };
     expect(
-      needsQuickBooksConnect({
+      connectionToStart({
+        type: null,
+        status: "not_connected",
+        details: null,
+        choices: [
+          { kind: "quickbooks_online", label: "QuickBooks Online", connectionFlow: "oauth", connect },
+          { kind: "quickbooks_desktop", label: "QuickBooks Desktop", connectionFlow: "agent_credentials" },
+        ],
+      }),
+    ).toEqual(start);
+    expect(connectionToStart(qbo("connected", { tokenHealth: "ok" }))).toBeNull();
+    expect(connectionToStart(qbo("reconnect_required", {}))).toEqual(start);
+    expect(connectionToStart(qbo("connected", { tokenHealth: "revoked" }))).toEqual(start);
+    expect(
+      connectionToStart({
         type: "quickbooks_desktop",
         label: "QuickBooks Desktop",
         connectionFlow: "agent_credentials",
         status: "connected",
         details: {},
       }),
-    ).toBe(false);
+    ).toBeNull();
+  });
+
+  it("offers nothing to start when no ERP choice has a connect call", () => {
+    expect(
+      connectionToStart({
+        type: null,
+        status: "not_connected",
+        details: null,
+        choices: [{ kind: "fake_ledger", label: "Fake Ledger", connectionFlow: "preconfigured" }],
+      }),
+    ).toBeNull();
   });
 
   it("shows the Web Connector details of a desktop connection", () => {

@@ -1,4 +1,5 @@
 import { itemName } from "../../../erp/quickbooks-desktop/plan.js";
+import { qbwcRoutes } from "../../../http/routes/erp/quickbooks-desktop.js";
 import type { AppContext } from "../../context.js";
 import type { ConnectionRow, ErpDefinition } from "../registry.js";
 import { createQbdConnector } from "./connector.js";
@@ -15,6 +16,7 @@ export const QUICKBOOKS_DESKTOP: ErpDefinition = {
   connectionFlow: "agent_credentials",
   usesTokenVault: false,
   routePrefixes: ["/qbwc"],
+  routes: () => [qbwcRoutes],
   connector: (ctx: AppContext) => createQbdConnector(ctx),
   async connectionDetails(ctx: AppContext, row: ConnectionRow) {
     return {

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { handleQbwcCall, resetWebConnectorPassword, webConnectorFile } from "../../app/erp/qbd/index.js";
+import { handleQbwcCall, resetWebConnectorPassword, webConnectorFile } from "../../../app/erp/qbd/index.js";
 import {
   parseSoapCall,
   qbwcWsdl,
@@ -8,11 +8,11 @@ import {
   SoapTooLarge,
   soapFault,
   soapResult,
-} from "../../erp/quickbooks-desktop/soap.js";
-import type { RouteModule } from "../app.js";
-import { actorOf } from "../auth.js";
-import { BODY_LIMITS, discardUnreadBody } from "../limits.js";
-import * as S from "../schemas.js";
+} from "../../../erp/quickbooks-desktop/soap.js";
+import type { RouteModule } from "../../app.js";
+import { actorOf } from "../../auth.js";
+import { BODY_LIMITS, discardUnreadBody } from "../../limits.js";
+import * as S from "../../schemas.js";
 
 const base = "/api/v1/companies/:companyId/erp";
 const params = z.object({ companyId: z.string().min(1).max(100) });

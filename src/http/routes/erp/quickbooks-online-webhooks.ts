@@ -1,7 +1,7 @@
-import { parseNotification, receiveWebhook, verifyIntuitSignature } from "../../app/erp/qbo-changes.js";
-import { AppError } from "../../app/errors.js";
-import type { RouteModule } from "../app.js";
-import { BODY_LIMITS } from "../limits.js";
+import { parseNotification, receiveWebhook, verifyIntuitSignature } from "../../../app/erp/qbo-changes.js";
+import { AppError } from "../../../app/errors.js";
+import type { RouteModule } from "../../app.js";
+import { BODY_LIMITS } from "../../limits.js";
 
 /**
  * Intuit's webhook endpoint (`POST /webhooks/quickbooks`). Outside /api/v1: Intuit signs, nobody signs in. The body

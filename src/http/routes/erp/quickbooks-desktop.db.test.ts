@@ -3,11 +3,11 @@
  * Desktop connection routes (password, .qwc file) and the budget's send prerequisites for a Desktop company.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "../../../test/support/app.js";
-import { makeUser } from "../../../test/support/factories.js";
-import { makeLockedBudget, type QbdCompanySetup, setUpQbdCompany } from "../../../test/support/qbd.js";
-import { createQbdConnector } from "../../app/erp/qbd/connector.js";
-import { parseXml } from "../../erp/quickbooks-desktop/xml.js";
+import { createTestApp, type TestApp } from "../../../../test/support/app.js";
+import { makeUser } from "../../../../test/support/factories.js";
+import { makeLockedBudget, type QbdCompanySetup, setUpQbdCompany } from "../../../../test/support/qbd.js";
+import { createQbdConnector } from "../../../app/erp/qbd/connector.js";
+import { parseXml } from "../../../erp/quickbooks-desktop/xml.js";
 
 let t: TestApp;
 let offsetMs = 0;
@@ -128,7 +128,7 @@ describe("the Web Connector SOAP service", () => {
     const budget = await makeLockedBudget(t, c, { number: "R-1", name: "Raw Envelope Depot" }, [
       ["02-200", "L", "1000.00"],
     ]);
-    const { sendToErp } = await import("../../app/budget/send-budget.js");
+    const { sendToErp } = await import("../../../app/budget/send-budget.js");
     const sent = await sendToErp(
       t.ctx,
       { userId: c.admin.id },
