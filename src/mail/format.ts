@@ -69,10 +69,30 @@ export function formatMoneyChange(minor: bigint, currency: string, locale = "en-
   );
 }
 
+/**
+ * Date formats are costly to build (a daily summary formats thousands of dates): each one is built once per
+ * purpose, locale and zone and kept. An unknown zone throws RangeError, as the constructor does, and is not kept.
+ */
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormat(
+  purpose: string,
+  locale: string,
+  timeZone: string,
+  options: Omit<Intl.DateTimeFormatOptions, "timeZone">,
+): Intl.DateTimeFormat {
+  const key = `${purpose}\u0000${locale}\u0000${timeZone}`;
+  let format = dateFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { ...options, timeZone });
+    dateFormats.set(key, format);
+  }
+  return format;
+}
+
 /** `Mar 5, 2026, 2:30 PM EST` in the given IANA time zone; throws RangeError on an unknown zone. */
 export function formatDateTime(at: Date, timeZone: string, locale = "en-US"): string {
-  return new Intl.DateTimeFormat(locale, {
-    timeZone,
+  return dateFormat("date-time", locale, timeZone, {
     year: "numeric",
     month: "short",
     day: "numeric",
@@ -84,8 +104,7 @@ export function formatDateTime(at: Date, timeZone: string, locale = "en-US"): st
 
 /** The calendar date (`YYYY-MM-DD`) an instant falls on in the given IANA time zone. */
 export function formatLocalDate(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
+  const parts = dateFormat("local-date", "en-US", timeZone, {
     year: "numeric",
     month: "2-digit",
     day: "2-digit",
@@ -105,8 +124,7 @@ export function formatCalendarDate(isoDate: string, locale = "en-US"): string {
   const [, y, m, d] = match;
   const at = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
   if (formatLocalDate(at, "UTC") !== isoDate) throw new RangeError(`not a calendar date: ${isoDate}`);
-  return new Intl.DateTimeFormat(locale, {
-    timeZone: "UTC",
+  return dateFormat("calendar-date", locale, "UTC", {
     weekday: "long",
     year: "numeric",
     month: "long",
