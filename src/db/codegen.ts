@@ -47,7 +47,8 @@ async function main() {
     data_type: string;
     is_nullable: string;
     column_default: string | null;
-  }>(`select table_name, column_name, data_type, is_nullable, column_default from information_schema.columns
+    is_identity: string;
+  }>(`select table_name, column_name, data_type, is_nullable, column_default, is_identity from information_schema.columns
       where table_schema = 'public' and table_name <> 'schema_migrations' order by table_name, ordinal_position`);
   await client.end();
   const tables = new Map<string, string[]>();
@@ -55,7 +56,7 @@ async function main() {
     const base = typeMap[c.data_type];
     if (!base) throw new Error(`no TS type for ${c.data_type} (${c.table_name}.${c.column_name})`);
     let t = c.is_nullable === "YES" ? `${base} | null` : base;
-    if (c.column_default !== null) t = `Generated<${t}>`;
+    if (c.column_default !== null || c.is_identity === "YES") t = `Generated<${t}>`;
     const list = tables.get(c.table_name) ?? [];
     list.push(`  ${c.column_name}: ${t};`);
     tables.set(c.table_name, list);

@@ -78,6 +78,56 @@ export interface CategoriesTable {
   created_at: Generated<Date>;
 }
 
+export interface CommitmentChangeOrderLinesTable {
+  company_id: string;
+  change_order_id: string;
+  position: number;
+  cost_code: string;
+  category: string;
+  description: Generated<string>;
+  amount_minor: bigint;
+}
+
+export interface CommitmentChangeOrdersTable {
+  company_id: string;
+  id: string;
+  commitment_id: string;
+  number: number;
+  title: string;
+  status: Generated<string>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  decided_by: string | null;
+  decided_at: Date | null;
+}
+
+export interface CommitmentLinesTable {
+  company_id: string;
+  id: string;
+  commitment_id: string;
+  cost_code: string;
+  category: string;
+  description: Generated<string>;
+  original_minor: bigint;
+  added_by_change_order_id: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface CommitmentsTable {
+  company_id: string;
+  id: string;
+  project_id: string;
+  kind: string;
+  number: string;
+  title: string;
+  vendor_id: string;
+  status: Generated<string>;
+  version: Generated<number>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
 export interface CompaniesTable {
   id: string;
   name: string;
@@ -92,6 +142,7 @@ export interface CompaniesTable {
   self_service_approver_grants: Generated<boolean>;
   use_classes: Generated<boolean>;
   created_at: Generated<Date>;
+  create_missing_vendors: Generated<boolean>;
 }
 
 export interface CostCodesTable {
@@ -186,6 +237,20 @@ export interface ErpEstimatesTable {
   changed_in_erp_version: string | null;
 }
 
+export interface ErpPurchaseOrdersTable {
+  company_id: string;
+  commitment_id: string;
+  erp_type: string;
+  purchase_order_id: string;
+  version: string;
+  vendor_ref: string;
+  job_ref: string;
+  doc_number: string;
+  lines: Generated<unknown>;
+  submission_id: string;
+  updated_at: Generated<Date>;
+}
+
 export interface ExportAttemptsTable {
   company_id: string;
   submission_id: string;
@@ -270,27 +335,28 @@ export interface QboEntityChangesTable {
   seen_at: Generated<Date>;
 }
 
+export interface QboRateCallsTable {
+  realm_id: string;
+  id: Generated<bigint>;
+  started_at: Date;
+  lease_until: Date | null;
+}
+
+export interface QboRateRealmsTable {
+  realm_id: string;
+  per_minute: number | null;
+  per_second: number | null;
+  concurrent: number | null;
+  paused_until: Date | null;
+  updated_at: Generated<Date>;
+}
+
 export interface QboRealmSyncTable {
   realm_id: string;
   last_webhook_at: Date | null;
   cdc_changed_since: Date | null;
   last_cdc_at: Date | null;
   last_cdc_error: string | null;
-}
-
-export interface QboWebhookDeliveriesTable {
-  id: Generated<bigint>;
-  body_sha256: string;
-  body: unknown;
-  received_at: Generated<Date>;
-  processed_at: Date | null;
-}
-
-export interface QboRateCallsTable {
-  realm_id: string;
-  id: bigint;
-  started_at: Date;
-  lease_until: Date | null;
 }
 
 export interface QboReferenceCacheTable {
@@ -303,13 +369,12 @@ export interface QboReferenceCacheTable {
   stored_at: Generated<Date>;
 }
 
-export interface QboRateRealmsTable {
-  realm_id: string;
-  per_minute: number | null;
-  per_second: number | null;
-  concurrent: number | null;
-  paused_until: Date | null;
-  updated_at: Generated<Date>;
+export interface QboWebhookDeliveriesTable {
+  id: Generated<bigint>;
+  body_sha256: string;
+  body: unknown;
+  received_at: Generated<Date>;
+  processed_at: Date | null;
 }
 
 export interface QbwcPlansTable {
@@ -347,6 +412,16 @@ export interface QbwcRequestsTable {
   updated_at: Generated<Date>;
 }
 
+export interface QbwcSessionLookupsTable {
+  company_id: string;
+  ticket_hash: string;
+  list: string;
+  id: string;
+  name_key: string | null;
+  answer: unknown;
+  learned_at: Generated<Date>;
+}
+
 export interface QbwcSessionsTable {
   company_id: string;
   ticket_hash: string;
@@ -357,16 +432,6 @@ export interface QbwcSessionsTable {
   requests_sent: Generated<number>;
   responses_received: Generated<number>;
   last_error: string | null;
-}
-
-export interface QbwcSessionLookupsTable {
-  company_id: string;
-  ticket_hash: string;
-  list: string;
-  id: string;
-  name_key: string | null;
-  answer: unknown;
-  learned_at: Generated<Date>;
 }
 
 export interface SettingsKvTable {
@@ -383,6 +448,7 @@ export interface SubmissionCountsTable {
   company_id: string;
   status: string;
   count: Generated<bigint>;
+  document_type: Generated<string>;
 }
 
 export interface SubmissionLinesTable {
@@ -399,12 +465,13 @@ export interface SubmissionLinesTable {
   revised_minor: bigint;
   previously_exported_minor: bigint;
   delta_minor: bigint;
+  description: Generated<string>;
 }
 
 export interface SubmissionsTable {
   company_id: string;
   id: string;
-  budget_id: string;
+  budget_id: string | null;
   project_id: string;
   status: string;
   version: Generated<number>;
@@ -424,6 +491,8 @@ export interface SubmissionsTable {
   exported_at: Date | null;
   updated_at: Generated<Date>;
   replaced_by: string | null;
+  document_type: Generated<string>;
+  commitment_id: string | null;
 }
 
 export interface UsersTable {
@@ -433,6 +502,25 @@ export interface UsersTable {
   password_hash: string | null;
   active: Generated<boolean>;
   created_at: Generated<Date>;
+}
+
+export interface VendorsTable {
+  company_id: string;
+  id: string;
+  name: string;
+  contact_name: string | null;
+  email: string | null;
+  phone: string | null;
+  address_line1: string | null;
+  city: string | null;
+  region: string | null;
+  postal_code: string | null;
+  country: string | null;
+  active: Generated<boolean>;
+  erp_vendor_ref: string | null;
+  erp_vendor_name: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
 }
 
 export interface WorkerInstancesTable {
@@ -450,6 +538,10 @@ export interface DB {
   budget_lines: BudgetLinesTable;
   budgets: BudgetsTable;
   categories: CategoriesTable;
+  commitment_change_order_lines: CommitmentChangeOrderLinesTable;
+  commitment_change_orders: CommitmentChangeOrdersTable;
+  commitment_lines: CommitmentLinesTable;
+  commitments: CommitmentsTable;
   companies: CompaniesTable;
   cost_codes: CostCodesTable;
   demo_mailbox: DemoMailboxTable;
@@ -457,6 +549,7 @@ export interface DB {
   email_outbox: EmailOutboxTable;
   erp_connections: ErpConnectionsTable;
   erp_estimates: ErpEstimatesTable;
+  erp_purchase_orders: ErpPurchaseOrdersTable;
   export_attempts: ExportAttemptsTable;
   exports: ExportsTable;
   invitations: InvitationsTable;
@@ -466,8 +559,8 @@ export interface DB {
   qbo_entity_changes: QboEntityChangesTable;
   qbo_rate_calls: QboRateCallsTable;
   qbo_rate_realms: QboRateRealmsTable;
-  qbo_reference_cache: QboReferenceCacheTable;
   qbo_realm_sync: QboRealmSyncTable;
+  qbo_reference_cache: QboReferenceCacheTable;
   qbo_webhook_deliveries: QboWebhookDeliveriesTable;
   qbwc_plans: QbwcPlansTable;
   qbwc_requests: QbwcRequestsTable;
@@ -479,5 +572,6 @@ export interface DB {
   submission_lines: SubmissionLinesTable;
   submissions: SubmissionsTable;
   users: UsersTable;
+  vendors: VendorsTable;
   worker_instances: WorkerInstancesTable;
 }

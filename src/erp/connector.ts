@@ -97,13 +97,103 @@ export type ExportOutcome =
    */
   | { kind: "waiting"; message: string; checkAfterMs?: number };
 
+/** An outcome that is not "done": the same for every kind of document. */
+export type UnfinishedOutcome = Exclude<ExportOutcome, { kind: "done" }>;
+
+/**
+ * What our last successful export of a commitment wrote: the purchase order to modify in place, its version, and
+ * the ERP's id of each line (keyed by `lineKey`), so a change order changes those lines and adds new ones.
+ */
+export interface ErpPurchaseOrderRef {
+  purchaseOrderId: string;
+  /** Optimistic-lock token of the purchase order as we left it: QBO SyncToken, QBD EditSequence. */
+  version: string;
+  vendorRef: string;
+  /** The customer/job every line is charged to; persisted as the project's ERP job link. */
+  jobRef: string;
+  docNumber: string;
+  /** The ERP's line id (QBO Line.Id, QBD TxnLineID) for each commitment line, by `lineKey`. */
+  lines: { lineKey: string; lineId: string; amount: string }[];
+}
+
+export interface PurchaseOrderExportLine {
+  /** Stable key of the line within its commitment: `<cost code>|<category>`. */
+  lineKey: string;
+  costCode: string;
+  costCodeDescription: string;
+  category: string;
+  categoryName: string;
+  /** The line's own description (may be empty): goes into the purchase-order line's description. */
+  description: string;
+  /** Minor units (cents): the line's amount with every approved change order. Never negative. */
+  amount: bigint;
+  /** The ERP item this cost code is mapped to, if any. */
+  itemRef?: string | null;
+}
+
+export interface PurchaseOrderExportRequest {
+  companyId: string;
+  submissionId: string;
+  /** Each accept or retry is a new attempt; idempotency keys derive from (submission, attempt, step). */
+  attempt: number;
+  project: EstimateExportRequest["project"];
+  commitment: {
+    id: string;
+    /** The commitment's number in Costbridge, e.g. "SC-001"; it becomes the purchase order's number. */
+    number: string;
+    title: string;
+    kind: "subcontract" | "purchase_order";
+  };
+  vendor: {
+    /** Name in Costbridge's vendor directory; how the ERP's vendor is found when there is no link. */
+    name: string;
+    /** Set when an admin linked the vendor or an earlier export found or created it. */
+    existingVendorRef?: string | null;
+    contactName?: string | null;
+    email?: string | null;
+    phone?: string | null;
+    address?: {
+      line1?: string | null;
+      city?: string | null;
+      region?: string | null;
+      postalCode?: string | null;
+      country?: string | null;
+    } | null;
+  };
+  lines: PurchaseOrderExportLine[];
+  createMissingItems: boolean;
+  createMissingVendors: boolean;
+  /** What our last successful export of this commitment wrote; null before the first export. */
+  previous: ErpPurchaseOrderRef | null;
+  useClasses: boolean;
+  /** The company's ISO 4217 currency in Costbridge; the ERP must hold it. USD when absent. */
+  currency?: string;
+}
+
+export type PurchaseOrderOutcome =
+  /**
+   * Written. Record `erpRef` (its `jobRef` as the project's job link and `vendorRef` as the vendor's link);
+   * `itemRefs` maps every exported cost code to its ERP item.
+   */
+  | {
+      kind: "done";
+      erpRef: ErpPurchaseOrderRef;
+      createdJob: boolean;
+      createdVendor: boolean;
+      createdItems: string[];
+      itemRefs: Record<string, string>;
+    }
+  | UnfinishedOutcome;
+
 export interface ErpConnector {
   /** The ERP's kind in the registry (`erp_connections.type`). */
   readonly kind: string;
   exportEstimate(req: EstimateExportRequest): Promise<ExportOutcome>;
+  /** Commitments as purchase orders; an ERP without it cannot take commitments (sending is refused). */
+  exportPurchaseOrder?(req: PurchaseOrderExportRequest): Promise<PurchaseOrderOutcome>;
 }
 
 /** Done and rejected end an attempt; every other outcome means "run the same request again later". */
-export function isFinalOutcome(outcome: ExportOutcome): boolean {
+export function isFinalOutcome(outcome: ExportOutcome | PurchaseOrderOutcome): boolean {
   return outcome.kind === "done" || outcome.kind === "rejected";
 }

@@ -62,7 +62,8 @@ export async function runDailySummary(
     .leftJoin("submission_counts", (j) =>
       j
         .onRef("submission_counts.company_id", "=", "companies.id")
-        .on("submission_counts.status", "=", "ready_to_export"),
+        .on("submission_counts.status", "=", "ready_to_export")
+        .on("submission_counts.document_type", "=", "budget"),
     )
     .select([
       "companies.id",

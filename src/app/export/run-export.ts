@@ -295,7 +295,7 @@ async function exportTransition(
       acceptedBy: o.s.accepted_by,
     },
   });
-  await bumpBudgetVersion(tx, p.companyId, o.s.budget_id, now);
+  if (o.s.budget_id) await bumpBudgetVersion(tx, p.companyId, o.s.budget_id, now);
 }
 
 /** The audit event of an export outcome, recorded by the system. */

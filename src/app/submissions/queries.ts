@@ -82,7 +82,7 @@ export function listStatement(
     select c.counts, page.*
     from (
       select coalesce(json_object_agg(status, count), '{}') as counts
-      from submission_counts where company_id = ${companyId}
+      from submission_counts where company_id = ${companyId} and document_type = 'budget'
     ) c
     left join lateral (
       select s.id, s.status, s.submitted_at, s.line_count, s.total_revised_minor, s.total_delta_minor, s.reason,
@@ -99,7 +99,7 @@ export function listStatement(
       join users u on u.id = s.submitted_by
       left join users d on d.id = s.decided_by
       left join exports e on e.company_id = s.company_id and e.submission_id = s.id
-      where s.company_id = ${companyId} and s.status in (${sql.join(q.statuses)}) and s.replaced_by is null
+      where s.company_id = ${companyId} and s.document_type = 'budget' and s.status in (${sql.join(q.statuses)}) and s.replaced_by is null
         ${cursor ? sql`and (s.submitted_at, s.id) < (${cursor.at}, ${cursor.id})` : sql``}
       order by s.submitted_at desc, s.id desc
       limit ${q.limit + 1}
