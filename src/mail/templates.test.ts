@@ -48,11 +48,9 @@ function poison(t: EmailTemplateData): EmailTemplateData {
 
 describe("every template", () => {
   it("has sample data and renders subject, HTML and text", () => {
-    expect(
-      sampleEmails(PUBLIC_URL)
-        .map((s) => s.template)
-        .sort(),
-    ).toEqual([...EMAIL_TEMPLATE_NAMES].sort());
+    expect([...new Set(sampleEmails(PUBLIC_URL).map((s) => s.template))].sort()).toEqual(
+      [...EMAIL_TEMPLATE_NAMES].sort(),
+    );
     for (const t of sampleEmails(PUBLIC_URL)) {
       const email = renderEmail(t);
       expect(email.subject.length).toBeGreaterThan(0);
@@ -191,7 +189,7 @@ describe("daily summary", () => {
       ...base.items[0]!,
       project: { id: `prj_${i}`, number: String(2000 + i), name: `Project ${i}` },
     }));
-    const email = renderEmail({ template: "daily-summary", data: { ...base, items } });
+    const email = renderEmail({ template: "daily-summary", data: { ...base, items, commitments: [] } });
     expect(hrefs(email.html).filter((h) => h.includes("/projects/prj_")).length).toBe(120);
     expect(email.text.match(/\/budget\)/g)?.length).toBe(120);
     expect(email.text).toContain("2119 Project 119");

@@ -8,6 +8,7 @@ import { loadBudgetContext } from "../../src/app/budget/load.js";
 import { lockBudget } from "../../src/app/budget/lock-budget.js";
 import { sendToErp } from "../../src/app/budget/send-budget.js";
 import { createProject } from "../../src/app/company/projects.js";
+import { budgetDocument } from "../../src/app/documents/index.js";
 import {
   applyTransition,
   type TransitionRequest,
@@ -183,7 +184,7 @@ async function reject(table?: TransitionTable) {
         command: "reject",
         from: "ready_to_export",
         columns: { decided_by: w.approver.id, decision_action: "reject", reason: "Wrong phase" },
-        facts: { budget, submittedBy: w.admin.id, reason: "Wrong phase" },
+        facts: { document: budgetDocument(budget), submittedBy: w.admin.id, reason: "Wrong phase" },
       }),
       table ? { table } : {},
     );
@@ -198,19 +199,19 @@ describe("changing the table changes what a transition does", () => {
     expect(await rejectionEmails(submissionId)).toBe(1);
   });
 
-  it("with return_budget removed from the reject row, the budget stays locked", async () => {
+  it("with return_document removed from the reject row, the budget stays locked", async () => {
     const { scope, submissionId } = await reject(tableWith("reject", ["notify_rejection"]));
     expect(await budgetLocked(scope.projectId)).toBe(true);
     expect(await rejectionEmails(submissionId)).toBe(1);
   });
 
   it("with notify_rejection removed from the reject row, nobody is emailed", async () => {
-    const { scope, submissionId } = await reject(tableWith("reject", ["return_budget"]));
+    const { scope, submissionId } = await reject(tableWith("reject", ["return_document"]));
     expect(await budgetLocked(scope.projectId)).toBe(false);
     expect(await rejectionEmails(submissionId)).toBe(0);
   });
 
-  it("with return_budget added to the retrieve row, a retrieve unlocks the budget too", async () => {
+  it("with return_document added to the retrieve row, a retrieve unlocks the budget too", async () => {
     const retrieve = async (table?: TransitionTable) => {
       const { scope, submissionId } = await submissionIn("ready_to_export");
       await t.ctx.db.transaction().execute(async (tx) => {
@@ -223,7 +224,7 @@ describe("changing the table changes what a transition does", () => {
             command: "retrieve",
             from: "ready_to_export",
             userId: w.admin.id,
-            facts: { budget },
+            facts: { document: budgetDocument(budget) },
           }),
           table ? { table } : {},
         );
@@ -232,6 +233,6 @@ describe("changing the table changes what a transition does", () => {
       return budgetLocked(scope.projectId);
     };
     expect(await retrieve()).toBe(true);
-    expect(await retrieve(tableWith("retrieve", ["return_budget"]))).toBe(false);
+    expect(await retrieve(tableWith("retrieve", ["return_document"]))).toBe(false);
   });
 });
