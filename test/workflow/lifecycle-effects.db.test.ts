@@ -8,7 +8,7 @@ import { loadBudgetContext } from "../../src/app/budget/load.js";
 import { lockBudget } from "../../src/app/budget/lock-budget.js";
 import { sendToErp } from "../../src/app/budget/send-budget.js";
 import { createProject } from "../../src/app/company/projects.js";
-import { budgetDocument } from "../../src/app/documents/index.js";
+import { budgetDocument, loadCommitmentDocument } from "../../src/app/documents/index.js";
 import {
   applyTransition,
   type TransitionRequest,
@@ -18,6 +18,7 @@ import { EFFECTS, type EffectHandlers } from "../../src/app/lifecycle/effects.js
 import * as D from "../../src/domain/index.js";
 import { newId } from "../../src/lib/ids.js";
 import { createTestApp, type TestApp } from "../support/app.js";
+import { insertCommitment, sendCommitment } from "../support/commitments.js";
 import { makeWorkflowCompany, markConnected } from "./world.js";
 
 let t: TestApp;
@@ -234,5 +235,60 @@ describe("changing the table changes what a transition does", () => {
     };
     expect(await retrieve()).toBe(true);
     expect(await retrieve(tableWith("retrieve", ["return_document"]))).toBe(false);
+  });
+});
+
+describe("the same table for a commitment", () => {
+  /** Rejects a sent commitment through the applier with the real effects and the given table. */
+  async function rejectCommitment(table?: TransitionTable) {
+    const p = await createProject(t.ctx, { userId: w.admin.id }, w.companyId, {
+      number: newId("C").slice(0, 20),
+      name: "Commitment effects",
+    });
+    const c = await insertCommitment(t.ctx, w.companyId, {
+      projectId: p.id,
+      createdBy: w.editor.id,
+      lines: [["09-250", "S", "900.00"]],
+    });
+    const submissionId = await sendCommitment(t.ctx, w.companyId, c.id, w.admin.id);
+    await t.ctx.db.transaction().execute(async (tx) => {
+      const document = await loadCommitmentDocument(tx, w.companyId, c.id, { forUpdate: true });
+      await applyTransition(
+        t.ctx,
+        tx,
+        request({
+          submissionId,
+          command: "reject",
+          from: "ready_to_export",
+          columns: { decided_by: w.approver.id, decision_action: "reject", reason: "Unsigned" },
+          facts: { document, submittedBy: w.admin.id, reason: "Unsigned" },
+        }),
+        table ? { table } : {},
+      );
+    });
+    const pending = await t.ctx.db
+      .selectFrom("submissions")
+      .select("id")
+      .where("company_id", "=", w.companyId)
+      .where("commitment_id", "=", c.id)
+      .where("status", "in", [...D.PENDING_STATUSES])
+      .execute();
+    return { submissionId, pending: pending.length };
+  }
+
+  it("as shipped, a rejection leaves nothing pending and emails the commitment's creator and its sender", async () => {
+    const { submissionId, pending } = await rejectCommitment();
+    expect(pending).toBe(0);
+    const to = await t.ctx.db
+      .selectFrom("email_outbox")
+      .select("to_email")
+      .where("dedupe_key", "like", `rejection:${submissionId}:%`)
+      .execute();
+    expect(new Set(to.map((r) => r.to_email))).toEqual(new Set([w.editor.email, w.admin.email]));
+  });
+
+  it("with notify_rejection removed from the reject row, nobody is emailed about the commitment either", async () => {
+    const { submissionId } = await rejectCommitment(tableWith("reject", ["return_document"]));
+    expect(await rejectionEmails(submissionId)).toBe(0);
   });
 });
