@@ -58,6 +58,8 @@ const ENTITY_KEYS: Record<string, string> = {
   account: "Account",
   preferences: "Preferences",
   companyinfo: "CompanyInfo",
+  vendor: "Vendor",
+  purchaseorder: "PurchaseOrder",
 };
 
 function envelopeKey(entity: string): string {
