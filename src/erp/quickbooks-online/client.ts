@@ -144,8 +144,13 @@ export class QboClient {
   }
 
   /** Create; `requestId` makes a repeat of this exact call replay QuickBooks' first answer. */
-  async create<T>(entity: string, body: unknown, requestId: string): Promise<T> {
-    const json = await this.send("POST", `/${entity}`, { body, requestId });
+  async create<T>(
+    entity: string,
+    body: unknown,
+    requestId: string,
+    query: Record<string, string> = {},
+  ): Promise<T> {
+    const json = await this.send("POST", `/${entity}`, { body, requestId, query });
     return pick<T>(json, envelopeKey(entity), `create ${entity}`);
   }
 

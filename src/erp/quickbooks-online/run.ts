@@ -526,7 +526,9 @@ export abstract class QboRun<R extends QboRunRequest> {
       checked.set(itemRef, item);
       this.subject = { kind: "item", name: item.Name, costCode: code };
       this.checkItemUsable(item, code);
-      itemRefs.set(code, item.Id);
+      const ready = await this.prepareItem(item, code);
+      checked.set(itemRef, ready);
+      itemRefs.set(code, ready.Id);
     }
 
     const unmapped = [...byCode].filter(([, v]) => !v.itemRef).map(([code, v]) => ({ code, ...v }));
@@ -541,10 +543,21 @@ export abstract class QboRun<R extends QboRunRequest> {
     }
     for (const { code, description } of unmapped) {
       const found = await this.findOrCreateItem(code, description);
-      itemRefs.set(code, found.item.Id);
+      const ready = found.created ? found.item : await this.prepareItem(found.item, code);
+      itemRefs.set(code, ready.Id);
       if (found.created) this.createdItems.add(found.item.Name);
     }
     return itemRefs;
+  }
+
+  /** What an item about to be used needs for this document (the purchase side for a purchase order). */
+  protected async prepareItem(item: QboItem, _costCode: string): Promise<QboItem> {
+    return item;
+  }
+
+  /** Fields an item created for this document carries besides its name, SKU, type and income account. */
+  protected async itemExtras(): Promise<Record<string, unknown>> {
+    return {};
   }
 
   protected async readItem(id: string): Promise<QboItem> {
@@ -610,6 +623,7 @@ export abstract class QboRun<R extends QboRunRequest> {
           Type: "Service",
           Description: description,
           IncomeAccountRef: { value: incomeAccount },
+          ...(await this.itemExtras()),
         },
         this.key(`item:${costCode}`),
       );
