@@ -392,6 +392,19 @@ describe("purchase orders for commitments in QuickBooks Online", () => {
     expect(refused).toMatchObject({ kind: "rejected", code: "vendor_inactive" });
   });
 
+  it("with classes on, each line carries its category as a class and the description leaves it out", async () => {
+    const base = request();
+    done(
+      await exportPo(
+        request({ useClasses: true, lines: [{ ...base.lines[1]!, category: "L", categoryName: "Labor" }] }),
+      ),
+    );
+    const [po] = await purchaseOrders();
+    const line = (po!.Line as Obj[])[0]!;
+    expect(line.Description).toBe("09-250 Gypsum board");
+    expect(line.ItemBasedExpenseLineDetail).toMatchObject({ ClassRef: { name: "Labor" } });
+  });
+
   it("a vendor name a customer holds is refused as vendor_name_taken", async () => {
     const outcome = await exportPo(request({ vendor: { name: "Smith Residence" } }));
     expect(outcome).toMatchObject({ kind: "rejected", code: "vendor_name_taken" });
