@@ -405,6 +405,28 @@ describe("purchase orders for commitments in QuickBooks Online", () => {
     expect(line.ItemBasedExpenseLineDetail).toMatchObject({ ClassRef: { name: "Labor" } });
   });
 
+  it("a fault QuickBooks answers on the purchase order gets a remedy that speaks of the purchase order", async () => {
+    await control("POST", "/faults", {
+      method: "POST",
+      path: "/purchaseorder",
+      status: 400,
+      body: {
+        Fault: {
+          Error: [{ Message: "A business validation error has occurred", Detail: "Not today", code: "6000" }],
+          type: "ValidationFault",
+        },
+      },
+      count: 1,
+    });
+    const outcome = await exportPo(request());
+    expect(outcome).toMatchObject({ kind: "rejected", code: "quickbooks_business_rule" });
+    if (outcome.kind === "rejected") {
+      expect(outcome.message).toContain("Not today");
+      expect(outcome.remedy).toContain("purchase order");
+      expect(outcome.remedy).not.toMatch(/estimate|budget/);
+    }
+  });
+
   it("a vendor name a customer holds is refused as vendor_name_taken", async () => {
     const outcome = await exportPo(request({ vendor: { name: "Smith Residence" } }));
     expect(outcome).toMatchObject({ kind: "rejected", code: "vendor_name_taken" });

@@ -22,6 +22,7 @@ import {
 } from "./purchase-order-mapping.js";
 import { refKey } from "./reference-cache.js";
 import {
+  forPurchaseOrder,
   isNotFound,
   type Job,
   MAX_STALE_RETRIES,
@@ -43,7 +44,7 @@ export async function exportPurchaseOrder(
   try {
     outcome = await run.run();
   } catch (err) {
-    outcome = outcomeOf(err, run.subject, deps.throttleBackoffMs);
+    outcome = forPurchaseOrder(outcomeOf(err, run.subject, deps.throttleBackoffMs));
   }
   if (outcome.kind === "rejected") await run.forgetSetup();
   return outcome;
@@ -62,7 +63,7 @@ interface References {
   classRefs: Map<string, string> | null;
 }
 
-/** Lines the DocNumber look-up may return per page; a commitment number is rarely reused. */
+/** Commitment numbers repeat across projects: QuickBooks is asked to accept a number another purchase order has. */
 const INCLUDE_DUPLICATE_NUMBERS = { include: "allowduplicatedocnum" };
 
 class PurchaseOrderRun extends QboRun<PurchaseOrderExportRequest> {
