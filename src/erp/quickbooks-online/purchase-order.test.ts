@@ -427,6 +427,19 @@ describe("purchase orders for commitments in QuickBooks Online", () => {
     }
   });
 
+  it("a Canadian company with multicurrency: the purchase order states no tax applies and is in the company's currency", async () => {
+    await control("POST", `/preset/${realmId}`, { country: "CA", multicurrency: true, currencies: ["USD"] });
+    done(await exportPo(request({ currency: "CAD" })));
+    const [po] = await purchaseOrders();
+    expect(po).toMatchObject({
+      GlobalTaxCalculation: "NotApplicable",
+      CurrencyRef: { value: "CAD" },
+      TotalAmt: 167_500.99,
+    });
+    const vendor = (await state()).Vendor!.find((v) => v.DisplayName === "Acme Drywall")!;
+    expect(vendor.CurrencyRef).toMatchObject({ value: "CAD" });
+  });
+
   it("a vendor name a customer holds is refused as vendor_name_taken", async () => {
     const outcome = await exportPo(request({ vendor: { name: "Smith Residence" } }));
     expect(outcome).toMatchObject({ kind: "rejected", code: "vendor_name_taken" });

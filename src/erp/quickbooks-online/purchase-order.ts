@@ -129,6 +129,11 @@ class PurchaseOrderRun extends QboRun<PurchaseOrderExportRequest> {
     return keys;
   }
 
+  /** With multicurrency on, the vendor and the purchase order are in the company's currency. */
+  private get transactionCurrency(): string | undefined {
+    return this.setup?.multicurrency ? this.currency : undefined;
+  }
+
   protected override onRefresh(kinds: RefKind[]): void {
     if (kinds.includes("items")) this.expenseAccount = null;
   }
@@ -241,7 +246,7 @@ class PurchaseOrderRun extends QboRun<PurchaseOrderExportRequest> {
     try {
       const created = await this.client.create<QboVendor>(
         "vendor",
-        buildVendor(vendor, this.tax.currency),
+        buildVendor(vendor, this.transactionCurrency),
         this.key("vendor"),
       );
       await this.rememberVendor(created, name);
@@ -445,8 +450,9 @@ class PurchaseOrderRun extends QboRun<PurchaseOrderExportRequest> {
       lineIds: ids,
       foreignLines: foreign,
       current,
-      globalTaxCalculation: this.setup?.tax?.globalTaxCalculation ? "NotApplicable" : undefined,
-      currency: this.tax.currency,
+      // Outside the US a transaction states how tax applies; a commitment's amounts carry no tax.
+      globalTaxCalculation: this.setup && this.setup.country !== "US" ? "NotApplicable" : undefined,
+      currency: this.transactionCurrency,
     });
   }
 
