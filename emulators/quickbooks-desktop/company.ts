@@ -926,7 +926,7 @@ export class QbdCompany {
     this.checkLength(desc, "Desc", MAX_DESC);
     const { qty, rate, amount } = lineAmounts(
       node,
-      base ? { Quantity: base.Quantity, Rate: base.Rate } : null,
+      base ? { Quantity: base.Quantity, Rate: base.Rate, Amount: base.Amount } : null,
       item?.Price,
     );
     return {
@@ -987,12 +987,20 @@ export class QbdCompany {
  */
 function lineAmounts(
   node: XmlNode,
-  base: { Quantity: string; Rate: string } | null,
+  base: { Quantity: string; Rate: string; Amount: string } | null,
   itemPrice: string | undefined,
 ): { qty: bigint; rate: bigint; amount: bigint } {
   const qtyText = textOf(node, "Quantity");
   const rateText = textOf(node, "Rate");
   const amountText = textOf(node, "Amount");
+  if (base && qtyText === undefined && rateText === undefined && amountText === undefined) {
+    // A line named by its TxnLineID alone stays as it is.
+    return {
+      qty: parseScaled(base.Quantity, "Quantity"),
+      rate: parseScaled(base.Rate, "Rate"),
+      amount: parseScaled(base.Amount, "Amount"),
+    };
+  }
   const qty = parseScaled(qtyText ?? base?.Quantity ?? "1", "Quantity");
   const one = 10n ** BigInt(SCALE);
   let rate: bigint;

@@ -14,6 +14,7 @@
  * Never: the look-up for the estimate before an EstimateAdd (query before add, by the memo marker), a step whose
  * request was handed out without an answer, or anything after a remembered reference turned out stale.
  */
+import { isDocumentStep, isPurchaseOrderPlan, planStepsOf, type QbdPlanRequest } from "./document-plans.js";
 import {
   accountFound,
   decideOnFound,
@@ -23,10 +24,8 @@ import {
   jobFound,
   jobName,
   type PlanContext,
-  type PlanRequest,
   parentFound,
   parentName,
-  planSteps,
   type Step,
   type StepResult,
 } from "./plan.js";
@@ -71,7 +70,7 @@ export function nameKey(fullName: string): string {
 }
 
 /** The look-up a step's next request makes, when the session may answer it; null when QuickBooks must be asked. */
-export function stepLookup(req: PlanRequest, ctx: PlanContext, step: Step): Lookup | null {
+export function stepLookup(req: QbdPlanRequest, ctx: PlanContext, step: Step): Lookup | null {
   if (ctx.sessionLookupsOff) return null;
   if (step.step === "parent" && step.phase === "query") {
     return req.project.parentCustomerRef
@@ -95,7 +94,12 @@ export function stepLookup(req: PlanRequest, ctx: PlanContext, step: Step): Look
     if (step.phase === "account") return { list: "income_account" };
     return null;
   }
-  if (step.step === "estimate" && step.phase === "query_previous" && req.previous) {
+  if (
+    step.step === "estimate" &&
+    step.phase === "query_previous" &&
+    !isPurchaseOrderPlan(req) &&
+    req.previous
+  ) {
     return { list: "estimate", txnId: req.previous.estimateId };
   }
   return null;
@@ -107,7 +111,7 @@ export function stepLookup(req: PlanRequest, ctx: PlanContext, step: Step): Look
  * A refusal is then made on QuickBooks' own answer, never on a remembered one.
  */
 export function answerFromSession(
-  req: PlanRequest,
+  req: QbdPlanRequest,
   ctx: PlanContext,
   step: Step,
   known: Remembered,
@@ -116,6 +120,7 @@ export function answerFromSession(
   const s = { ...step, state };
   let result: StepResult;
   if (known.list === "estimate") {
+    if (isPurchaseOrderPlan(req)) return null;
     result = decideOnFound(req, ctx, s, known.ret);
     return result.kind === "next" && result.phase === "mod" ? result : null;
   }
@@ -138,7 +143,7 @@ function listOf(step: string): "customer" | "item" | null {
 
 /** What QuickBooks' answer to a step teaches the session: elements to remember, answers no longer to trust. */
 export function learnedFrom(
-  req: PlanRequest,
+  req: QbdPlanRequest,
   ctx: PlanContext,
   step: Step,
   r: QbxmlResponse,
@@ -151,7 +156,8 @@ export function learnedFrom(
     const rets = r.rets.map(readEstimateRet);
     for (const ret of rets) learned.remember.push({ list: "estimate", ret });
     if (rets.length === 0 && (step.phase === "query_previous" || step.phase === "query_txn")) {
-      const txnId = step.phase === "query_previous" ? req.previous?.estimateId : step.state.target?.txnId;
+      const previous = isPurchaseOrderPlan(req) ? undefined : req.previous?.estimateId;
+      const txnId = step.phase === "query_previous" ? previous : step.state.target?.txnId;
       if (txnId) learned.forget.push({ list: "estimate", id: txnId });
     }
     return learned;
@@ -187,7 +193,7 @@ const STALE_REFERENCE = new Set(["3120", "3140"]);
  */
 export function isStaleLookup(ctx: PlanContext, steps: Step[], current: Step, r: QbxmlResponse): boolean {
   if (ctx.sessionLookupsOff || !STALE_REFERENCE.has(r.statusCode)) return false;
-  if (current.step === "estimate" && r.statusCode === "3120" && !current.state.remembered) return false;
+  if (isDocumentStep(current.step) && r.statusCode === "3120" && !current.state.remembered) return false;
   return current.state.remembered === true || steps.some((s) => s.state.remembered);
 }
 
@@ -204,20 +210,21 @@ export interface StaleLookupReset {
  * asks QuickBooks for everything from now on. Steps that asked QuickBooks themselves keep their answers.
  */
 export function resetAfterStaleLookup(
-  req: PlanRequest,
+  req: QbdPlanRequest,
   ctx: PlanContext,
   steps: (Step & { seq: number })[],
   current: Step & { seq: number },
 ): StaleLookupReset {
-  const initial = planSteps(req);
+  const initial = planStepsOf(req);
   const forget: Forget[] = [{ list: "income_account" }];
   const context: PlanContext = { ...ctx, sessionLookupsOff: true, items: { ...(ctx.items ?? {}) } };
   delete context.incomeAccount;
   delete context.estimate;
+  delete context.purchaseOrder;
   const reset: { seq: number; phase: string }[] = [];
   for (const s of steps) {
     const isCurrent = s.seq === current.seq;
-    if (!isCurrent && !s.state.remembered && s.step !== "estimate") continue;
+    if (!isCurrent && !s.state.remembered && !isDocumentStep(s.step)) continue;
     reset.push({ seq: s.seq, phase: initial[s.seq - 1]?.phase ?? s.phase });
     if (!isCurrent && !s.state.remembered) continue;
     if (s.step === "parent" && ctx.parent) {
@@ -232,7 +239,8 @@ export function resetAfterStaleLookup(
       if (item) forget.push({ list: "item", id: item.listId });
       delete context.items?.[code];
     } else if (s.step === "estimate") {
-      const txnId = (isCurrent ? current.state : s.state).target?.txnId ?? req.previous?.estimateId;
+      const previous = isPurchaseOrderPlan(req) ? undefined : req.previous?.estimateId;
+      const txnId = (isCurrent ? current.state : s.state).target?.txnId ?? previous;
       if (txnId) forget.push({ list: "estimate", id: txnId });
     }
   }
