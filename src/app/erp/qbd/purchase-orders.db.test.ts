@@ -48,10 +48,16 @@ interface Commitment {
 let counter = 0;
 
 /** An approved subcontract of a project, with its vendor in the directory (plain rows, as the data model keeps them). */
-async function makeCommitment(c: QbdCompanySetup, vendorName = "Acme Drywall"): Promise<Commitment> {
+async function makeCommitment(
+  c: QbdCompanySetup,
+  vendorName = "Acme Drywall",
+  onProject?: Pick<Commitment, "projectId" | "project">,
+): Promise<Commitment> {
   counter += 1;
-  const project = { number: `P-${300 + counter}`, name: `Harbor View ${counter}` };
-  const p = await createProject(t.ctx, { userId: c.admin.id }, c.companyId, project);
+  const project = onProject?.project ?? { number: `P-${300 + counter}`, name: `Harbor View ${counter}` };
+  const p = onProject
+    ? { id: onProject.projectId }
+    : await createProject(t.ctx, { userId: c.admin.id }, c.companyId, project);
   const vendorId = newId("ven");
   await t.ctx.db
     .insertInto("vendors")
@@ -357,6 +363,34 @@ describe("an accepted commitment through the Web Connector", () => {
     expect(company.purchaseOrders).toHaveLength(1);
     expect(company.countOk("PurchaseOrderAdd")).toBe(1);
     expect(outcome.erpRef.purchaseOrderId).toBe(company.purchaseOrders[0]!.TxnID);
+  });
+
+  it("two commitments of a project in one session: the second asks only for its vendor and purchase order", async () => {
+    const a = await makeCommitment(c);
+    const b = await makeCommitment(c, "Lakeshore Steel", a);
+    const linesA = [line("02-200", "S", 1_000_000n), line("03-100", "L", 2_000_000n)];
+    const linesB = [line("03-100", "M", 500_000n)];
+    const reqA = exportRequest(c, a, await exportingSubmission(c, a, linesA), linesA);
+    const reqB = exportRequest(c, b, await exportingSubmission(c, b, linesB), linesB);
+    await connector.exportPurchaseOrder!(reqA);
+    await connector.exportPurchaseOrder!(reqB);
+
+    const report = await webConnector().runSession();
+    expect(report.requestTypes).toHaveLength(12 + 4);
+    // The parent customer, the job and the item were answered earlier in the session.
+    expect(report.requestTypes.slice(12)).toEqual([
+      "VendorQuery",
+      "VendorAdd",
+      "PurchaseOrderQuery",
+      "PurchaseOrderAdd",
+    ]);
+    const outA = done(await connector.exportPurchaseOrder!(reqA));
+    const outB = done(await connector.exportPurchaseOrder!(reqB));
+    expect(outB.erpRef.jobRef).toBe(outA.erpRef.jobRef);
+    expect(company.purchaseOrdersFor("Acme Drywall")).toHaveLength(1);
+    expect(company.purchaseOrdersFor("Lakeshore Steel").map((p) => p.lines.map((l) => l.Amount))).toEqual([
+      ["5000.00"],
+    ]);
   });
 
   it("fails with vendor_missing and a remedy when the vendor is not in QuickBooks and may not be added", async () => {
