@@ -474,7 +474,12 @@ export class QbxmlRuleError extends Error {
 }
 
 export function violationRejection(req: PlanCommon, step: Step, v: QbxmlViolation): Rejection {
-  const where = `the ${step.step.startsWith("item:") ? `item of cost code ${itemStepCode(step.step)}` : step.step} request`;
+  const subject = step.step.startsWith("item:")
+    ? `item of cost code ${itemStepCode(step.step)}`
+    : step.step === "parent"
+      ? "parent customer"
+      : step.step.replace(/_/g, " ");
+  const where = `the ${subject} request`;
   if (v.kind === "too_long") {
     const field = v.path.endsWith("CustomerAdd/Name")
       ? "a customer or job name"
@@ -492,7 +497,7 @@ export function violationRejection(req: PlanCommon, step: Step, v: QbxmlViolatio
     return {
       code: "value_too_long",
       message: `Costbridge did not send ${where} to QuickBooks Desktop: ${v.message}`,
-      remedy: `QuickBooks Desktop allows ${v.max} characters for ${field}. Shorten it in Costbridge (project name, cost code or its description, category, or the parent customer), then retry.`,
+      remedy: `QuickBooks Desktop allows ${v.max} characters for ${field}. Shorten it in Costbridge (project name, cost code or its description, category, the parent customer, or the vendor's details), then retry.`,
     };
   }
   return {
