@@ -2,10 +2,10 @@
  * What one Web Connector session already learned from QuickBooks, and when a step may be answered from it instead
  * of asking again, as pure functions (the app layer keeps the answers in PostgreSQL, per session ticket).
  *
- * Remembered: the customers and jobs, service items and income account QuickBooks returned (to a query or to our
- * own add) and the estimates it returned to our own writes or to a query by TxnID. A remembered answer stands in
+ * Remembered: the customers and jobs, service items, vendors and income account QuickBooks returned (to a query or
+ * to our own add) and the estimates it returned to our own writes or to a query by TxnID. A remembered answer stands in
  * for a look-up only where acting on a stale one cannot write anything twice:
- *   - a parent customer, job or item look-up, when the remembered element is usable as it stands (active, the
+ *   - a parent customer, job, item or vendor look-up, when the remembered element is usable as it stands (active, the
  *     right kind and level); the write that uses it names it by ListID, and QuickBooks refuses a ListID that is
  *     gone or inactive (3140), after which the plan asks again;
  *   - the income account for a new item, likewise;
@@ -29,6 +29,7 @@ import {
   type Step,
   type StepResult,
 } from "./plan.js";
+import { vendorFound, vendorName } from "./purchase-order-plan.js";
 import {
   type EstimateRet,
   isNotFound,
@@ -39,24 +40,27 @@ import {
   readListRet,
 } from "./qbxml.js";
 
-export type LookupList = "customer" | "item" | "income_account" | "estimate";
+export type LookupList = "customer" | "item" | "income_account" | "estimate" | "vendor";
+
+/** The lists whose elements are remembered by ListID and by full name. */
+export type NamedList = "customer" | "item" | "vendor";
 
 /** What a step's next request would ask QuickBooks. */
 export type Lookup =
-  | { list: "customer" | "item"; listId: string }
-  | { list: "customer" | "item"; fullName: string }
+  | { list: NamedList; listId: string }
+  | { list: NamedList; fullName: string }
   | { list: "income_account" }
   | { list: "estimate"; txnId: string };
 
 /** One answer QuickBooks gave in this session. */
 export type Remembered =
-  | { list: "customer" | "item" | "income_account"; ret: ListRet }
+  | { list: NamedList | "income_account"; ret: ListRet }
   | { list: "estimate"; ret: EstimateRet };
 
 /** An answer no longer to be trusted: one element (by id or name), or a whole list (the income accounts). */
 export type Forget =
   | { list: LookupList; id: string }
-  | { list: "customer" | "item"; fullName: string }
+  | { list: NamedList; fullName: string }
   | { list: "income_account" };
 
 export interface Learned {
@@ -94,6 +98,11 @@ export function stepLookup(req: QbdPlanRequest, ctx: PlanContext, step: Step): L
     if (step.phase === "account") return { list: "income_account" };
     return null;
   }
+  if (step.step === "vendor" && isPurchaseOrderPlan(req)) {
+    if (step.phase === "query_ref") return { list: "vendor", listId: req.vendor.existingVendorRef ?? "" };
+    if (step.phase === "query") return { list: "vendor", fullName: vendorName(req) };
+    return null;
+  }
   if (
     step.step === "estimate" &&
     step.phase === "query_previous" &&
@@ -128,16 +137,18 @@ export function answerFromSession(
     result = accountFound(ctx, s, [known.ret]);
     return result.kind === "next" ? result : null;
   }
-  if (step.step === "parent") result = parentFound(ctx, known.ret);
+  if (step.step === "vendor") result = vendorFound(ctx, s, known.ret);
+  else if (step.step === "parent") result = parentFound(ctx, known.ret);
   else if (step.step === "job") result = jobFound(req, ctx, s, known.ret);
   else if (step.step.startsWith("item:")) result = itemFound(ctx, s, known.ret);
   else return null;
   return result.kind === "done" ? result : null;
 }
 
-function listOf(step: string): "customer" | "item" | null {
+function listOf(step: string): NamedList | null {
   if (step === "parent" || step === "job") return "customer";
   if (step.startsWith("item:")) return "item";
+  if (step === "vendor") return "vendor";
   return null;
 }
 
@@ -233,6 +244,9 @@ export function resetAfterStaleLookup(
     } else if (s.step === "job" && ctx.job) {
       forget.push({ list: "customer", id: ctx.job.listId });
       delete context.job;
+    } else if (s.step === "vendor" && ctx.vendor) {
+      forget.push({ list: "vendor", id: ctx.vendor.listId });
+      delete context.vendor;
     } else if (s.step.startsWith("item:")) {
       const code = itemStepCode(s.step);
       const item = ctx.items?.[code];

@@ -52,29 +52,31 @@ async function makeCommitment(
   c: QbdCompanySetup,
   vendorName = "Acme Drywall",
   onProject?: Pick<Commitment, "projectId" | "project">,
+  sameVendorAs?: Commitment,
 ): Promise<Commitment> {
   counter += 1;
   const project = onProject?.project ?? { number: `P-${300 + counter}`, name: `Harbor View ${counter}` };
   const p = onProject
     ? { id: onProject.projectId }
     : await createProject(t.ctx, { userId: c.admin.id }, c.companyId, project);
-  const vendorId = newId("ven");
-  await t.ctx.db
-    .insertInto("vendors")
-    .values({
-      company_id: c.companyId,
-      id: vendorId,
-      name: vendorName,
-      contact_name: "Dana Reyes",
-      email: "ap@acme.test",
-      phone: "555-0100",
-      address_line1: "1 Main St",
-      city: "Springfield",
-      region: "IL",
-      postal_code: "62701",
-      country: "US",
-    })
-    .execute();
+  const vendorId = sameVendorAs?.vendor.id ?? newId("ven");
+  if (!sameVendorAs)
+    await t.ctx.db
+      .insertInto("vendors")
+      .values({
+        company_id: c.companyId,
+        id: vendorId,
+        name: vendorName,
+        contact_name: "Dana Reyes",
+        email: "ap@acme.test",
+        phone: "555-0100",
+        address_line1: "1 Main St",
+        city: "Springfield",
+        region: "IL",
+        postal_code: "62701",
+        country: "US",
+      })
+      .execute();
   const commitmentId = newId("cmt");
   const number = `SC-${String(counter).padStart(3, "0")}`;
   await t.ctx.db
@@ -365,9 +367,9 @@ describe("an accepted commitment through the Web Connector", () => {
     expect(outcome.erpRef.purchaseOrderId).toBe(company.purchaseOrders[0]!.TxnID);
   });
 
-  it("two commitments of a project in one session: the second asks only for its vendor and purchase order", async () => {
+  it("two commitments of a project to one vendor in one session: the second asks only for its purchase order", async () => {
     const a = await makeCommitment(c);
-    const b = await makeCommitment(c, "Lakeshore Steel", a);
+    const b = await makeCommitment(c, "Acme Drywall", a, a);
     const linesA = [line("02-200", "S", 1_000_000n), line("03-100", "L", 2_000_000n)];
     const linesB = [line("03-100", "M", 500_000n)];
     const reqA = exportRequest(c, a, await exportingSubmission(c, a, linesA), linesA);
@@ -376,21 +378,56 @@ describe("an accepted commitment through the Web Connector", () => {
     await connector.exportPurchaseOrder!(reqB);
 
     const report = await webConnector().runSession();
-    expect(report.requestTypes).toHaveLength(12 + 4);
-    // The parent customer, the job and the item were answered earlier in the session.
-    expect(report.requestTypes.slice(12)).toEqual([
-      "VendorQuery",
+    expect(report.requestTypes).toHaveLength(12 + 2);
+    // The parent customer, the job, the item and the vendor were answered earlier in the session; the purchase
+    // order is always looked for before it is added.
+    expect(report.requestTypes.slice(12)).toEqual(["PurchaseOrderQuery", "PurchaseOrderAdd"]);
+    const outA = done(await connector.exportPurchaseOrder!(reqA));
+    const outB = done(await connector.exportPurchaseOrder!(reqB));
+    expect(outB.erpRef.jobRef).toBe(outA.erpRef.jobRef);
+    expect(outB.erpRef.vendorRef).toBe(outA.erpRef.vendorRef);
+    expect(company.state.vendors).toHaveLength(1);
+    expect(
+      company.purchaseOrdersFor("Acme Drywall").map((p) => [p.RefNumber, p.lines.map((l) => l.Amount)]),
+    ).toEqual([
+      [a.number, ["10000.00", "20000.00"]],
+      [b.number, ["5000.00"]],
+    ]);
+  });
+
+  it("a vendor deleted in QuickBooks during the session: the purchase order is refused, the vendor asked for again and added", async () => {
+    const a = await makeCommitment(c);
+    const b = await makeCommitment(c, "Acme Drywall", a, a);
+    const lines = [line("02-200", "S", 1_000_000n)];
+    const reqA = exportRequest(c, a, await exportingSubmission(c, a, lines), lines);
+    const reqB = exportRequest(c, b, await exportingSubmission(c, b, lines), lines);
+    await connector.exportPurchaseOrder!(reqA);
+    await connector.exportPurchaseOrder!(reqB);
+    let merged = false;
+    const report = await webConnector().runSession({
+      betweenRequests: ({ type }) => {
+        // A bookkeeper merges the new vendor away right after the first purchase order is written.
+        if (type === "PurchaseOrderAdd" && !merged) {
+          merged = true;
+          company.deleteListElement(company.vendorByName("Acme Drywall")!.ListID);
+        }
+      },
+    });
+    expect(report.requestTypes.slice(9)).toEqual([
+      "PurchaseOrderQuery", // the second commitment: its job, item and vendor remembered
+      "PurchaseOrderAdd", // refused (3140): the remembered vendor is gone
+      "CustomerQuery", // what was remembered is asked again
+      "CustomerQuery",
+      "ItemQuery",
+      "VendorQuery", // not there any more
       "VendorAdd",
       "PurchaseOrderQuery",
       "PurchaseOrderAdd",
     ]);
-    const outA = done(await connector.exportPurchaseOrder!(reqA));
-    const outB = done(await connector.exportPurchaseOrder!(reqB));
-    expect(outB.erpRef.jobRef).toBe(outA.erpRef.jobRef);
-    expect(company.purchaseOrdersFor("Acme Drywall")).toHaveLength(1);
-    expect(company.purchaseOrdersFor("Lakeshore Steel").map((p) => p.lines.map((l) => l.Amount))).toEqual([
-      ["5000.00"],
-    ]);
+    expect(report.lastProgress).toBe(100);
+    expect(done(await connector.exportPurchaseOrder!(reqB)).createdVendor).toBe(true);
+    expect(company.purchaseOrders.map((p) => p.RefNumber)).toEqual([a.number, b.number]);
+    expect(company.purchaseOrdersFor("Acme Drywall").map((p) => p.RefNumber)).toEqual([b.number]);
   });
 
   it("fails with vendor_missing and a remedy when the vendor is not in QuickBooks and may not be added", async () => {
