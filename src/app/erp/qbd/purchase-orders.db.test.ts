@@ -367,6 +367,33 @@ describe("an accepted commitment through the Web Connector", () => {
     expect(outcome.erpRef.purchaseOrderId).toBe(company.purchaseOrders[0]!.TxnID);
   });
 
+  it("writes one purchase order when every answer is posted twice and the PurchaseOrderAdd is asked for twice", async () => {
+    const k = await makeCommitment(c);
+    const lines = [line("02-200", "S", 1_000_000n), line("03-100", "L", 250_000n)];
+    const req = exportRequest(c, k, await exportingSubmission(c, k, lines), lines);
+    await connector.exportPurchaseOrder!(req);
+    const report = await webConnector().runSession({
+      duplicateResponses: true,
+      retrySendRequestFor: ["PurchaseOrderAdd", "VendorAdd"],
+    });
+    // Each add asked for twice is handed out the second time as a look-up first (its first reply may have run).
+    expect(report.requestTypes.slice(-6)).toEqual([
+      "VendorQuery",
+      "VendorQuery",
+      "VendorAdd",
+      "PurchaseOrderQuery",
+      "PurchaseOrderQuery",
+      "PurchaseOrderAdd",
+    ]);
+    expect(report.lastProgress).toBe(100);
+    expect(company.purchaseOrders).toHaveLength(1);
+    expect(company.state.vendors).toHaveLength(1);
+    const outcome = done(await connector.exportPurchaseOrder!(req));
+    expect(outcome.erpRef.lines.map((l) => l.lineId)).toEqual(
+      company.purchaseOrders[0]!.lines.map((l) => l.TxnLineID),
+    );
+  });
+
   it("two commitments of a project to one vendor in one session: the second asks only for its purchase order", async () => {
     const a = await makeCommitment(c);
     const b = await makeCommitment(c, "Acme Drywall", a, a);
