@@ -216,6 +216,92 @@ describe("the qbXML of vendors and purchase orders", () => {
   });
 });
 
+describe("every purchase-order request Costbridge sends to QuickBooks Desktop", () => {
+  const VT = "\u000B";
+  const dirty = request({
+    commitment: {
+      id: "cmt_1",
+      number: `SC-${VT}001`,
+      title: `Drywall${VT} & "finish"`,
+      kind: "purchase_order",
+    },
+    vendor: {
+      ...request().vendor,
+      name: `Acme${VT} Drywall: East`,
+      phone: `555${VT}0100`,
+      email: "x".repeat(1100), // too long for QuickBooks: left out rather than cut
+      address: {
+        line1: `1 Main St${VT}`,
+        city: "C".repeat(40),
+        region: "IL",
+        postalCode: "62701",
+        country: "US",
+      },
+    },
+    lines: [{ ...request().lines[0]!, description: `Hang${VT} & tape <L1>` }],
+    useClasses: true,
+  });
+  const ctx: PlanContext = {
+    parent: { listId: "P-1", fullName: "Builders Jobs", sublevel: 0 },
+    job: { listId: "J-1", fullName: "Builders Jobs:Mill Creek Bridge", created: true },
+    items: { "09-250": { listId: "I-1", fullName: "09-250", created: true } },
+    vendor: { listId: "V-1", fullName: "Acme Drywall - East", created: false },
+  };
+  const state: StepState = {
+    poTarget: {
+      txnId: "T-1",
+      editSequence: "100",
+      vendorListId: "V-0",
+      refNumber: "",
+      memo: `Call first${VT}`,
+      lines: [
+        { txnLineId: "L-1", lineKey: "09-250|S" },
+        { txnLineId: "L-2", lineKey: null },
+      ],
+    },
+  };
+  const steps: [string, string][] = [
+    ["vendor", "query"],
+    ["vendor", "query_ref"],
+    ["vendor", "add"],
+    ["purchase_order", "query_previous"],
+    ["purchase_order", "query_txn"],
+    ["purchase_order", "query_ref"],
+    ["purchase_order", "add"],
+    ["purchase_order", "mod"],
+  ];
+  it.each(steps)(
+    "%s/%s is well-formed, in schema order, within the limits and run by QuickBooks",
+    (step, phase) => {
+      const req = {
+        ...dirty,
+        vendor: { ...dirty.vendor, existingVendorRef: phase === "query_ref" ? "V-1" : null },
+        previous: {
+          purchaseOrderId: "T-1",
+          version: "1",
+          vendorRef: "V-1",
+          jobRef: "J-1",
+          docNumber: "SC-001",
+          lines: [],
+        },
+      };
+      const xml = buildPurchaseOrderStepRequest(req, ctx, { step, phase, state }, `cb-${step}-${phase}`);
+      expect(xml).not.toContain(VT);
+      expect(checkQbxmlRequest(xml)).toEqual([]);
+      expect(new QbdCompany({ seed: MINIMAL_COMPANY_SEED }).run(xml).ok).toBe(true);
+    },
+  );
+
+  it("leaves out a vendor detail too long for QuickBooks instead of cutting it", () => {
+    const xml = buildPurchaseOrderStepRequest(dirty, ctx, { step: "vendor", phase: "add", state: {} }, "r");
+    expect(xml).toContain("<Name>Acme Drywall - East</Name>");
+    expect(xml).toContain("<Phone>5550100</Phone>");
+    expect(xml).not.toContain("<Email>");
+    expect(xml).not.toContain("<City>");
+    expect(xml).toContain("<Addr1>1 Main St</Addr1>");
+  });
+});
+
 describe("a commitment as a QuickBooks Desktop plan", () => {
   it("refuses before anything is queued: no lines, a number over 11, a vendor name over 41, a negative line", () => {
     expect(checkPurchaseOrderPlan(request({ lines: [] }))?.code).toBe("no_lines");
