@@ -251,3 +251,147 @@ describe("the QuickBooks Desktop company emulator", () => {
     });
   });
 });
+
+describe("vendors and purchase orders in the QuickBooks Desktop company emulator", () => {
+  const vendorAdd = (name: string, extra = "") =>
+    `<VendorAddRq requestID="v"><VendorAdd><Name>${name}</Name>${extra}</VendorAdd></VendorAddRq>`;
+  const line = (amount: string, jobListId: string, item = "03-300") =>
+    `<ItemRef><FullName>${item}</FullName></ItemRef><Desc>Drywall</Desc><Quantity>1</Quantity><Rate>${amount}</Rate><Amount>${amount}</Amount><CustomerRef><ListID>${jobListId}</ListID></CustomerRef>`;
+  const poAdd = (vendor: string, jobListId: string, amounts: string[]) =>
+    `<PurchaseOrderAddRq requestID="p"><PurchaseOrderAdd><VendorRef><FullName>${vendor}</FullName></VendorRef><RefNumber>SC-001</RefNumber><Memo>Costbridge commitment c1</Memo>${amounts
+      .map((a) => `<PurchaseOrderLineAdd>${line(a, jobListId)}</PurchaseOrderLineAdd>`)
+      .join("")}</PurchaseOrderAdd></PurchaseOrderAddRq>`;
+
+  function withVendor() {
+    const s = seeded();
+    const v = one(
+      s.co,
+      vendorAdd(
+        "Acme Drywall",
+        "<CompanyName>Acme Drywall LLC</CompanyName><VendorAddress><Addr1>1 Main St</Addr1><City>Springfield</City></VendorAddress><Phone>555-0100</Phone><Email>ap@acme.test</Email>",
+      ),
+    );
+    expect(v.attrs.statusCode).toBe("0");
+    return { ...s, vendorListId: textOf(child(v, "VendorRet"), "ListID")! };
+  }
+
+  it("adds a vendor, finds it by name (any case) or ListID, and keeps one name space with customers", () => {
+    const { co, vendorListId } = withVendor();
+    const ret = child(
+      one(co, '<VendorQueryRq requestID="q"><FullName>acme drywall</FullName></VendorQueryRq>'),
+      "VendorRet",
+    )!;
+    expect(textOf(ret, "ListID")).toBe(vendorListId);
+    expect(textOf(ret, "CompanyName")).toBe("Acme Drywall LLC");
+    expect(textOf(child(ret, "VendorAddress"), "City")).toBe("Springfield");
+    expect(one(co, `<VendorQueryRq><ListID>${vendorListId}</ListID></VendorQueryRq>`).attrs.statusCode).toBe(
+      "0",
+    );
+    expect(one(co, "<VendorQueryRq><FullName>Nobody</FullName></VendorQueryRq>").attrs.statusCode).toBe(
+      "500",
+    );
+    const byFilter = one(
+      co,
+      "<VendorQueryRq><NameFilter><MatchCriterion>StartsWith</MatchCriterion><Name>acme</Name></NameFilter></VendorQueryRq>",
+    );
+    expect(childrenNamed(byFilter, "VendorRet")).toHaveLength(1);
+    expect(one(co, vendorAdd("ACME DRYWALL")).attrs.statusCode).toBe("3100");
+    expect(one(co, vendorAdd("Acme Homes")).attrs.statusCode).toBe("3100"); // a customer's name
+    expect(one(co, vendorAdd("x".repeat(42))).attrs.statusCode).toBe("3070");
+    expect(one(co, vendorAdd("Short", `<Phone>${"5".repeat(22)}</Phone>`)).attrs.statusCode).toBe("3070");
+  });
+
+  it("refuses a VendorAdd or PurchaseOrderAdd with elements out of the schema's order (0x80040400)", () => {
+    const { co, jobListId } = withVendor();
+    const badVendor = co.run(
+      rq("<VendorAddRq><VendorAdd><Phone>1</Phone><Name>Z</Name></VendorAdd></VendorAddRq>"),
+    );
+    expect(badVendor).toMatchObject({ ok: false, hresult: "0x80040400" });
+    // ClassRef belongs between Rate and Amount, CustomerRef after Amount.
+    const badLine = co.run(
+      rq(
+        `<PurchaseOrderAddRq><PurchaseOrderAdd><VendorRef><FullName>Acme Drywall</FullName></VendorRef><PurchaseOrderLineAdd><ItemRef><FullName>03-300</FullName></ItemRef><Amount>1.00</Amount><CustomerRef><ListID>${jobListId}</ListID></CustomerRef><ClassRef><FullName>X</FullName></ClassRef></PurchaseOrderLineAdd></PurchaseOrderAdd></PurchaseOrderAddRq>`,
+      ),
+    );
+    expect(badLine).toMatchObject({ ok: false, hresult: "0x80040400" });
+    const memoFirst = co.run(
+      rq(
+        "<PurchaseOrderAddRq><PurchaseOrderAdd><Memo>m</Memo><RefNumber>1</RefNumber></PurchaseOrderAdd></PurchaseOrderAddRq>",
+      ),
+    );
+    expect(memoFirst).toMatchObject({ ok: false, hresult: "0x80040400" });
+    expect(co.purchaseOrders).toHaveLength(0);
+  });
+
+  it("adds a purchase order with lines on the job, finds it by RefNumber and TxnID, and checks references and lengths", () => {
+    const { co, jobListId, vendorListId } = withVendor();
+    const added = child(
+      one(co, poAdd("Acme Drywall", jobListId, ["1000.00", "250.50"])),
+      "PurchaseOrderRet",
+    )!;
+    expect(textOf(added, "TotalAmount")).toBe("1250.50");
+    expect(textOf(child(added, "VendorRef"), "ListID")).toBe(vendorListId);
+    const lines = childrenNamed(added, "PurchaseOrderLineRet");
+    expect(lines.map((l) => textOf(child(l, "CustomerRef"), "FullName"))).toEqual([
+      "Acme Homes:Smith Residence",
+      "Acme Homes:Smith Residence",
+    ]);
+    const txnId = textOf(added, "TxnID")!;
+    const byRef = one(
+      co,
+      '<PurchaseOrderQueryRq requestID="q"><RefNumber>sc-001</RefNumber><IncludeLineItems>true</IncludeLineItems></PurchaseOrderQueryRq>',
+    );
+    expect(childrenNamed(byRef, "PurchaseOrderRet").map((r) => textOf(r, "TxnID"))).toEqual([txnId]);
+    expect(childrenNamed(child(byRef, "PurchaseOrderRet"), "PurchaseOrderLineRet")).toHaveLength(2);
+    const noLines = one(co, `<PurchaseOrderQueryRq><TxnID>${txnId}</TxnID></PurchaseOrderQueryRq>`);
+    expect(childrenNamed(child(noLines, "PurchaseOrderRet"), "PurchaseOrderLineRet")).toHaveLength(0);
+    expect(one(co, "<PurchaseOrderQueryRq><TxnID>1-1</TxnID></PurchaseOrderQueryRq>").attrs.statusCode).toBe(
+      "500",
+    );
+    expect(
+      one(co, "<PurchaseOrderQueryRq><RefNumber>none</RefNumber></PurchaseOrderQueryRq>").attrs.statusCode,
+    ).toBe("1");
+
+    expect(one(co, poAdd("Nobody Inc", jobListId, ["1.00"])).attrs.statusCode).toBe("3140");
+    expect(one(co, poAdd("Acme Drywall", "80000999-1", ["1.00"])).attrs.statusCode).toBe("3140");
+    const longRef = poAdd("Acme Drywall", jobListId, ["1.00"]).replace("SC-001", "SC-0000000001");
+    expect(one(co, longRef).attrs.statusCode).toBe("3070");
+    co.setActive(vendorListId, false);
+    expect(one(co, poAdd("Acme Drywall", jobListId, ["1.00"])).attrs.statusCode).toBe("3140");
+    co.setActive(vendorListId, true);
+    co.setPurchaseOrdersEnabled(false);
+    expect(one(co, poAdd("Acme Drywall", jobListId, ["1.00"])).attrs.statusCode).toBe("3250");
+    expect(co.purchaseOrders).toHaveLength(1);
+  });
+
+  it("modifies a purchase order: current EditSequence only, lines kept by TxnLineID, -1 adds, omitted lines deleted", () => {
+    const { co, jobListId } = withVendor();
+    const added = child(
+      one(co, poAdd("Acme Drywall", jobListId, ["1000.00", "250.00", "75.00"])),
+      "PurchaseOrderRet",
+    )!;
+    const txnId = textOf(added, "TxnID")!;
+    const seq = textOf(added, "EditSequence")!;
+    const [l1, l2] = childrenNamed(added, "PurchaseOrderLineRet").map((l) => textOf(l, "TxnLineID")!);
+    const mod = (editSequence: string, lineMods: string) =>
+      `<PurchaseOrderModRq requestID="m"><PurchaseOrderMod><TxnID>${txnId}</TxnID><EditSequence>${editSequence}</EditSequence>${lineMods}</PurchaseOrderMod></PurchaseOrderModRq>`;
+    const lineMods = `<PurchaseOrderLineMod><TxnLineID>${l1}</TxnLineID><Rate>1200.00</Rate><Amount>1200.00</Amount></PurchaseOrderLineMod><PurchaseOrderLineMod><TxnLineID>${l2}</TxnLineID></PurchaseOrderLineMod><PurchaseOrderLineMod><TxnLineID>-1</TxnLineID>${line("40.00", jobListId)}</PurchaseOrderLineMod>`;
+    expect(one(co, mod("1", lineMods)).attrs.statusCode).toBe("3200");
+    const modded = child(one(co, mod(seq, lineMods)), "PurchaseOrderRet")!;
+    expect(textOf(modded, "EditSequence")).not.toBe(seq);
+    const after = co.purchaseOrder(txnId)!;
+    expect(after.lines.map((l) => l.Amount)).toEqual(["1200.00", "250.00", "40.00"]);
+    expect(after.lines[0]!.TxnLineID).toBe(l1);
+    expect(after.lines[1]!.TxnLineID).toBe(l2);
+    expect(after.lines[2]!.CustomerListID).toBe(jobListId);
+    // The third line of the add was not named: deleted.
+    expect(after.lines).toHaveLength(3);
+    const again = mod(
+      after.EditSequence,
+      `<PurchaseOrderLineMod><TxnLineID>nope</TxnLineID></PurchaseOrderLineMod>`,
+    );
+    expect(one(co, again).attrs.statusCode).toBe("3000");
+    expect(one(co, mod(after.EditSequence, "").replace(txnId, "9-9")).attrs.statusCode).toBe("3120");
+    expect(co.purchaseOrder(txnId)!.lines).toHaveLength(3);
+  });
+});

@@ -57,6 +57,45 @@ export interface QbdNamed {
   IsActive: boolean;
 }
 
+/** A vendor: the Name list entry with what a VendorAdd may carry. */
+export interface QbdVendor extends QbdNamed {
+  TimeCreated?: string;
+  TimeModified?: string;
+  EditSequence?: string;
+  CompanyName?: string;
+  Phone?: string;
+  Email?: string;
+  Contact?: string;
+  Address?: { Addr1?: string; City?: string; State?: string; PostalCode?: string; Country?: string };
+}
+
+export interface QbdPurchaseOrderLine {
+  TxnLineID: string;
+  ItemListID: string;
+  Desc: string;
+  Quantity: string;
+  Rate: string;
+  /** Two decimals, e.g. "125000.00". */
+  Amount: string;
+  ClassListID: string | null;
+  /** The customer:job the line's cost is charged to. */
+  CustomerListID: string | null;
+}
+
+export interface QbdPurchaseOrder {
+  TxnID: string;
+  TimeCreated: string;
+  TimeModified: string;
+  EditSequence: string;
+  TxnNumber: number;
+  VendorListID: string;
+  TxnDate: string;
+  RefNumber: string;
+  Memo: string;
+  IsManuallyClosed: boolean;
+  lines: QbdPurchaseOrderLine[];
+}
+
 export interface QbdEstimateLine {
   TxnLineID: string;
   ItemListID: string;
@@ -92,11 +131,15 @@ export interface QbdState {
   lastStamp: number;
   txnNumber: number;
   customers: QbdCustomer[];
-  vendors: QbdNamed[];
+  vendors: QbdVendor[];
   items: QbdItem[];
   accounts: QbdAccount[];
   classes: QbdNamed[];
   estimates: QbdEstimate[];
+  /** Purchase orders are turned on (Edit › Preferences › Items & Inventory). Absent in older files: on. */
+  purchaseOrdersEnabled?: boolean;
+  /** Absent in company files written before purchase orders were emulated. */
+  purchaseOrders?: QbdPurchaseOrder[];
 }
 
 export interface QbdSeed {
@@ -162,6 +205,19 @@ const MAX_REF_NUMBER = 11;
 const MAX_MEMO = 4095;
 const MAX_FULL_NAME = 159;
 const MAX_DESC = 4095;
+/** Vendor fields (qbXML 13.0, QBD): Name 41, CompanyName 41, Phone 21, Email 1023, Contact 41, address lines. */
+const VENDOR_LIMITS: Record<string, number> = {
+  Name: 41,
+  CompanyName: 41,
+  Phone: 21,
+  Email: 1023,
+  Contact: 41,
+  Addr1: 41,
+  City: 31,
+  State: 21,
+  PostalCode: 13,
+  Country: 31,
+};
 
 class StatusError extends Error {
   constructor(
@@ -205,7 +261,7 @@ function formatScaled(v: bigint, places: number): string {
   return `${negative ? "-" : ""}${whole}${frac}`;
 }
 
-function sumAmounts(lines: QbdEstimateLine[]): string {
+function sumAmounts(lines: { Amount: string }[]): string {
   const total = lines.reduce((s, l) => s + parseScaled(l.Amount, "Amount"), 0n);
   return formatScaled(total, 2);
 }
@@ -238,6 +294,8 @@ export class QbdCompany {
         accounts: [],
         classes: [],
         estimates: [],
+        purchaseOrdersEnabled: true,
+        purchaseOrders: [],
       };
       this.applySeed(options.seed ?? MINIMAL_COMPANY_SEED);
       this.save();
@@ -330,11 +388,64 @@ export class QbdCompany {
     return id;
   }
 
-  addVendor(name: string): string {
-    const { id } = this.newListId();
-    this.state.vendors.push({ ListID: id, Name: name, FullName: name, IsActive: true });
+  addVendor(
+    name: string,
+    details: Omit<QbdVendor, "ListID" | "Name" | "FullName" | "IsActive"> = {},
+  ): string {
+    const { id, stamp } = this.newListId();
+    const t = this.isoTime();
+    this.state.vendors.push({
+      ...details,
+      ListID: id,
+      TimeCreated: t,
+      TimeModified: t,
+      EditSequence: stamp,
+      Name: name,
+      FullName: name,
+      IsActive: true,
+    });
     this.save();
     return id;
+  }
+
+  setPurchaseOrdersEnabled(on: boolean): void {
+    this.state.purchaseOrdersEnabled = on;
+    this.save();
+  }
+
+  /** The company's purchase orders (a file written before they were emulated has none). */
+  get purchaseOrders(): QbdPurchaseOrder[] {
+    this.state.purchaseOrders ??= [];
+    return this.state.purchaseOrders;
+  }
+
+  /**
+   * A bookkeeper edits a purchase order in QuickBooks: line amounts (by index), the memo or the reference number;
+   * the EditSequence moves.
+   */
+  editPurchaseOrder(
+    txnId: string,
+    edit: { amounts?: Record<number, string>; memo?: string; refNumber?: string },
+  ): QbdPurchaseOrder {
+    const po = this.purchaseOrder(txnId);
+    if (!po) throw new Error(`no purchase order ${txnId}`);
+    for (const [index, amount] of Object.entries(edit.amounts ?? {})) {
+      const line = po.lines[Number(index)];
+      if (!line) throw new Error(`no line ${index}`);
+      line.Amount = formatScaled(parseScaled(amount, "Amount"), 2);
+      line.Rate = line.Amount;
+    }
+    if (edit.memo !== undefined) po.Memo = edit.memo;
+    if (edit.refNumber !== undefined) po.RefNumber = edit.refNumber;
+    po.EditSequence = String(this.stamp());
+    po.TimeModified = this.isoTime();
+    this.save();
+    return structuredClone(po);
+  }
+
+  deletePurchaseOrder(txnId: string): void {
+    this.state.purchaseOrders = this.purchaseOrders.filter((p) => p.TxnID !== txnId);
+    this.save();
   }
 
   addClass(name: string): string {
@@ -369,6 +480,7 @@ export class QbdCompany {
   setActive(listId: string, active: boolean): void {
     const rec =
       this.state.customers.find((c) => c.ListID === listId) ??
+      this.state.vendors.find((v) => v.ListID === listId) ??
       this.state.items.find((i) => i.ListID === listId);
     if (!rec) throw new Error(`no list element ${listId}`);
     rec.IsActive = active;
@@ -414,11 +526,12 @@ export class QbdCompany {
    * keeps the other's ListID) or deletes one nothing uses: references to its ListID are refused from then on.
    */
   deleteListElement(listId: string): void {
-    const before = this.state.customers.length + this.state.items.length;
+    const count = () => this.state.customers.length + this.state.items.length + this.state.vendors.length;
+    const before = count();
     this.state.customers = this.state.customers.filter((c) => c.ListID !== listId);
     this.state.items = this.state.items.filter((i) => i.ListID !== listId);
-    if (this.state.customers.length + this.state.items.length === before)
-      throw new Error(`no list element ${listId}`);
+    this.state.vendors = this.state.vendors.filter((v) => v.ListID !== listId);
+    if (count() === before) throw new Error(`no list element ${listId}`);
     this.save();
   }
 
@@ -431,6 +544,22 @@ export class QbdCompany {
 
   customerByFullName(fullName: string): QbdCustomer | undefined {
     return this.state.customers.find((c) => lower(c.FullName) === lower(fullName));
+  }
+
+  vendorByName(name: string): QbdVendor | undefined {
+    return this.state.vendors.find((v) => lower(v.FullName) === lower(name));
+  }
+
+  purchaseOrder(txnId: string): QbdPurchaseOrder | undefined {
+    return this.purchaseOrders.find((p) => p.TxnID === txnId);
+  }
+
+  /** Copies of the purchase orders written to a vendor (by name). */
+  purchaseOrdersFor(vendorName: string): QbdPurchaseOrder[] {
+    const v = this.vendorByName(vendorName);
+    return v
+      ? this.purchaseOrders.filter((p) => p.VendorListID === v.ListID).map((p) => structuredClone(p))
+      : [];
   }
 
   itemByFullName(fullName: string): QbdItem | undefined {
@@ -713,6 +842,114 @@ export class QbdCompany {
     ]);
   }
 
+  vendorRet(v: QbdVendor): RawXml {
+    const a = v.Address;
+    return el("VendorRet", [
+      el("ListID", v.ListID),
+      el("TimeCreated", v.TimeCreated ?? this.isoTime()),
+      el("TimeModified", v.TimeModified ?? this.isoTime()),
+      el("EditSequence", v.EditSequence ?? "1"),
+      el("Name", v.Name),
+      el("IsActive", String(v.IsActive)),
+      v.CompanyName !== undefined ? el("CompanyName", v.CompanyName) : null,
+      a
+        ? el("VendorAddress", [
+            a.Addr1 !== undefined ? el("Addr1", a.Addr1) : null,
+            a.City !== undefined ? el("City", a.City) : null,
+            a.State !== undefined ? el("State", a.State) : null,
+            a.PostalCode !== undefined ? el("PostalCode", a.PostalCode) : null,
+            a.Country !== undefined ? el("Country", a.Country) : null,
+          ])
+        : null,
+      v.Phone !== undefined ? el("Phone", v.Phone) : null,
+      v.Email !== undefined ? el("Email", v.Email) : null,
+      v.Contact !== undefined ? el("Contact", v.Contact) : null,
+      el("Balance", "0.00"),
+    ]);
+  }
+
+  purchaseOrderRet(p: QbdPurchaseOrder, withLines: boolean): RawXml {
+    const v = this.state.vendors.find((x) => x.ListID === p.VendorListID);
+    const total = sumAmounts(p.lines);
+    return el("PurchaseOrderRet", [
+      el("TxnID", p.TxnID),
+      el("TimeCreated", p.TimeCreated),
+      el("TimeModified", p.TimeModified),
+      el("EditSequence", p.EditSequence),
+      el("TxnNumber", String(p.TxnNumber)),
+      el("VendorRef", [el("ListID", p.VendorListID), el("FullName", v?.FullName ?? "")]),
+      el("TxnDate", p.TxnDate),
+      el("RefNumber", p.RefNumber),
+      el("TotalAmount", total),
+      el("IsManuallyClosed", String(p.IsManuallyClosed)),
+      el("IsFullyReceived", "false"),
+      el("Memo", p.Memo),
+      el("IsToBePrinted", "false"),
+      el("IsToBeEmailed", "false"),
+      ...(withLines ? p.lines.map((l) => this.purchaseOrderLineRet(l)) : []),
+    ]);
+  }
+
+  purchaseOrderLineRet(l: QbdPurchaseOrderLine): RawXml {
+    const item = this.state.items.find((i) => i.ListID === l.ItemListID);
+    const cls = l.ClassListID ? this.state.classes.find((c) => c.ListID === l.ClassListID) : undefined;
+    const customer = l.CustomerListID
+      ? this.state.customers.find((c) => c.ListID === l.CustomerListID)
+      : undefined;
+    return el("PurchaseOrderLineRet", [
+      el("TxnLineID", l.TxnLineID),
+      el("ItemRef", [el("ListID", l.ItemListID), el("FullName", item?.FullName ?? "")]),
+      el("Desc", l.Desc),
+      el("Quantity", l.Quantity),
+      el("Rate", l.Rate),
+      cls ? el("ClassRef", [el("ListID", cls.ListID), el("FullName", cls.FullName)]) : null,
+      el("Amount", l.Amount),
+      customer ? el("CustomerRef", [el("ListID", customer.ListID), el("FullName", customer.FullName)]) : null,
+      el("ReceivedQuantity", "0"),
+      el("IsBilled", "false"),
+      el("IsManuallyClosed", "false"),
+    ]);
+  }
+
+  /** A line from PurchaseOrderLineAdd or a new PurchaseOrderLineMod (TxnLineID -1), or an existing line changed. */
+  buildPurchaseOrderLine(node: XmlNode, base: QbdPurchaseOrderLine | null): QbdPurchaseOrderLine {
+    const owner = "Purchase Order";
+    const itemRef = child(node, "ItemRef");
+    const item = itemRef ? this.resolveNamed(this.state.items, itemRef, "Item", owner) : null;
+    if (!item && !base)
+      throw new StatusError("3150", `There is a missing element: "ItemRef" in the ${owner} line.`);
+    const classRef = child(node, "ClassRef");
+    const cls = classRef ? this.resolveNamed(this.state.classes, classRef, "Class", owner) : null;
+    const customerRef = child(node, "CustomerRef");
+    const customer = customerRef ? this.resolveCustomer(customerRef, "Customer", owner) : null;
+    const desc = textOf(node, "Desc") ?? base?.Desc ?? item?.Desc ?? "";
+    this.checkLength(desc, "Desc", MAX_DESC);
+    const { qty, rate, amount } = lineAmounts(
+      node,
+      base ? { Quantity: base.Quantity, Rate: base.Rate, Amount: base.Amount } : null,
+      item?.Price,
+    );
+    return {
+      TxnLineID: base?.TxnLineID ?? this.newTxnId().id,
+      ItemListID: item?.ListID ?? base!.ItemListID,
+      Desc: desc,
+      Quantity: formatScaled(qty, SCALE).replace(/\.?0+$/, ""),
+      Rate: formatScaled(rate, 2),
+      Amount: formatScaled(amount, 2),
+      ClassListID: cls?.ListID ?? (classRef ? null : (base?.ClassListID ?? null)),
+      CustomerListID: customer?.ListID ?? (customerRef ? null : (base?.CustomerListID ?? null)),
+    };
+  }
+
+  requirePurchaseOrders() {
+    if (this.state.purchaseOrdersEnabled === false) {
+      throw new StatusError(
+        "3250",
+        "This feature is not enabled or not available in this version of QuickBooks.",
+      );
+    }
+  }
+
   /** A line from EstimateLineAdd or a new EstimateLineMod (TxnLineID -1), or an existing line with changes. */
   buildLine(node: XmlNode, base: QbdEstimateLine | null, owner: string): QbdEstimateLine {
     const itemRef = child(node, "ItemRef");
@@ -730,26 +967,7 @@ export class QbdCompany {
     }
     const desc = textOf(node, "Desc") ?? base?.Desc ?? item?.Desc ?? "";
     this.checkLength(desc, "Desc", MAX_DESC);
-    const qtyText = textOf(node, "Quantity");
-    const rateText = textOf(node, "Rate");
-    const amountText = textOf(node, "Amount");
-    const qty = parseScaled(qtyText ?? base?.Quantity ?? "1", "Quantity");
-    const one = 10n ** BigInt(SCALE);
-    let rate: bigint;
-    let amount: bigint;
-    if (rateText !== undefined) {
-      rate = parseScaled(rateText, "Rate");
-      amount = amountText !== undefined ? parseScaled(amountText, "Amount") : (qty * rate) / one;
-    } else if (amountText !== undefined) {
-      amount = parseScaled(amountText, "Amount");
-      rate = qty === 0n ? amount : (amount * one) / qty;
-    } else if (base) {
-      rate = parseScaled(base.Rate, "Rate");
-      amount = (qty * rate) / one;
-    } else {
-      rate = parseScaled(item?.Price ?? "0", "Rate");
-      amount = (qty * rate) / one;
-    }
+    const { qty, rate, amount } = lineAmounts(node, base, item?.Price);
     return {
       TxnLineID: base?.TxnLineID ?? this.newTxnId().id,
       ItemListID: item?.ListID ?? base!.ItemListID,
@@ -761,6 +979,46 @@ export class QbdCompany {
       SalesTaxCode: taxName ?? base?.SalesTaxCode ?? "Non",
     };
   }
+}
+
+/**
+ * Quantity, rate and amount of a line as QuickBooks works them out: Amount defaults to Quantity × Rate, Rate to
+ * Amount ÷ Quantity; a changed line keeps what it does not name; a new line without either takes the item's price.
+ */
+function lineAmounts(
+  node: XmlNode,
+  base: { Quantity: string; Rate: string; Amount: string } | null,
+  itemPrice: string | undefined,
+): { qty: bigint; rate: bigint; amount: bigint } {
+  const qtyText = textOf(node, "Quantity");
+  const rateText = textOf(node, "Rate");
+  const amountText = textOf(node, "Amount");
+  if (base && qtyText === undefined && rateText === undefined && amountText === undefined) {
+    // A line named by its TxnLineID alone stays as it is.
+    return {
+      qty: parseScaled(base.Quantity, "Quantity"),
+      rate: parseScaled(base.Rate, "Rate"),
+      amount: parseScaled(base.Amount, "Amount"),
+    };
+  }
+  const qty = parseScaled(qtyText ?? base?.Quantity ?? "1", "Quantity");
+  const one = 10n ** BigInt(SCALE);
+  let rate: bigint;
+  let amount: bigint;
+  if (rateText !== undefined) {
+    rate = parseScaled(rateText, "Rate");
+    amount = amountText !== undefined ? parseScaled(amountText, "Amount") : (qty * rate) / one;
+  } else if (amountText !== undefined) {
+    amount = parseScaled(amountText, "Amount");
+    rate = qty === 0n ? amount : (amount * one) / qty;
+  } else if (base) {
+    rate = parseScaled(base.Rate, "Rate");
+    amount = (qty * rate) / one;
+  } else {
+    rate = parseScaled(itemPrice ?? "0", "Rate");
+    amount = (qty * rate) / one;
+  }
+  return { qty, rate, amount };
 }
 
 /** The statusCode an empty answer carries, and its message. */
@@ -913,6 +1171,176 @@ const HANDLERS: Record<string, (co: QbdCompany, rq: XmlNode) => Rets> = {
         el("IsActive", String(c.IsActive)),
       ]),
     );
+  },
+
+  VendorQueryRq(co, rq) {
+    const nameFilter = child(rq, "NameFilter");
+    if (nameFilter) {
+      const how = textOf(nameFilter, "MatchCriterion") ?? "";
+      const want = lower(textOf(nameFilter, "Name") ?? "");
+      const keep = activeFilter(rq);
+      const match = (n: string) =>
+        how === "StartsWith" ? n.startsWith(want) : how === "EndsWith" ? n.endsWith(want) : n.includes(want);
+      return rets(
+        co.state.vendors.filter((v) => keep(v.IsActive) && match(lower(v.Name))).map((v) => co.vendorRet(v)),
+      );
+    }
+    return listQuery(rq, co.state.vendors, (v) => co.vendorRet(v));
+  },
+
+  VendorAddRq(co, rq) {
+    const add = child(rq, "VendorAdd");
+    const name = textOf(add, "Name");
+    if (!name) throw new StatusError("3150", 'There is a missing element: "Name" in the Vendor.');
+    const fields: Record<string, string | undefined> = {
+      Name: name,
+      CompanyName: textOf(add, "CompanyName"),
+      Phone: textOf(add, "Phone"),
+      Email: textOf(add, "Email"),
+      Contact: textOf(add, "Contact"),
+    };
+    const address = child(add, "VendorAddress");
+    const addr = address
+      ? {
+          Addr1: textOf(address, "Addr1"),
+          City: textOf(address, "City"),
+          State: textOf(address, "State"),
+          PostalCode: textOf(address, "PostalCode"),
+          Country: textOf(address, "Country"),
+        }
+      : undefined;
+    for (const [field, value] of Object.entries({ ...fields, ...(addr ?? {}) })) {
+      if (value !== undefined && VENDOR_LIMITS[field] !== undefined)
+        co.checkLength(value, field, VENDOR_LIMITS[field]);
+    }
+    // Vendors share one name space with customers, employees and other names.
+    if (co.nameInUse(name)) {
+      throw new StatusError("3100", `The name "${name}" of the list element is already in use.`);
+    }
+    const defined = <T extends Record<string, string | undefined>>(o: T) =>
+      Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<
+        Record<keyof T, string>
+      >;
+    const { Name: _name, ...details } = defined(fields);
+    const id = co.addVendor(name, { ...details, ...(addr ? { Address: defined(addr) } : {}) });
+    return rets([co.vendorRet(co.state.vendors.find((v) => v.ListID === id)!)]);
+  },
+
+  PurchaseOrderQueryRq(co, rq) {
+    co.requirePurchaseOrders();
+    const withLines = textOf(rq, "IncludeLineItems") === "true";
+    const all = co.purchaseOrders;
+    const ids = childrenNamed(rq, "TxnID").map((n) => n.text.trim());
+    if (ids.length) {
+      const found = ids.map((id) => all.find((p) => p.TxnID === id));
+      const firstMissing = ids.find((_, i) => !found[i]);
+      return rets(
+        found.filter((p): p is QbdPurchaseOrder => Boolean(p)).map((p) => co.purchaseOrderRet(p, withLines)),
+        firstMissing ? missing(firstMissing) : undefined,
+      );
+    }
+    let list = all;
+    // RefNumber matches without regard to case; RefNumberCaseSensitive exactly.
+    const refs = childrenNamed(rq, "RefNumber").map((n) => lower(n.text));
+    if (refs.length) list = list.filter((p) => refs.includes(lower(p.RefNumber)));
+    const exact = childrenNamed(rq, "RefNumberCaseSensitive").map((n) => n.text.trim());
+    if (exact.length) list = list.filter((p) => exact.includes(p.RefNumber));
+    const entity = child(rq, "EntityFilter");
+    if (entity) {
+      const listId = textOf(entity, "ListID");
+      const fullName = textOf(entity, "FullName");
+      const v = listId
+        ? co.state.vendors.find((x) => x.ListID === listId)
+        : fullName !== undefined
+          ? co.vendorByName(fullName)
+          : undefined;
+      if (!v) return rets([], missing(listId ?? fullName ?? ""));
+      list = list.filter((p) => p.VendorListID === v.ListID);
+    }
+    return rets(list.map((p) => co.purchaseOrderRet(p, withLines)));
+  },
+
+  PurchaseOrderAddRq(co, rq) {
+    co.requirePurchaseOrders();
+    const add = child(rq, "PurchaseOrderAdd");
+    const vendorRef = child(add, "VendorRef");
+    if (!vendorRef)
+      throw new StatusError("3150", 'There is a missing element: "VendorRef" in the Purchase Order.');
+    const vendor = co.resolveNamed(co.state.vendors, vendorRef, "Vendor", "Purchase Order");
+    const refNumber = textOf(add, "RefNumber") ?? "";
+    co.checkLength(refNumber, "RefNumber", MAX_REF_NUMBER);
+    const memo = textOf(add, "Memo") ?? "";
+    co.checkLength(memo, "Memo", MAX_MEMO);
+    const lines = childrenNamed(add, "PurchaseOrderLineAdd").map((n) => co.buildPurchaseOrderLine(n, null));
+    const { id, stamp } = co.newTxnId();
+    const t = co.isoTime();
+    co.state.txnNumber += 1;
+    const po: QbdPurchaseOrder = {
+      TxnID: id,
+      TimeCreated: t,
+      TimeModified: t,
+      EditSequence: stamp,
+      TxnNumber: co.state.txnNumber,
+      VendorListID: vendor.ListID,
+      TxnDate: textOf(add, "TxnDate") ?? new Date(co.now()).toISOString().slice(0, 10),
+      RefNumber: refNumber,
+      Memo: memo,
+      IsManuallyClosed: false,
+      lines,
+    };
+    co.purchaseOrders.push(po);
+    return rets([co.purchaseOrderRet(po, true)]);
+  },
+
+  PurchaseOrderModRq(co, rq) {
+    co.requirePurchaseOrders();
+    const mod = child(rq, "PurchaseOrderMod");
+    const txnId = textOf(mod, "TxnID") ?? "";
+    const po = co.purchaseOrders.find((x) => x.TxnID === txnId);
+    if (!po) throw new StatusError("3120", `Object "${txnId}" specified in the request cannot be found.`);
+    const editSequence = textOf(mod, "EditSequence") ?? "";
+    if (editSequence !== po.EditSequence) {
+      throw new StatusError("3200", `The provided edit sequence "${editSequence}" is out-of-date.`);
+    }
+    const vendorRef = child(mod, "VendorRef");
+    if (vendorRef)
+      po.VendorListID = co.resolveNamed(co.state.vendors, vendorRef, "Vendor", "Purchase Order").ListID;
+    const refNumber = textOf(mod, "RefNumber");
+    if (refNumber !== undefined) {
+      co.checkLength(refNumber, "RefNumber", MAX_REF_NUMBER);
+      po.RefNumber = refNumber;
+    }
+    const memo = textOf(mod, "Memo");
+    if (memo !== undefined) {
+      co.checkLength(memo, "Memo", MAX_MEMO);
+      po.Memo = memo;
+    }
+    const closed = textOf(mod, "IsManuallyClosed");
+    if (closed !== undefined) po.IsManuallyClosed = closed === "true";
+    const lineMods = childrenNamed(mod, "PurchaseOrderLineMod");
+    if (lineMods.length) {
+      // As for every transaction: lines the mod does not name by TxnLineID are deleted; TxnLineID -1 adds one.
+      const next: QbdPurchaseOrderLine[] = [];
+      for (const n of lineMods) {
+        const lineId = textOf(n, "TxnLineID") ?? "";
+        if (lineId === "-1") {
+          next.push(co.buildPurchaseOrderLine(n, null));
+          continue;
+        }
+        const base = po.lines.find((l) => l.TxnLineID === lineId);
+        if (!base || next.some((l) => l.TxnLineID === lineId)) {
+          throw new StatusError(
+            "3000",
+            `The given object ID "${lineId}" in the field "TxnLineID" is invalid.`,
+          );
+        }
+        next.push(co.buildPurchaseOrderLine(n, base));
+      }
+      po.lines = next;
+    }
+    po.EditSequence = String(co.stamp());
+    po.TimeModified = co.isoTime();
+    return rets([co.purchaseOrderRet(po, true)]);
   },
 
   EstimateQueryRq(co, rq) {

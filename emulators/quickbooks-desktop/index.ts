@@ -11,9 +11,12 @@ export {
   type QbdCompanyOptions,
   type QbdEstimate,
   type QbdEstimateLine,
+  type QbdPurchaseOrder,
+  type QbdPurchaseOrderLine,
   type QbdRunResult,
   type QbdSeed,
   type QbdState,
+  type QbdVendor,
 } from "./company.js";
 export {
   QBWC_NAMESPACE,

@@ -1,6 +1,7 @@
 /**
  * The qbXML 13.0 schema as far as this company file answers it: for each aggregate of the requests it runs, the
- * children the schema allows, in the order its sequences require (from the qbXML 13.0 On-screen Reference). QuickBooks
+ * children the schema allows, in the order its sequences require (from the qbXML 13.0 On-screen Reference and
+ * Intuit's qbxmlops130 sample document, which lists every request's elements in schema order). QuickBooks
  * validates a request set against the schema before running anything; an element out of order or one the schema
  * does not have there fails the whole set with hresult 0x80040400 ("QuickBooks found an error when parsing the
  * provided XML text stream").
@@ -64,6 +65,57 @@ const ESTIMATE_HEAD = [
   "ExchangeRate",
 ];
 const TAIL = ["IncludeRetElement", "OwnerID"];
+const ADDRESS = [
+  "Addr1",
+  "Addr2",
+  "Addr3",
+  "Addr4",
+  "Addr5",
+  "City",
+  "State",
+  "PostalCode",
+  "Country",
+  "Note",
+];
+/** PurchaseOrderAdd's head; PurchaseOrderMod has the same with IsManuallyClosed before Memo and no ExternalGUID. */
+const PO_HEAD_START = [
+  "VendorRef",
+  "ClassRef",
+  "InventorySiteRef",
+  "ShipToEntityRef",
+  "TemplateRef",
+  "TxnDate",
+  "RefNumber",
+  "VendorAddress",
+  "ShipAddress",
+  "TermsRef",
+  "DueDate",
+  "ExpectedDate",
+  "ShipMethodRef",
+  "FOB",
+];
+const PO_HEAD_END = [
+  "Memo",
+  "VendorMsg",
+  "IsToBePrinted",
+  "IsToBeEmailed",
+  "IsTaxIncluded",
+  "SalesTaxCodeRef",
+  "Other1",
+  "Other2",
+  "ExchangeRate",
+];
+/** A purchase-order line: ClassRef sits between Rate and Amount, CustomerRef after Amount. */
+const PO_LINE_TAIL = [
+  "Rate",
+  "ClassRef",
+  "Amount",
+  "TaxAmount",
+  "InventorySiteLocationRef",
+  "CustomerRef",
+  "ServiceDate",
+  "SalesTaxCodeRef",
+];
 
 /** Aggregate → its children in schema order. Leaves (text elements) are not listed. */
 export const SEQUENCES: Record<string, string[]> = {
@@ -133,6 +185,95 @@ export const SEQUENCES: Record<string, string[]> = {
   EstimateModRq: ["EstimateMod", "IncludeRetElement"],
   EstimateMod: ["TxnID", "EditSequence", ...ESTIMATE_HEAD, "EstimateLineMod", "EstimateLineGroupMod"],
   EstimateLineMod: ["TxnLineID", ...LINE],
+  VendorQueryRq: [...LIST_QUERY, "TotalBalanceFilter", "CurrencyFilter", "ClassFilter", ...TAIL],
+  NameFilter: ["MatchCriterion", "Name"],
+  VendorAddRq: ["VendorAdd", "IncludeRetElement"],
+  VendorAdd: [
+    "Name",
+    "IsActive",
+    "ClassRef",
+    "CompanyName",
+    "Salutation",
+    "FirstName",
+    "MiddleName",
+    "LastName",
+    "JobTitle",
+    "VendorAddress",
+    "ShipAddress",
+    "Phone",
+    "AltPhone",
+    "Fax",
+    "Email",
+    "Cc",
+    "Contact",
+    "AltContact",
+    "NameOnCheck",
+    "AccountNumber",
+    "Notes",
+  ],
+  VendorAddress: ADDRESS,
+  ShipAddress: ADDRESS,
+  PurchaseOrderQueryRq: [
+    "TxnID",
+    "RefNumber",
+    "RefNumberCaseSensitive",
+    "MaxReturned",
+    "ModifiedDateRangeFilter",
+    "TxnDateRangeFilter",
+    "EntityFilter",
+    "AccountFilter",
+    "RefNumberFilter",
+    "RefNumberRangeFilter",
+    "CurrencyFilter",
+    "IncludeLineItems",
+    "IncludeLinkedTxns",
+    ...TAIL,
+  ],
+  PurchaseOrderAddRq: ["PurchaseOrderAdd", "IncludeRetElement"],
+  PurchaseOrderAdd: [
+    ...PO_HEAD_START,
+    ...PO_HEAD_END,
+    "ExternalGUID",
+    "PurchaseOrderLineAdd",
+    "PurchaseOrderLineGroupAdd",
+  ],
+  PurchaseOrderLineAdd: [
+    "ItemRef",
+    "ManufacturerPartNumber",
+    "Desc",
+    "Quantity",
+    "UnitOfMeasure",
+    ...PO_LINE_TAIL,
+    "OverrideItemAccountRef",
+    "Other1",
+    "Other2",
+    "DataExt",
+  ],
+  PurchaseOrderModRq: ["PurchaseOrderMod", "IncludeRetElement"],
+  PurchaseOrderMod: [
+    "TxnID",
+    "EditSequence",
+    ...PO_HEAD_START,
+    "IsManuallyClosed",
+    ...PO_HEAD_END,
+    "PurchaseOrderLineMod",
+    "PurchaseOrderLineGroupMod",
+  ],
+  PurchaseOrderLineMod: [
+    "TxnLineID",
+    "ItemRef",
+    "ManufacturerPartNumber",
+    "Desc",
+    "Quantity",
+    "UnitOfMeasure",
+    "OverrideUOMSetRef",
+    ...PO_LINE_TAIL,
+    "IsManuallyClosed",
+    "OverrideItemAccountRef",
+    "Other1",
+    "Other2",
+  ],
+  VendorRef: REF,
   CustomerRef: REF,
   ParentRef: REF,
   ClassRef: REF,
@@ -153,6 +294,10 @@ const REPEATING = new Set([
   "EstimateLineGroupAdd",
   "EstimateLineMod",
   "EstimateLineGroupMod",
+  "PurchaseOrderLineAdd",
+  "PurchaseOrderLineGroupAdd",
+  "PurchaseOrderLineMod",
+  "PurchaseOrderLineGroupMod",
   "IncludeRetElement",
   "OwnerID",
 ]);

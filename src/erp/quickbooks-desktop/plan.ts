@@ -51,8 +51,11 @@ export const MAX_AMOUNT_CENTS = 9_999_999_999_999_99n;
 /** Re-reads after QuickBooks reported the estimate changed under us (3200), before giving up. */
 const MAX_REQUERIES = 3;
 
-/** The export request as the plan stores it (JSON: amounts as cent strings). */
-export interface PlanRequest {
+/**
+ * What every plan carries, whatever document it writes: the project whose job the document sits on and the cost
+ * codes whose items its lines name. The parent customer, job and item steps work on this alone.
+ */
+export interface PlanCommon {
   submissionId: string;
   attempt: number;
   project: {
@@ -67,14 +70,20 @@ export interface PlanRequest {
     costCodeDescription: string;
     category: string;
     categoryName: string;
-    revisedEstimate: string;
     itemRef: string | null;
   }[];
   createMissingItems: boolean;
+  useClasses: boolean;
+}
+
+/** The export request of a budget as the plan stores it (JSON: amounts as cent strings). */
+export interface PlanRequest extends PlanCommon {
+  /** Absent in plans queued before purchase orders: an estimate. */
+  document?: "estimate";
+  lines: (PlanCommon["lines"][number] & { revisedEstimate: string })[];
   estimateMode: "update_in_place" | "new_estimate_per_submission";
   previous: ErpEstimateRef | null;
   overwriteChangedInErp: boolean;
-  useClasses: boolean;
 }
 
 export function toPlanRequest(req: EstimateExportRequest): PlanRequest {
@@ -116,6 +125,15 @@ export interface PlanContext {
   items?: Record<string, ListRef & { created: boolean }>;
   incomeAccount?: ListRef;
   estimate?: { txnId: string; editSequence: string; refNumber: string; written?: WrittenEstimate };
+  /** The commitment's vendor, found or added. */
+  vendor?: ListRef & { created: boolean };
+  /** The purchase order as QuickBooks holds it after our write, each of our lines with its line key. */
+  purchaseOrder?: {
+    txnId: string;
+    editSequence: string;
+    refNumber: string;
+    lines: { lineKey: string; txnLineId: string; amount: string }[];
+  };
   /**
    * A reference this Web Connector session remembered turned out stale (QuickBooks refused it): from then on the
    * plan asks QuickBooks for everything, so it cannot go round again.
@@ -144,6 +162,16 @@ export interface StepState {
     refNumber?: string;
     memo?: string;
   };
+  /** The purchase order being rewritten, as found, and how each of its lines is kept, rewritten or added. */
+  poTarget?: {
+    txnId: string;
+    editSequence: string;
+    vendorListId: string;
+    refNumber: string;
+    memo: string;
+    /** In the order the mod names them: a line key of ours, or null for a line Costbridge does not own. */
+    lines: { txnLineId: string; lineKey: string | null }[];
+  };
 }
 
 export interface Step {
@@ -169,7 +197,7 @@ function chars(text: string): number {
   return [...text].length;
 }
 
-export function jobName(req: PlanRequest): string {
+export function jobName(req: PlanCommon): string {
   return qbdName(req.project.name);
 }
 
@@ -184,7 +212,7 @@ export function refNumberFor(projectNumber: string): string {
 
 /** Cost codes in first-appearance order, each with its description and mapped item (a mapped line wins). */
 export function costCodesOf(
-  req: PlanRequest,
+  req: PlanCommon,
 ): { code: string; description: string; itemRef: string | null }[] {
   const byCode = new Map<string, { code: string; description: string; itemRef: string | null }>();
   for (const l of req.lines) {
@@ -224,6 +252,11 @@ export function checkPlan(req: PlanRequest): Rejection | null {
       };
     }
   }
+  return checkJobAndItems(req);
+}
+
+/** The job's and the items' checks that need no QuickBooks, for any document written on the project's job. */
+export function checkJobAndItems(req: PlanCommon): Rejection | null {
   if (!req.project.existingJobRef) {
     const name = jobName(req);
     if (name === "") {
@@ -336,7 +369,11 @@ export function planSteps(req: PlanRequest): { step: string; phase: string }[] {
  * session cut off, a restart): whatever it wrote may or may not exist, so look before writing again.
  */
 export function phaseAfterLostAnswer(step: Step): string {
-  if (step.phase === "add") return step.step === "estimate" ? "query_job" : "query";
+  if (step.phase === "add") {
+    if (step.step === "estimate") return "query_job";
+    if (step.step === "purchase_order") return "query_ref";
+    return "query";
+  }
   if (step.phase === "mod") return "query_txn";
   return step.phase;
 }
@@ -345,17 +382,17 @@ export function itemStepCode(step: string): string {
   return step.slice("item:".length);
 }
 
-function costCodeInfo(req: PlanRequest, code: string) {
+function costCodeInfo(req: PlanCommon, code: string) {
   const info = costCodesOf(req).find((c) => c.code === code);
   if (!info) throw new Error(`no cost code ${code} in the plan`);
   return info;
 }
 
-export function parentName(req: PlanRequest): string {
+export function parentName(req: PlanCommon): string {
   return qbdName(req.project.parentCustomerName ?? "");
 }
 
-function subjectOf(req: PlanRequest, ctx: PlanContext, step: string): StatusSubject {
+function subjectOf(req: PlanCommon, ctx: PlanContext, step: string): StatusSubject {
   if (step === "parent") return { kind: "parent_customer", name: parentName(req) };
   if (step === "job") return { kind: "job", name: ctx.job?.fullName ?? jobName(req) };
   if (step.startsWith("item:")) {
@@ -436,8 +473,13 @@ export class QbxmlRuleError extends Error {
   }
 }
 
-function violationRejection(req: PlanRequest, step: Step, v: QbxmlViolation): Rejection {
-  const where = `the ${step.step.startsWith("item:") ? `item of cost code ${itemStepCode(step.step)}` : step.step} request`;
+export function violationRejection(req: PlanCommon, step: Step, v: QbxmlViolation): Rejection {
+  const subject = step.step.startsWith("item:")
+    ? `item of cost code ${itemStepCode(step.step)}`
+    : step.step === "parent"
+      ? "parent customer"
+      : step.step.replace(/_/g, " ");
+  const where = `the ${subject} request`;
   if (v.kind === "too_long") {
     const field = v.path.endsWith("CustomerAdd/Name")
       ? "a customer or job name"
@@ -455,7 +497,7 @@ function violationRejection(req: PlanRequest, step: Step, v: QbxmlViolation): Re
     return {
       code: "value_too_long",
       message: `Costbridge did not send ${where} to QuickBooks Desktop: ${v.message}`,
-      remedy: `QuickBooks Desktop allows ${v.max} characters for ${field}. Shorten it in Costbridge (project name, cost code or its description, category, or the parent customer), then retry.`,
+      remedy: `QuickBooks Desktop allows ${v.max} characters for ${field}. Shorten it in Costbridge (project name, cost code or its description, category, the parent customer, or the vendor's details), then retry.`,
     };
   }
   return {
@@ -479,6 +521,33 @@ export function buildStepRequest(req: PlanRequest, ctx: PlanContext, step: Step,
 }
 
 function stepRequest(req: PlanRequest, ctx: PlanContext, step: Step, id: string): RawXml {
+  if (isListStep(step.step)) return listStepRequest(req, ctx, step, id);
+  if (step.step === "estimate") {
+    switch (step.phase) {
+      case "query_previous":
+        return estimateQueryByTxnId(id, req.previous?.estimateId ?? "");
+      case "query_txn":
+        return estimateQueryByTxnId(id, step.state.target?.txnId ?? "");
+      case "query_job":
+        if (!ctx.job) throw new Error("the estimate needs the job first");
+        return estimateQueryByCustomer(id, { listId: ctx.job.listId });
+      case "add":
+        return estimateAdd(id, estimateWrite(req, ctx));
+      case "mod":
+        if (!step.state.target) throw new Error("a mod needs its target");
+        return estimateMod(id, step.state.target, estimateModWrite(req, ctx, step.state.target));
+    }
+  }
+  throw new Error(`unknown step ${step.step}/${step.phase}`);
+}
+
+/** The parent customer, the job and the items: the steps every document's plan shares. */
+export function isListStep(step: string): boolean {
+  return step === "parent" || step === "job" || step.startsWith("item:");
+}
+
+/** The request of a parent customer, job or item step. */
+export function listStepRequest(req: PlanCommon, ctx: PlanContext, step: Step, id: string): RawXml {
   const { project } = req;
   if (step.step === "parent") {
     if (step.phase === "add") return customerAdd(id, parentName(req), null);
@@ -507,63 +576,63 @@ function stepRequest(req: PlanRequest, ctx: PlanContext, step: Step, id: string)
     }
     return itemQuery(id, { fullName: itemName(info.code) });
   }
-  if (step.step === "estimate") {
-    switch (step.phase) {
-      case "query_previous":
-        return estimateQueryByTxnId(id, req.previous?.estimateId ?? "");
-      case "query_txn":
-        return estimateQueryByTxnId(id, step.state.target?.txnId ?? "");
-      case "query_job":
-        if (!ctx.job) throw new Error("the estimate needs the job first");
-        return estimateQueryByCustomer(id, { listId: ctx.job.listId });
-      case "add":
-        return estimateAdd(id, estimateWrite(req, ctx));
-      case "mod":
-        if (!step.state.target) throw new Error("a mod needs its target");
-        return estimateMod(id, step.state.target, estimateModWrite(req, ctx, step.state.target));
-    }
-  }
   throw new Error(`unknown step ${step.step}/${step.phase}`);
 }
 
 // ---- answers ------------------------------------------------------------------------------------------------
 
-function rejected(code: string, message: string, remedy: string): StepResult {
+export function rejected(code: string, message: string, remedy: string): StepResult {
   return { kind: "rejected", code, message, remedy };
 }
 
-function next(phase: string, state: StepState, context: PlanContext): StepResult {
+export function next(phase: string, state: StepState, context: PlanContext): StepResult {
   return { kind: "next", phase, state, context };
 }
 
-function fromStatus(req: PlanRequest, ctx: PlanContext, step: Step, r: QbxmlResponse): StepResult {
+export function fromStatus(req: PlanCommon, ctx: PlanContext, step: Step, r: QbxmlResponse): StepResult {
   return classifyStatus(r.statusCode, r.statusMessage, subjectOf(req, ctx, step.step));
 }
 
-function inactive(subject: string, remedy: string): StepResult {
+export function inactive(subject: string, remedy: string): StepResult {
   return rejected("inactive_in_quickbooks", `${subject} is inactive in QuickBooks Desktop.`, remedy);
 }
 
 /** Moves a step along with QuickBooks' answer to its current request. */
 export function applyResponse(req: PlanRequest, ctx: PlanContext, step: Step, r: QbxmlResponse): StepResult {
-  const ok = isOk(r);
-  const notFound = isNotFound(r);
-  if (!ok && !notFound && !(r.statusCode === "3100" && step.phase === "add") && !isRequeryStatus(step, r)) {
-    return fromStatus(req, ctx, step, r);
-  }
+  if (isRefusal(step, r)) return fromStatus(req, ctx, step, r);
+  if (isListStep(step.step)) return listStepAnswer(req, ctx, step, r);
+  return estimateAnswer(req, ctx, step, r);
+}
+
+/**
+ * Whether QuickBooks refused the step's request in a way the step does not handle itself: anything but OK and
+ * "nothing found", except a name in use on an add (looked up again) and a stale mod (the document is read again).
+ */
+export function isRefusal(step: Step, r: QbxmlResponse): boolean {
+  return (
+    !isOk(r) &&
+    !isNotFound(r) &&
+    !(r.statusCode === "3100" && step.phase === "add") &&
+    !isRequeryStatus(step, r)
+  );
+}
+
+/** The answer to a parent customer, job or item step. */
+export function listStepAnswer(req: PlanCommon, ctx: PlanContext, step: Step, r: QbxmlResponse): StepResult {
   if (step.step === "parent") return parentAnswer(req, ctx, step, r);
   if (step.step === "job") return jobAnswer(req, ctx, step, r);
-  if (step.step.startsWith("item:")) return itemAnswer(req, ctx, step, r);
-  return estimateAnswer(req, ctx, step, r);
+  return itemAnswer(req, ctx, step, r);
 }
 
 function isRequeryStatus(step: Step, r: QbxmlResponse): boolean {
   return (
-    step.step === "estimate" && step.phase === "mod" && (r.statusCode === "3200" || r.statusCode === "3120")
+    (step.step === "estimate" || step.step === "purchase_order") &&
+    step.phase === "mod" &&
+    (r.statusCode === "3200" || r.statusCode === "3120")
   );
 }
 
-function parentAnswer(req: PlanRequest, ctx: PlanContext, step: Step, r: QbxmlResponse): StepResult {
+function parentAnswer(req: PlanCommon, ctx: PlanContext, step: Step, r: QbxmlResponse): StepResult {
   const name = parentName(req);
   if (step.phase === "add") {
     if (r.statusCode === "3100") return next("query", { ...step.state, addRefused: true }, ctx);
@@ -609,7 +678,7 @@ export function parentFound(ctx: PlanContext, found: ListRet): StepResult {
   };
 }
 
-function jobAnswer(req: PlanRequest, ctx: PlanContext, step: Step, r: QbxmlResponse): StepResult {
+function jobAnswer(req: PlanCommon, ctx: PlanContext, step: Step, r: QbxmlResponse): StepResult {
   if (step.phase === "add" && r.statusCode === "3100") {
     return next("query", { ...step.state, addRefused: true }, ctx);
   }
@@ -635,7 +704,7 @@ function jobAnswer(req: PlanRequest, ctx: PlanContext, step: Step, r: QbxmlRespo
 }
 
 /** The job as QuickBooks (or this session, earlier) answered it. */
-export function jobFound(req: PlanRequest, ctx: PlanContext, step: Step, found: ListRet): StepResult {
+export function jobFound(req: PlanCommon, ctx: PlanContext, step: Step, found: ListRet): StepResult {
   if (!found.isActive) {
     return inactive(
       `The job "${found.fullName}"`,
@@ -658,7 +727,7 @@ export function jobFound(req: PlanRequest, ctx: PlanContext, step: Step, found: 
   };
 }
 
-function itemAnswer(req: PlanRequest, ctx: PlanContext, step: Step, r: QbxmlResponse): StepResult {
+function itemAnswer(req: PlanCommon, ctx: PlanContext, step: Step, r: QbxmlResponse): StepResult {
   const code = itemStepCode(step.step);
   const name = itemName(code);
   if (step.phase === "account") {

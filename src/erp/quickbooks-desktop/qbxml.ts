@@ -157,6 +157,162 @@ export function estimateMod(
   );
 }
 
+// ---- vendors and purchase orders -------------------------------------------------------------------------
+
+export function vendorQuery(requestId: string, by: QbdRef): RawXml {
+  return el("VendorQueryRq", "listId" in by ? el("ListID", by.listId) : el("FullName", by.fullName), {
+    requestID: requestId,
+  });
+}
+
+/** What Costbridge knows of a vendor, written when it adds one (each field only when set). */
+export interface VendorWrite {
+  name: string;
+  companyName?: string | undefined;
+  address?:
+    | {
+        addr1?: string | undefined;
+        city?: string | undefined;
+        state?: string | undefined;
+        postalCode?: string | undefined;
+        country?: string | undefined;
+      }
+    | undefined;
+  phone?: string | undefined;
+  email?: string | undefined;
+  contact?: string | undefined;
+}
+
+function optional(name: string, value: string | undefined): RawXml | null {
+  return value === undefined || value === "" ? null : el(name, value);
+}
+
+/** VendorAdd in schema order: Name, CompanyName, VendorAddress, Phone, Email, Contact. */
+export function vendorAdd(requestId: string, v: VendorWrite): RawXml {
+  const a = v.address;
+  const address = a
+    ? [
+        optional("Addr1", a.addr1),
+        optional("City", a.city),
+        optional("State", a.state),
+        optional("PostalCode", a.postalCode),
+        optional("Country", a.country),
+      ].filter((x): x is RawXml => x !== null)
+    : [];
+  return el(
+    "VendorAddRq",
+    el("VendorAdd", [
+      el("Name", v.name),
+      optional("CompanyName", v.companyName),
+      address.length > 0 ? el("VendorAddress", address) : null,
+      optional("Phone", v.phone),
+      optional("Email", v.email),
+      optional("Contact", v.contact),
+    ]),
+    { requestID: requestId },
+  );
+}
+
+export function purchaseOrderQueryByTxnId(requestId: string, txnId: string): RawXml {
+  return el("PurchaseOrderQueryRq", [el("TxnID", txnId), el("IncludeLineItems", "true")], {
+    requestID: requestId,
+  });
+}
+
+/** Purchase orders by reference number (QuickBooks cannot filter on the memo: the marker is checked on the answer). */
+export function purchaseOrderQueryByRefNumber(requestId: string, refNumber: string): RawXml {
+  return el("PurchaseOrderQueryRq", [el("RefNumber", refNumber), el("IncludeLineItems", "true")], {
+    requestID: requestId,
+  });
+}
+
+export interface PurchaseOrderLineWrite {
+  item: QbdRef;
+  description: string;
+  /** Decimal text with two places, e.g. "125000.00"; written as Rate and Amount at quantity 1. */
+  amount: string;
+  /** The customer:job the line's cost is charged to. */
+  customer: QbdRef;
+  className?: string | undefined;
+}
+
+export interface PurchaseOrderWrite {
+  vendor: QbdRef;
+  refNumber: string;
+  memo: string;
+  lines: PurchaseOrderLineWrite[];
+}
+
+/** A purchase-order line in schema order: ItemRef, Desc, Quantity, Rate, ClassRef, Amount, CustomerRef. */
+function purchaseOrderLineBody(line: PurchaseOrderLineWrite): (RawXml | null)[] {
+  return [
+    ref("ItemRef", line.item),
+    el("Desc", line.description),
+    el("Quantity", "1"),
+    el("Rate", line.amount),
+    line.className ? ref("ClassRef", { fullName: line.className }) : null,
+    el("Amount", line.amount),
+    ref("CustomerRef", line.customer),
+  ];
+}
+
+export function purchaseOrderAdd(requestId: string, po: PurchaseOrderWrite): RawXml {
+  return el(
+    "PurchaseOrderAddRq",
+    el("PurchaseOrderAdd", [
+      ref("VendorRef", po.vendor),
+      el("RefNumber", po.refNumber),
+      el("Memo", po.memo),
+      ...po.lines.map((l) => el("PurchaseOrderLineAdd", purchaseOrderLineBody(l))),
+    ]),
+    { requestID: requestId },
+  );
+}
+
+/**
+ * One line of a PurchaseOrderMod: an existing line rewritten (its TxnLineID and what Costbridge owns), a new line
+ * (TxnLineID -1), or a line Costbridge does not own named by its TxnLineID alone, so QuickBooks keeps it as it is.
+ */
+export type PurchaseOrderLineModWrite =
+  | { txnLineId: string; line: PurchaseOrderLineWrite }
+  | { txnLineId: "-1"; line: PurchaseOrderLineWrite }
+  | { txnLineId: string; keep: true };
+
+export interface PurchaseOrderModWrite {
+  /** Only to move the purchase order back to the commitment's vendor. */
+  vendor?: QbdRef | undefined;
+  /** Only where it differs. */
+  refNumber?: string | undefined;
+  /** The memo with our marker, a bookkeeper's words around it kept; omitted when unchanged. */
+  memo?: string | undefined;
+  /** Every line the purchase order keeps: QuickBooks deletes the lines a mod does not name. */
+  lines: PurchaseOrderLineModWrite[];
+}
+
+export function purchaseOrderMod(
+  requestId: string,
+  target: { txnId: string; editSequence: string },
+  po: PurchaseOrderModWrite,
+): RawXml {
+  return el(
+    "PurchaseOrderModRq",
+    el("PurchaseOrderMod", [
+      el("TxnID", target.txnId),
+      el("EditSequence", target.editSequence),
+      po.vendor ? ref("VendorRef", po.vendor) : null,
+      po.refNumber !== undefined ? el("RefNumber", po.refNumber) : null,
+      po.memo !== undefined ? el("Memo", po.memo) : null,
+      ...po.lines.map((l) =>
+        el("PurchaseOrderLineMod", [
+          el("TxnLineID", l.txnLineId),
+          ...("line" in l ? purchaseOrderLineBody(l.line) : []),
+        ]),
+      ),
+    ]),
+    { requestID: requestId },
+  );
+}
+
 // ---- responses ----------------------------------------------------------------------------------------------
 
 export interface QbxmlResponse {
@@ -262,6 +418,50 @@ export function readEstimateRet(n: XmlNode): EstimateRet {
       className: textOf(child(l, "ClassRef"), "FullName") ?? null,
       description: textOf(l, "Desc") ?? "",
       amount: textOf(l, "Amount") ?? "",
+    })),
+  };
+}
+
+export interface PurchaseOrderLineRet {
+  txnLineId: string;
+  itemListId: string;
+  itemFullName: string;
+  className: string | null;
+  description: string;
+  amount: string;
+  customerListId: string;
+}
+
+export interface PurchaseOrderRet {
+  txnId: string;
+  editSequence: string;
+  txnNumber: number;
+  vendorListId: string;
+  refNumber: string;
+  memo: string;
+  totalAmount: string;
+  isManuallyClosed: boolean;
+  lines: PurchaseOrderLineRet[];
+}
+
+export function readPurchaseOrderRet(n: XmlNode): PurchaseOrderRet {
+  return {
+    txnId: textOf(n, "TxnID") ?? "",
+    editSequence: textOf(n, "EditSequence") ?? "",
+    txnNumber: Number(textOf(n, "TxnNumber") ?? "0"),
+    vendorListId: textOf(child(n, "VendorRef"), "ListID") ?? "",
+    refNumber: textOf(n, "RefNumber") ?? "",
+    memo: textOf(n, "Memo") ?? "",
+    totalAmount: textOf(n, "TotalAmount") ?? "",
+    isManuallyClosed: textOf(n, "IsManuallyClosed") === "true",
+    lines: childrenNamed(n, "PurchaseOrderLineRet").map((l) => ({
+      txnLineId: textOf(l, "TxnLineID") ?? "",
+      itemListId: textOf(child(l, "ItemRef"), "ListID") ?? "",
+      itemFullName: textOf(child(l, "ItemRef"), "FullName") ?? "",
+      className: textOf(child(l, "ClassRef"), "FullName") ?? null,
+      description: textOf(l, "Desc") ?? "",
+      amount: textOf(l, "Amount") ?? "",
+      customerListId: textOf(child(l, "CustomerRef"), "ListID") ?? "",
     })),
   };
 }

@@ -7,8 +7,10 @@
  * reaches QuickBooks.
  *
  * Checked against the qbXML 13.0 On-screen Reference (element order of CustomerAdd, ItemServiceAdd, EstimateAdd,
- * EstimateMod, their line aggregates and the queries; STRTYPE max lengths). Only the children Costbridge uses are
- * listed; the rest of the schema is not needed to check what we build.
+ * EstimateMod, their line aggregates and the queries; STRTYPE max lengths) and, for vendors and purchase orders,
+ * against Intuit's qbxmlops130 sample document (VendorQuery, VendorAdd, PurchaseOrderQuery, PurchaseOrderAdd,
+ * PurchaseOrderMod and their lines). Only the children Costbridge uses are listed; the rest of the schema is not
+ * needed to check what we build.
  */
 import { XMLValidator } from "fast-xml-parser";
 import { hasForbiddenXmlChars, parseXml, type XmlNode } from "./xml.js";
@@ -34,6 +36,18 @@ export const QBD_LIMITS = {
   id: 36,
   /** `EditSequence`. */
   editSequence: 16,
+  /** Vendor `Name` (and a `VendorRef`'s `FullName`). */
+  vendorName: 41,
+  /** Vendor `CompanyName` and `Contact`. */
+  vendorCompanyName: 41,
+  vendorPhone: 21,
+  vendorEmail: 1023,
+  /** `VendorAddress` parts. */
+  addr: 41,
+  city: 31,
+  state: 21,
+  postalCode: 13,
+  country: 31,
 } as const;
 
 type Rule =
@@ -46,6 +60,8 @@ const AMOUNT = { max: 20, pattern: /^-?\d{1,13}(\.\d{1,2})?$/ };
 const BOOL = { max: 5, pattern: /^(true|false)$/ };
 
 const LINE_ADD = ["ItemRef", "Desc", "Quantity", "Rate", "ClassRef", "Amount", "SalesTaxCodeRef"];
+/** A purchase-order line: ClassRef between Rate and Amount, CustomerRef (the job) after Amount. */
+const PO_LINE = ["ItemRef", "Desc", "Quantity", "Rate", "ClassRef", "Amount", "CustomerRef"];
 
 /**
  * Element name (qualified by its parent where the same name means different things) → rule. Container rules list
@@ -64,6 +80,11 @@ const RULES: Record<string, Rule> = {
       "EstimateQueryRq",
       "EstimateAddRq",
       "EstimateModRq",
+      "VendorQueryRq",
+      "VendorAddRq",
+      "PurchaseOrderQueryRq",
+      "PurchaseOrderAddRq",
+      "PurchaseOrderModRq",
     ],
     anyOrder: true,
   },
@@ -86,6 +107,23 @@ const RULES: Record<string, Rule> = {
   EstimateModRq: { children: ["EstimateMod"] },
   EstimateMod: { children: ["TxnID", "EditSequence", "CustomerRef", "RefNumber", "Memo", "EstimateLineMod"] },
   EstimateLineMod: { children: ["TxnLineID", ...LINE_ADD] },
+  VendorQueryRq: { children: ["ListID", "FullName"], oneOf: [["ListID", "FullName"]] },
+  VendorAddRq: { children: ["VendorAdd"] },
+  VendorAdd: { children: ["Name", "CompanyName", "VendorAddress", "Phone", "Email", "Contact"] },
+  VendorAddress: { children: ["Addr1", "City", "State", "PostalCode", "Country"] },
+  PurchaseOrderQueryRq: {
+    children: ["TxnID", "RefNumber", "IncludeLineItems"],
+    oneOf: [["TxnID", "RefNumber"]],
+  },
+  PurchaseOrderAddRq: { children: ["PurchaseOrderAdd"] },
+  PurchaseOrderAdd: { children: ["VendorRef", "RefNumber", "Memo", "PurchaseOrderLineAdd"] },
+  PurchaseOrderLineAdd: { children: PO_LINE },
+  PurchaseOrderModRq: { children: ["PurchaseOrderMod"] },
+  PurchaseOrderMod: {
+    children: ["TxnID", "EditSequence", "VendorRef", "RefNumber", "Memo", "PurchaseOrderLineMod"],
+  },
+  PurchaseOrderLineMod: { children: ["TxnLineID", ...PO_LINE] },
+  VendorRef: REF,
   ParentRef: REF,
   AccountRef: REF,
   CustomerRef: REF,
@@ -95,6 +133,18 @@ const RULES: Record<string, Rule> = {
   // Text fields.
   "CustomerAdd/Name": { max: QBD_LIMITS.customerName },
   "ItemServiceAdd/Name": { max: QBD_LIMITS.itemName },
+  "VendorAdd/Name": { max: QBD_LIMITS.vendorName },
+  "VendorRef/FullName": { max: QBD_LIMITS.vendorName },
+  "VendorQueryRq/FullName": { max: QBD_LIMITS.vendorName },
+  CompanyName: { max: QBD_LIMITS.vendorCompanyName },
+  Contact: { max: QBD_LIMITS.vendorCompanyName },
+  Phone: { max: QBD_LIMITS.vendorPhone },
+  Email: { max: QBD_LIMITS.vendorEmail },
+  Addr1: { max: QBD_LIMITS.addr },
+  City: { max: QBD_LIMITS.city },
+  State: { max: QBD_LIMITS.state },
+  PostalCode: { max: QBD_LIMITS.postalCode },
+  Country: { max: QBD_LIMITS.country },
   FullName: { max: QBD_LIMITS.fullName },
   "SalesTaxCodeRef/FullName": { max: 3 },
   ListID: ID,
@@ -115,7 +165,15 @@ const RULES: Record<string, Rule> = {
 };
 
 /** Elements that may appear more than once in a row. */
-const REPEATABLE = new Set(["EstimateLineAdd", "EstimateLineMod", "ListID", "FullName", "TxnID"]);
+const REPEATABLE = new Set([
+  "EstimateLineAdd",
+  "EstimateLineMod",
+  "PurchaseOrderLineAdd",
+  "PurchaseOrderLineMod",
+  "ListID",
+  "FullName",
+  "TxnID",
+]);
 
 /** Where a request breaks the schema, worded for a person: the element, its path and what is wrong. */
 export interface QbxmlViolation {

@@ -2,10 +2,10 @@
  * What one Web Connector session already learned from QuickBooks, and when a step may be answered from it instead
  * of asking again, as pure functions (the app layer keeps the answers in PostgreSQL, per session ticket).
  *
- * Remembered: the customers and jobs, service items and income account QuickBooks returned (to a query or to our
- * own add) and the estimates it returned to our own writes or to a query by TxnID. A remembered answer stands in
+ * Remembered: the customers and jobs, service items, vendors and income account QuickBooks returned (to a query or
+ * to our own add) and the estimates it returned to our own writes or to a query by TxnID. A remembered answer stands in
  * for a look-up only where acting on a stale one cannot write anything twice:
- *   - a parent customer, job or item look-up, when the remembered element is usable as it stands (active, the
+ *   - a parent customer, job, item or vendor look-up, when the remembered element is usable as it stands (active, the
  *     right kind and level); the write that uses it names it by ListID, and QuickBooks refuses a ListID that is
  *     gone or inactive (3140), after which the plan asks again;
  *   - the income account for a new item, likewise;
@@ -14,6 +14,7 @@
  * Never: the look-up for the estimate before an EstimateAdd (query before add, by the memo marker), a step whose
  * request was handed out without an answer, or anything after a remembered reference turned out stale.
  */
+import { isDocumentStep, isPurchaseOrderPlan, planStepsOf, type QbdPlanRequest } from "./document-plans.js";
 import {
   accountFound,
   decideOnFound,
@@ -23,13 +24,12 @@ import {
   jobFound,
   jobName,
   type PlanContext,
-  type PlanRequest,
   parentFound,
   parentName,
-  planSteps,
   type Step,
   type StepResult,
 } from "./plan.js";
+import { vendorFound, vendorName } from "./purchase-order-plan.js";
 import {
   type EstimateRet,
   isNotFound,
@@ -40,24 +40,27 @@ import {
   readListRet,
 } from "./qbxml.js";
 
-export type LookupList = "customer" | "item" | "income_account" | "estimate";
+export type LookupList = "customer" | "item" | "income_account" | "estimate" | "vendor";
+
+/** The lists whose elements are remembered by ListID and by full name. */
+export type NamedList = "customer" | "item" | "vendor";
 
 /** What a step's next request would ask QuickBooks. */
 export type Lookup =
-  | { list: "customer" | "item"; listId: string }
-  | { list: "customer" | "item"; fullName: string }
+  | { list: NamedList; listId: string }
+  | { list: NamedList; fullName: string }
   | { list: "income_account" }
   | { list: "estimate"; txnId: string };
 
 /** One answer QuickBooks gave in this session. */
 export type Remembered =
-  | { list: "customer" | "item" | "income_account"; ret: ListRet }
+  | { list: NamedList | "income_account"; ret: ListRet }
   | { list: "estimate"; ret: EstimateRet };
 
 /** An answer no longer to be trusted: one element (by id or name), or a whole list (the income accounts). */
 export type Forget =
   | { list: LookupList; id: string }
-  | { list: "customer" | "item"; fullName: string }
+  | { list: NamedList; fullName: string }
   | { list: "income_account" };
 
 export interface Learned {
@@ -71,7 +74,7 @@ export function nameKey(fullName: string): string {
 }
 
 /** The look-up a step's next request makes, when the session may answer it; null when QuickBooks must be asked. */
-export function stepLookup(req: PlanRequest, ctx: PlanContext, step: Step): Lookup | null {
+export function stepLookup(req: QbdPlanRequest, ctx: PlanContext, step: Step): Lookup | null {
   if (ctx.sessionLookupsOff) return null;
   if (step.step === "parent" && step.phase === "query") {
     return req.project.parentCustomerRef
@@ -95,7 +98,17 @@ export function stepLookup(req: PlanRequest, ctx: PlanContext, step: Step): Look
     if (step.phase === "account") return { list: "income_account" };
     return null;
   }
-  if (step.step === "estimate" && step.phase === "query_previous" && req.previous) {
+  if (step.step === "vendor" && isPurchaseOrderPlan(req)) {
+    if (step.phase === "query_ref") return { list: "vendor", listId: req.vendor.existingVendorRef ?? "" };
+    if (step.phase === "query") return { list: "vendor", fullName: vendorName(req) };
+    return null;
+  }
+  if (
+    step.step === "estimate" &&
+    step.phase === "query_previous" &&
+    !isPurchaseOrderPlan(req) &&
+    req.previous
+  ) {
     return { list: "estimate", txnId: req.previous.estimateId };
   }
   return null;
@@ -107,7 +120,7 @@ export function stepLookup(req: PlanRequest, ctx: PlanContext, step: Step): Look
  * A refusal is then made on QuickBooks' own answer, never on a remembered one.
  */
 export function answerFromSession(
-  req: PlanRequest,
+  req: QbdPlanRequest,
   ctx: PlanContext,
   step: Step,
   known: Remembered,
@@ -116,6 +129,7 @@ export function answerFromSession(
   const s = { ...step, state };
   let result: StepResult;
   if (known.list === "estimate") {
+    if (isPurchaseOrderPlan(req)) return null;
     result = decideOnFound(req, ctx, s, known.ret);
     return result.kind === "next" && result.phase === "mod" ? result : null;
   }
@@ -123,22 +137,24 @@ export function answerFromSession(
     result = accountFound(ctx, s, [known.ret]);
     return result.kind === "next" ? result : null;
   }
-  if (step.step === "parent") result = parentFound(ctx, known.ret);
+  if (step.step === "vendor") result = vendorFound(ctx, s, known.ret);
+  else if (step.step === "parent") result = parentFound(ctx, known.ret);
   else if (step.step === "job") result = jobFound(req, ctx, s, known.ret);
   else if (step.step.startsWith("item:")) result = itemFound(ctx, s, known.ret);
   else return null;
   return result.kind === "done" ? result : null;
 }
 
-function listOf(step: string): "customer" | "item" | null {
+function listOf(step: string): NamedList | null {
   if (step === "parent" || step === "job") return "customer";
   if (step.startsWith("item:")) return "item";
+  if (step === "vendor") return "vendor";
   return null;
 }
 
 /** What QuickBooks' answer to a step teaches the session: elements to remember, answers no longer to trust. */
 export function learnedFrom(
-  req: PlanRequest,
+  req: QbdPlanRequest,
   ctx: PlanContext,
   step: Step,
   r: QbxmlResponse,
@@ -151,7 +167,8 @@ export function learnedFrom(
     const rets = r.rets.map(readEstimateRet);
     for (const ret of rets) learned.remember.push({ list: "estimate", ret });
     if (rets.length === 0 && (step.phase === "query_previous" || step.phase === "query_txn")) {
-      const txnId = step.phase === "query_previous" ? req.previous?.estimateId : step.state.target?.txnId;
+      const previous = isPurchaseOrderPlan(req) ? undefined : req.previous?.estimateId;
+      const txnId = step.phase === "query_previous" ? previous : step.state.target?.txnId;
       if (txnId) learned.forget.push({ list: "estimate", id: txnId });
     }
     return learned;
@@ -187,7 +204,7 @@ const STALE_REFERENCE = new Set(["3120", "3140"]);
  */
 export function isStaleLookup(ctx: PlanContext, steps: Step[], current: Step, r: QbxmlResponse): boolean {
   if (ctx.sessionLookupsOff || !STALE_REFERENCE.has(r.statusCode)) return false;
-  if (current.step === "estimate" && r.statusCode === "3120" && !current.state.remembered) return false;
+  if (isDocumentStep(current.step) && r.statusCode === "3120" && !current.state.remembered) return false;
   return current.state.remembered === true || steps.some((s) => s.state.remembered);
 }
 
@@ -204,20 +221,21 @@ export interface StaleLookupReset {
  * asks QuickBooks for everything from now on. Steps that asked QuickBooks themselves keep their answers.
  */
 export function resetAfterStaleLookup(
-  req: PlanRequest,
+  req: QbdPlanRequest,
   ctx: PlanContext,
   steps: (Step & { seq: number })[],
   current: Step & { seq: number },
 ): StaleLookupReset {
-  const initial = planSteps(req);
+  const initial = planStepsOf(req);
   const forget: Forget[] = [{ list: "income_account" }];
   const context: PlanContext = { ...ctx, sessionLookupsOff: true, items: { ...(ctx.items ?? {}) } };
   delete context.incomeAccount;
   delete context.estimate;
+  delete context.purchaseOrder;
   const reset: { seq: number; phase: string }[] = [];
   for (const s of steps) {
     const isCurrent = s.seq === current.seq;
-    if (!isCurrent && !s.state.remembered && s.step !== "estimate") continue;
+    if (!isCurrent && !s.state.remembered && !isDocumentStep(s.step)) continue;
     reset.push({ seq: s.seq, phase: initial[s.seq - 1]?.phase ?? s.phase });
     if (!isCurrent && !s.state.remembered) continue;
     if (s.step === "parent" && ctx.parent) {
@@ -226,13 +244,17 @@ export function resetAfterStaleLookup(
     } else if (s.step === "job" && ctx.job) {
       forget.push({ list: "customer", id: ctx.job.listId });
       delete context.job;
+    } else if (s.step === "vendor" && ctx.vendor) {
+      forget.push({ list: "vendor", id: ctx.vendor.listId });
+      delete context.vendor;
     } else if (s.step.startsWith("item:")) {
       const code = itemStepCode(s.step);
       const item = ctx.items?.[code];
       if (item) forget.push({ list: "item", id: item.listId });
       delete context.items?.[code];
     } else if (s.step === "estimate") {
-      const txnId = (isCurrent ? current.state : s.state).target?.txnId ?? req.previous?.estimateId;
+      const previous = isPurchaseOrderPlan(req) ? undefined : req.previous?.estimateId;
+      const txnId = (isCurrent ? current.state : s.state).target?.txnId ?? previous;
       if (txnId) forget.push({ list: "estimate", id: txnId });
     }
   }

@@ -9,7 +9,9 @@ export type StatusSubject =
   | { kind: "job"; name: string }
   | { kind: "item"; name: string; costCode: string }
   | { kind: "account" }
-  | { kind: "estimate"; refNumber: string };
+  | { kind: "estimate"; refNumber: string }
+  | { kind: "vendor"; name: string }
+  | { kind: "purchase_order"; refNumber: string };
 
 export type StatusClass =
   | { kind: "rejected"; code: string; message: string; remedy: string }
@@ -18,6 +20,10 @@ export type StatusClass =
 export const REMEDY_ESTIMATES_OFF =
   "In QuickBooks Desktop, signed in as the Admin user, turn on estimates (Edit › Preferences › Jobs & Estimates › " +
   "Company Preferences › Do you create estimates? Yes), then retry the export.";
+
+export const REMEDY_PURCHASE_ORDERS_OFF =
+  "In QuickBooks Desktop, signed in as the Admin user, turn on purchase orders (Edit › Preferences › Items & " +
+  "Inventory › Company Preferences › Inventory and purchase orders are active), then retry the export.";
 
 export const REMEDY_CHANGED_IN_QUICKBOOKS =
   "Someone edited the estimate in QuickBooks after Costbridge last wrote it. Retry the export to overwrite their " +
@@ -35,6 +41,10 @@ function what(subject: StatusSubject): string {
       return "the income account";
     case "estimate":
       return `the estimate ${subject.refNumber}`;
+    case "vendor":
+      return `the vendor "${subject.name}"`;
+    case "purchase_order":
+      return `the purchase order ${subject.refNumber}`;
   }
 }
 
@@ -46,6 +56,10 @@ function nameRemedy(subject: StatusSubject, limitNote: string): string {
       return `Rename the project${limitNote} or link it to an existing QuickBooks job, then retry.`;
     case "item":
       return `Map cost code ${subject.costCode} to an existing QuickBooks service item${limitNote}, then retry.`;
+    case "vendor":
+      return `Shorten the vendor's name in Costbridge${limitNote}, or link the vendor to an existing QuickBooks vendor, then retry.`;
+    case "purchase_order":
+      return `Shorten the commitment's number${limitNote}, then retry.`;
     default:
       return `Correct it in QuickBooks${limitNote}, then retry.`;
   }
@@ -58,7 +72,9 @@ function tooLongField(statusMessage: string, subject: StatusSubject): { field: s
     case "Name":
       return subject.kind === "item"
         ? { field: "the item name", limit: "31 characters for an item name" }
-        : { field: "the name", limit: "41 characters for a customer or job name" };
+        : subject.kind === "vendor"
+          ? { field: "the name", limit: "41 characters for a vendor name" }
+          : { field: "the name", limit: "41 characters for a customer or job name" };
     case "FullName":
       return { field: "the full name", limit: "159 characters for a full name (Parent:Job)" };
     case "RefNumber":
@@ -102,6 +118,10 @@ function referenceRemedy(list: string, inactive: boolean, subject: StatusSubject
         : "Add the class in QuickBooks (Lists › Class List) with the category's name, or turn off classes in the ERP settings, then retry.";
     case "Account":
       return "Make an income account active in QuickBooks (Chart of Accounts), then retry.";
+    case "Vendor":
+      return inactive
+        ? "Make the vendor active again in QuickBooks (Vendor Center › Include inactive), then retry."
+        : "Link the Costbridge vendor to an existing QuickBooks vendor (or clear the link so Costbridge finds or adds it), then retry.";
     case "Sales Tax Code":
       return 'Make the sales tax code "Non" active in QuickBooks (Lists › Sales Tax Code List), then retry.';
     default:
@@ -138,7 +158,9 @@ export function classifyStatus(code: string, statusMessage: string, subject: Sta
         remedy:
           subject.kind === "item"
             ? `Rename the other QuickBooks item, or map cost code ${subject.costCode} to an existing service item in Costbridge, then retry.`
-            : "Rename the other QuickBooks record (names are shared by customers, vendors, employees and other names), or link the project to an existing job, then retry.",
+            : subject.kind === "vendor"
+              ? "Rename the other QuickBooks record (names are shared by customers, vendors, employees and other names), or link the Costbridge vendor to the QuickBooks vendor in ERP Integrations › Mappings, then retry."
+              : "Rename the other QuickBooks record (names are shared by customers, vendors, employees and other names), or link the project to an existing job, then retry.",
       };
     case "3140": {
       const { list, inactive } = badReference(statusMessage);
@@ -163,12 +185,19 @@ export function classifyStatus(code: string, statusMessage: string, subject: Sta
         remedy: REMEDY_CHANGED_IN_QUICKBOOKS,
       };
     case "3250":
-      return {
-        kind: "rejected",
-        code: "estimates_disabled",
-        message: `Estimates are turned off in this QuickBooks Desktop company file. ${qb}`,
-        remedy: REMEDY_ESTIMATES_OFF,
-      };
+      return subject.kind === "purchase_order" || subject.kind === "vendor"
+        ? {
+            kind: "rejected",
+            code: "purchase_orders_disabled",
+            message: `Purchase orders are turned off in this QuickBooks Desktop company file. ${qb}`,
+            remedy: REMEDY_PURCHASE_ORDERS_OFF,
+          }
+        : {
+            kind: "rejected",
+            code: "estimates_disabled",
+            message: `Estimates are turned off in this QuickBooks Desktop company file. ${qb}`,
+            remedy: REMEDY_ESTIMATES_OFF,
+          };
     case "3260":
       return {
         kind: "rejected",
@@ -188,7 +217,11 @@ export function classifyStatus(code: string, statusMessage: string, subject: Sta
             ? `Map cost code ${subject.costCode} to an existing QuickBooks service item in ERP Integrations (or turn on creating missing items), then retry.`
             : subject.kind === "job" || subject.kind === "parent_customer"
               ? "Link the project to an existing QuickBooks job or choose another parent customer, then retry."
-              : "Retry the export to write the estimate again, or Reject the budget to hand it back.",
+              : subject.kind === "purchase_order"
+                ? "Retry the export to write the purchase order again, or Reject the commitment to hand it back."
+                : subject.kind === "vendor"
+                  ? "Link the vendor to an existing QuickBooks vendor (or clear the link so Costbridge finds or adds it), then retry."
+                  : "Retry the export to write the estimate again, or Reject the budget to hand it back.",
       };
     case "3170":
     case "3175":

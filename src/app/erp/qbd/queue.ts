@@ -1,26 +1,26 @@
 /**
  * The per-company Web Connector queue in PostgreSQL: one plan per export attempt, its steps in order. Plans are
- * served oldest first and a plan's steps strictly in sequence, so a job and its items always precede the estimate.
+ * served oldest first and a plan's steps strictly in sequence, so a job and its items always precede the estimate
+ * (or the vendor and the purchase order).
  */
 import { sql } from "kysely";
 import type { Executor, Tx } from "../../../db/database.js";
-import type { ExportOutcome } from "../../../erp/connector.js";
+import type { ExportOutcome, PurchaseOrderOutcome } from "../../../erp/connector.js";
 import {
-  checkPlan,
-  type PlanContext,
-  type PlanRequest,
-  planSteps,
-  type StepState,
-} from "../../../erp/quickbooks-desktop/plan.js";
+  checkAnyPlan,
+  planStepsOf,
+  type QbdPlanRequest,
+} from "../../../erp/quickbooks-desktop/document-plans.js";
+import type { PlanContext, StepState } from "../../../erp/quickbooks-desktop/plan.js";
 
 export interface PlanRow {
   companyId: string;
   submissionId: string;
   attempt: number;
   status: "queued" | "done" | "rejected" | "superseded";
-  request: PlanRequest;
+  request: QbdPlanRequest;
   context: PlanContext;
-  outcome: ExportOutcome | null;
+  outcome: ExportOutcome | PurchaseOrderOutcome | null;
   createdAt: Date;
   finishedAt: Date | null;
 }
@@ -60,9 +60,9 @@ function planFrom(r: {
     submissionId: r.submission_id,
     attempt: r.attempt,
     status: r.status as PlanRow["status"],
-    request: r.request as PlanRequest,
+    request: r.request as QbdPlanRequest,
     context: (r.context ?? {}) as PlanContext,
-    outcome: (r.outcome ?? null) as ExportOutcome | null,
+    outcome: (r.outcome ?? null) as ExportOutcome | PurchaseOrderOutcome | null,
     createdAt: r.created_at,
     finishedAt: r.finished_at,
   };
@@ -117,10 +117,10 @@ export type EnqueueResult =
 export async function enqueuePlan(
   tx: Tx,
   companyId: string,
-  req: PlanRequest,
+  req: QbdPlanRequest,
   now: Date,
 ): Promise<EnqueueResult> {
-  const rejection = checkPlan(req);
+  const rejection = checkAnyPlan(req);
   if (rejection) return { kind: "rejected", ...rejection };
   const inserted = await tx
     .insertInto("qbwc_plans")
@@ -161,7 +161,7 @@ export async function enqueuePlan(
       .where("status", "in", ["queued", "sent"])
       .execute();
   }
-  const steps = planSteps(req);
+  const steps = planStepsOf(req);
   await tx
     .insertInto("qbwc_requests")
     .values(

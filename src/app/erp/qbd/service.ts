@@ -6,12 +6,12 @@
 import { sql } from "kysely";
 import type { Tx } from "../../../db/database.js";
 import {
-  applyResponse,
-  buildStepRequest,
-  doneOutcome,
+  applyPlanResponse,
+  buildPlanStepRequest,
   type PlanContext,
   parseQbxmlResponses,
   phaseAfterLostAnswer,
+  planDoneOutcome,
   QbxmlParseError,
   type QbxmlResponse,
   QbxmlRuleError,
@@ -249,7 +249,7 @@ export async function sendRequestXML(ctx: AppContext, p: Record<string, string>)
       const requestId = requestIdFor(step, handedOut);
       let xml: string;
       try {
-        xml = buildStepRequest(
+        xml = buildPlanStepRequest(
           plan.request,
           plan.context,
           { step: step.step, phase, state: step.state },
@@ -411,7 +411,7 @@ async function finishPlan(ctx: AppContext, tx: Tx, key: StepRow, context: PlanCo
   if (plan?.status !== "queued") return;
   const outcome =
     finish.kind === "done"
-      ? doneOutcome(plan.request, context)
+      ? planDoneOutcome(plan.request, context)
       : { kind: "rejected" as const, code: finish.code, message: finish.message, remedy: finish.remedy };
   await tx
     .updateTable("qbwc_plans")
@@ -461,6 +461,7 @@ async function progress(tx: Tx, s: Session): Promise<number> {
 /** What a step writes, for a person: "parent customer", "job", "item of cost code 03-100", "estimate". */
 function stepSubject(step: string): string {
   if (step === "parent") return "parent customer";
+  if (step === "purchase_order") return "purchase order";
   if (step.startsWith("item:")) return `item of cost code ${step.slice("item:".length)}`;
   return step;
 }
@@ -554,7 +555,7 @@ export async function receiveResponseXML(ctx: AppContext, p: Record<string, stri
       await setConnectionError(ctx, tx, s.companyId, null);
       return progress(tx, s);
     }
-    const result = applyResponse(plan.request, plan.context, step, rs);
+    const result = applyPlanResponse(plan.request, plan.context, step, rs);
     await learn(tx, s, learnedFrom(plan.request, plan.context, step, rs, result), now);
     switch (result.kind) {
       case "next":

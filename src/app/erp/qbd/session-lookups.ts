@@ -9,6 +9,7 @@ import {
   type Forget,
   type Learned,
   type Lookup,
+  type NamedList,
   nameKey,
   type Remembered,
 } from "../../../erp/quickbooks-desktop/session-lookups.js";
@@ -36,7 +37,7 @@ export async function recall(tx: Tx, key: SessionKey, lookup: Lookup): Promise<R
   if (!row) return null;
   return row.list === "estimate"
     ? { list: "estimate", ret: row.answer as EstimateRet }
-    : { list: row.list as "customer" | "item" | "income_account", ret: row.answer as ListRet };
+    : { list: row.list as NamedList | "income_account", ret: row.answer as ListRet };
 }
 
 async function forgetOne(tx: Tx, key: SessionKey, f: Forget) {
@@ -56,11 +57,12 @@ export async function learn(tx: Tx, key: SessionKey, learned: Learned, now: Date
   for (const r of learned.remember) {
     const id = r.list === "estimate" ? r.ret.txnId : r.ret.listId;
     if (!id) continue;
-    const name = r.list === "customer" || r.list === "item" ? nameKey(r.ret.fullName) : null;
+    const name =
+      r.list === "customer" || r.list === "item" || r.list === "vendor" ? nameKey(r.ret.fullName) : null;
     // One element per id and per name: a name now held by another element replaces the older answer.
     if (r.list === "income_account") await forgetOne(tx, key, { list: "income_account" });
     else await forgetOne(tx, key, { list: r.list, id });
-    if (name !== null) await forgetOne(tx, key, { list: r.list as "customer" | "item", fullName: name });
+    if (name !== null) await forgetOne(tx, key, { list: r.list as NamedList, fullName: name });
     await tx
       .insertInto("qbwc_session_lookups")
       .values({
