@@ -341,7 +341,7 @@ describe("sending and retrieving (docs/product.md §commitment-send-rules)", () 
     const d = await draft();
     const refused = await api.post(`${d.url}/send-to-erp`, co.pm);
     const error = expectError(refused, 409, "commitment_not_approved");
-    expect((error.details?.reasons as Obj[]).map((r) => r.code)).toEqual([
+    expect(((error.details?.reasons ?? []) as Obj[]).map((r) => r.code)).toEqual([
       "commitment_not_approved",
       "commitment_empty",
     ]);
