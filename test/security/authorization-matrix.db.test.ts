@@ -5,6 +5,13 @@
  * by someone the table lets through in their own company, with the other company's ids: always 404.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addCommitmentLine } from "../../src/app/commitments/add-line.js";
+import { changeCommitmentStatus } from "../../src/app/commitments/change-status.js";
+import { createChangeOrder } from "../../src/app/commitments/create-change-order.js";
+import { createCommitment } from "../../src/app/commitments/create-commitment.js";
+import { sendCommitment } from "../../src/app/commitments/send-commitment.js";
+import { createVendor } from "../../src/app/company/vendors.js";
+import { findErp } from "../../src/app/erp/registry.js";
 import { TEST_OPERATOR_TOKEN } from "../support/app.js";
 import {
   type CompanyKey,
@@ -102,6 +109,69 @@ function soapAuthenticate(username: string, password: string): string {
     `<strPassword>${xmlEscape(password)}</strPassword></authenticate></soap:Body></soap:Envelope>`
   );
 }
+
+// Vendors and commitments: fixtures made through the use cases, fresh where a call consumes what it acts on.
+const COMMITMENTS = `${CP}/projects/:projectId/commitments/:commitmentId`;
+const vendorOf: Partial<Record<CompanyKey, string>> = {};
+async function matrixVendor(w: World, co: CompanyKey): Promise<string> {
+  vendorOf[co] ??= (
+    await createVendor(w.t.ctx, { userId: w.admin(co).id }, w.companies[co], { name: `Matrix Vendor ${co}` })
+  ).id;
+  return vendorOf[co];
+}
+/** Whether the company's ERP takes commitments: sending one is refused (409) until its connector writes them. */
+function takesCommitments(w: World, co: CompanyKey): boolean {
+  return Boolean(
+    findErp(co === "acme" ? "quickbooks_online" : "quickbooks_desktop")?.connector(w.t.ctx)
+      .exportPurchaseOrder,
+  );
+}
+type CommitmentStage = "draft" | "approved" | "change_order" | "sent";
+async function commitmentFixture(
+  w: World,
+  co: CompanyKey,
+  stage: CommitmentStage,
+): Promise<Record<string, string>> {
+  const actor = { userId: w.admin(co).id };
+  const project = { companyId: w.companies[co], projectId: shared[co]!.projectId! };
+  const code = await w.costCode(co);
+  const commitmentId = await createCommitment(w.t.ctx, actor, project, {
+    kind: "subcontract",
+    number: unique("SC-"),
+    title: "Matrix subcontract",
+    vendorId: await matrixVendor(w, co),
+  });
+  const scope = { ...project, commitmentId };
+  const line = await addCommitmentLine(w.t.ctx, actor, scope, {
+    costCode: code.code,
+    category: "S",
+    amount: "100.00",
+  });
+  const fx: Record<string, string> = { ...shared[co], commitmentId, lineId: line.id };
+  if (stage === "draft") return fx;
+  await changeCommitmentStatus(w.t.ctx, actor, scope, "out_for_signature");
+  await changeCommitmentStatus(w.t.ctx, actor, scope, "approved");
+  if (stage === "change_order") {
+    fx.changeOrderId = await createChangeOrder(w.t.ctx, actor, scope, {
+      title: "Matrix change order",
+      lines: [{ costCode: code.code, category: "S", amount: "10.00" }],
+    });
+  }
+  if (stage === "sent" && takesCommitments(w, co)) await sendCommitment(w.t.ctx, actor, scope);
+  return fx;
+}
+const commitment =
+  (stage: CommitmentStage, body?: () => unknown) =>
+  async (w: World, co: CompanyKey): Promise<Call> => {
+    const fx = await commitmentFixture(w, co, stage);
+    return body ? { params: fx, body: body() } : { params: fx };
+  };
+/** Budget editors get `ok` where the company's ERP takes commitments, `refused` until then. */
+function whereErpTakesCommitments(ok: number, refused: number): ByCompany {
+  const status = (co: CompanyKey) => (takesCommitments(worldForRules!, co) ? ok : refused);
+  return { acme: BUDGET_EDITORS(status("acme")), zenith: BUDGET_EDITORS(status("zenith")) };
+}
+let worldForRules: World | null = null;
 
 const RULES: Record<string, Rule> = {
   // Signing in and out, and the signed-in user
@@ -525,12 +595,127 @@ const RULES: Record<string, Rule> = {
     expect: ADMIN_ONLY(200),
     call: async (w, co) => ({ params: { ...shared[co], emailId: await failedEmail(w, co) } }),
   },
+
+  // Vendors: anyone in the company reads them; a directory or ERP admin adds and edits them.
+  [`GET ${CP}/vendors`]: { scope: "company", expect: ALL(200) },
+  [`POST ${CP}/vendors`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(201),
+    call: async (_w, co) => ({ params: shared[co], body: { name: unique("Matrix Supply ") } }),
+  },
+  [`PATCH ${CP}/vendors/:vendorId`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(200),
+    call: async (w, co) => ({
+      params: { ...shared[co], vendorId: await matrixVendor(w, co) },
+      body: { phone: "555-0100" },
+    }),
+  },
+
+  // Commitments: the budget's rights on the project (read, edit, approve, send and retrieve).
+  [`GET ${CP}/projects/:projectId/commitments`]: { scope: "company", expect: ALL(200) },
+  [`POST ${CP}/projects/:projectId/commitments`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(201),
+    call: async (w, co) => ({
+      params: shared[co],
+      body: {
+        kind: "purchase_order",
+        number: unique("PO-"),
+        title: "Matrix order",
+        vendorId: await matrixVendor(w, co),
+      },
+    }),
+  },
+  [`GET ${COMMITMENTS}`]: { scope: "company", expect: ALL(200), call: commitment("draft") },
+  [`PATCH ${COMMITMENTS}`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: commitment("draft", () => ({ title: "Renamed by matrix" })),
+  },
+  [`POST ${COMMITMENTS}/status`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: commitment("draft", () => ({ status: "out_for_signature" })),
+  },
+  [`POST ${COMMITMENTS}/lines`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(201),
+    call: async (w, co) => {
+      const fx = await commitmentFixture(w, co, "draft");
+      return { params: fx, body: { costCode: (await w.costCode(co)).code, category: "M", amount: "5.00" } };
+    },
+  },
+  [`PATCH ${COMMITMENTS}/lines/:lineId`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: commitment("draft", () => ({ amount: "7.00" })),
+  },
+  [`DELETE ${COMMITMENTS}/lines/:lineId`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(204),
+    call: commitment("draft"),
+  },
+  [`GET ${COMMITMENTS}/change-orders`]: {
+    scope: "company",
+    expect: ALL(200),
+    call: commitment("change_order"),
+  },
+  [`POST ${COMMITMENTS}/change-orders`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(201),
+    call: async (w, co) => {
+      const fx = await commitmentFixture(w, co, "approved");
+      const code = (await w.costCode(co)).code;
+      return {
+        params: fx,
+        body: { title: "Matrix change", lines: [{ costCode: code, category: "S", amount: "1.00" }] },
+      };
+    },
+  },
+  [`PATCH ${COMMITMENTS}/change-orders/:changeOrderId`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: commitment("change_order", () => ({ title: "Edited by matrix" })),
+  },
+  [`DELETE ${COMMITMENTS}/change-orders/:changeOrderId`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(204),
+    call: commitment("change_order"),
+  },
+  [`POST ${COMMITMENTS}/change-orders/:changeOrderId/approve`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: commitment("change_order"),
+  },
+  [`POST ${COMMITMENTS}/change-orders/:changeOrderId/reject`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: commitment("change_order"),
+  },
+  // Reaching the send rules means the right was there; an ERP whose connector cannot write purchase orders refuses.
+  [`POST ${COMMITMENTS}/send-to-erp`]: {
+    scope: "company",
+    get expect() {
+      return whereErpTakesCommitments(201, 409);
+    },
+    call: commitment("approved"),
+  },
+  [`POST ${COMMITMENTS}/retrieve-from-erp`]: {
+    scope: "company",
+    get expect() {
+      return whereErpTakesCommitments(200, 409);
+    },
+    call: commitment("sent"),
+  },
+  [`GET ${COMMITMENTS}/submissions`]: { scope: "company", expect: ALL(200), call: commitment("draft") },
 };
 
 let w: World;
 
 beforeAll(async () => {
   w = await createWorld({ quickbooksOnline: true });
+  worldForRules = w;
   const realm = w.qbo!.emulator.state().realms[w.qbo!.emulator.defaultRealmId]!;
   const named = (entity: string, field: string, value: string) =>
     String((realm[entity] as Record<string, unknown>[]).find((x) => x[field] === value)!.Id);
