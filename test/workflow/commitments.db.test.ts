@@ -480,4 +480,67 @@ describe("sending and retrieving (docs/product.md §commitment-send-rules)", () 
     );
     expect(budget.body.items).toEqual([]);
   });
+
+  it("re-sends after an approved change order, comparing each line with what was last exported", async () => {
+    const d = await approved();
+    const first = await api.post(`${d.url}/send-to-erp`, co.pm);
+    // As if the approver had accepted it and the export had finished: this snapshot is now what the ERP holds.
+    await t.ctx.db
+      .updateTable("submissions")
+      .set({ status: "exported", exported_at: new Date() })
+      .where("company_id", "=", co.companyId)
+      .where("id", "=", first.body.id)
+      .execute();
+    const synced = await api.get(d.url, co.pm);
+    expect(synced.body).toMatchObject({ locked: false, erpState: "synced" });
+    expect(synced.body.lines.map((l: Obj) => l.exported)).toEqual(["120000.00", "8000.00"]);
+    expectError(await api.post(`${d.url}/send-to-erp`, co.pm), 409, "nothing_new_to_send");
+
+    const order = await api.post(`${d.url}/change-orders`, co.editor, {
+      title: "Owner upgrades",
+      lines: [
+        { costCode: "09-250", category: "S", amount: "-2000.00" },
+        { costCode: "26-100", category: "S", description: "Owner-requested outlets", amount: "3400.00" },
+      ],
+    });
+    await api.post(`${d.url}/change-orders/${order.body.id}/approve`, co.pm);
+    expect((await api.get(d.base, co.pm)).body.items[0].erpState).toBe("changes_to_send");
+    const again = await api.post(`${d.url}/send-to-erp`, co.pm);
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    const lines = await t.ctx.db
+      .selectFrom("submission_lines")
+      .select(["cost_code", "category", "revised_minor", "previously_exported_minor", "delta_minor"])
+      .where("company_id", "=", co.companyId)
+      .where("submission_id", "=", again.body.id)
+      .orderBy("position")
+      .execute();
+    expect(
+      lines.map((l) => [
+        l.cost_code,
+        l.category,
+        l.revised_minor,
+        l.previously_exported_minor,
+        l.delta_minor,
+      ]),
+    ).toEqual([
+      ["01-100", "L", 800_000n, 800_000n, 0n],
+      ["09-250", "S", 11_800_000n, 12_000_000n, -200_000n],
+      ["26-100", "S", 340_000n, 0n, 340_000n],
+    ]);
+  });
+
+  it("creates exactly one submission when the same commitment is sent several times at once", async () => {
+    const d = await approved();
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => api.post(`${d.url}/send-to-erp`, co.pm)),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    const rows = await t.ctx.db
+      .selectFrom("submissions")
+      .select("id")
+      .where("company_id", "=", co.companyId)
+      .where("commitment_id", "=", d.id)
+      .execute();
+    expect(rows).toHaveLength(1);
+  });
 });
