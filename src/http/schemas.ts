@@ -89,6 +89,8 @@ export const projectListResponse = z.object({
       parentCustomer: z.string().nullable(),
       budgetState,
       budgetStatus: z.object({ key: z.enum(BUDGET_STATUSES), label: z.string() }),
+      /** Subcontracts and purchase orders on the project that are not void. */
+      commitmentCount: z.number().int().optional(),
     }),
   ),
   nextCursor: z.string().nullable(),

@@ -152,6 +152,8 @@ describe("a subcontract from draft to approved, then change orders (docs/product
     expect(list.body.items.map((c: Obj) => [c.number, c.status, c.totals.revised])).toEqual([
       ["SC-001", "approved", "126500.00"],
     ]);
+    const projects = await api.get(`/api/v1/companies/${co.companyId}/projects?limit=200`, co.viewer);
+    expect(projects.body.items.find((p: Obj) => p.id === d.p.id).commitmentCount).toBe(1);
   });
 
   it("changes an approved commitment only through change orders, which add lines for new cost codes", async () => {
