@@ -251,6 +251,10 @@ describe("a subcontract from draft to approved, then change orders (docs/product
       "invalid_status_change",
     );
     expectError(await api.patch(d.url, co.editor, { title: "New title" }), 409, "commitment_not_editable");
+    // Undoing an approval is the approver's decision, and only while the commitment was never sent.
+    const signed = await approved();
+    expectError(await api.post(`${signed.url}/status`, co.editor, { status: "void" }), 403, "forbidden");
+    expect((await api.post(`${signed.url}/status`, co.pm, { status: "void" })).body.status).toBe("void");
   });
 
   it("records every change in the audit log", async () => {
