@@ -5,13 +5,10 @@
  * by someone the table lets through in their own company, with the other company's ids: always 404.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addCommitmentLine } from "../../src/app/commitments/add-line.js";
-import { changeCommitmentStatus } from "../../src/app/commitments/change-status.js";
-import { createChangeOrder } from "../../src/app/commitments/create-change-order.js";
-import { createCommitment } from "../../src/app/commitments/create-commitment.js";
 import { sendCommitment } from "../../src/app/commitments/send-commitment.js";
 import { createVendor } from "../../src/app/company/vendors.js";
 import { findErp } from "../../src/app/erp/registry.js";
+import { newId } from "../../src/lib/ids.js";
 import { TEST_OPERATOR_TOKEN } from "../support/app.js";
 import {
   type CompanyKey,
@@ -110,7 +107,8 @@ function soapAuthenticate(username: string, password: string): string {
   );
 }
 
-// Vendors and commitments: fixtures made through the use cases, fresh where a call consumes what it acts on.
+// Vendors and commitments: fixtures written as rows (they are many: one per case where a call consumes what it acts
+// on), shared per company where the call leaves them usable for the next caller.
 const COMMITMENTS = `${CP}/projects/:projectId/commitments/:commitmentId`;
 const vendorOf: Partial<Record<CompanyKey, string>> = {};
 async function matrixVendor(w: World, co: CompanyKey): Promise<string> {
@@ -127,43 +125,90 @@ function takesCommitments(w: World, co: CompanyKey): boolean {
   );
 }
 type CommitmentStage = "draft" | "approved" | "change_order" | "sent";
+const codeOf: Partial<Record<CompanyKey, string>> = {};
 async function commitmentFixture(
   w: World,
   co: CompanyKey,
   stage: CommitmentStage,
 ): Promise<Record<string, string>> {
-  const actor = { userId: w.admin(co).id };
-  const project = { companyId: w.companies[co], projectId: shared[co]!.projectId! };
-  const code = await w.costCode(co);
-  const commitmentId = await createCommitment(w.t.ctx, actor, project, {
-    kind: "subcontract",
-    number: unique("SC-"),
-    title: "Matrix subcontract",
-    vendorId: await matrixVendor(w, co),
-  });
-  const scope = { ...project, commitmentId };
-  const line = await addCommitmentLine(w.t.ctx, actor, scope, {
-    costCode: code.code,
-    category: "S",
-    amount: "100.00",
-  });
-  const fx: Record<string, string> = { ...shared[co], commitmentId, lineId: line.id };
-  if (stage === "draft") return fx;
-  await changeCommitmentStatus(w.t.ctx, actor, scope, "out_for_signature");
-  await changeCommitmentStatus(w.t.ctx, actor, scope, "approved");
+  const companyId = w.companies[co];
+  codeOf[co] ??= (await w.costCode(co)).code;
+  const code = codeOf[co];
+  const commitmentId = newId("cmt");
+  const lineId = newId("cml");
+  await w.t.ctx.db
+    .insertInto("commitments")
+    .values({
+      company_id: companyId,
+      id: commitmentId,
+      project_id: shared[co]!.projectId!,
+      kind: "subcontract",
+      number: unique("SC-"),
+      title: "Matrix subcontract",
+      vendor_id: await matrixVendor(w, co),
+      status: stage === "draft" ? "draft" : "approved",
+      created_by: w.admin(co).id,
+    })
+    .execute();
+  await w.t.ctx.db
+    .insertInto("commitment_lines")
+    .values({
+      company_id: companyId,
+      id: lineId,
+      commitment_id: commitmentId,
+      cost_code: code,
+      category: "S",
+      original_minor: 10_000n,
+    })
+    .execute();
+  const fx: Record<string, string> = { ...shared[co], commitmentId, lineId };
   if (stage === "change_order") {
-    fx.changeOrderId = await createChangeOrder(w.t.ctx, actor, scope, {
-      title: "Matrix change order",
-      lines: [{ costCode: code.code, category: "S", amount: "10.00" }],
-    });
+    const changeOrderId = newId("cco");
+    fx.changeOrderId = changeOrderId;
+    await w.t.ctx.db
+      .insertInto("commitment_change_orders")
+      .values({
+        company_id: companyId,
+        id: changeOrderId,
+        commitment_id: commitmentId,
+        number: 1,
+        title: "Matrix",
+      })
+      .execute();
+    await w.t.ctx.db
+      .insertInto("commitment_change_order_lines")
+      .values({
+        company_id: companyId,
+        change_order_id: changeOrderId,
+        position: 0,
+        cost_code: code,
+        category: "S",
+        amount_minor: 1_000n,
+      })
+      .execute();
   }
-  if (stage === "sent" && takesCommitments(w, co)) await sendCommitment(w.t.ctx, actor, scope);
+  if (stage === "sent" && takesCommitments(w, co)) {
+    await sendCommitment(
+      w.t.ctx,
+      { userId: w.admin(co).id },
+      { companyId, projectId: fx.projectId!, commitmentId },
+    );
+  }
   return fx;
 }
+const sharedCommitments: Record<string, Record<string, string>> = {};
+/** A fresh fixture for every case (the call uses it up), or one per company that every case may share. */
 const commitment =
-  (stage: CommitmentStage, body?: () => unknown) =>
+  (stage: CommitmentStage, body?: () => unknown, opts: { shared?: boolean } = {}) =>
   async (w: World, co: CompanyKey): Promise<Call> => {
-    const fx = await commitmentFixture(w, co, stage);
+    let fx: Record<string, string>;
+    if (opts.shared) {
+      const key = `${co}:${stage}`;
+      sharedCommitments[key] ??= await commitmentFixture(w, co, stage);
+      fx = sharedCommitments[key];
+    } else {
+      fx = await commitmentFixture(w, co, stage);
+    }
     return body ? { params: fx, body: body() } : { params: fx };
   };
 /** Budget editors get `ok` where the company's ERP takes commitments, `refused` until then. */
@@ -627,11 +672,15 @@ const RULES: Record<string, Rule> = {
       },
     }),
   },
-  [`GET ${COMMITMENTS}`]: { scope: "company", expect: ALL(200), call: commitment("draft") },
+  [`GET ${COMMITMENTS}`]: {
+    scope: "company",
+    expect: ALL(200),
+    call: commitment("draft", undefined, { shared: true }),
+  },
   [`PATCH ${COMMITMENTS}`]: {
     scope: "company",
     expect: BUDGET_EDITORS(200),
-    call: commitment("draft", () => ({ title: "Renamed by matrix" })),
+    call: commitment("draft", () => ({ title: "Renamed by matrix" }), { shared: true }),
   },
   [`POST ${COMMITMENTS}/status`]: {
     scope: "company",
@@ -649,7 +698,7 @@ const RULES: Record<string, Rule> = {
   [`PATCH ${COMMITMENTS}/lines/:lineId`]: {
     scope: "company",
     expect: BUDGET_EDITORS(200),
-    call: commitment("draft", () => ({ amount: "7.00" })),
+    call: commitment("draft", () => ({ amount: "7.00" }), { shared: true }),
   },
   [`DELETE ${COMMITMENTS}/lines/:lineId`]: {
     scope: "company",
@@ -659,13 +708,13 @@ const RULES: Record<string, Rule> = {
   [`GET ${COMMITMENTS}/change-orders`]: {
     scope: "company",
     expect: ALL(200),
-    call: commitment("change_order"),
+    call: commitment("change_order", undefined, { shared: true }),
   },
   [`POST ${COMMITMENTS}/change-orders`]: {
     scope: "company",
     expect: BUDGET_EDITORS(201),
     call: async (w, co) => {
-      const fx = await commitmentFixture(w, co, "approved");
+      const fx = (await commitment("approved", undefined, { shared: true })(w, co)).params!;
       const code = (await w.costCode(co)).code;
       return {
         params: fx,
@@ -676,7 +725,7 @@ const RULES: Record<string, Rule> = {
   [`PATCH ${COMMITMENTS}/change-orders/:changeOrderId`]: {
     scope: "company",
     expect: BUDGET_EDITORS(200),
-    call: commitment("change_order", () => ({ title: "Edited by matrix" })),
+    call: commitment("change_order", () => ({ title: "Edited by matrix" }), { shared: true }),
   },
   [`DELETE ${COMMITMENTS}/change-orders/:changeOrderId`]: {
     scope: "company",
@@ -708,7 +757,11 @@ const RULES: Record<string, Rule> = {
     },
     call: commitment("sent"),
   },
-  [`GET ${COMMITMENTS}/submissions`]: { scope: "company", expect: ALL(200), call: commitment("draft") },
+  [`GET ${COMMITMENTS}/submissions`]: {
+    scope: "company",
+    expect: ALL(200),
+    call: commitment("draft", undefined, { shared: true }),
+  },
 };
 
 let w: World;
