@@ -833,7 +833,8 @@ describe("authorization matrix", () => {
     expect(stale.map((k) => `rule for ${k} matches no route`)).toEqual([]);
   });
 
-  // Hundreds of requests, each hashing nothing but walking the whole stack: about 12 s alone, more on a busy machine.
+  // Well over a thousand requests, each walking the whole stack (and many building a fresh fixture first): tens of
+  // seconds alone, a few minutes on a busy machine.
   it("answers every route × demo user × company as the table says, never 5xx", async () => {
     const mismatches: string[] = [];
     let cases = 0;
@@ -892,7 +893,7 @@ describe("authorization matrix", () => {
     }
     console.info(`authorization matrix: ${w.routes.length} routes, ${cases} cases`);
     expect(mismatches).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 
   it("answers 404 to someone who may act in their own company but names another company's resource", async () => {
     const problems: string[] = [];
