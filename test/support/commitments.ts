@@ -4,9 +4,9 @@
  * snapshot and the approvers' notice come from the pipeline itself). The product's own commitment screens and their
  * send rules are tested with their use cases.
  */
+
+import { sendCommitment as sendCommitmentToErp } from "../../src/app/commitments/send-commitment.js";
 import type { AppContext } from "../../src/app/context.js";
-import { loadCommitmentDocument, takeCommitmentSnapshot } from "../../src/app/documents/index.js";
-import { applyTransition } from "../../src/app/lifecycle/apply-transition.js";
 import * as D from "../../src/domain/index.js";
 import { newId } from "../../src/lib/ids.js";
 
@@ -147,40 +147,23 @@ export async function approveChangeOrder(
   return id;
 }
 
-/** Sends a commitment: a new submission of it, through the lifecycle table's send row and its effects. */
+/** Sends a commitment through the product's own Send to ERP (its rules, snapshot and lifecycle row). */
 export async function sendCommitment(
   ctx: AppContext,
   companyId: string,
   commitmentId: string,
   userId: string,
 ): Promise<string> {
-  return ctx.db.transaction().execute(async (tx) => {
-    const document = await loadCommitmentDocument(tx, companyId, commitmentId, { forUpdate: true });
-    const snapshot = await takeCommitmentSnapshot(tx, document);
-    const id = newId("sub");
-    const now = ctx.now();
-    await applyTransition(ctx, tx, {
-      companyId,
-      submissionId: id,
-      command: "send",
-      from: null,
-      userId,
-      now,
-      columns: {
-        document_type: "commitment",
-        commitment_id: commitmentId,
-        project_id: document.project.id,
-        submitted_by: userId,
-        submitted_at: now,
-        line_count: snapshot.lines.length,
-        total_original_minor: snapshot.totals.original,
-        total_changes_minor: snapshot.totals.changes,
-        total_revised_minor: snapshot.totals.revised,
-        total_delta_minor: snapshot.totals.delta,
-        change_ids: [...snapshot.changeIds],
-      },
-      facts: { document, snapshot },
-    });
-    return id;
-  });
+  const row = await ctx.db
+    .selectFrom("commitments")
+    .select("project_id")
+    .where("company_id", "=", companyId)
+    .where("id", "=", commitmentId)
+    .executeTakeFirstOrThrow();
+  const sent = await sendCommitmentToErp(
+    ctx,
+    { userId },
+    { companyId, projectId: row.project_id, commitmentId },
+  );
+  return sent.id;
 }

@@ -7,6 +7,7 @@ import {
   storeExportMatch,
 } from "../budget/load.js";
 import { bumpBudgetVersion } from "../budget/with-budget.js";
+import { documentSnapshot } from "./snapshot.js";
 import type { BudgetDocument, DocumentKind, DocumentRef, DocumentSnapshot } from "./types.js";
 
 /** A budget as the pipeline carries it. */
@@ -16,29 +17,7 @@ export function budgetDocument(budget: BudgetContext, projectId = budget.project
 
 /** A budget's snapshot (docs/product.md §snapshot) in the shape every submission stores. */
 export function budgetSnapshot(b: BudgetContext, snapshot: D.SubmissionSnapshot): DocumentSnapshot {
-  return {
-    lines: snapshot.lines.map((l) => ({
-      lineId: l.lineId,
-      costCode: l.costCode,
-      costCodeDescription: l.costCodeDescription,
-      category: l.category,
-      categoryName: b.categories.get(l.category)?.name ?? l.category,
-      description: "",
-      original: l.original,
-      changes: l.budgetChanges,
-      revised: l.revisedEstimate,
-      previouslyExported: l.previouslyExported,
-      delta: l.delta,
-    })),
-    totals: {
-      original: snapshot.totals.original,
-      changes: snapshot.totals.budgetChanges,
-      revised: snapshot.totals.revisedEstimate,
-      previouslyExported: snapshot.totals.previouslyExported,
-      delta: snapshot.totals.delta,
-    },
-    changeIds: snapshot.changeIds,
-  };
+  return documentSnapshot(snapshot, (code) => b.categories.get(code)?.name ?? code);
 }
 
 /** A project's budget: exported as an estimate on the project's job. */

@@ -5,15 +5,7 @@ import type { DocumentDescription } from "../../mail/templates/index.js";
 import { loadCompanySettings, loadProject } from "../budget/load.js";
 import { erpLabel } from "../erp/registry.js";
 import { AppError } from "../errors.js";
-import type {
-  CommitmentDocument,
-  CommitmentRow,
-  DocumentKind,
-  DocumentRef,
-  DocumentSnapshot,
-  SnapshotRow,
-  VendorRow,
-} from "./types.js";
+import type { CommitmentDocument, CommitmentRow, DocumentKind, DocumentRef, VendorRow } from "./types.js";
 
 /** A commitment line's stable key within its commitment, as the ERP boundary names it. */
 export function lineKey(costCode: string, category: string): string {
@@ -118,105 +110,6 @@ export function describeCommitment(
     title: c.title,
     vendor,
   } satisfies DocumentDescription;
-}
-
-/**
- * The commitment as it stands — each line's original amount plus its approved change orders — compared line by
- * line (by cost code × category) with what its last export wrote (docs/product.md §commitment-submissions).
- */
-export async function takeCommitmentSnapshot(
-  db: Executor,
-  doc: CommitmentDocument,
-): Promise<DocumentSnapshot> {
-  const companyId = doc.company.id;
-  const commitmentId = doc.commitment.id;
-  const [lines, changes, approved, codes, categories, lastExported] = await Promise.all([
-    db
-      .selectFrom("commitment_lines")
-      .select(["id", "cost_code", "category", "description", "original_minor"])
-      .where("company_id", "=", companyId)
-      .where("commitment_id", "=", commitmentId)
-      .execute(),
-    db
-      .selectFrom("commitment_change_order_lines as l")
-      .innerJoin("commitment_change_orders as o", (j) =>
-        j.onRef("o.company_id", "=", "l.company_id").onRef("o.id", "=", "l.change_order_id"),
-      )
-      .select(["l.cost_code", "l.category", sql<string>`sum(l.amount_minor)`.as("amount")])
-      .where("l.company_id", "=", companyId)
-      .where("o.commitment_id", "=", commitmentId)
-      .where("o.status", "=", "approved")
-      .groupBy(["l.cost_code", "l.category"])
-      .execute(),
-    db
-      .selectFrom("commitment_change_orders")
-      .select("id")
-      .where("company_id", "=", companyId)
-      .where("commitment_id", "=", commitmentId)
-      .where("status", "=", "approved")
-      .orderBy("number")
-      .execute(),
-    db.selectFrom("cost_codes").select(["code", "description"]).where("company_id", "=", companyId).execute(),
-    db.selectFrom("categories").select(["code", "name"]).where("company_id", "=", companyId).execute(),
-    db
-      .selectFrom("submissions")
-      .select("id")
-      .where("company_id", "=", companyId)
-      .where("commitment_id", "=", commitmentId)
-      .where("status", "=", "exported")
-      .orderBy("exported_at", "desc")
-      .limit(1)
-      .executeTakeFirst(),
-  ]);
-  const previous = new Map<string, bigint>();
-  if (lastExported) {
-    const rows = await db
-      .selectFrom("submission_lines")
-      .select(["cost_code", "category", "revised_minor"])
-      .where("company_id", "=", companyId)
-      .where("submission_id", "=", lastExported.id)
-      .execute();
-    for (const r of rows) previous.set(lineKey(r.cost_code, r.category), r.revised_minor);
-  }
-  const changeByKey = new Map(changes.map((c) => [lineKey(c.cost_code, c.category), BigInt(c.amount)]));
-  const codeNames = new Map(codes.map((c) => [c.code, c.description]));
-  const categoryNames = new Map(categories.map((c) => [c.code, c.name]));
-  const rows: SnapshotRow[] = lines
-    .map((l) => {
-      const key = lineKey(l.cost_code, l.category);
-      const changesMinor = changeByKey.get(key) ?? 0n;
-      const revised = l.original_minor + changesMinor;
-      const previouslyExported = previous.get(key) ?? 0n;
-      return {
-        lineId: l.id,
-        costCode: l.cost_code,
-        costCodeDescription: codeNames.get(l.cost_code) ?? "",
-        category: l.category,
-        categoryName: categoryNames.get(l.category) ?? l.category,
-        description: l.description,
-        original: l.original_minor,
-        changes: changesMinor,
-        revised,
-        previouslyExported,
-        delta: revised - previouslyExported,
-      };
-    })
-    // Code-unit order, so the same commitment always gives the same snapshot.
-    .sort((a, b) =>
-      a.costCode !== b.costCode ? (a.costCode < b.costCode ? -1 : 1) : a.category < b.category ? -1 : 1,
-    );
-  const sum = (pick: (r: SnapshotRow) => bigint) => rows.reduce((s, r) => s + pick(r), 0n);
-  return {
-    lines: rows,
-    totals: {
-      original: sum((r) => r.original),
-      changes: sum((r) => r.changes),
-      revised: sum((r) => r.revised),
-      previouslyExported: sum((r) => r.previouslyExported),
-      delta: sum((r) => r.delta),
-    },
-    changeIds: approved.map((a) => a.id),
-  };
 }
 
 /** Moves a commitment's version on, so open screens reload. */
@@ -348,6 +241,7 @@ export const COMMITMENT_DOCUMENT: DocumentKind<CommitmentDocument> = {
             lines: previous.lines as { lineKey: string; lineId: string; amount: string }[],
           }
         : null,
+      overwriteChangedInErp: run.overwriteChangedInErp,
       useClasses: company.useClasses,
       currency: company.currency,
     };

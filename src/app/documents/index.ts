@@ -3,12 +3,8 @@ import { COMMITMENT_DOCUMENT } from "./commitment.js";
 import type { DocumentKind, DocumentType, LoadedDocument } from "./types.js";
 
 export { budgetDocument, budgetSnapshot } from "./budget.js";
-export {
-  describeCommitment,
-  lineKey,
-  loadCommitmentDocument,
-  takeCommitmentSnapshot,
-} from "./commitment.js";
+export { describeCommitment, lineKey, loadCommitmentDocument } from "./commitment.js";
+export { documentSnapshot } from "./snapshot.js";
 export * from "./types.js";
 
 const KINDS: { [T in DocumentType]: DocumentKind<Extract<LoadedDocument, { type: T }>> } = {
