@@ -93,6 +93,10 @@ function commitmentFlow(
     async submission(id: string) {
       return ok(await api.get(`${company}/erp/commitment-submissions/${id}`, approver as never), 200);
     },
+    /** The Commitments tab's list of one status, with its counts. */
+    async listed(status: string) {
+      return ok(await api.get(`${company}/erp/commitment-submissions?status=${status}`, approver as never), 200);
+    },
     async commitment(commitmentUrl: string) {
       return ok(await api.get(commitmentUrl, pm as never), 200);
     },
@@ -173,6 +177,10 @@ describe("a subcontract to QuickBooks Online", () => {
     const firstIds = (po.Line as Obj[]).map((l) => l.Id);
     expect(firstIds.every((id) => (modified.Line as Obj[]).some((l) => l.Id === id))).toBe(true);
     expect((await flow.commitment(url)).erpState).toBe("synced");
+    // Synced shows the current export only: the first one was replaced by the second.
+    const synced = await flow.listed("exported");
+    expect(synced.items.map((i: Obj) => i.id)).toEqual([second.id]);
+    expect(synced.counts.exported).toBe(1);
   });
 });
 
