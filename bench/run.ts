@@ -720,10 +720,10 @@ async function measureCommitmentList(env: Env, company: { id: string; token: str
   const body = (await first.json()) as {
     items?: { id: string }[];
     counts?: Record<string, number>;
-    message?: string;
+    error?: { message?: string };
   };
   // An unknown route answers 404 "No route …": a product without the Commitments tab is measured in SQL only.
-  const routeMissing = first.status === 404 && String(body.message ?? "").startsWith("No route");
+  const routeMissing = first.status === 404 && String(body.error?.message ?? "").startsWith("No route");
   if (!routeMissing) {
     if (first.status !== 200 || body.items?.length !== 50) {
       throw new Error(
@@ -882,11 +882,11 @@ async function measureAcceptToExportedCommitment(env: Env, c: ExportCompany, run
     `${env.product.url}/api/v1/companies/${c.id}/erp/commitment-submissions/${id}/accept`,
     { method: "POST", headers: { authorization: `Bearer ${c.token}` } },
   );
-  const body = (await res.json().catch(() => ({}))) as { message?: string };
+  const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
   if (res.status !== 202) {
     return {
       unavailable:
-        res.status === 404 && String(body.message ?? "").startsWith("No route")
+        res.status === 404 && String(body.error?.message ?? "").startsWith("No route")
           ? "the product has no commitment-submissions route"
           : `accepting a commitment answered ${res.status}: ${JSON.stringify(body).slice(0, 200)}`,
     };
