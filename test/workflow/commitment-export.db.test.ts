@@ -7,13 +7,14 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDailySummary } from "../../src/app/email/daily-summary.js";
+import { runExport } from "../../src/app/export/run-export.js";
 import { allTasks } from "../../src/jobs/tasks.js";
 import { type RunningWorker, startWorker } from "../../src/jobs/worker.js";
 import { createSmtpMailer, type SmtpMailer } from "../../src/mail/mailer.js";
 import { createTestApp, type TestApp } from "../support/app.js";
 import { approveChangeOrder, insertCommitment, sendCommitment } from "../support/commitments.js";
 import { type SmtpSink, startSmtpSink } from "../support/email.js";
-import { connectFakeErp, type FakeErp, registerFakeErp } from "../support/fake-erp/index.js";
+import { connectFakeErp, FAKE_ERP_KIND, type FakeErp, registerFakeErp } from "../support/fake-erp/index.js";
 import { eventually } from "../support/worker.js";
 import {
   buildLockedBudget,
@@ -212,6 +213,17 @@ describe("send → accept → exported (docs/product.md §commitment-submissions
       .where("id", "=", p.id)
       .executeTakeFirstOrThrow();
     expect(project.erp_job_ref).toBe(`job-${p.number}`);
+    // A late duplicate run of the same job finds the submission exported and writes nothing.
+    await runExport(
+      t.ctx,
+      { [FAKE_ERP_KIND]: fake.definition.connector(t.ctx) },
+      {
+        companyId: co.companyId,
+        submissionId: id,
+        attempt: 1,
+      },
+    );
+    expect(fake.purchaseOrderRequests.filter((r) => r.commitment.id === c.id)).toHaveLength(1);
     // No estimate was written for the project: a commitment is not its budget.
     expect(fake.documents.filter((d) => d.submissionId === id)).toEqual([]);
 
