@@ -563,6 +563,11 @@ function finalizeItem(ctx: EntityContext, c: Obj, existing: Obj | undefined): Ob
   if (income) out.IncomeAccountRef = resolveAccount(realm, income, "IncomeAccountRef");
   const expense = optRef(c, "ExpenseAccountRef");
   if (expense) out.ExpenseAccountRef = resolveAccount(realm, expense, "ExpenseAccountRef");
+  // Intuit: with purchase information given, a Service or NonInventory item needs its expense account.
+  const purchaseInfo = ["PurchaseDesc", "PurchaseTaxIncluded", "PurchaseCost"].some((k) => !isAbsent(c[k]));
+  if (purchaseInfo && !expense && (type === "Service" || type === "NonInventory")) {
+    throw faults.required("ExpenseAccountRef");
+  }
   const classRef = optRef(c, "ClassRef");
   if (classRef) out.ClassRef = resolveClass(realm, classRef, "ClassRef");
 
@@ -657,7 +662,12 @@ function resolveAccount(realm: RealmState, ref: Ref, element: string): Ref {
   if (element === "IncomeAccountRef" && account.Classification !== "Revenue") {
     throw faults.business("Select an income account for this product or service.", element);
   }
-  if (element === "ExpenseAccountRef" && account.Classification !== "Expense") {
+  // Intuit names cost of goods sold; for a service item an equity account (an owner's draw) is allowed too.
+  if (
+    element === "ExpenseAccountRef" &&
+    account.Classification !== "Expense" &&
+    account.Classification !== "Equity"
+  ) {
     throw faults.business("Select an expense account for this product or service.", element);
   }
   return { value: ref.value, name: String(account.Name) };

@@ -194,6 +194,17 @@ describe("purchase orders", () => {
     expect(ok.status).toBe(200);
   });
 
+  it("needs an expense account on an item given purchase information (2020)", async () => {
+    const answer = await post("/item", {
+      Name: "Purchase info only",
+      Type: "Service",
+      IncomeAccountRef: { value: "1" },
+      PurchaseCost: 5,
+    });
+    expect(faultCode(answer.body)).toBe("2020");
+    expect(answer.body.Fault.Error[0].element).toBe("ExpenseAccountRef");
+  });
+
   it("refuses an income account as an item's expense account", async () => {
     const answer = await post("/item", {
       Name: "Wrong account",

@@ -405,6 +405,41 @@ describe("purchase orders for commitments in QuickBooks Online", () => {
     expect(line.ItemBasedExpenseLineDetail).toMatchObject({ ClassRef: { name: "Labor" } });
   });
 
+  it("a fault QuickBooks answers on the purchase order gets a remedy that speaks of the purchase order", async () => {
+    await control("POST", "/faults", {
+      method: "POST",
+      path: "/purchaseorder",
+      status: 400,
+      body: {
+        Fault: {
+          Error: [{ Message: "A business validation error has occurred", Detail: "Not today", code: "6000" }],
+          type: "ValidationFault",
+        },
+      },
+      count: 1,
+    });
+    const outcome = await exportPo(request());
+    expect(outcome).toMatchObject({ kind: "rejected", code: "quickbooks_business_rule" });
+    if (outcome.kind === "rejected") {
+      expect(outcome.message).toContain("Not today");
+      expect(outcome.remedy).toContain("purchase order");
+      expect(outcome.remedy).not.toMatch(/estimate|budget/);
+    }
+  });
+
+  it("a Canadian company with multicurrency: the purchase order states no tax applies and is in the company's currency", async () => {
+    await control("POST", `/preset/${realmId}`, { country: "CA", multicurrency: true, currencies: ["USD"] });
+    done(await exportPo(request({ currency: "CAD" })));
+    const [po] = await purchaseOrders();
+    expect(po).toMatchObject({
+      GlobalTaxCalculation: "NotApplicable",
+      CurrencyRef: { value: "CAD" },
+      TotalAmt: 167_500.99,
+    });
+    const vendor = (await state()).Vendor!.find((v) => v.DisplayName === "Acme Drywall")!;
+    expect(vendor.CurrencyRef).toMatchObject({ value: "CAD" });
+  });
+
   it("a vendor name a customer holds is refused as vendor_name_taken", async () => {
     const outcome = await exportPo(request({ vendor: { name: "Smith Residence" } }));
     expect(outcome).toMatchObject({ kind: "rejected", code: "vendor_name_taken" });

@@ -22,6 +22,7 @@ import {
 } from "./purchase-order-mapping.js";
 import { refKey } from "./reference-cache.js";
 import {
+  forPurchaseOrder,
   isNotFound,
   type Job,
   MAX_STALE_RETRIES,
@@ -43,7 +44,7 @@ export async function exportPurchaseOrder(
   try {
     outcome = await run.run();
   } catch (err) {
-    outcome = outcomeOf(err, run.subject, deps.throttleBackoffMs);
+    outcome = forPurchaseOrder(outcomeOf(err, run.subject, deps.throttleBackoffMs));
   }
   if (outcome.kind === "rejected") await run.forgetSetup();
   return outcome;
@@ -62,7 +63,7 @@ interface References {
   classRefs: Map<string, string> | null;
 }
 
-/** Lines the DocNumber look-up may return per page; a commitment number is rarely reused. */
+/** Commitment numbers repeat across projects: QuickBooks is asked to accept a number another purchase order has. */
 const INCLUDE_DUPLICATE_NUMBERS = { include: "allowduplicatedocnum" };
 
 class PurchaseOrderRun extends QboRun<PurchaseOrderExportRequest> {
@@ -126,6 +127,11 @@ class PurchaseOrderRun extends QboRun<PurchaseOrderExportRequest> {
     else keys.push(refKey.vendorByName(vendorDisplayName(vendor.name)));
     if (previous?.purchaseOrderId) keys.push(refKey.purchaseOrder(previous.purchaseOrderId));
     return keys;
+  }
+
+  /** With multicurrency on, the vendor and the purchase order are in the company's currency. */
+  private get transactionCurrency(): string | undefined {
+    return this.setup?.multicurrency ? this.currency : undefined;
   }
 
   protected override onRefresh(kinds: RefKind[]): void {
@@ -240,7 +246,7 @@ class PurchaseOrderRun extends QboRun<PurchaseOrderExportRequest> {
     try {
       const created = await this.client.create<QboVendor>(
         "vendor",
-        buildVendor(vendor, this.tax.currency),
+        buildVendor(vendor, this.transactionCurrency),
         this.key("vendor"),
       );
       await this.rememberVendor(created, name);
@@ -444,8 +450,9 @@ class PurchaseOrderRun extends QboRun<PurchaseOrderExportRequest> {
       lineIds: ids,
       foreignLines: foreign,
       current,
-      globalTaxCalculation: this.setup?.tax?.globalTaxCalculation ? "NotApplicable" : undefined,
-      currency: this.tax.currency,
+      // Outside the US a transaction states how tax applies; a commitment's amounts carry no tax.
+      globalTaxCalculation: this.setup && this.setup.country !== "US" ? "NotApplicable" : undefined,
+      currency: this.transactionCurrency,
     });
   }
 

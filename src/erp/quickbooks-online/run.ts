@@ -128,6 +128,21 @@ export function outcomeOf(
   throw err;
 }
 
+/**
+ * The fault remedies speak of the estimate and the budget; for a purchase order they name the purchase order and
+ * the commitment instead. Only our own remedy is reworded, never what QuickBooks said.
+ */
+export function forPurchaseOrder(outcome: UnfinishedOutcome): UnfinishedOutcome {
+  if (outcome.kind !== "rejected") return outcome;
+  const remedy = outcome.remedy
+    .replace(/\ban estimate\b/g, "a purchase order")
+    .replace(/\bestimates\b/g, "purchase orders")
+    .replace(/\bestimate\b/g, "purchase order")
+    .replace(/\bbudgets\b/g, "commitments")
+    .replace(/\bbudget\b/g, "commitment");
+  return { ...outcome, remedy };
+}
+
 export interface Job {
   id: string;
   name: string;
