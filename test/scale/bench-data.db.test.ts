@@ -70,6 +70,17 @@ describe("seeded commitments beside budgets", () => {
     expect((r.json.counts as Record<string, number>).exported).toBe(60);
   });
 
+  it("Ready to Export for commitments lists and counts only the commitments, with their vendor", async () => {
+    const r = await get(`/api/v1/companies/${co}/erp/commitment-submissions?status=ready_to_export`);
+    expect(r.status).toBe(200);
+    const items = r.json.items as { id: string; commitment: { number: string }; vendor: { name: string } }[];
+    expect(items).toHaveLength(50);
+    expect(items.every((i) => i.id.startsWith(`${co}-csub-`))).toBe(true);
+    expect(items[0]).toMatchObject({ id: `${co}-csub-60-0`, commitment: { number: "PO-000060" } });
+    expect(items[0]!.vendor.name).toMatch(/^\S+ \S+ \d+$/);
+    expect((r.json.counts as Record<string, number>).ready_to_export).toBe(60);
+  });
+
   it("commitment submissions alternate with budget ones in time and span the decided statuses", async () => {
     const rows = await t.ctx.db
       .selectFrom("submissions")
