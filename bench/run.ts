@@ -717,8 +717,8 @@ async function measureList(env: Env, company: { id: string; token: string }, siz
 
 /**
  * ERP Integrations › Commitments, Ready to Export: the same page for commitments, over HTTP when the product has the
- * route, and straight from SQL (page and counts, two plain statements on one connection) always. Timed in
- * alternating blocks of 50, after a warm-up, like the budgets' page.
+ * route, straight from SQL (page and counts, two plain statements on one connection) and as the product's own
+ * prepared statement always. Timed in alternating blocks of 50, after a warm-up, like the budgets' page.
  */
 async function measureCommitmentList(env: Env, company: { id: string; token: string }, sizes: Sizes) {
   const url = `${env.product.url}/api/v1/companies/${company.id}/erp/commitment-submissions?status=ready_to_export`;
