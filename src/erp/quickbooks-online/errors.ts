@@ -334,11 +334,13 @@ function subjectFor(err: QboError, subject: FaultSubject | undefined): FaultSubj
         ? subject?.kind === "parent_customer"
           ? "parent_customer"
           : "job"
-        : target === "class"
-          ? "class"
-          : target === "account"
-            ? "account"
-            : null;
+        : target === "vendor"
+          ? "vendor"
+          : target === "class"
+            ? "class"
+            : target === "account"
+              ? "account"
+              : null;
   if (kind === null) {
     // A fault about one of our references but without an element cannot be about the estimate itself.
     return subject;
