@@ -210,3 +210,111 @@ export async function insertBudgets(db: Db, s: BudgetsSpec): Promise<void> {
           from submission_lines where company_id = ${co} group by submission_id) t
     where s.company_id = ${co} and s.id = t.submission_id`.execute(db);
 }
+
+const TRADES = ["Drywall", "Electrical", "Plumbing", "Concrete", "Roofing", "Steel", "Glazing", "Painting"];
+const SURNAMES = ["Acme", "Harper", "Northwind", "Baxter", "Keystone", "Lindqvist", "Okafor", "Pereira"];
+
+export interface CommitmentsSpec {
+  companyId: string;
+  seed: number;
+  /** Commitments, one per project `${companyId}-prj-${g}`, each with one submission ready to export. */
+  count: number;
+  /** Create those projects here (a company without budgets); otherwise they are the budgets' projects. */
+  newProjects?: boolean;
+  /** Older submissions per commitment already decided (exported, rejected or retrieved in turn), for history. */
+  historyPerCommitment?: number;
+  /** Lines per commitment (cost code × category, at most 50). */
+  lines: number;
+  /** Vendors the commitments are spread over. */
+  vendors: number;
+  createdBy: string;
+  /** Newest submission this long ago; the rest spread back three minutes apart, like the budgets'. */
+  newestAgoMinutes?: number;
+}
+
+/**
+ * Vendors, approved commitments (subcontracts and purchase orders in turn) with their lines, and submissions that
+ * carry them: the pending one is the newest of its commitment, history is interleaved in time with other
+ * commitments' pending ones. With the budgets' default times, each commitment submission falls a minute after a
+ * budget submission, so the two kinds alternate along the time axis of one company's list.
+ */
+export async function insertCommitments(db: Db, s: CommitmentsSpec): Promise<void> {
+  const co = s.companyId;
+  const history = s.historyPerCommitment ?? 0;
+  const newest = s.newestAgoMinutes ?? 2;
+  const lines = Math.min(s.lines, LINES_PER_BUDGET);
+  await sql`
+    insert into vendors (company_id, id, name, contact_name, email, city, region, country)
+    select ${co}, ${co} || '-ven-' || v,
+           (${SURNAMES}::text[])[1 + (v - 1) % ${SURNAMES.length}::int] || ' '
+             || (${TRADES}::text[])[1 + (v - 1) / ${SURNAMES.length}::int % ${TRADES.length}::int] || ' ' || v,
+           'Estimator ' || v, 'bids' || v || '@vendor.bench.test', 'Springfield', 'IL', 'US'
+    from generate_series(1, ${s.vendors}::int) v`.execute(db);
+  if (s.newProjects) {
+    await sql`
+      insert into projects (company_id, id, number, name)
+      select ${co}, ${co} || '-prj-' || g, 'P-' || lpad(g::text, 6, '0'), 'Commitment Project #' || g
+      from generate_series(1, ${s.count}::int) g`.execute(db);
+  }
+  await sql`
+    insert into commitments (company_id, id, project_id, kind, number, title, vendor_id, status, version, created_by)
+    select ${co}, ${co} || '-cmt-' || g, ${co} || '-prj-' || g,
+           case when g % 2 = 0 then 'purchase_order' else 'subcontract' end,
+           case when g % 2 = 0 then 'PO-' else 'SC-' end || lpad(g::text, 6, '0'),
+           (${TRADES}::text[])[1 + g % ${TRADES.length}::int] || ' package',
+           ${co} || '-ven-' || (1 + (g - 1) % ${s.vendors}::int), 'approved', 1, ${s.createdBy}
+    from generate_series(1, ${s.count}::int) g`.execute(db);
+  await sql`
+    insert into commitment_lines (company_id, id, commitment_id, cost_code, category, description, original_minor)
+    select ${co}, ${co} || '-cml-' || g || '-' || l, ${co} || '-cmt-' || g,
+           (${COST_CODES.map((c) => c[0])}::text[])[1 + (l - 1) / 5],
+           (${CATEGORIES.map((c) => c.code)}::text[])[1 + (l - 1) % 5],
+           'Per drawings and specifications, section ' || l,
+           50000 + abs(hashint4(g * 64 + l + ${s.seed}::int + 11)) % 2000000
+    from generate_series(1, ${s.count}::int) g, generate_series(1, ${lines}::int) l`.execute(db);
+  await sql`
+    with sub as (
+      select g, k, ${co} || '-csub-' || g || '-' || k as id,
+             now() - make_interval(mins => ${newest}::int + (${s.count}::int - g) * 3 + k * ${s.count}::int * 3) as at,
+             case when k = 0 then 'ready_to_export'
+                  else (array['exported', 'rejected', 'retrieved'])[1 + (g + k) % 3] end as status
+      from generate_series(1, ${s.count}::int) g, generate_series(0, ${history}::int) k
+    )
+    insert into submissions (company_id, id, document_type, commitment_id, budget_id, project_id, status, version,
+                             submitted_by, submitted_at, line_count, total_original_minor, total_changes_minor,
+                             total_revised_minor, total_delta_minor, decided_by, decided_at, decision_action, reason,
+                             exported_at, updated_at)
+    select ${co}, sub.id, 'commitment', ${co} || '-cmt-' || g, null, ${co} || '-prj-' || g, status,
+           case when k = 0 then 0 else 2 end, ${s.createdBy}, at, ${lines}::int, 0, 0, 0, 0,
+           case when k = 0 then null else ${s.createdBy} end,
+           case when k = 0 then null else at + interval '1 hour' end,
+           case status when 'exported' then 'accept' when 'rejected' then 'reject' when 'retrieved' then 'retrieve' end,
+           case when status = 'rejected' then 'Retention terms missing.' end,
+           case when status = 'exported' then at + interval '1 hour' end,
+           at
+    from sub`.execute(db);
+  await sql`
+    insert into submission_lines (company_id, submission_id, position, line_id, cost_code, cost_code_description,
+                                  category, category_name, description, original_minor, budget_changes_minor,
+                                  revised_minor, previously_exported_minor, delta_minor)
+    select ${co}, ${co} || '-csub-' || g || '-' || k, l, ${co} || '-cml-' || g || '-' || l,
+           (${COST_CODES.map((c) => c[0])}::text[])[1 + (l - 1) / 5],
+           (${COST_CODES.map((c) => c[1])}::text[])[1 + (l - 1) / 5],
+           (${CATEGORIES.map((c) => c.code)}::text[])[1 + (l - 1) % 5],
+           (${CATEGORIES.map((c) => c.name)}::text[])[1 + (l - 1) % 5],
+           'Per drawings and specifications, section ' || l, o, 0, o, 0, o
+    from generate_series(1, ${s.count}::int) g, generate_series(0, ${history}::int) k,
+         generate_series(1, ${lines}::int) l,
+         lateral (select 50000 + abs(hashint4(g * 64 + l + ${s.seed}::int + 11)) % 2000000 as o) a`.execute(
+    db,
+  );
+  await sql`
+    update submissions s set total_original_minor = t.o, total_revised_minor = t.r, total_delta_minor = t.d
+    from (select l.submission_id, sum(l.original_minor)::bigint o, sum(l.revised_minor)::bigint r,
+                 sum(l.delta_minor)::bigint d
+          from submission_lines l
+          join submissions c on c.company_id = l.company_id and c.id = l.submission_id
+                            and c.document_type = 'commitment'
+          where l.company_id = ${co} group by l.submission_id) t
+    where s.company_id = ${co} and s.id = t.submission_id`.execute(db);
+}

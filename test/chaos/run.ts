@@ -6,10 +6,16 @@
  * right after the accept, during a QuickBooks call, and right after QuickBooks stored an estimate but before the
  * product could record it. The embedded PostgreSQL runs detached and survives the kills, by design.
  *
- * After the last restart every accepted submission must be exported within 60 s and QuickBooks must hold exactly
- * one estimate per project. Prints `N passed, M failed` and exits non-zero on failure.
+ * Commitments go through beside them when the build exports purchase orders (ERP Integrations › Commitments and a
+ * QuickBooks Online connector that writes them): approved commitments, sent, accepted in the same burst, and one
+ * kill lands right after QuickBooks stored a purchase order. Without that feature the run says so and leaves the
+ * commitment checks out.
  *
- *   npx tsx test/chaos/run.ts [--batch 12] [--kills 5] [--seed N] [--keep]
+ * After the last restart every accepted submission must be exported within 60 s and QuickBooks must hold exactly
+ * one estimate per project and one purchase order per commitment. Prints `N passed, M failed` and exits non-zero on
+ * failure.
+ *
+ *   npx tsx test/chaos/run.ts [--batch 12] [--commitments 6] [--kills 5|6] [--seed N] [--keep]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
@@ -17,20 +23,30 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import pg from "pg";
 import { freePort, startEmbeddedCluster } from "../../src/db/embedded-postgres.js";
 import { callJson, type Json } from "../support/http-json.js";
+import {
+  commitmentSubmissionsMissing,
+  insertSentCommitment,
+  purchaseOrdersFor,
+  type SentCommitment,
+} from "./sent-commitments.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const { values: args } = parseArgs({
   options: {
     batch: { type: "string", default: "12" },
-    kills: { type: "string", default: "5" },
+    commitments: { type: "string", default: "6" },
+    // 5, or 6 when commitments go through (one more chosen moment: after a purchase order was stored).
+    kills: { type: "string" },
     seed: { type: "string" },
     keep: { type: "boolean", default: false },
   },
 });
 const BATCH = Number(args.batch);
-const KILLS = Number(args.kills);
+const COMMITMENTS = Number(args.commitments);
+let KILLS = Number(args.kills ?? 5);
 let seed = Number(args.seed ?? Date.now() % 1_000_000);
 const SEED = seed;
 /** A small deterministic generator, so a failing run can be repeated with --seed. */
@@ -134,6 +150,10 @@ async function estimateCount(): Promise<number> {
   return ((await realmState()).Estimate ?? []).length;
 }
 
+async function purchaseOrderCount(): Promise<number> {
+  return ((await realmState()).PurchaseOrder ?? []).length;
+}
+
 /** Every QuickBooks call takes a while, so the kills land inside exports, not between them (kept in memory). */
 async function slowQuickBooks() {
   await fetch(`${emulator()}/faults`, {
@@ -146,7 +166,7 @@ async function slowQuickBooks() {
 async function main() {
   port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  log(`seed ${SEED}, batch ${BATCH}, ${KILLS} kills, DATA_DIR ${dataDir}`);
+  log(`seed ${SEED}, batch ${BATCH}, DATA_DIR ${dataDir}`);
 
   child = startProductProcess();
   log(`started (pid ${child.pid}); ready after ${await waitHealthy(180_000)} ms`);
@@ -186,18 +206,77 @@ async function main() {
     const sent = (await api("POST", `${b}/send-to-erp`, admin)).json;
     batch.push({ projectId: String(project.id), name, submissionId: String(sent.id) });
   }
+  // Commitments: approved, each on a project of its own, sent (written as Send to ERP leaves them), over two
+  // vendors QuickBooks does not know yet.
+  const missing =
+    COMMITMENTS > 0 ? await commitmentSubmissionsMissing(base, acme, approver) : "none asked for";
+  const commitments: (SentCommitment & { name: string })[] = [];
+  if (missing) {
+    log(`commitments not exercised: ${missing}`);
+  } else {
+    const me = (await api("GET", "/api/v1/me", admin)).json;
+    const userId = String((me.user as Json).id);
+    const cluster = await startEmbeddedCluster(dataDir);
+    const pool = new pg.Pool({ connectionString: cluster.databaseUrl, max: 1 });
+    try {
+      for (let i = 0; i < COMMITMENTS; i++) {
+        const name = `Chaos PO ${SEED}-${i}`;
+        const project = (await api("POST", `${cp}/projects`, admin, { number: `CP${SEED}-${i}`, name })).json;
+        const sent = await insertSentCommitment(pool, {
+          companyId: acme,
+          projectId: String(project.id),
+          vendorName: `Chaos Vendor ${SEED}-${i % 2}`,
+          number: `SC-${SEED}-${i}`,
+          title: `Chaos package ${i}`,
+          kind: i % 2 ? "purchase_order" : "subcontract",
+          userId,
+          lines: [
+            {
+              costCode: codes[i % codes.length]!,
+              category: "L",
+              description: "Labor",
+              amount: `${2000 + i}.10`,
+            },
+            {
+              costCode: codes[(i + 2) % codes.length]!,
+              category: "M",
+              description: "Material",
+              amount: "450.55",
+            },
+          ],
+        });
+        commitments.push({ ...sent, name });
+      }
+    } finally {
+      await pool.end();
+    }
+  }
   await slowQuickBooks();
   const decided = await api("POST", `${cp}/erp/budget-submissions/decisions`, approver, {
     decisions: batch.map((b) => ({ submissionId: b.submissionId, action: "accept" })),
   });
   const accepted = (decided.json.results as { ok: boolean }[]).filter((r) => r.ok).length;
   check(`all ${BATCH} submissions accepted`, accepted === BATCH, `${accepted} accepted`);
+  if (commitments.length > 0) {
+    const d = await api("POST", `${cp}/erp/commitment-submissions/decisions`, approver, {
+      decisions: commitments.map((c) => ({ submissionId: c.submissionId, action: "accept" })),
+    });
+    const ok = ((d.json.results as { ok: boolean }[] | undefined) ?? []).filter((r) => r.ok).length;
+    check(
+      `all ${commitments.length} commitment submissions accepted`,
+      ok === commitments.length,
+      `${d.status}, ${ok} accepted`,
+    );
+  }
 
   // The kills: the first three at chosen moments, the rest at random ones.
+  if (args.kills === undefined && commitments.length > 0) KILLS = 6;
+  log(`${BATCH} budgets and ${commitments.length} commitments accepted; ${KILLS} kills`);
   const moments = [
     "right after the accept",
     "during a QuickBooks call",
     "after QuickBooks stored an estimate",
+    ...(commitments.length > 0 ? ["after QuickBooks stored a purchase order"] : []),
   ];
   for (let k = 0; k < KILLS; k++) {
     const moment = moments[k] ?? "at a random moment";
@@ -209,6 +288,9 @@ async function main() {
     } else if (moment === "after QuickBooks stored an estimate") {
       const count = await estimateCount();
       await until(async () => (await estimateCount()) > count, 30_000, 5);
+    } else if (moment === "after QuickBooks stored a purchase order") {
+      const count = await purchaseOrderCount();
+      await until(async () => (await purchaseOrderCount()) > count, 30_000, 5);
     } else if (moment === "at a random moment") {
       await sleep(200 + random() * 2500);
     }
@@ -248,6 +330,11 @@ async function main() {
       if (s.status === "exported") exported++;
       else pending.push(`${b.name}: ${s.status}`);
     }
+    for (const c of commitments) {
+      const s = (await api("GET", `${cp}/erp/commitment-submissions/${c.submissionId}`, approver)).json;
+      if (s.status === "exported") exported++;
+      else pending.push(`${c.name}: ${s.status}`);
+    }
     if (pending.length === 0) break;
     await sleep(250);
   }
@@ -255,7 +342,7 @@ async function main() {
   check(
     `every accepted submission exported within 60 s of the restart`,
     pending.length === 0,
-    pending.length ? pending.join("; ") : `${exported}/${BATCH} after ${took} ms`,
+    pending.length ? pending.join("; ") : `${exported}/${BATCH + commitments.length} after ${took} ms`,
   );
 
   const realm = await realmState();
@@ -267,6 +354,25 @@ async function main() {
       `${b.name}: one job and exactly one estimate in QuickBooks`,
       jobs.length === 1 && estimates.length === 1,
       `${jobs.length} job(s), ${estimates.length} estimate(s)`,
+    );
+  }
+  for (const c of commitments) {
+    const po = purchaseOrdersFor(realm, c, c.name);
+    check(
+      `${c.name}: exactly one purchase order in QuickBooks, for the vendor, on the job, amounts matching`,
+      po.count === 1 && po.mismatch === null,
+      po.count === 1 ? (po.mismatch ?? undefined) : `${po.count} purchase order(s)`,
+    );
+  }
+  if (commitments.length > 0) {
+    const vendors = (realm.Vendor ?? []).map((v) => String(v.DisplayName));
+    check("no vendor added twice", new Set(vendors).size === vendors.length);
+    const left = (await api("GET", `${cp}/erp/commitment-submissions?status=exporting,failed`, approver)).json
+      .items as Json[];
+    check(
+      "no commitment submission left exporting or failed",
+      left.length === 0,
+      left.map((o) => `${(o.commitment as Json).number}: ${o.status}`).join("; "),
     );
   }
   // Every other accepted submission (the demo's own) finished too, and nothing was written twice.

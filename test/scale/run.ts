@@ -5,12 +5,17 @@
  * web process SIGKILLed mid-export (and started again), and a PostgreSQL outage mid-export: every connection to
  * the server is cut and refused for 10 s by a TCP relay the processes reach it through.
  *
- * Asserts: every accepted budget is exported exactly once (one estimate per project), no 429 from QuickBooks,
+ * When the build exports purchase orders (ERP Integrations › Commitments and a QuickBooks Online connector that
+ * writes them), each company also sends approved commitments, accepted in the same burst; otherwise the run says so
+ * and sends budgets only.
+ *
+ * Asserts: every accepted budget is exported exactly once (one estimate per project), every accepted commitment
+ * exactly once (one purchase order each, for its vendor, on its job, amounts matching), no 429 from QuickBooks,
  * and every process that was not killed is healthy again after the outage without a restart. Prints numbers
  * (exports, time from the last accept to the last export, connections and memory per process, time to healthy)
  * and ends with `N passed, N failed`.
  *
- *   npm run test:scale [-- --budgets 12 --outage 10 --keep]
+ *   npm run test:scale [-- --budgets 12 --commitments 4 --outage 10 --keep]
  *
  * PostgreSQL: DATABASE_URL (a server where it may create a database), else a throwaway embedded cluster.
  */
@@ -28,6 +33,12 @@ import type { AppContext } from "../../src/app/context.js";
 import { createDatabase } from "../../src/db/database.js";
 import { freePort, startEmbeddedCluster } from "../../src/db/embedded-postgres.js";
 import { startMailCatcher } from "../../src/mail/catcher.js";
+import {
+  commitmentSubmissionsMissing,
+  insertSentCommitment,
+  purchaseOrdersFor,
+  type SentCommitment,
+} from "../chaos/sent-commitments.js";
 import { EVERY_RIGHT, makeCompany, makeUser } from "../support/factories.js";
 import { callJson, type Json } from "../support/http-json.js";
 
@@ -35,11 +46,13 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const { values: args } = parseArgs({
   options: {
     budgets: { type: "string", default: "12" },
+    commitments: { type: "string", default: "4" },
     outage: { type: "string", default: "10" },
     keep: { type: "boolean", default: false },
   },
 });
 const PER_COMPANY = Number(args.budgets);
+const COMMITMENTS_PER_COMPANY = Number(args.commitments);
 const OUTAGE_MS = Number(args.outage) * 1000;
 
 const results: { name: string; ok: boolean }[] = [];
@@ -284,12 +297,12 @@ async function main() {
       );
     const realmA = await newRealm();
     const realmB = await newRealm();
-    const tenants: { companyId: string; token: string; realm: string; name: string }[] = [];
+    const tenants: { companyId: string; token: string; userId: string; realm: string; name: string }[] = [];
     for (const [i, realm] of [realmA, realmA, realmB].entries()) {
       const name = `Scale Co ${i + 1}`;
       const companyId = await makeCompany(ctx, { name });
       const user = await makeUser(ctx, companyId, EVERY_RIGHT);
-      tenants.push({ companyId, token: user.token, realm, name });
+      tenants.push({ companyId, token: user.token, userId: user.id, realm, name });
     }
     await kysely.close();
     for (const t of tenants) await setUpCompany(t, (m, u, b) => api(web1, m, u, t.token, b), emu);
@@ -329,6 +342,44 @@ async function main() {
         }
       }),
     );
+    // Commitments, approved and sent (written as Send to ERP leaves them), each on a project of its own, over two
+    // vendors per company.
+    const commitments: (SentCommitment & { t: (typeof tenants)[number]; name: string })[] = [];
+    const withoutCommitments =
+      COMMITMENTS_PER_COMPANY > 0
+        ? await commitmentSubmissionsMissing(
+            `http://127.0.0.1:${web1}`,
+            tenants[0]!.companyId,
+            tenants[0]!.token,
+          )
+        : "none asked for";
+    if (withoutCommitments) {
+      log(`commitments not exercised: ${withoutCommitments}`);
+    } else {
+      for (const [ti, t] of tenants.entries()) {
+        const cp = `/api/v1/companies/${t.companyId}`;
+        for (let n = 0; n < COMMITMENTS_PER_COMPANY; n++) {
+          const name = `Scale PO ${ti + 1}-${n + 1}`;
+          const project = (
+            await api(webs[n % 2]!, "POST", `${cp}/projects`, t.token, { number: `SP${ti}-${n}`, name })
+          ).json;
+          const c = await insertSentCommitment(db, {
+            companyId: t.companyId,
+            projectId: String(project.id),
+            vendorName: `Scale Vendor ${ti + 1}-${n % 2}`,
+            number: `SC-${ti}-${n}`,
+            title: `Scale package ${n + 1}`,
+            kind: n % 2 ? "purchase_order" : "subcontract",
+            userId: t.userId,
+            lines: [
+              { costCode: "03-300", category: "L", description: "Labor", amount: `${3000 + n}.40` },
+              { costCode: "26-100", category: "M", description: "Material", amount: "120.35" },
+            ],
+          });
+          commitments.push({ ...c, t, name });
+        }
+      }
+    }
     await fetch(`${emu.url}/__emulator/faults`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -336,13 +387,17 @@ async function main() {
     });
 
     // The burst: every accept at once, alternating between the two web processes.
-    log(`accepting ${sent.length} budgets across both web processes`);
+    log(`accepting ${sent.length} budgets and ${commitments.length} commitments across both web processes`);
+    const accepts = [
+      ...sent.map((s) => ({ ...s, documents: "budget-submissions" })),
+      ...commitments.map((c) => ({ ...c, documents: "commitment-submissions" })),
+    ];
     const accepted = await Promise.all(
-      sent.map((s, i) =>
+      accepts.map((s, i) =>
         api(
           webs[i % 2]!,
           "POST",
-          `/api/v1/companies/${s.t.companyId}/erp/budget-submissions/${s.submissionId}/accept`,
+          `/api/v1/companies/${s.t.companyId}/erp/${s.documents}/${s.submissionId}/accept`,
           s.t.token,
         ).then((r) => r.status === 202),
       ),
@@ -412,9 +467,15 @@ async function main() {
         .join(", "),
     );
 
-    const finalCount = await waitExported(sent.length, 150_000);
+    const finalCount = await waitExported(accepts.length, 150_000);
     const doneAt = Date.now();
-    check("every accepted budget is exported", finalCount === sent.length, `${finalCount}/${sent.length}`);
+    check(
+      commitments.length > 0
+        ? "every accepted budget and commitment is exported"
+        : "every accepted budget is exported",
+      finalCount === accepts.length,
+      `${finalCount}/${accepts.length}`,
+    );
     const state = (await (await fetch(`${emu.url}/__emulator/state`)).json()) as {
       realms: Record<string, Record<string, Json[]>>;
     };
@@ -436,6 +497,26 @@ async function main() {
         ? `duplicates: ${duplicates.join(", ")}; missing: ${missing.join(", ")}`
         : `${sent.length}`,
     );
+    if (commitments.length > 0) {
+      const wrong: string[] = [];
+      for (const c of commitments) {
+        const po = purchaseOrdersFor(state.realms[c.t.realm]!, c, c.name);
+        if (po.count !== 1) wrong.push(`${c.name}: ${po.count} purchase orders`);
+        else if (po.mismatch) wrong.push(`${c.name}: ${po.mismatch}`);
+      }
+      check(
+        "one purchase order per commitment in QuickBooks, for its vendor, on its job, amounts matching",
+        wrong.length === 0,
+        wrong.length ? wrong.join("; ") : `${commitments.length}`,
+      );
+      for (const realm of new Set(tenants.map((t) => t.realm))) {
+        const vendors = (state.realms[realm]!.Vendor ?? []).map((v) => String(v.DisplayName));
+        check(
+          `no vendor added twice in QuickBooks company ${realm}`,
+          new Set(vendors).size === vendors.length,
+        );
+      }
+    }
     const requests = (await (await fetch(`${emu.url}/__emulator/requests`)).json()) as {
       items: { status: number }[];
     };
