@@ -95,7 +95,10 @@ function commitmentFlow(
     },
     /** The Commitments tab's list of one status, with its counts. */
     async listed(status: string) {
-      return ok(await api.get(`${company}/erp/commitment-submissions?status=${status}`, approver as never), 200);
+      return ok(
+        await api.get(`${company}/erp/commitment-submissions?status=${status}`, approver as never),
+        200,
+      );
     },
     async commitment(commitmentUrl: string) {
       return ok(await api.get(commitmentUrl, pm as never), 200);

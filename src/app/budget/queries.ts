@@ -4,6 +4,7 @@ import { fromDomain } from "../domain-errors.js";
 import { changedInQuickBooks } from "../erp/qbo-changes.js";
 import type { Actor } from "../membership.js";
 import { memberOf } from "../membership.js";
+import { submissionHistory } from "../submissions/history.js";
 import { changeView } from "./change-rows.js";
 import { type BudgetContext, loadBudgetContext, projectRights } from "./load.js";
 
@@ -91,52 +92,5 @@ export async function listBudgetSubmissions(
   projectId: string,
 ) {
   const { b } = await viewable(ctx, actor, companyId, projectId);
-  const rows = await ctx.db
-    .selectFrom("submissions")
-    .innerJoin("users", "users.id", "submissions.submitted_by")
-    .leftJoin("users as decider", "decider.id", "submissions.decided_by")
-    .select([
-      "submissions.id",
-      "submissions.status",
-      "submissions.submitted_at",
-      "submissions.line_count",
-      "submissions.total_revised_minor",
-      "submissions.total_delta_minor",
-      "submissions.decided_at",
-      "submissions.decision_action",
-      "submissions.reason",
-      "submissions.exported_at",
-      "submissions.replaced_by",
-      "users.id as sender_id",
-      "users.name as sender_name",
-      "users.email as sender_email",
-      "decider.name as decider_name",
-    ])
-    .where("submissions.company_id", "=", companyId)
-    .where("submissions.budget_id", "=", b.budgetId)
-    .orderBy("submissions.submitted_at", "desc")
-    .orderBy("submissions.id", "desc")
-    .limit(200)
-    .execute();
-  return {
-    items: rows.map((r) => ({
-      id: r.id,
-      status: r.status,
-      submittedAt: r.submitted_at.toISOString(),
-      submittedBy: { id: r.sender_id, name: r.sender_name, email: r.sender_email },
-      lineCount: r.line_count,
-      totals: { revisedEstimate: fmt(r.total_revised_minor), delta: fmt(r.total_delta_minor) },
-      decision: r.decision_action
-        ? {
-            action: r.decision_action,
-            by: r.decider_name,
-            at: r.decided_at?.toISOString() ?? null,
-            reason: r.reason,
-          }
-        : null,
-      exportedAt: r.exported_at?.toISOString() ?? null,
-      /** A later export of this budget overwrote the estimate this one wrote. */
-      replaced: r.replaced_by !== null,
-    })),
-  };
+  return submissionHistory(ctx.db, companyId, { budgetId: b.budgetId });
 }

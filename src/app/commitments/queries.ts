@@ -4,6 +4,7 @@ import type { AppContext } from "../context.js";
 import { fromDomain } from "../domain-errors.js";
 import { AppError } from "../errors.js";
 import { type Actor, memberOf } from "../membership.js";
+import { submissionHistory } from "../submissions/history.js";
 import {
   type CommitmentRecord,
   type CommitmentsContext,
@@ -152,51 +153,5 @@ export async function getChangeOrder(
 /** The commitment's submissions, newest first, as the budget's history shows its own. */
 export async function listCommitmentSubmissions(ctx: AppContext, actor: Actor, scope: CommitmentScope) {
   await viewable(ctx, actor, scope, scope.commitmentId);
-  const rows = await ctx.db
-    .selectFrom("submissions")
-    .innerJoin("users", "users.id", "submissions.submitted_by")
-    .leftJoin("users as decider", "decider.id", "submissions.decided_by")
-    .select([
-      "submissions.id",
-      "submissions.status",
-      "submissions.submitted_at",
-      "submissions.line_count",
-      "submissions.total_revised_minor",
-      "submissions.total_delta_minor",
-      "submissions.decided_at",
-      "submissions.decision_action",
-      "submissions.reason",
-      "submissions.exported_at",
-      "submissions.replaced_by",
-      "users.id as sender_id",
-      "users.name as sender_name",
-      "users.email as sender_email",
-      "decider.name as decider_name",
-    ])
-    .where("submissions.company_id", "=", scope.companyId)
-    .where("submissions.commitment_id", "=", scope.commitmentId)
-    .orderBy("submissions.submitted_at", "desc")
-    .orderBy("submissions.id", "desc")
-    .limit(200)
-    .execute();
-  return {
-    items: rows.map((r) => ({
-      id: r.id,
-      status: r.status,
-      submittedAt: r.submitted_at.toISOString(),
-      submittedBy: { id: r.sender_id, name: r.sender_name, email: r.sender_email },
-      lineCount: r.line_count,
-      totals: { revisedEstimate: fmt(r.total_revised_minor), delta: fmt(r.total_delta_minor) },
-      decision: r.decision_action
-        ? {
-            action: r.decision_action,
-            by: r.decider_name,
-            at: r.decided_at?.toISOString() ?? null,
-            reason: r.reason,
-          }
-        : null,
-      exportedAt: r.exported_at?.toISOString() ?? null,
-      replaced: r.replaced_by !== null,
-    })),
-  };
+  return submissionHistory(ctx.db, scope.companyId, { commitmentId: scope.commitmentId });
 }

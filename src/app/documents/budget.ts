@@ -7,7 +7,7 @@ import {
   storeExportMatch,
 } from "../budget/load.js";
 import { bumpBudgetVersion } from "../budget/with-budget.js";
-import { documentSnapshot } from "./snapshot.js";
+import { costCodeItemRefs, documentSnapshot, exportProject } from "./snapshot.js";
 import type { BudgetDocument, DocumentKind, DocumentRef, DocumentSnapshot } from "./types.js";
 
 /** A budget as the pipeline carries it. */
@@ -52,7 +52,7 @@ export const BUDGET_DOCUMENT: DocumentKind<BudgetDocument> = {
 
   async export(ctx, connector, run) {
     const company = await loadCompanySettings(ctx.db, run.companyId);
-    const [lines, codes, previous] = await Promise.all([
+    const [lines, itemRefs, previous] = await Promise.all([
       ctx.db
         .selectFrom("submission_lines")
         .select(["cost_code", "cost_code_description", "category", "category_name", "revised_minor"])
@@ -60,11 +60,7 @@ export const BUDGET_DOCUMENT: DocumentKind<BudgetDocument> = {
         .where("submission_id", "=", run.submissionId)
         .orderBy("position")
         .execute(),
-      ctx.db
-        .selectFrom("cost_codes")
-        .select(["code", "erp_item_ref"])
-        .where("company_id", "=", run.companyId)
-        .execute(),
+      costCodeItemRefs(ctx.db, run.companyId),
       ctx.db
         .selectFrom("erp_estimates")
         .selectAll()
@@ -73,18 +69,11 @@ export const BUDGET_DOCUMENT: DocumentKind<BudgetDocument> = {
         .where("erp_type", "=", run.erpType)
         .executeTakeFirst(),
     ]);
-    const itemRefs = new Map(codes.map((c) => [c.code, c.erp_item_ref]));
     const req: EstimateExportRequest = {
       companyId: run.companyId,
       submissionId: run.submissionId,
       attempt: run.attempt,
-      project: {
-        number: run.project.number,
-        name: run.project.name,
-        existingJobRef: run.project.erpJobRef,
-        parentCustomerRef: run.project.erpParentCustomerRef,
-        parentCustomerName: run.project.erpParentCustomerName ?? company.defaultParentCustomer,
-      },
+      project: exportProject(run, company),
       lines: lines.map((l) => ({
         costCode: l.cost_code,
         costCodeDescription: l.cost_code_description,

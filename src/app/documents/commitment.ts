@@ -5,6 +5,7 @@ import type { DocumentDescription } from "../../mail/templates/index.js";
 import { loadCompanySettings, loadProject } from "../budget/load.js";
 import { erpLabel } from "../erp/registry.js";
 import { AppError } from "../errors.js";
+import { costCodeItemRefs, exportProject } from "./snapshot.js";
 import type { CommitmentDocument, CommitmentRow, DocumentKind, DocumentRef, VendorRow } from "./types.js";
 
 /** A commitment line's stable key within its commitment, as the ERP boundary names it. */
@@ -158,7 +159,7 @@ export const COMMITMENT_DOCUMENT: DocumentKind<CommitmentDocument> = {
     }
     const db = ctx.db;
     const { commitment, vendorId } = await readCommitment(db, run.companyId, run.document.id, false);
-    const [company, flags, vendor, lines, codes, previous] = await Promise.all([
+    const [company, flags, vendor, lines, itemRefs, previous] = await Promise.all([
       loadCompanySettings(db, run.companyId),
       db
         .selectFrom("companies")
@@ -180,11 +181,7 @@ export const COMMITMENT_DOCUMENT: DocumentKind<CommitmentDocument> = {
         .where("submission_id", "=", run.submissionId)
         .orderBy("position")
         .execute(),
-      db
-        .selectFrom("cost_codes")
-        .select(["code", "erp_item_ref"])
-        .where("company_id", "=", run.companyId)
-        .execute(),
+      costCodeItemRefs(db, run.companyId),
       db
         .selectFrom("erp_purchase_orders")
         .selectAll()
@@ -193,18 +190,11 @@ export const COMMITMENT_DOCUMENT: DocumentKind<CommitmentDocument> = {
         .where("erp_type", "=", run.erpType)
         .executeTakeFirst(),
     ]);
-    const itemRefs = new Map(codes.map((c) => [c.code, c.erp_item_ref]));
     const req: PurchaseOrderExportRequest = {
       companyId: run.companyId,
       submissionId: run.submissionId,
       attempt: run.attempt,
-      project: {
-        number: run.project.number,
-        name: run.project.name,
-        existingJobRef: run.project.erpJobRef,
-        parentCustomerRef: run.project.erpParentCustomerRef,
-        parentCustomerName: run.project.erpParentCustomerName ?? company.defaultParentCustomer,
-      },
+      project: exportProject(run, company),
       commitment: {
         id: commitment.id,
         number: commitment.number,

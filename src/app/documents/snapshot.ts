@@ -1,5 +1,8 @@
+import type { Executor } from "../../db/database.js";
 import type * as D from "../../domain/index.js";
-import type { DocumentSnapshot } from "./types.js";
+import type { EstimateExportRequest } from "../../erp/connector.js";
+import type { CompanySettings } from "../budget/load.js";
+import type { DocumentSnapshot, ExportRun } from "./types.js";
 
 /**
  * A document's snapshot, as the domain takes it (a budget's lines with their approved changes, or a commitment's
@@ -33,4 +36,25 @@ export function documentSnapshot(
     },
     changeIds: snapshot.changeIds,
   };
+}
+
+/** The project as every export request names it: its job link, or the parent customer its job goes under. */
+export function exportProject(run: ExportRun, company: CompanySettings): EstimateExportRequest["project"] {
+  return {
+    number: run.project.number,
+    name: run.project.name,
+    existingJobRef: run.project.erpJobRef,
+    parentCustomerRef: run.project.erpParentCustomerRef,
+    parentCustomerName: run.project.erpParentCustomerName ?? company.defaultParentCustomer,
+  };
+}
+
+/** Each cost code's ERP item, where an admin or an earlier export linked one. */
+export async function costCodeItemRefs(db: Executor, companyId: string): Promise<Map<string, string | null>> {
+  const codes = await db
+    .selectFrom("cost_codes")
+    .select(["code", "erp_item_ref"])
+    .where("company_id", "=", companyId)
+    .execute();
+  return new Map(codes.map((c) => [c.code, c.erp_item_ref]));
 }
