@@ -53,4 +53,7 @@ export type ApiContract = [
   Holds<
     Fits<Out<typeof S.invitationAcceptedResponse>, { user?: { id: string; email: string; name: string } }>
   >,
+  // Still to check once the server declares their response schemas: Vendor and its list, CommitmentSummary list,
+  // Commitment, CommitmentLine, ChangeOrder, the commitment-submissions list and detail (as SubmissionList and
+  // SubmissionDetail), vendor mappings and the QuickBooks vendor list.
 ];
