@@ -122,20 +122,24 @@ export function ChangeOrdersSection({
                     {co.number}
                   </th>
                   <td data-label="Title">
-                    {co.title}
-                    <span className="sub">
-                      {formatDateTime(co.createdAt)}
-                      {co.createdBy ? ` · ${co.createdBy.name}` : ""}
-                    </span>
+                    <div className="status-stack">
+                      <span>{co.title}</span>
+                      <span className="sub">
+                        {formatDateTime(co.createdAt)}
+                        {co.createdBy ? ` · ${co.createdBy.name}` : ""}
+                      </span>
+                    </div>
                   </td>
                   <td data-label="Lines">
                     <ul className="plain-list">
                       {co.lines.map((l) => (
                         <li key={`${l.costCode}|${l.category}`}>
-                          <span className="mono">
-                            {l.costCode} {l.category}
-                          </span>{" "}
-                          <Money amount={l.amount} signed />
+                          <span className="nowrap">
+                            <span className="mono">
+                              {l.costCode} {l.category}
+                            </span>{" "}
+                            <Money amount={l.amount} signed />
+                          </span>
                           {l.description ? <span className="sub">{l.description}</span> : null}
                         </li>
                       ))}

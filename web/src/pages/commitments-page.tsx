@@ -290,7 +290,7 @@ function NewCommitmentForm({
   const active = vendors.data ?? [];
   const vendorsHref = `/companies/${encodeURIComponent(c)}/admin/vendors`;
   return (
-    <form className="add-line" onSubmit={submit} noValidate aria-labelledby="new-commitment-heading">
+    <form className="change-form" onSubmit={submit} noValidate aria-labelledby="new-commitment-heading">
       <h3 id="new-commitment-heading">New commitment</h3>
       <div className="form-row">
         <div className="field">

@@ -373,12 +373,20 @@ function CommitmentCell({
   const href = `/companies/${encodeURIComponent(company.id)}/projects/${encodeURIComponent(s.project.id)}/commitments/${encodeURIComponent(s.commitment.id)}`;
   return (
     <td data-label="Commitment">
-      <span className="mono">{s.commitment.number}</span>{" "}
-      {canViewBudget(company.permissions) ? <Link to={href}>{s.commitment.title}</Link> : s.commitment.title}
-      <span className="sub">
-        {COMMITMENT_KIND_LABEL[s.commitment.kind] ?? s.commitment.kind}
-        {s.vendor ? ` · ${s.vendor.name}` : ""}
-      </span>
+      <div className="status-stack">
+        <span>
+          <span className="mono">{s.commitment.number}</span>{" "}
+          {canViewBudget(company.permissions) ? (
+            <Link to={href}>{s.commitment.title}</Link>
+          ) : (
+            s.commitment.title
+          )}
+        </span>
+        <span className="sub">
+          {COMMITMENT_KIND_LABEL[s.commitment.kind] ?? s.commitment.kind}
+          {s.vendor ? ` · ${s.vendor.name}` : ""}
+        </span>
+      </div>
     </td>
   );
 }
