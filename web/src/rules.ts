@@ -498,6 +498,7 @@ export function commitmentSendLabel(
 
 export function commitmentRibbon(
   c: Pick<CommitmentSummary, "status" | "erpState" | "lastSubmission">,
+  waitingFor?: string | null,
 ): Ribbon {
   if (c.status === "void") {
     return { tone: "none", title: "Void", text: "This commitment is void. It cannot be changed or sent." };
@@ -512,8 +513,10 @@ export function commitmentRibbon(
     case "exporting":
       return {
         tone: "blue",
-        title: "Exporting to QuickBooks…",
-        text: "Accounting accepted this commitment. It is being written to QuickBooks as a purchase order; this page updates by itself.",
+        title: waitingFor === "web_connector" ? "Waiting for the Web Connector" : "Exporting to QuickBooks…",
+        text:
+          waitingText(waitingFor) ??
+          "Accounting accepted this commitment. It is being written to QuickBooks as a purchase order; this page updates by itself.",
       };
     case "failed":
       return {

@@ -8,6 +8,7 @@ import {
   type CommitmentStatus,
   type CompanyMembership,
   deleteCommitmentLine,
+  getSubmission,
   keys,
   listCommitmentSubmissions,
   listVendors,
@@ -28,6 +29,7 @@ import {
   COMMITMENT_KIND_LABEL,
   COMMITMENT_STATUS_LABEL,
   canApproveChanges,
+  canViewErp,
   commitmentErpPill,
   commitmentRefreshInterval,
   commitmentRibbon,
@@ -85,7 +87,17 @@ export function CommitmentView({
   });
   const busy = status.isPending || send.isPending || retrieve.isPending;
 
-  const ribbon = commitmentRibbon(commitment);
+  // While an export runs, its submission says what it waits for (the Web Connector, a reconnect); only people who
+  // can see ERP Integrations may read it.
+  const exporting = commitment.erpState === "exporting" ? commitment.lastSubmission?.id : undefined;
+  const exportDetail = useQuery({
+    queryKey: keys.submission(c, exporting ?? "none", "commitment"),
+    queryFn: () => getSubmission(c, exporting ?? "", "commitment"),
+    enabled: Boolean(exporting) && canViewErp(company.permissions),
+    refetchInterval: 1000,
+    retry: false,
+  });
+  const ribbon = commitmentRibbon(commitment, exporting ? exportDetail.data?.export?.waitingFor : null);
   const rejectedReason =
     commitment.erpState === "not_sent" && commitment.lastSubmission?.status === "rejected"
       ? (commitment.lastSubmission.reason ??
