@@ -189,6 +189,16 @@ function named(value: unknown): { name: string; create: boolean } | null {
   return { name: String(value), create: false };
 }
 
+/** How the export finds the vendor in QuickBooks, in words. */
+function vendorHow(vendor: unknown, create: boolean): string {
+  const action =
+    typeof vendor === "object" && vendor !== null ? (vendor as Record<string, unknown>).action : undefined;
+  if (action === "linked") return "(linked in Mappings)";
+  if (action === "find") return "(found by name in QuickBooks)";
+  if (action === "find_or_create") return "(found by name, or added if QuickBooks has none)";
+  return create ? "(new)" : "(already in QuickBooks)";
+}
+
 /** The purchase order QuickBooks receives for a commitment, in an accountant's words. */
 function PurchaseOrderPreview({ preview }: { preview: PurchaseOrderPreviewShape }) {
   const erp = preview.erp ?? "QuickBooks";
@@ -205,7 +215,7 @@ function PurchaseOrderPreview({ preview }: { preview: PurchaseOrderPreviewShape 
         </li>
         {vendor ? (
           <li>
-            Vendor <strong>{vendor.name}</strong> {vendor.create ? "(new)" : "(already in QuickBooks)"}
+            Vendor <strong>{vendor.name}</strong> {vendorHow(preview.vendor, vendor.create)}
           </li>
         ) : null}
         {job ? (

@@ -201,8 +201,8 @@ describe("ERP Integrations, Commitments", () => {
       export: null,
       preview: {
         erp: "QuickBooks Online",
-        vendor: { name: "Acme Drywall", create: false },
-        job: { name: "Harbor Lofts", create: false },
+        vendor: { name: "Acme Drywall", ref: "58", action: "linked" },
+        customer: { job: "Harbor Lofts", create: false },
         purchaseOrder: { action: "update", docNumber: "SC-001", total: "11500.00" },
         lines: [{ item: "09-250 Drywall", description: "Hang and finish", amount: "11500.00" }],
       },
@@ -211,7 +211,7 @@ describe("ERP Integrations, Commitments", () => {
     expect(html).toContain("Original Approved Changes Revised Previously exported Change");
     expect(html).toContain("Hang and finish");
     expect(html).toContain("+$1,500.00");
-    expect(html).toContain("Vendor Acme Drywall (already in QuickBooks)");
+    expect(html).toContain("Vendor Acme Drywall (linked in Mappings)");
     expect(html).toContain("Updates purchase order SC-001 in place");
     expect(submissionLabel(detail)).toBe("SC-001 Drywall — Acme Drywall");
   });

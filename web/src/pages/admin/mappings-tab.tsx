@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import {
+  ApiError,
   autoMatchVendors,
   type CompanyMembership,
   getVendorMappings,
@@ -333,6 +334,13 @@ function VendorMappings({ companyId }: { companyId: string }) {
       </div>
       {mappings.isPending || quickbooks.isPending ? (
         <Loading label="Reading vendors from QuickBooks…" />
+      ) : mappings.error instanceof ApiError && mappings.error.status === 404 ? (
+        <Notice tone="info">
+          <p>
+            Vendors are mapped from QuickBooks Online's vendor list. The connected ERP offers no vendor list
+            to pick from; exports find vendors by name.
+          </p>
+        </Notice>
       ) : mappings.isError ? (
         <ErrorState error={mappings.error} onRetry={() => mappings.refetch()} />
       ) : quickbooks.isError ? (
