@@ -235,7 +235,9 @@ function Shell({
     if (!target) return;
     const base = `/companies/${encodeURIComponent(target.id)}`;
     const onErp = location.pathname.includes("/erp");
-    navigate(onErp && canViewErp(target.permissions) ? `${base}/erp` : `${base}/projects`);
+    // The same ERP Integrations tab in the other company (its Connection tab is for admins only).
+    const tab = location.pathname.includes("/erp/commitments") ? "/commitments" : "";
+    navigate(onErp && canViewErp(target.permissions) ? `${base}/erp${tab}` : `${base}/projects`);
   };
 
   const doSignOut = async () => {
