@@ -454,7 +454,7 @@ export function commitmentErpPill(state: CommitmentErpState): string {
 export interface StatusMove {
   to: CommitmentStatus;
   label: string;
-  /** Approving a commitment needs the right to approve changes; the other moves need editing. */
+  /** Approving a commitment, or voiding an approved one, needs the right to approve changes; the rest editing. */
   needsApprover: boolean;
   tone: "primary" | "secondary" | "danger";
 }
@@ -480,7 +480,7 @@ export function statusMoves(
       ];
     case "approved":
       return c.lastSubmission === null && c.erpState === "not_sent"
-        ? [{ to: "void", label: "Void", needsApprover: false, tone: "danger" }]
+        ? [{ to: "void", label: "Void", needsApprover: true, tone: "danger" }]
         : [];
     default:
       return [];

@@ -113,7 +113,10 @@ export function CommitmentView({
         reasons: [
           {
             code: "approver_needed",
-            message: "Approving a commitment needs Admin access to budgets.",
+            message:
+              move.to === "void"
+                ? "Voiding an approved commitment needs Admin access to budgets."
+                : "Approving a commitment needs Admin access to budgets.",
           },
         ],
       };
