@@ -4,6 +4,7 @@ import { createChange } from "./budget/create-change.js";
 import { lockBudget } from "./budget/lock-budget.js";
 import { sendToErp } from "./budget/send-budget.js";
 import type { AppContext } from "./context.js";
+import { seedDemoCommitments } from "./demo-commitments.js";
 import { QUICKBOOKS_DESKTOP_KIND } from "./erp/qbd/definition.js";
 import { decideSubmission } from "./submissions/decide-submission.js";
 
@@ -82,8 +83,14 @@ async function waitExported(ctx: AppContext, companyId: string, submissionId: st
   return "exporting";
 }
 
-/** Budgets in several states, so every screen of the demo has something to show. Runs once. */
+/** The demo's budgets, then its commitments; each part runs once. */
 export async function seedDemoBudgets(ctx: AppContext): Promise<void> {
+  await seedBudgets(ctx);
+  await seedDemoCommitments(ctx);
+}
+
+/** Budgets in several states, so every screen of the demo has something to show. Runs once. */
+async function seedBudgets(ctx: AppContext): Promise<void> {
   const marker = await ctx.db
     .insertInto("settings_kv")
     .values({ key: "demo_budgets", value: "1" })

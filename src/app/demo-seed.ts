@@ -29,6 +29,14 @@ export interface DemoCompanySpec {
   users: DemoUser[];
   costCodes: [string, string][];
   projects: [string, string][];
+  /** Subcontractors and suppliers in the company's directory (docs/product.md §vendors). */
+  vendors: {
+    name: string;
+    contactName: string;
+    email: string;
+    phone: string;
+    address: { city: string; region: string };
+  }[];
 }
 
 export const DEMO_COMPANIES: DemoCompanySpec[] = [
@@ -89,6 +97,29 @@ export const DEMO_COMPANIES: DemoCompanySpec[] = [
       ["1005", "Cedar Park Library"],
       ["1006", "Lakeside Apartments"],
     ],
+    vendors: [
+      {
+        name: "Summit Drywall & Acoustics",
+        contactName: "Rosa Delgado",
+        email: "office@summitdrywall.test",
+        phone: "(614) 555-0142",
+        address: { city: "Columbus", region: "OH" },
+      },
+      {
+        name: "Ironside Steel Supply",
+        contactName: "Mark Hughes",
+        email: "orders@ironsidesteel.test",
+        phone: "(412) 555-0178",
+        address: { city: "Pittsburgh", region: "PA" },
+      },
+      {
+        name: "Bright Line Electric",
+        contactName: "Tom Okafor",
+        email: "estimating@brightline.test",
+        phone: "(216) 555-0119",
+        address: { city: "Cleveland", region: "OH" },
+      },
+    ],
   },
   {
     name: "Zenith Construction",
@@ -121,6 +152,29 @@ export const DEMO_COMPANIES: DemoCompanySpec[] = [
       ["07-500", "Membrane Roofing"],
     ],
     projects: [["Z-201", "Mill Creek Bridge"]],
+    vendors: [
+      {
+        name: "Prairie Earthworks",
+        contactName: "Dale Jensen",
+        email: "dispatch@prairieearth.test",
+        phone: "(402) 555-0163",
+        address: { city: "Omaha", region: "NE" },
+      },
+      {
+        name: "Midwest Form & Shore",
+        contactName: "Angela Kim",
+        email: "rentals@mwformshore.test",
+        phone: "(312) 555-0187",
+        address: { city: "Chicago", region: "IL" },
+      },
+      {
+        name: "Heartland Masonry",
+        contactName: "Luis Ortega",
+        email: "bids@heartlandmasonry.test",
+        phone: "(816) 555-0124",
+        address: { city: "Kansas City", region: "MO" },
+      },
+    ],
   },
 ];
 
@@ -201,6 +255,22 @@ export async function seedDemoBase(
         await tx
           .insertInto("cost_codes")
           .values({ company_id: companyId, id: newId("cc"), code, description })
+          .execute();
+      }
+      for (const v of spec.vendors) {
+        await tx
+          .insertInto("vendors")
+          .values({
+            company_id: companyId,
+            id: newId("ven"),
+            name: v.name,
+            contact_name: v.contactName,
+            email: v.email,
+            phone: v.phone,
+            city: v.address.city,
+            region: v.address.region,
+            country: "US",
+          })
           .execute();
       }
       for (const [number, name] of spec.projects) {

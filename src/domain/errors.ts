@@ -95,6 +95,43 @@ const CATALOG = {
   invalid_transition: { kind: "conflict", message: "The submission is not in a state that allows this." },
   concurrent_update: { kind: "conflict", message: "Someone else changed this first; reload and try again." },
 
+  // Commitments and vendors (docs/product.md §commitments, §vendors)
+  unknown_vendor: { kind: "invalid", message: "The company has no such active vendor." },
+  vendor_name_taken: { kind: "conflict", message: "The company already has a vendor with this name." },
+  commitment_number_taken: {
+    kind: "conflict",
+    message: "The project already has a commitment with this number.",
+  },
+  invalid_status_change: {
+    kind: "conflict",
+    message: "The commitment cannot move from its current status to the one asked for.",
+  },
+  commitment_not_draft: {
+    kind: "conflict",
+    message:
+      "Lines change only while the commitment is a draft; an approved one changes through change orders.",
+  },
+  commitment_not_editable: {
+    kind: "conflict",
+    message: "Only a draft commitment or one out for signature can be edited.",
+  },
+  commitment_not_approved: { kind: "conflict", message: "The commitment must be approved first." },
+  commitment_empty: { kind: "conflict", message: "The commitment has no lines." },
+  change_order_not_pending: {
+    kind: "conflict",
+    message: "Only a pending change order can be edited, deleted, approved or rejected.",
+  },
+  change_order_negative_line: {
+    kind: "conflict",
+    message: "Approving this change order would bring a line below zero.",
+  },
+  erp_cannot_take_commitments: {
+    kind: "conflict",
+    message: "The connected ERP cannot take commitments as purchase orders.",
+  },
+  cost_code_inactive: { kind: "conflict", message: "A line uses a cost code that is no longer active." },
+  vendor_inactive: { kind: "conflict", message: "The commitment's vendor is inactive." },
+
   // Missing right (403)
   forbidden: { kind: "forbidden", message: "You do not have the right to do this." },
   separation_of_duties: {

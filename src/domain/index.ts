@@ -1,5 +1,6 @@
 export * from "./budget.js";
 export * from "./budget-view.js";
+export * from "./commitment.js";
 export * from "./daily-summary.js";
 export * from "./errors.js";
 export * from "./lifecycle.js";

@@ -7,6 +7,13 @@ import {
   hasBeenExported,
   pendingSubmission,
 } from "./budget.js";
+import {
+  type Commitment,
+  deriveCommitmentLines,
+  hasCommitmentChangesToSend,
+  isCommitmentLocked,
+  pendingCommitmentSubmission,
+} from "./commitment.js";
 import { type DomainError, type DomainErrorCode, domainError } from "./errors.js";
 import { formatMoney } from "./money.js";
 import { type Action, can, type EffectiveRights } from "./permissions.js";
@@ -21,6 +28,10 @@ export interface ErpLimits {
   readonly itemNameMaxChars: number;
   /** A parent customer added by name (QBD customer Name); absent where the parent is only ever referenced. */
   readonly parentCustomerNameMaxChars?: number;
+  /** A commitment's vendor becomes a vendor (QBD Name, QBO DisplayName); unchecked when absent. */
+  readonly vendorNameMaxChars?: number;
+  /** A commitment's number becomes the purchase order's number (QBD RefNumber, QBO DocNumber). */
+  readonly purchaseOrderNumberMaxChars?: number;
 }
 
 /** One unmet rule: goes to the API's `actions` and to the disabled button's tooltip. */
@@ -293,4 +304,218 @@ export function refusalError(result: Evaluation): DomainError | null {
   const [first] = result.reasons;
   if (!first) return null;
   return domainError(first.code, { message: first.message, details: { reasons: result.reasons } });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Commitments (docs/product.md §commitment-send-rules)
+
+export interface CommitmentSendFacts {
+  readonly commitment: Commitment;
+  readonly vendor: { readonly name: string; readonly active: boolean };
+  readonly project: {
+    readonly name: string;
+    readonly erpJobLinked: boolean;
+    readonly parentCustomerChosen: boolean;
+  };
+  readonly erp: {
+    readonly type: string | null;
+    readonly label?: string;
+    readonly limits?: ErpLimits;
+    /** Whether the connected ERP's connector writes purchase orders. */
+    readonly takesCommitments: boolean;
+    readonly createMissingItems: boolean;
+    readonly hasDefaultParentCustomer: boolean;
+  };
+  /** Cost codes (by code) already mapped to an ERP item. */
+  readonly mappedCostCodes: ReadonlySet<string>;
+  /** Cost codes (by code) the company has turned off. */
+  readonly inactiveCostCodes: ReadonlySet<string>;
+  readonly rights?: EffectiveRights;
+}
+
+function commitmentPendingReason(commitment: Commitment, erpName: string): Reason[] {
+  const pending = pendingCommitmentSubmission(commitment);
+  if (!pending) return [];
+  switch (pending.status) {
+    case "ready_to_export":
+      return [reason("submission_pending", "The commitment is already waiting for accounting acceptance.")];
+    case "exporting":
+      return [reason("submission_pending", `The commitment is being exported to ${erpName}.`)];
+    case "failed":
+      return [
+        reason("submission_pending", "The last export failed; an approver must retry or reject it first."),
+      ];
+    default:
+      return assertNever(pending.status, "pending status");
+  }
+}
+
+/** Every unmet prerequisite of sending a commitment (or re-sending it after an approved change order). */
+export function evaluateCommitmentSend(facts: CommitmentSendFacts): Evaluation {
+  const { commitment, erp, vendor, project } = facts;
+  const erpName = erp.label ?? "the ERP";
+  const reasons: Reason[] = [...rightReason(facts.rights, "send_budget")];
+  if (erp.type === null) {
+    reasons.push(reason("erp_not_connected", "The company is not connected to an ERP."));
+  } else if (!erp.takesCommitments) {
+    reasons.push(
+      reason("erp_cannot_take_commitments", `${erpName} cannot take commitments as purchase orders yet.`),
+    );
+  }
+  if (commitment.status !== "approved") {
+    reasons.push(reason("commitment_not_approved", "Only an approved commitment can be sent."));
+  }
+  reasons.push(...commitmentPendingReason(commitment, erpName));
+  const lines = deriveCommitmentLines(commitment);
+  if (lines.length === 0) reasons.push(reason("commitment_empty", "Add at least one line before sending."));
+  if (!vendor.active) {
+    reasons.push(
+      reason("vendor_inactive", `The vendor ${vendor.name} is inactive; make it active again first.`),
+    );
+  }
+  if (!project.erpJobLinked && !project.parentCustomerChosen && !erp.hasDefaultParentCustomer) {
+    reasons.push(
+      reason(
+        "project_not_linked",
+        `Link the project to a job in ${erpName}, or choose a parent customer under which the job will be created.`,
+      ),
+    );
+  }
+  const limits = erp.type ? (erp.limits ?? null) : null;
+  if (limits?.vendorNameMaxChars !== undefined && charCount(vendor.name) > limits.vendorNameMaxChars) {
+    reasons.push(
+      reason(
+        "name_too_long",
+        `The vendor name has ${charCount(vendor.name)} characters; ${erpName} allows ${limits.vendorNameMaxChars} characters for a vendor name.`,
+      ),
+    );
+  }
+  if (
+    limits?.purchaseOrderNumberMaxChars !== undefined &&
+    charCount(commitment.number) > limits.purchaseOrderNumberMaxChars
+  ) {
+    reasons.push(
+      reason(
+        "name_too_long",
+        `The commitment number has ${charCount(commitment.number)} characters; ${erpName} allows ${limits.purchaseOrderNumberMaxChars} characters for a purchase order number.`,
+      ),
+    );
+  }
+  if (limits && charCount(project.name) > limits.jobNameMaxChars) {
+    reasons.push(
+      reason(
+        "name_too_long",
+        `The project name has ${charCount(project.name)} characters; ${erpName} allows ${limits.jobNameMaxChars} characters for a job name.`,
+      ),
+    );
+  }
+  if (FORBIDDEN_NAME_CHARACTERS.test(vendor.name)) {
+    reasons.push(
+      reason(
+        "name_invalid_characters",
+        `Names in ${erpName} cannot contain a colon, tab or line break: ${JSON.stringify(vendor.name)}.`,
+      ),
+    );
+  }
+  const inactive = unique(
+    lines.filter((l) => facts.inactiveCostCodes.has(l.costCode)).map((l) => l.costCode),
+  );
+  if (inactive.length > 0) {
+    reasons.push(
+      reason(
+        "cost_code_inactive",
+        `${inactive.length === 1 ? "Cost code" : "Cost codes"} ${list(inactive)} ${inactive.length === 1 ? "is" : "are"} inactive; make ${inactive.length === 1 ? "it" : "them"} active again before sending.`,
+      ),
+    );
+  }
+  const unmapped = unique(lines.filter((l) => !facts.mappedCostCodes.has(l.costCode)).map((l) => l.costCode));
+  if (!erp.createMissingItems && unmapped.length > 0) {
+    reasons.push(
+      reason(
+        "cost_code_not_exportable",
+        `${unmapped.length === 1 ? "Cost code" : "Cost codes"} ${list(unmapped)} ${unmapped.length === 1 ? "is" : "are"} not mapped to an item in ${erpName} and creating missing items is off.`,
+      ),
+    );
+  }
+  if (limits && erp.createMissingItems) {
+    const tooLong = unmapped.filter((code) => charCount(code) > limits.itemNameMaxChars);
+    if (tooLong.length > 0) {
+      reasons.push(
+        reason(
+          "cost_code_too_long",
+          `${list(tooLong)}: ${erpName} allows ${limits.itemNameMaxChars} characters for an item name.`,
+        ),
+      );
+    }
+  }
+  const negative = lines.filter((line) => line.revised < 0n);
+  if (negative.length > 0) {
+    const named = negative.map((l) => `${l.costCode} ${l.category} (${formatMoney(l.revised)})`);
+    reasons.push(
+      reason("negative_revised_estimate", `${list(named)}: a line's revised amount cannot be negative.`),
+    );
+  }
+  if (lines.length > 0 && !hasCommitmentChangesToSend(commitment)) {
+    reasons.push(
+      reason(
+        "nothing_new_to_send",
+        commitment.lastExported
+          ? "Nothing new to send: every line's revised amount matches what was last exported."
+          : "Nothing to send: every line's amount is 0.",
+      ),
+    );
+  }
+  return evaluation(reasons);
+}
+
+/** Retrieve takes a commitment's waiting submission back before an approver decides. */
+export function evaluateCommitmentRetrieve(facts: {
+  commitment: Commitment;
+  rights?: EffectiveRights;
+}): Evaluation {
+  const reasons = rightReason(facts.rights, "retrieve_budget");
+  if (facts.commitment.lastSubmission?.status !== "ready_to_export") {
+    reasons.push(
+      reason("not_awaiting_acceptance", "No submission of this commitment is waiting for acceptance."),
+    );
+  }
+  return evaluation(reasons);
+}
+
+function lockedReason(commitment: Commitment): Reason[] {
+  return isCommitmentLocked(commitment)
+    ? [reason("submission_pending", "The commitment is locked while its submission is pending.")]
+    : [];
+}
+
+export interface CommitmentActions {
+  readonly edit: Evaluation;
+  readonly changeStatus: Evaluation;
+  readonly addChangeOrder: Evaluation;
+  readonly send: Evaluation;
+  readonly retrieve: Evaluation;
+}
+
+/** The commitment GET's `actions` object. */
+export function evaluateCommitmentActions(facts: CommitmentSendFacts): CommitmentActions {
+  const { commitment } = facts;
+  const edit = [...rightReason(facts.rights, "edit_budget"), ...lockedReason(commitment)];
+  if (commitment.status !== "draft") {
+    edit.push(reason("commitment_not_draft", "Lines change only while the commitment is a draft."));
+  }
+  const changeStatus = [...rightReason(facts.rights, "edit_budget"), ...lockedReason(commitment)];
+  if (commitment.status === "void" || (commitment.status === "approved" && commitment.lastSubmission)) {
+    changeStatus.push(reason("invalid_status_change", "The commitment's status can no longer change."));
+  }
+  const addChangeOrder = [...rightReason(facts.rights, "edit_budget"), ...lockedReason(commitment)];
+  if (commitment.status !== "approved") {
+    addChangeOrder.push(reason("commitment_not_approved", "Change orders belong to an approved commitment."));
+  }
+  return {
+    edit: evaluation(edit),
+    changeStatus: evaluation(changeStatus),
+    addChangeOrder: evaluation(addChangeOrder),
+    send: evaluateCommitmentSend(facts),
+    retrieve: evaluateCommitmentRetrieve(facts),
+  };
 }

@@ -7,7 +7,10 @@ export interface SnapshotLine {
   readonly costCode: string;
   readonly costCodeDescription: string;
   readonly category: string;
+  /** A commitment line's own description; budget lines have none. */
+  readonly description?: string;
   readonly original: Minor;
+  /** Approved budget changes, or a commitment line's approved change orders. */
   readonly budgetChanges: Minor;
   readonly revisedEstimate: Minor;
   /** Revised estimate in the last exported submission; 0 for a line never exported. */
@@ -31,8 +34,8 @@ export interface SubmissionSnapshot {
   readonly totals: SnapshotTotals;
 }
 
-// Code-unit order, not locale order, so the same budget always gives the same snapshot everywhere.
-function compareCodes(a: string, b: string): number {
+// Code-unit order, not locale order, so the same document always gives the same snapshot everywhere.
+export function compareCodes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

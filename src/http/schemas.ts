@@ -6,6 +6,12 @@
 import { z } from "zod";
 import { BUDGET_STATES } from "../domain/budget.js";
 import { BUDGET_STATUSES } from "../domain/budget-view.js";
+import {
+  CHANGE_ORDER_STATUSES,
+  COMMITMENT_ERP_STATES,
+  COMMITMENT_KINDS,
+  COMMITMENT_STATUSES,
+} from "../domain/commitment.js";
 import { SUBMISSION_STATUSES } from "../domain/lifecycle.js";
 import { LEVELS } from "../domain/permissions.js";
 
@@ -83,6 +89,8 @@ export const projectListResponse = z.object({
       parentCustomer: z.string().nullable(),
       budgetState,
       budgetStatus: z.object({ key: z.enum(BUDGET_STATUSES), label: z.string() }),
+      /** Subcontracts and purchase orders on the project that are not void. */
+      commitmentCount: z.number().int().optional(),
     }),
   ),
   nextCursor: z.string().nullable(),
@@ -103,6 +111,7 @@ export const settingsResponse = z.object({
   currency: z.string(),
   dailySummaryHour: z.number(),
   createMissingItems: z.boolean(),
+  createMissingVendors: z.boolean(),
   defaultParentCustomer: z.string().nullable(),
   estimateMode: z.string(),
   separationOfDuties: z.boolean(),
@@ -497,4 +506,92 @@ export const mailboxResponse = z.object({
       text: z.string(),
     }),
   ),
+});
+
+// Vendors and commitments (docs/product.md §vendors, §commitments)
+
+export const vendorResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  contactName: z.string().nullable(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  address: z.object({
+    line1: z.string().nullable(),
+    city: z.string().nullable(),
+    region: z.string().nullable(),
+    postalCode: z.string().nullable(),
+    country: z.string().nullable(),
+  }),
+  active: z.boolean(),
+  /** The ERP's vendor: linked by an admin, or found or created by an export. */
+  erpVendor: ref.nullable(),
+});
+export const vendorListResponse = z.object({ items: z.array(vendorResponse) });
+
+const commitmentTotals = z.object({
+  original: z.string(),
+  approvedChanges: z.string(),
+  revised: z.string(),
+  pendingChanges: z.string(),
+});
+export const commitmentSummaryResponse = z.object({
+  id: z.string(),
+  number: z.string(),
+  kind: z.enum(COMMITMENT_KINDS),
+  title: z.string(),
+  vendor: z.object({ id: z.string(), name: z.string() }),
+  status: z.enum(COMMITMENT_STATUSES),
+  /** A submission is ready to export, exporting or failed: nothing changes until it is decided or retrieved. */
+  locked: z.boolean(),
+  erpState: z.enum(COMMITMENT_ERP_STATES),
+  totals: commitmentTotals,
+  lastSubmission: z
+    .object({ id: z.string(), status: submissionStatus, reason: z.string().nullable() })
+    .nullable(),
+  pendingSubmissionId: z.string().nullable(),
+});
+export const commitmentListResponse = z.object({ items: z.array(commitmentSummaryResponse) });
+export const commitmentLineResponse = z.object({
+  id: z.string(),
+  costCode: z.string(),
+  costCodeDescription: z.string(),
+  category: z.string(),
+  description: z.string(),
+  original: z.string(),
+  approvedChanges: z.string(),
+  revised: z.string(),
+  pendingChanges: z.string(),
+  /** The revised amount last exported; null for a line never exported. */
+  exported: z.string().nullable(),
+});
+const personRef = z.object({ id: z.string(), name: z.string() });
+export const changeOrderResponse = z.object({
+  id: z.string(),
+  number: z.number().int(),
+  title: z.string(),
+  status: z.enum(CHANGE_ORDER_STATUSES),
+  lines: z.array(
+    z.object({ costCode: z.string(), category: z.string(), description: z.string(), amount: z.string() }),
+  ),
+  total: z.string(),
+  createdAt: z.string(),
+  createdBy: personRef.nullable(),
+  decidedAt: z.string().nullable(),
+  decidedBy: personRef.nullable(),
+});
+export const changeOrderListResponse = z.object({ items: z.array(changeOrderResponse) });
+export const commitmentResponse = commitmentSummaryResponse.extend({
+  lines: z.array(commitmentLineResponse),
+  changeOrders: z.array(changeOrderResponse),
+  actions: z.object({
+    edit: actionGate,
+    changeStatus: actionGate,
+    addChangeOrder: actionGate,
+    send: actionGate,
+    retrieve: actionGate,
+  }),
+  version: z.number().int(),
+  createdBy: personRef.nullable(),
+  createdAt: z.string(),
 });

@@ -5,6 +5,10 @@
  * by someone the table lets through in their own company, with the other company's ids: always 404.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sendCommitment } from "../../src/app/commitments/send-commitment.js";
+import { createVendor } from "../../src/app/company/vendors.js";
+import { findErp } from "../../src/app/erp/registry.js";
+import { newId } from "../../src/lib/ids.js";
 import { TEST_OPERATOR_TOKEN } from "../support/app.js";
 import {
   type CompanyKey,
@@ -102,6 +106,117 @@ function soapAuthenticate(username: string, password: string): string {
     `<strPassword>${xmlEscape(password)}</strPassword></authenticate></soap:Body></soap:Envelope>`
   );
 }
+
+// Vendors and commitments: fixtures written as rows (they are many: one per case where a call consumes what it acts
+// on), shared per company where the call leaves them usable for the next caller.
+const COMMITMENTS = `${CP}/projects/:projectId/commitments/:commitmentId`;
+const vendorOf: Partial<Record<CompanyKey, string>> = {};
+async function matrixVendor(w: World, co: CompanyKey): Promise<string> {
+  vendorOf[co] ??= (
+    await createVendor(w.t.ctx, { userId: w.admin(co).id }, w.companies[co], { name: `Matrix Vendor ${co}` })
+  ).id;
+  return vendorOf[co];
+}
+/** Whether the company's ERP takes commitments: sending one is refused (409) until its connector writes them. */
+function takesCommitments(w: World, co: CompanyKey): boolean {
+  return Boolean(
+    findErp(co === "acme" ? "quickbooks_online" : "quickbooks_desktop")?.connector(w.t.ctx)
+      .exportPurchaseOrder,
+  );
+}
+type CommitmentStage = "draft" | "approved" | "change_order" | "sent";
+const codeOf: Partial<Record<CompanyKey, string>> = {};
+async function commitmentFixture(
+  w: World,
+  co: CompanyKey,
+  stage: CommitmentStage,
+): Promise<Record<string, string>> {
+  const companyId = w.companies[co];
+  codeOf[co] ??= (await w.costCode(co)).code;
+  const code = codeOf[co];
+  const commitmentId = newId("cmt");
+  const lineId = newId("cml");
+  await w.t.ctx.db
+    .insertInto("commitments")
+    .values({
+      company_id: companyId,
+      id: commitmentId,
+      project_id: shared[co]!.projectId!,
+      kind: "subcontract",
+      number: unique("SC-"),
+      title: "Matrix subcontract",
+      vendor_id: await matrixVendor(w, co),
+      status: stage === "draft" ? "draft" : "approved",
+      created_by: w.admin(co).id,
+    })
+    .execute();
+  await w.t.ctx.db
+    .insertInto("commitment_lines")
+    .values({
+      company_id: companyId,
+      id: lineId,
+      commitment_id: commitmentId,
+      cost_code: code,
+      category: "S",
+      original_minor: 10_000n,
+    })
+    .execute();
+  const fx: Record<string, string> = { ...shared[co], commitmentId, lineId };
+  if (stage === "change_order") {
+    const changeOrderId = newId("cco");
+    fx.changeOrderId = changeOrderId;
+    await w.t.ctx.db
+      .insertInto("commitment_change_orders")
+      .values({
+        company_id: companyId,
+        id: changeOrderId,
+        commitment_id: commitmentId,
+        number: 1,
+        title: "Matrix",
+      })
+      .execute();
+    await w.t.ctx.db
+      .insertInto("commitment_change_order_lines")
+      .values({
+        company_id: companyId,
+        change_order_id: changeOrderId,
+        position: 0,
+        cost_code: code,
+        category: "S",
+        amount_minor: 1_000n,
+      })
+      .execute();
+  }
+  if (stage === "sent" && takesCommitments(w, co)) {
+    await sendCommitment(
+      w.t.ctx,
+      { userId: w.admin(co).id },
+      { companyId, projectId: fx.projectId!, commitmentId },
+    );
+  }
+  return fx;
+}
+const sharedCommitments: Record<string, Record<string, string>> = {};
+/** A fresh fixture for every case (the call uses it up), or one per company that every case may share. */
+const commitment =
+  (stage: CommitmentStage, body?: () => unknown, opts: { shared?: boolean } = {}) =>
+  async (w: World, co: CompanyKey): Promise<Call> => {
+    let fx: Record<string, string>;
+    if (opts.shared) {
+      const key = `${co}:${stage}`;
+      sharedCommitments[key] ??= await commitmentFixture(w, co, stage);
+      fx = sharedCommitments[key];
+    } else {
+      fx = await commitmentFixture(w, co, stage);
+    }
+    return body ? { params: fx, body: body() } : { params: fx };
+  };
+/** Budget editors get `ok` where the company's ERP takes commitments, `refused` until then. */
+function whereErpTakesCommitments(ok: number, refused: number): ByCompany {
+  const status = (co: CompanyKey) => (takesCommitments(worldForRules!, co) ? ok : refused);
+  return { acme: BUDGET_EDITORS(status("acme")), zenith: BUDGET_EDITORS(status("zenith")) };
+}
+let worldForRules: World | null = null;
 
 const RULES: Record<string, Rule> = {
   // Signing in and out, and the signed-in user
@@ -525,12 +640,135 @@ const RULES: Record<string, Rule> = {
     expect: ADMIN_ONLY(200),
     call: async (w, co) => ({ params: { ...shared[co], emailId: await failedEmail(w, co) } }),
   },
+
+  // Vendors: anyone in the company reads them; a directory or ERP admin adds and edits them.
+  [`GET ${CP}/vendors`]: { scope: "company", expect: ALL(200) },
+  [`POST ${CP}/vendors`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(201),
+    call: async (_w, co) => ({ params: shared[co], body: { name: unique("Matrix Supply ") } }),
+  },
+  [`PATCH ${CP}/vendors/:vendorId`]: {
+    scope: "company",
+    expect: ADMIN_ONLY(200),
+    call: async (w, co) => ({
+      params: { ...shared[co], vendorId: await matrixVendor(w, co) },
+      body: { phone: "555-0100" },
+    }),
+  },
+
+  // Commitments: the budget's rights on the project (read, edit, approve, send and retrieve).
+  [`GET ${CP}/projects/:projectId/commitments`]: { scope: "company", expect: ALL(200) },
+  [`POST ${CP}/projects/:projectId/commitments`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(201),
+    call: async (w, co) => ({
+      params: shared[co],
+      body: {
+        kind: "purchase_order",
+        number: unique("PO-"),
+        title: "Matrix order",
+        vendorId: await matrixVendor(w, co),
+      },
+    }),
+  },
+  [`GET ${COMMITMENTS}`]: {
+    scope: "company",
+    expect: ALL(200),
+    call: commitment("draft", undefined, { shared: true }),
+  },
+  [`PATCH ${COMMITMENTS}`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: commitment("draft", () => ({ title: "Renamed by matrix" }), { shared: true }),
+  },
+  [`POST ${COMMITMENTS}/status`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: commitment("draft", () => ({ status: "out_for_signature" })),
+  },
+  [`POST ${COMMITMENTS}/lines`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(201),
+    call: async (w, co) => {
+      const fx = await commitmentFixture(w, co, "draft");
+      return { params: fx, body: { costCode: (await w.costCode(co)).code, category: "M", amount: "5.00" } };
+    },
+  },
+  [`PATCH ${COMMITMENTS}/lines/:lineId`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: commitment("draft", () => ({ amount: "7.00" }), { shared: true }),
+  },
+  [`DELETE ${COMMITMENTS}/lines/:lineId`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(204),
+    call: commitment("draft"),
+  },
+  [`GET ${COMMITMENTS}/change-orders`]: {
+    scope: "company",
+    expect: ALL(200),
+    call: commitment("change_order", undefined, { shared: true }),
+  },
+  [`POST ${COMMITMENTS}/change-orders`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(201),
+    call: async (w, co) => {
+      const fx = (await commitment("approved", undefined, { shared: true })(w, co)).params!;
+      const code = (await w.costCode(co)).code;
+      return {
+        params: fx,
+        body: { title: "Matrix change", lines: [{ costCode: code, category: "S", amount: "1.00" }] },
+      };
+    },
+  },
+  [`PATCH ${COMMITMENTS}/change-orders/:changeOrderId`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: commitment("change_order", () => ({ title: "Edited by matrix" }), { shared: true }),
+  },
+  [`DELETE ${COMMITMENTS}/change-orders/:changeOrderId`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(204),
+    call: commitment("change_order"),
+  },
+  [`POST ${COMMITMENTS}/change-orders/:changeOrderId/approve`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: commitment("change_order"),
+  },
+  [`POST ${COMMITMENTS}/change-orders/:changeOrderId/reject`]: {
+    scope: "company",
+    expect: BUDGET_EDITORS(200),
+    call: commitment("change_order"),
+  },
+  // Reaching the send rules means the right was there; an ERP whose connector cannot write purchase orders refuses.
+  [`POST ${COMMITMENTS}/send-to-erp`]: {
+    scope: "company",
+    get expect() {
+      return whereErpTakesCommitments(201, 409);
+    },
+    call: commitment("approved"),
+  },
+  [`POST ${COMMITMENTS}/retrieve-from-erp`]: {
+    scope: "company",
+    get expect() {
+      return whereErpTakesCommitments(200, 409);
+    },
+    call: commitment("sent"),
+  },
+  [`GET ${COMMITMENTS}/submissions`]: {
+    scope: "company",
+    expect: ALL(200),
+    call: commitment("draft", undefined, { shared: true }),
+  },
 };
 
 let w: World;
 
 beforeAll(async () => {
   w = await createWorld({ quickbooksOnline: true });
+  worldForRules = w;
   const realm = w.qbo!.emulator.state().realms[w.qbo!.emulator.defaultRealmId]!;
   const named = (entity: string, field: string, value: string) =>
     String((realm[entity] as Record<string, unknown>[]).find((x) => x[field] === value)!.Id);
@@ -595,7 +833,8 @@ describe("authorization matrix", () => {
     expect(stale.map((k) => `rule for ${k} matches no route`)).toEqual([]);
   });
 
-  // Hundreds of requests, each hashing nothing but walking the whole stack: about 12 s alone, more on a busy machine.
+  // Well over a thousand requests, each walking the whole stack (and many building a fresh fixture first): tens of
+  // seconds alone, a few minutes on a busy machine.
   it("answers every route × demo user × company as the table says, never 5xx", async () => {
     const mismatches: string[] = [];
     let cases = 0;
@@ -654,7 +893,7 @@ describe("authorization matrix", () => {
     }
     console.info(`authorization matrix: ${w.routes.length} routes, ${cases} cases`);
     expect(mismatches).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 
   it("answers 404 to someone who may act in their own company but names another company's resource", async () => {
     const problems: string[] = [];

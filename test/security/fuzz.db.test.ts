@@ -6,6 +6,11 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ZodType } from "zod";
+import { addCommitmentLine } from "../../src/app/commitments/add-line.js";
+import { changeCommitmentStatus } from "../../src/app/commitments/change-status.js";
+import { createChangeOrder } from "../../src/app/commitments/create-change-order.js";
+import { createCommitment } from "../../src/app/commitments/create-commitment.js";
+import { createVendor } from "../../src/app/company/vendors.js";
 import { TEST_OPERATOR_TOKEN } from "../support/app.js";
 import { changedTables, fingerprint } from "./fingerprint.js";
 import { createWorld, fillUrl, type World } from "./world.js";
@@ -32,8 +37,36 @@ beforeAll(async () => {
     submissionId: awaiting.submissionId!,
     costCodeId: code.id,
     userId: w.users["viewer@acme.test"].id,
+    ...(await commitmentIds(unlocked.projectId, code.code)),
   };
 });
+
+/** A vendor and an approved commitment with a pending change order, so commitment routes reach their rules. */
+async function commitmentIds(projectId: string, costCode: string) {
+  const actor = { userId: w.admin("acme").id };
+  const companyId = w.companies.acme;
+  const vendor = await createVendor(w.t.ctx, actor, companyId, { name: "Fuzz Framing" });
+  const commitmentId = await createCommitment(
+    w.t.ctx,
+    actor,
+    { companyId, projectId },
+    {
+      kind: "subcontract",
+      number: "SC-FUZZ",
+      title: "Framing",
+      vendorId: vendor.id,
+    },
+  );
+  const scope = { companyId, projectId, commitmentId };
+  await addCommitmentLine(w.t.ctx, actor, scope, { costCode, category: "L", amount: "2500.00" });
+  await changeCommitmentStatus(w.t.ctx, actor, scope, "out_for_signature");
+  await changeCommitmentStatus(w.t.ctx, actor, scope, "approved");
+  const changeOrderId = await createChangeOrder(w.t.ctx, actor, scope, {
+    title: "Extra blocking",
+    lines: [{ costCode, category: "L", amount: "300.00" }],
+  });
+  return { vendorId: vendor.id, commitmentId, changeOrderId };
+}
 afterAll(async () => w.close());
 
 /** Values that have broken parsers before: numbers as strings, huge and odd numbers, odd unicode, deep nesting. */

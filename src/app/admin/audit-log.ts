@@ -102,6 +102,8 @@ async function subjectNames(ctx: AppContext, companyId: string, rows: AuditRow[]
   const userIds = new Set<string>();
   const costCodeIds = new Set<string>();
   const categoryIds = new Set<string>();
+  const commitmentIds = new Set<string>();
+  const vendorIds = new Set<string>();
   for (const r of rows) {
     const data = asRecord(r.data);
     if (typeof data.projectId === "string") projectIds.add(data.projectId);
@@ -111,6 +113,8 @@ async function subjectNames(ctx: AppContext, companyId: string, rows: AuditRow[]
     if (r.entity_type === "user") userIds.add(r.entity_id);
     if (r.entity_type === "cost_code") costCodeIds.add(r.entity_id);
     if (r.entity_type === "category") categoryIds.add(r.entity_id);
+    if (typeof data.commitmentId === "string") commitmentIds.add(data.commitmentId);
+    if (r.entity_type === "vendor") vendorIds.add(r.entity_id);
   }
   const submissionProject = new Map<string, string>();
   if (submissionIds.size > 0) {
@@ -125,7 +129,7 @@ async function subjectNames(ctx: AppContext, companyId: string, rows: AuditRow[]
       projectIds.add(s.project_id);
     }
   }
-  const [projects, users, costCodes, categories] = await Promise.all([
+  const [projects, users, costCodes, categories, commitments, vendors] = await Promise.all([
     projectIds.size === 0
       ? []
       : ctx.db
@@ -157,11 +161,29 @@ async function subjectNames(ctx: AppContext, companyId: string, rows: AuditRow[]
           .where("company_id", "=", companyId)
           .where("id", "in", [...categoryIds])
           .execute(),
+    commitmentIds.size === 0
+      ? []
+      : ctx.db
+          .selectFrom("commitments")
+          .select(["id", "number", "title"])
+          .where("company_id", "=", companyId)
+          .where("id", "in", [...commitmentIds])
+          .execute(),
+    vendorIds.size === 0
+      ? []
+      : ctx.db
+          .selectFrom("vendors")
+          .select(["id", "name"])
+          .where("company_id", "=", companyId)
+          .where("id", "in", [...vendorIds])
+          .execute(),
   ]);
   const project = new Map(projects.map((p) => [p.id, `${p.number} ${p.name}`]));
   const user = new Map(users.map((u) => [u.id, u.name || u.email]));
   const costCode = new Map(costCodes.map((c) => [c.id, `${c.code} ${c.description}`.trim()]));
   const category = new Map(categories.map((c) => [c.id, `${c.code} ${c.name}`]));
+  const commitment = new Map(commitments.map((c) => [c.id, `${c.number} ${c.title}`]));
+  const vendor = new Map(vendors.map((v) => [v.id, v.name]));
   return {
     subject(r: AuditRow): { kind: string; name: string } | null {
       const data = asRecord(r.data);
@@ -171,7 +193,14 @@ async function subjectNames(ctx: AppContext, companyId: string, rows: AuditRow[]
         case "project":
           return named("project", project.get(id));
         case "submission":
+          if (typeof data.commitmentId === "string")
+            return named("commitment", commitment.get(data.commitmentId));
           return named("budget", project.get(submissionProject.get(id) ?? String(data.projectId ?? "")));
+        case "commitment":
+        case "commitment_change_order":
+          return named("commitment", commitment.get(String(data.commitmentId ?? id)));
+        case "vendor":
+          return named("vendor", vendor.get(id) ?? (typeof data.name === "string" ? data.name : undefined));
         case "user":
           return named("person", user.get(id));
         case "cost_code":
@@ -188,6 +217,8 @@ async function subjectNames(ctx: AppContext, companyId: string, rows: AuditRow[]
       if (typeof d.projectId === "string" && project.has(d.projectId))
         out.project = project.get(d.projectId) ?? "";
       if (typeof d.userId === "string" && user.has(d.userId)) out.person = user.get(d.userId) ?? "";
+      if (typeof d.commitmentId === "string" && commitment.has(d.commitmentId))
+        out.commitment = commitment.get(d.commitmentId) ?? "";
       return out;
     },
   };

@@ -65,6 +65,8 @@ export async function listProjects(
         string | null
       >`(select s.status from submissions s where s.company_id = budgets.company_id and s.budget_id = budgets.id
         order by s.submitted_at desc, s.id desc limit 1)`.as("last_status"),
+      sql<number>`(select count(*)::int from commitments c where c.company_id = projects.company_id
+        and c.project_id = projects.id and c.status <> 'void')`.as("commitment_count"),
     ])
     .where("projects.company_id", "=", companyId)
     .orderBy("projects.number")
@@ -85,6 +87,7 @@ export async function listProjects(
         parentCustomer: r.erp_parent_customer_name,
         budgetState: state,
         budgetStatus: status,
+        commitmentCount: r.commitment_count,
       };
     }),
     nextCursor:

@@ -10,6 +10,7 @@ function settingsView(c: {
   currency: string;
   daily_summary_hour: number;
   create_missing_items: boolean;
+  create_missing_vendors: boolean;
   default_parent_customer: string | null;
   estimate_mode: string;
   separation_of_duties: boolean;
@@ -24,6 +25,7 @@ function settingsView(c: {
     currency: c.currency,
     dailySummaryHour: c.daily_summary_hour,
     createMissingItems: c.create_missing_items,
+    createMissingVendors: c.create_missing_vendors,
     defaultParentCustomer: c.default_parent_customer,
     estimateMode: c.estimate_mode,
     separationOfDuties: c.separation_of_duties,
@@ -61,6 +63,8 @@ export interface SettingsPatch {
   currency?: string;
   dailySummaryHour?: number;
   createMissingItems?: boolean;
+  /** Whether an export may create a vendor the ERP lacks (docs/product.md §vendors). */
+  createMissingVendors?: boolean;
   defaultParentCustomer?: string | null;
   estimateMode?: "update_in_place" | "new_estimate_per_submission";
   separationOfDuties?: boolean;
@@ -129,6 +133,7 @@ export async function updateSettings(ctx: AppContext, actor: Actor, companyId: s
         ...(p.currency !== undefined ? { currency: p.currency } : {}),
         ...(p.dailySummaryHour !== undefined ? { daily_summary_hour: p.dailySummaryHour } : {}),
         ...(p.createMissingItems !== undefined ? { create_missing_items: p.createMissingItems } : {}),
+        ...(p.createMissingVendors !== undefined ? { create_missing_vendors: p.createMissingVendors } : {}),
         ...(p.defaultParentCustomer !== undefined
           ? { default_parent_customer: p.defaultParentCustomer?.trim() || null }
           : {}),

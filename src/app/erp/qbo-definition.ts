@@ -20,7 +20,12 @@ export const QUICKBOOKS_ONLINE: ErpDefinition = {
   kind: QUICKBOOKS_ONLINE_KIND,
   label: "QuickBooks Online",
   // A project becomes a customer DisplayName and a cost code a Service item Name, 100 characters each.
-  limits: { jobNameMaxChars: 100, itemNameMaxChars: 100 },
+  limits: {
+    jobNameMaxChars: 100,
+    itemNameMaxChars: 100,
+    vendorNameMaxChars: 500,
+    purchaseOrderNumberMaxChars: 21,
+  },
   connectionFlow: "oauth",
   usesTokenVault: true,
   routePrefixes: ["/oauth/quickbooks"],

@@ -15,11 +15,18 @@ describe("the ERP registry", () => {
       },
       { kind: "quickbooks_desktop", label: "QuickBooks Desktop", connectionFlow: "agent_credentials" },
     ]);
-    expect(findErp("quickbooks_online")?.limits).toEqual({ jobNameMaxChars: 100, itemNameMaxChars: 100 });
+    expect(findErp("quickbooks_online")?.limits).toEqual({
+      jobNameMaxChars: 100,
+      itemNameMaxChars: 100,
+      vendorNameMaxChars: 500,
+      purchaseOrderNumberMaxChars: 21,
+    });
     expect(findErp("quickbooks_desktop")?.limits).toEqual({
       jobNameMaxChars: 41,
       itemNameMaxChars: 31,
       parentCustomerNameMaxChars: 41,
+      vendorNameMaxChars: 41,
+      purchaseOrderNumberMaxChars: 11,
     });
     expect(findErp("quickbooks_online")?.usesTokenVault).toBe(true);
     expect(findErp("quickbooks_desktop")?.routePrefixes).toEqual(["/qbwc"]);

@@ -166,6 +166,7 @@ export const companyRoutes: RouteModule = (app, ctx) => {
             .optional(),
           dailySummaryHour: z.number().int().min(0).max(23).optional(),
           createMissingItems: z.boolean().optional(),
+          createMissingVendors: z.boolean().optional(),
           defaultParentCustomer: z.string().max(100).nullable().optional(),
           estimateMode: z.enum(["update_in_place", "new_estimate_per_submission"]).optional(),
           separationOfDuties: z.boolean().optional(),

@@ -3,11 +3,13 @@ import type { RouteModule } from "../app.js";
 import { adminRoutes } from "./admin.js";
 import { authRoutes } from "./auth.js";
 import { budgetRoutes } from "./budget.js";
+import { commitmentRoutes } from "./commitments.js";
 import { companyRoutes } from "./company.js";
 import { erpRoutes } from "./erp.js";
 import { erpConnectionRoutes } from "./erp-connection.js";
 import { mailRoutes } from "./mail.js";
 import { operatorRoutes } from "./operator.js";
+import { vendorRoutes } from "./vendors.js";
 
 /**
  * The routes each registered ERP serves on its own (its connect call, OAuth callback, agent endpoint, webhooks),
@@ -21,6 +23,8 @@ export const allRoutes: RouteModule[] = [
   authRoutes,
   companyRoutes,
   budgetRoutes,
+  vendorRoutes,
+  commitmentRoutes,
   erpRoutes,
   erpConnectionRoutes,
   mailRoutes,

@@ -108,7 +108,12 @@ export function registerFakeErp(): FakeErp {
   fake.definition = {
     kind: FAKE_ERP_KIND,
     label: FAKE_ERP_LABEL,
-    limits: { jobNameMaxChars: 20, itemNameMaxChars: 10 },
+    limits: {
+      jobNameMaxChars: 20,
+      itemNameMaxChars: 10,
+      vendorNameMaxChars: 30,
+      purchaseOrderNumberMaxChars: 8,
+    },
     connectionFlow: "preconfigured",
     usesTokenVault: false,
     routePrefixes: ["/api/v1/companies/:companyId/erp/fake"],

@@ -12,7 +12,13 @@ export const QUICKBOOKS_DESKTOP: ErpDefinition = {
   kind: QUICKBOOKS_DESKTOP_KIND,
   label: "QuickBooks Desktop",
   // A job's and a customer's Name hold 41 characters, an item's Name 31.
-  limits: { jobNameMaxChars: 41, itemNameMaxChars: 31, parentCustomerNameMaxChars: 41 },
+  limits: {
+    jobNameMaxChars: 41,
+    itemNameMaxChars: 31,
+    parentCustomerNameMaxChars: 41,
+    vendorNameMaxChars: 41,
+    purchaseOrderNumberMaxChars: 11,
+  },
   connectionFlow: "agent_credentials",
   usesTokenVault: false,
   routePrefixes: ["/qbwc"],
