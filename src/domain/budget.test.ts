@@ -645,7 +645,7 @@ describe("property: the rules hold through any sequence of operations", () => {
                 budget = { ...budget, lastSubmission: { ...last, status: transition.value.to } };
                 if (transition.value.effects.includes("record_export") && stored)
                   budget = { ...budget, lastExported: stored };
-                if (transition.value.effects.includes("return_budget"))
+                if (transition.value.effects.includes("return_document"))
                   budget = { ...budget, locked: isLockedAfterReject(before) };
               }
               break;

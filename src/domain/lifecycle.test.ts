@@ -76,8 +76,8 @@ describe("the submission lifecycle table (docs/product.md §transitions)", () =>
     expect(effects(null, "send")).toEqual(["take_snapshot", "notify_approvers_if_enabled"]);
     expect(effects("ready_to_export", "retrieve")).toEqual([]);
     expect(effects("ready_to_export", "accept")).toEqual(["queue_export"]);
-    expect(effects("ready_to_export", "reject")).toEqual(["return_budget", "notify_rejection"]);
-    expect(effects("failed", "reject")).toEqual(["return_budget", "notify_rejection"]);
+    expect(effects("ready_to_export", "reject")).toEqual(["return_document", "notify_rejection"]);
+    expect(effects("failed", "reject")).toEqual(["return_document", "notify_rejection"]);
     expect(effects("exporting", "export_succeeded")).toEqual(["record_export"]);
     expect(effects("exporting", "export_failed")).toEqual(["record_export_error", "notify_export_failed"]);
     // Rule 9: a retry is a new attempt, queued like an accept.

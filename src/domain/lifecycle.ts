@@ -34,9 +34,12 @@ export type TransitionEffect =
   | "notify_approvers_if_enabled"
   /** Start a new export attempt (new idempotency keys) and queue its job. */
   | "queue_export"
-  /** Unlock the budget when it was never exported and has no approved changes (see `isLockedAfterReject`). */
-  | "return_budget"
-  /** Email the budget's creator and the sender (once if they are the same person). */
+  /**
+   * Hand the document back to its team: a budget is unlocked when it was never exported and has no approved
+   * changes (see `isLockedAfterReject`); a commitment, whose lock is its pending submission, is editable again.
+   */
+  | "return_document"
+  /** Email the document's creator and the sender (once if they are the same person). */
   | "notify_rejection"
   /** Record the ERP reference and confirmation; this snapshot becomes the previously-exported baseline. */
   | "record_export"
@@ -54,7 +57,7 @@ export interface Transition {
   readonly effects: readonly TransitionEffect[];
 }
 
-/** Statuses that freeze the budget and block a new send (rule 1, rule 3). */
+/** Statuses that freeze the document (budget or commitment) and block a new send (rule 1, rule 3). */
 export const PENDING_STATUSES = [
   "ready_to_export",
   "exporting",
@@ -106,7 +109,7 @@ function lookup(from: SubmissionStatus | null, command: SubmissionCommand): Tran
         : null;
     case "reject":
       return from === "ready_to_export" || from === "failed"
-        ? row(from, "reject", "approver", "rejected", ["return_budget", "notify_rejection"])
+        ? row(from, "reject", "approver", "rejected", ["return_document", "notify_rejection"])
         : null;
     case "export_succeeded":
       return from === "exporting"

@@ -333,6 +333,95 @@ export const decisionsResponse = z.object({
     }),
   ),
 });
+// ERP Integrations › Commitments
+
+const commitmentKind = z.enum(["subcontract", "purchase_order"]);
+const commitmentRef = z.object({
+  id: z.string(),
+  number: z.string(),
+  title: z.string(),
+  kind: commitmentKind,
+});
+const vendorRef = z.object({ id: z.string(), name: z.string() });
+export const commitmentSubmissionListResponse = z.object({
+  items: z.array(
+    submissionSummary.omit({ totals: true }).extend({
+      commitment: commitmentRef,
+      vendor: vendorRef,
+      totals: z.object({ revised: z.string(), delta: z.string() }),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+  counts: submissionListResponse.shape.counts,
+});
+const commitmentAmounts = {
+  original: z.string(),
+  approvedChanges: z.string(),
+  revised: z.string(),
+  previouslyExported: z.string(),
+  delta: z.string(),
+};
+const submissionExport = submissionDetailResponse.shape.export.unwrap();
+export const commitmentSubmissionDetailResponse = z.object({
+  id: z.string(),
+  status: submissionStatus,
+  replaced: z.boolean(),
+  project: projectRef,
+  commitment: commitmentRef,
+  vendor: vendorRef,
+  submittedBy: z.object({ id: z.string(), name: z.string(), email: z.string() }),
+  submittedAt: z.string(),
+  lineCount: z.number(),
+  totals: z.object(commitmentAmounts),
+  lines: z.array(
+    z.object({
+      costCode: z.string(),
+      costCodeDescription: z.string(),
+      category: z.string(),
+      categoryName: z.string(),
+      description: z.string(),
+      ...commitmentAmounts,
+    }),
+  ),
+  decision: decision.nullable(),
+  export: submissionExport
+    .omit({ erpRef: true, changedInQuickBooksAt: true })
+    .extend({
+      erpRef: z
+        .object({
+          purchaseOrderId: z.string(),
+          version: z.string().nullable(),
+          jobRef: z.string().nullable(),
+          docNumber: z.string().nullable(),
+        })
+        .nullable(),
+    })
+    .nullable(),
+  preview: z.object({
+    erp: z.string(),
+    /** linked: the vendor's ERP link is used; find: found by name; find_or_create: found by name or added. */
+    vendor: z.object({
+      name: z.string(),
+      ref: z.string().nullable(),
+      action: z.enum(["linked", "find", "find_or_create"]),
+    }),
+    customer: z.object({ job: z.string(), create: z.boolean(), parent: z.string().nullable().optional() }),
+    itemsToCreate: z.array(z.string()),
+    purchaseOrder: z.object({
+      action: z.enum(["create", "update"]),
+      purchaseOrderId: z.string().optional(),
+      docNumber: z.string(),
+      memo: z.string(),
+      status: z.string(),
+      total: z.string(),
+    }),
+    lines: z.array(
+      z.object({ item: z.string(), description: z.string(), job: z.string(), amount: z.string() }),
+    ),
+  }),
+  canDecide: z.boolean(),
+});
+
 export const approversResponse = z.object({
   items: z.array(z.object({ user, erpIntegrations: z.string(), subscribeErpDigest: z.boolean() })),
 });

@@ -48,11 +48,9 @@ function poison(t: EmailTemplateData): EmailTemplateData {
 
 describe("every template", () => {
   it("has sample data and renders subject, HTML and text", () => {
-    expect(
-      sampleEmails(PUBLIC_URL)
-        .map((s) => s.template)
-        .sort(),
-    ).toEqual([...EMAIL_TEMPLATE_NAMES].sort());
+    expect([...new Set(sampleEmails(PUBLIC_URL).map((s) => s.template))].sort()).toEqual(
+      [...EMAIL_TEMPLATE_NAMES].sort(),
+    );
     for (const t of sampleEmails(PUBLIC_URL)) {
       const email = renderEmail(t);
       expect(email.subject.length).toBeGreaterThan(0);
@@ -191,7 +189,7 @@ describe("daily summary", () => {
       ...base.items[0]!,
       project: { id: `prj_${i}`, number: String(2000 + i), name: `Project ${i}` },
     }));
-    const email = renderEmail({ template: "daily-summary", data: { ...base, items } });
+    const email = renderEmail({ template: "daily-summary", data: { ...base, items, commitments: [] } });
     expect(hrefs(email.html).filter((h) => h.includes("/projects/prj_")).length).toBe(120);
     expect(email.text.match(/\/budget\)/g)?.length).toBe(120);
     expect(email.text).toContain("2119 Project 119");
@@ -262,5 +260,69 @@ describe("other notices", () => {
     expect(email.subject).toBe("You were added to Acme Builders on Costbridge");
     expect(hrefs(email.html)).toContain(`${PUBLIC_URL}/signin?next=%2Fcompanies%2Fcmp_acme`);
     expect(email.text).toContain("Alex Rivera added you to Acme Builders");
+  });
+});
+
+describe("notices about a commitment (docs/product.md §commitment-submissions)", () => {
+  const about = <T extends EmailTemplateData["template"]>(template: T) => {
+    const found = sampleEmails(PUBLIC_URL).find(
+      (s) => s.template === template && "document" in s.data && s.data.document,
+    );
+    if (!found) throw new Error(`no commitment sample for ${template}`);
+    return found as Extract<EmailTemplateData, { template: T }>;
+  };
+  const commitmentLink = `${PUBLIC_URL}/companies/cmp_acme/projects/prj_riverside/commitments/cmt_drywall`;
+
+  it("rejection: names the commitment by kind, number, title and vendor, and links to it", () => {
+    const email = renderEmail(about("rejection-notice"));
+    expect(email.subject).toBe("Commitment rejected: Subcontract SC-001 Drywall — Acme Drywall");
+    expect(hrefs(email.html)).toContain(commitmentLink);
+    for (const part of [email.html, email.text]) {
+      expect(part).toContain("rejected the subcontract sent to QuickBooks Desktop");
+      expect(part).toContain("1001 Riverside Clinic");
+      expect(part).toContain("level 2 ceilings");
+      expect(part).toContain("created or sent this subcontract");
+      expect(part).not.toContain("budget");
+    }
+  });
+
+  it("export failed: names the purchase order and opens the Commitments tab's Failed to Export", () => {
+    const email = renderEmail(about("export-failed"));
+    expect(email.subject).toBe("Export failed: Purchase order PO-014 Rebar supply — Midwest Steel Supply");
+    expect(hrefs(email.html)).toContain(`${PUBLIC_URL}/companies/cmp_acme/erp/commitments?filter=failed`);
+    expect(email.text).toContain("vendor_missing");
+    expect(email.text).toContain("The accepted purchase order Purchase order PO-014");
+  });
+
+  it("awaiting acceptance: the commitment, its project and the Commitments tab", () => {
+    const email = renderEmail(about("awaiting-acceptance"));
+    expect(email.subject).toBe("Commitment awaiting acceptance: Subcontract SC-001 Drywall — Acme Drywall");
+    expect(hrefs(email.html)).toContain(
+      `${PUBLIC_URL}/companies/cmp_acme/erp/commitments?filter=ready_to_export`,
+    );
+    expect(hrefs(email.html)).toContain(commitmentLink);
+    expect(email.text).toContain("$184,250.00");
+  });
+
+  it("daily summary: budgets and commitments counted apart, each listed with a link to its tab", () => {
+    const email = renderEmail(sample("daily-summary"));
+    for (const part of [email.html, email.text]) {
+      expect(part).toContain("2 budgets and 1 commitment are ready to export");
+      expect(part).toContain("Commitments Ready to Export (USD)");
+      expect(part).toContain("Subcontract SC-001 Drywall — Acme Drywall");
+      expect(part).toContain("$184,250.00");
+    }
+    const links = hrefs(email.html);
+    expect(links).toContain(`${PUBLIC_URL}/companies/cmp_acme/erp?filter=ready_to_export`);
+    expect(links).toContain(`${PUBLIC_URL}/companies/cmp_acme/erp/commitments?filter=ready_to_export`);
+    expect(links).toContain(commitmentLink);
+    const onlyCommitments = renderEmail({
+      template: "daily-summary",
+      data: { ...sample("daily-summary").data, items: [] },
+    });
+    expect(onlyCommitments.text).toContain("1 commitment is ready to export");
+    expect(hrefs(onlyCommitments.html)).not.toContain(
+      `${PUBLIC_URL}/companies/cmp_acme/erp?filter=ready_to_export`,
+    );
   });
 });

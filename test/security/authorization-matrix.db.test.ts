@@ -8,8 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendCommitment } from "../../src/app/commitments/send-commitment.js";
 import { createVendor } from "../../src/app/company/vendors.js";
 import { findErp } from "../../src/app/erp/registry.js";
+import { decideSubmission } from "../../src/app/submissions/decide-submission.js";
 import { newId } from "../../src/lib/ids.js";
 import { TEST_OPERATOR_TOKEN } from "../support/app.js";
+import { insertCommitment, sendCommitment as sendTestCommitment } from "../support/commitments.js";
 import {
   type CompanyKey,
   createWorld,
@@ -762,7 +764,83 @@ const RULES: Record<string, Rule> = {
     expect: ALL(200),
     call: commitment("draft", undefined, { shared: true }),
   },
+  // ERP Integrations › Commitments: the same rights as the Budgets tab, on commitments' submissions.
+  [`GET ${ERP}/commitment-submissions`]: { scope: "company", expect: ALL(200) },
+  [`GET ${ERP}/commitment-submissions/:submissionId`]: {
+    scope: "company",
+    expect: ALL(200),
+    call: async (w, co) => ({ params: { ...shared[co], submissionId: await sharedCommitmentSubmission(w, co) } }),
+  },
+  [`POST ${ERP}/commitment-submissions/:submissionId/accept`]: {
+    scope: "company",
+    expect: APPROVERS(202),
+    call: freshCommitment("awaiting"),
+  },
+  [`POST ${ERP}/commitment-submissions/:submissionId/reject`]: {
+    scope: "company",
+    expect: APPROVERS(200),
+    call: freshCommitment("awaiting", () => ({ reason: "Matrix says no" })),
+  },
+  [`POST ${ERP}/commitment-submissions/:submissionId/retry`]: {
+    scope: "company",
+    expect: APPROVERS(202),
+    call: freshCommitment("failed"),
+  },
+  [`POST ${ERP}/commitment-submissions/decisions`]: {
+    scope: "company",
+    expect: ALL(200),
+    call: freshCommitment("awaiting", (id) => ({ decisions: [{ submissionId: id, action: "accept" }] })),
+    verify: (body, u) => {
+      const r = (body as { results: { ok: boolean; error?: { code: string } }[] }).results[0]!;
+      expect(r.ok).toBe(u?.kind === "approver");
+      if (!r.ok) expect(r.error?.code).toBe("forbidden");
+    },
+  },
 };
+
+/** A commitment of a fresh project, sent and waiting (or failed to export), in the company. */
+async function commitmentSubmission(w: World, co: CompanyKey, stage: "awaiting" | "failed") {
+  const companyId = w.companies[co];
+  const projectId = newId("prj");
+  await w.t.ctx.db
+    .insertInto("projects")
+    .values({ company_id: companyId, id: projectId, number: unique("C-"), name: "Commitment fixture" })
+    .execute();
+  const code = await w.costCode(co);
+  const c = await insertCommitment(w.t.ctx, companyId, {
+    projectId,
+    createdBy: w.admin(co).id,
+    number: unique("SC-"),
+    vendorName: "Matrix Vendor",
+    lines: [[code.code, "S", "100.00"]],
+  });
+  const submissionId = await sendTestCommitment(w.t.ctx, companyId, c.id, w.admin(co).id);
+  if (stage === "failed") {
+    const by = { userId: w.approver(co).id };
+    await decideSubmission(w.t.ctx, by, companyId, submissionId, { action: "accept" }, "commitment");
+    // As if the export job had given up: the approver's Retry is now allowed.
+    await w.t.ctx.db
+      .updateTable("submissions")
+      .set({ status: "failed" })
+      .where("company_id", "=", companyId)
+      .where("id", "=", submissionId)
+      .execute();
+  }
+  return submissionId;
+}
+
+const sharedCommitmentSubmissions: Partial<Record<CompanyKey, Promise<string>>> = {};
+function sharedCommitmentSubmission(w: World, co: CompanyKey) {
+  sharedCommitmentSubmissions[co] ??= commitmentSubmission(w, co, "awaiting");
+  return sharedCommitmentSubmissions[co] as Promise<string>;
+}
+
+function freshCommitment(stage: "awaiting" | "failed", body?: (submissionId: string) => unknown) {
+  return async (w: World, co: CompanyKey): Promise<Call> => {
+    const submissionId = await commitmentSubmission(w, co, stage);
+    return { params: { ...shared[co], submissionId }, ...(body ? { body: body(submissionId) } : {}) };
+  };
+}
 
 let w: World;
 

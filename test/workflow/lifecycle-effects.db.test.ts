@@ -8,6 +8,7 @@ import { loadBudgetContext } from "../../src/app/budget/load.js";
 import { lockBudget } from "../../src/app/budget/lock-budget.js";
 import { sendToErp } from "../../src/app/budget/send-budget.js";
 import { createProject } from "../../src/app/company/projects.js";
+import { budgetDocument, loadCommitmentDocument } from "../../src/app/documents/index.js";
 import {
   applyTransition,
   type TransitionRequest,
@@ -17,6 +18,7 @@ import { EFFECTS, type EffectHandlers } from "../../src/app/lifecycle/effects.js
 import * as D from "../../src/domain/index.js";
 import { newId } from "../../src/lib/ids.js";
 import { createTestApp, type TestApp } from "../support/app.js";
+import { insertCommitment, sendCommitment } from "../support/commitments.js";
 import { makeWorkflowCompany, markConnected } from "./world.js";
 
 let t: TestApp;
@@ -183,7 +185,7 @@ async function reject(table?: TransitionTable) {
         command: "reject",
         from: "ready_to_export",
         columns: { decided_by: w.approver.id, decision_action: "reject", reason: "Wrong phase" },
-        facts: { budget, submittedBy: w.admin.id, reason: "Wrong phase" },
+        facts: { document: budgetDocument(budget), submittedBy: w.admin.id, reason: "Wrong phase" },
       }),
       table ? { table } : {},
     );
@@ -198,19 +200,19 @@ describe("changing the table changes what a transition does", () => {
     expect(await rejectionEmails(submissionId)).toBe(1);
   });
 
-  it("with return_budget removed from the reject row, the budget stays locked", async () => {
+  it("with return_document removed from the reject row, the budget stays locked", async () => {
     const { scope, submissionId } = await reject(tableWith("reject", ["notify_rejection"]));
     expect(await budgetLocked(scope.projectId)).toBe(true);
     expect(await rejectionEmails(submissionId)).toBe(1);
   });
 
   it("with notify_rejection removed from the reject row, nobody is emailed", async () => {
-    const { scope, submissionId } = await reject(tableWith("reject", ["return_budget"]));
+    const { scope, submissionId } = await reject(tableWith("reject", ["return_document"]));
     expect(await budgetLocked(scope.projectId)).toBe(false);
     expect(await rejectionEmails(submissionId)).toBe(0);
   });
 
-  it("with return_budget added to the retrieve row, a retrieve unlocks the budget too", async () => {
+  it("with return_document added to the retrieve row, a retrieve unlocks the budget too", async () => {
     const retrieve = async (table?: TransitionTable) => {
       const { scope, submissionId } = await submissionIn("ready_to_export");
       await t.ctx.db.transaction().execute(async (tx) => {
@@ -223,7 +225,7 @@ describe("changing the table changes what a transition does", () => {
             command: "retrieve",
             from: "ready_to_export",
             userId: w.admin.id,
-            facts: { budget },
+            facts: { document: budgetDocument(budget) },
           }),
           table ? { table } : {},
         );
@@ -232,6 +234,61 @@ describe("changing the table changes what a transition does", () => {
       return budgetLocked(scope.projectId);
     };
     expect(await retrieve()).toBe(true);
-    expect(await retrieve(tableWith("retrieve", ["return_budget"]))).toBe(false);
+    expect(await retrieve(tableWith("retrieve", ["return_document"]))).toBe(false);
+  });
+});
+
+describe("the same table for a commitment", () => {
+  /** Rejects a sent commitment through the applier with the real effects and the given table. */
+  async function rejectCommitment(table?: TransitionTable) {
+    const p = await createProject(t.ctx, { userId: w.admin.id }, w.companyId, {
+      number: newId("C").slice(0, 20),
+      name: "Commitment effects",
+    });
+    const c = await insertCommitment(t.ctx, w.companyId, {
+      projectId: p.id,
+      createdBy: w.editor.id,
+      lines: [["09-250", "S", "900.00"]],
+    });
+    const submissionId = await sendCommitment(t.ctx, w.companyId, c.id, w.admin.id);
+    await t.ctx.db.transaction().execute(async (tx) => {
+      const document = await loadCommitmentDocument(tx, w.companyId, c.id, { forUpdate: true });
+      await applyTransition(
+        t.ctx,
+        tx,
+        request({
+          submissionId,
+          command: "reject",
+          from: "ready_to_export",
+          columns: { decided_by: w.approver.id, decision_action: "reject", reason: "Unsigned" },
+          facts: { document, submittedBy: w.admin.id, reason: "Unsigned" },
+        }),
+        table ? { table } : {},
+      );
+    });
+    const pending = await t.ctx.db
+      .selectFrom("submissions")
+      .select("id")
+      .where("company_id", "=", w.companyId)
+      .where("commitment_id", "=", c.id)
+      .where("status", "in", [...D.PENDING_STATUSES])
+      .execute();
+    return { submissionId, pending: pending.length };
+  }
+
+  it("as shipped, a rejection leaves nothing pending and emails the commitment's creator and its sender", async () => {
+    const { submissionId, pending } = await rejectCommitment();
+    expect(pending).toBe(0);
+    const to = await t.ctx.db
+      .selectFrom("email_outbox")
+      .select("to_email")
+      .where("dedupe_key", "like", `rejection:${submissionId}:%`)
+      .execute();
+    expect(new Set(to.map((r) => r.to_email))).toEqual(new Set([w.editor.email, w.admin.email]));
+  });
+
+  it("with notify_rejection removed from the reject row, nobody is emailed about the commitment either", async () => {
+    const { submissionId } = await rejectCommitment(tableWith("reject", ["return_document"]));
+    expect(await rejectionEmails(submissionId)).toBe(0);
   });
 });

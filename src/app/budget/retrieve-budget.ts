@@ -1,5 +1,6 @@
 import * as D from "../../domain/index.js";
 import type { AppContext } from "../context.js";
+import { budgetDocument } from "../documents/index.js";
 import { fromDomain } from "../domain-errors.js";
 import { applyTransition } from "../lifecycle/apply-transition.js";
 import type { Actor } from "../membership.js";
@@ -20,7 +21,7 @@ export async function retrieveFromErp(ctx: AppContext, actor: Actor, scope: Scop
       userId: actor.userId,
       now,
       columns: { decided_by: actor.userId, decided_at: now, decision_action: "retrieve" },
-      facts: { budget: b },
+      facts: { document: budgetDocument(b, scope.projectId) },
     });
     await audit(tx, ctx, actor, scope, "submission.retrieved", "submission", pending.id);
     return { id: pending.id, status: transition.to };

@@ -1,6 +1,7 @@
 import * as D from "../../domain/index.js";
 import { newId } from "../../lib/ids.js";
 import type { AppContext } from "../context.js";
+import { budgetDocument, budgetSnapshot } from "../documents/index.js";
 import { fromDomain } from "../domain-errors.js";
 import { applyTransition } from "../lifecycle/apply-transition.js";
 import type { Actor } from "../membership.js";
@@ -36,7 +37,7 @@ export async function sendToErp(ctx: AppContext, actor: Actor, scope: Scope) {
         total_delta_minor: snapshot.totals.delta,
         change_ids: [...snapshot.changeIds],
       },
-      facts: { budget: b, snapshot },
+      facts: { document: budgetDocument(b, scope.projectId), snapshot: budgetSnapshot(b, snapshot) },
     });
     await audit(tx, ctx, actor, scope, "submission.sent", "submission", id, {
       lines: snapshot.lines.length,

@@ -4,6 +4,7 @@ import { newId } from "../../lib/ids.js";
 import type { AppContext } from "../context.js";
 import { fromDomain } from "../domain-errors.js";
 import { applyTransition } from "../lifecycle/apply-transition.js";
+import type { DocumentSnapshot } from "../documents/types.js";
 import { EFFECTS, type EffectHandlers } from "../lifecycle/effects.js";
 import type { Actor } from "../membership.js";
 import { type CommitmentsContext, commitmentSendFacts } from "./load.js";
@@ -86,7 +87,9 @@ export async function sendCommitment(ctx: AppContext, actor: Actor, scope: Commi
           total_delta_minor: snapshot.totals.delta,
           change_ids: [...snapshot.changeIds],
         },
-        facts: { snapshot },
+        // This send stores its own snapshot (take_snapshot above); the shared facts' snapshot shape is the
+        // pipeline's, read only by the effects replaced here.
+        facts: { snapshot: snapshot as unknown as DocumentSnapshot },
       },
       { effects },
     );

@@ -4,8 +4,13 @@ import { decideDailySummary, parseLocalDate } from "../../domain/daily-summary.j
 import { type Level, receivesDailySummary } from "../../domain/permissions.js";
 import { enqueueMany } from "../../jobs/catalog.js";
 import { newId } from "../../lib/ids.js";
-import type { DailySummaryData, DailySummaryItem } from "../../mail/templates/index.js";
+import type {
+  DailySummaryCommitmentItem,
+  DailySummaryData,
+  DailySummaryItem,
+} from "../../mail/templates/index.js";
 import type { AppContext } from "../context.js";
+import { describeCommitment } from "../documents/index.js";
 import { AppError, notFound } from "../errors.js";
 import { encodePayload } from "./payload.js";
 
@@ -34,6 +39,9 @@ interface CompanyRow {
   time_zone: string;
   currency: string;
   daily_summary_hour: number;
+  /** Budgets and commitments waiting (the trigger-kept counts). */
+  waiting_budgets: string | number | bigint | null;
+  waiting_commitments: string | number | bigint | null;
 }
 
 interface Recipient {
@@ -59,11 +67,17 @@ export async function runDailySummary(
   }
   let query = ctx.db
     .selectFrom("companies")
-    .leftJoin("submission_counts", (j) =>
+    .leftJoin("submission_counts as budgets", (j) =>
       j
-        .onRef("submission_counts.company_id", "=", "companies.id")
-        .on("submission_counts.status", "=", "ready_to_export")
-        .on("submission_counts.document_type", "=", "budget"),
+        .onRef("budgets.company_id", "=", "companies.id")
+        .on("budgets.status", "=", "ready_to_export")
+        .on("budgets.document_type", "=", "budget"),
+    )
+    .leftJoin("submission_counts as commitments", (j) =>
+      j
+        .onRef("commitments.company_id", "=", "companies.id")
+        .on("commitments.status", "=", "ready_to_export")
+        .on("commitments.document_type", "=", "commitment"),
     )
     .select([
       "companies.id",
@@ -71,7 +85,8 @@ export async function runDailySummary(
       "companies.time_zone",
       "companies.currency",
       "companies.daily_summary_hour",
-      "submission_counts.count as waiting",
+      "budgets.count as waiting_budgets",
+      "commitments.count as waiting_commitments",
     ])
     .orderBy("companies.id");
   if (opts.companyId !== undefined) query = query.where("companies.id", "=", opts.companyId);
@@ -80,8 +95,8 @@ export async function runDailySummary(
 
   let sent = 0;
   for (const company of companies) {
-    // The trigger-kept count spares the scheduled tick a look at every company with nothing waiting.
-    if (company.waiting === null || BigInt(company.waiting) <= 0n) continue;
+    // The trigger-kept counts spare the scheduled tick a look at every company with nothing waiting.
+    if (waiting(company.waiting_budgets) + waiting(company.waiting_commitments) <= 0n) continue;
     const decision = decideDailySummary(opts.now, company.time_zone, company.daily_summary_hour);
     if (!decision.ok) {
       ctx.log.warn({ companyId: company.id, code: decision.error.code }, "daily summary skipped");
@@ -94,17 +109,26 @@ export async function runDailySummary(
   return { sent };
 }
 
+function waiting(count: string | number | bigint | null): bigint {
+  return count === null ? 0n : BigInt(count);
+}
+
 async function summariseCompany(ctx: AppContext, company: CompanyRow, localDate: string): Promise<number> {
   const recipients = await pendingRecipients(ctx, company.id, localDate);
   if (recipients.length === 0) return 0;
-  const items = await readyToExport(ctx, company.id);
-  if (items.length === 0) return 0;
+  // Each list is read only when its count says something waits (most companies have no commitments waiting).
+  const [items, commitments] = await Promise.all([
+    waiting(company.waiting_budgets) > 0n ? readyToExport(ctx, company.id) : [],
+    waiting(company.waiting_commitments) > 0n ? commitmentsReadyToExport(ctx, company.id) : [],
+  ]);
+  if (items.length === 0 && commitments.length === 0) return 0;
 
   const base: Omit<DailySummaryData, "recipientName"> = {
     publicUrl: ctx.config.publicUrl,
     company: { id: company.id, name: company.name, timeZone: company.time_zone, currency: company.currency },
     date: localDate,
     items,
+    ...(commitments.length > 0 ? { commitments } : {}),
   };
   let queued = 0;
   await ctx.db.transaction().execute(async (tx) => {
@@ -210,12 +234,70 @@ async function readyToExport(ctx: AppContext, companyId: string): Promise<DailyS
       "s.total_delta_minor",
     ])
     .where("s.company_id", "=", companyId)
+    .where("s.document_type", "=", "budget")
     .where("s.status", "=", "ready_to_export")
     .orderBy("s.submitted_at")
     .orderBy("s.id")
     .execute();
   return rows.map((r) => ({
     project: { id: r.project_id, number: r.number, name: r.name },
+    sentBy: { name: r.sent_by },
+    sentAt: r.submitted_at,
+    lineCount: r.line_count,
+    revisedTotal: BigInt(r.total_revised_minor),
+    delta: BigInt(r.total_delta_minor),
+  }));
+}
+
+/** Commitments waiting for acceptance, oldest send first, named as emails name them. */
+async function commitmentsReadyToExport(
+  ctx: AppContext,
+  companyId: string,
+): Promise<DailySummaryCommitmentItem[]> {
+  const rows = await ctx.db
+    .selectFrom("submissions as s")
+    .innerJoin("projects as p", (j) =>
+      j.onRef("p.company_id", "=", "s.company_id").onRef("p.id", "=", "s.project_id"),
+    )
+    .innerJoin("commitments as c", (j) =>
+      j.onRef("c.company_id", "=", "s.company_id").onRef("c.id", "=", "s.commitment_id"),
+    )
+    .innerJoin("vendors as v", (j) =>
+      j.onRef("v.company_id", "=", "c.company_id").onRef("v.id", "=", "c.vendor_id"),
+    )
+    .innerJoin("users as u", "u.id", "s.submitted_by")
+    .select([
+      "p.id as project_id",
+      "p.number",
+      "p.name",
+      "c.id as commitment_id",
+      "c.kind",
+      "c.number as commitment_number",
+      "c.title",
+      "v.name as vendor",
+      "u.name as sent_by",
+      "s.submitted_at",
+      "s.line_count",
+      "s.total_revised_minor",
+      "s.total_delta_minor",
+    ])
+    .where("s.company_id", "=", companyId)
+    .where("s.document_type", "=", "commitment")
+    .where("s.status", "=", "ready_to_export")
+    .orderBy("s.submitted_at")
+    .orderBy("s.id")
+    .execute();
+  return rows.map((r) => ({
+    project: { id: r.project_id, number: r.number, name: r.name },
+    commitment: describeCommitment(
+      {
+        id: r.commitment_id,
+        kind: r.kind as "subcontract" | "purchase_order",
+        number: r.commitment_number,
+        title: r.title,
+      },
+      r.vendor,
+    ),
     sentBy: { name: r.sent_by },
     sentAt: r.submitted_at,
     lineCount: r.line_count,

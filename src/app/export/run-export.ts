@@ -1,16 +1,10 @@
 import type { Tx } from "../../db/database.js";
 import * as D from "../../domain/index.js";
-import type {
-  ErpConnector,
-  EstimateExportRequest,
-  ExportOutcome,
-  WrittenEstimate,
-} from "../../erp/connector.js";
+import type { ErpConnector } from "../../erp/connector.js";
 import { enqueue, type JobPayload } from "../../jobs/catalog.js";
 import { recordAudit } from "../audit.js";
-import { loadCompanySettings, storeExportMatch } from "../budget/load.js";
-import { bumpBudgetVersion } from "../budget/with-budget.js";
 import type { AppContext } from "../context.js";
+import { type DocumentOutcome, type DocumentRef, documentKind, documentRefOf } from "../documents/index.js";
 import { type ErpKind, erpLabel } from "../erp/registry.js";
 import { applyTransition, type TransitionRequest } from "../lifecycle/apply-transition.js";
 import type { EffectFacts } from "../lifecycle/effects.js";
@@ -30,9 +24,11 @@ export function backoffMs(tries: number, retryAfterMs?: number): number {
 }
 
 /**
- * The export job: stale-safe (a job for an older attempt, or a submission that moved on, returns quietly),
- * idempotent (the connector derives its write keys from submission, attempt and step), and it records the
- * outcome with a compare-and-set on (status = exporting, attempt), so a late duplicate run changes nothing.
+ * The export job, the same for every kind of document: stale-safe (a job for an older attempt, or a submission
+ * that moved on, returns quietly), idempotent (the connector derives its write keys from submission, attempt and
+ * step), and it records the outcome with a compare-and-set on (status = exporting, attempt), so a late duplicate run
+ * changes nothing. The document's kind builds the request and calls the connector (an estimate for a budget, a
+ * purchase order for a commitment).
  */
 export async function runExport(ctx: AppContext, connectors: Connectors, p: ExportJobPayload): Promise<void> {
   const row = await ctx.db
@@ -50,6 +46,9 @@ export async function runExport(ctx: AppContext, connectors: Connectors, p: Expo
     .select([
       "submissions.status",
       "submissions.project_id",
+      "submissions.document_type",
+      "submissions.budget_id",
+      "submissions.commitment_id",
       "exports.attempt",
       "exports.erp_type",
       "exports.overwrite_changed_in_erp",
@@ -95,73 +94,29 @@ export async function runExport(ctx: AppContext, connectors: Connectors, p: Expo
     return;
   }
 
-  const company = await loadCompanySettings(ctx.db, p.companyId);
-  const [lines, codes, previous] = await Promise.all([
-    ctx.db
-      .selectFrom("submission_lines")
-      .select(["cost_code", "cost_code_description", "category", "category_name", "revised_minor"])
-      .where("company_id", "=", p.companyId)
-      .where("submission_id", "=", p.submissionId)
-      .orderBy("position")
-      .execute(),
-    ctx.db
-      .selectFrom("cost_codes")
-      .select(["code", "erp_item_ref"])
-      .where("company_id", "=", p.companyId)
-      .execute(),
-    ctx.db
-      .selectFrom("erp_estimates")
-      .selectAll()
-      .where("company_id", "=", p.companyId)
-      .where("project_id", "=", row.project_id)
-      .where("erp_type", "=", conn.type)
-      .executeTakeFirst(),
-  ]);
-  const itemRefs = new Map(codes.map((c) => [c.code, c.erp_item_ref]));
-  const req: EstimateExportRequest = {
-    companyId: p.companyId,
-    submissionId: p.submissionId,
-    attempt: p.attempt,
-    project: {
-      number: row.number,
-      name: row.name,
-      existingJobRef: row.erp_job_ref,
-      parentCustomerRef: row.erp_parent_customer_ref,
-      parentCustomerName: row.erp_parent_customer_name ?? company.defaultParentCustomer,
-    },
-    lines: lines.map((l) => ({
-      costCode: l.cost_code,
-      costCodeDescription: l.cost_code_description,
-      category: l.category,
-      categoryName: l.category_name,
-      revisedEstimate: l.revised_minor,
-      itemRef: itemRefs.get(l.cost_code) ?? null,
-    })),
-    createMissingItems: company.createMissingItems,
-    estimateMode: company.estimateMode,
-    previous: previous
-      ? {
-          estimateId: previous.estimate_id,
-          version: previous.version,
-          jobRef: previous.job_ref,
-          docNumber: previous.doc_number,
-          ownedDigest: previous.owned_digest,
-          written: (previous.written_owned as WrittenEstimate | null) ?? null,
-        }
-      : null,
-    overwriteChangedInErp: row.overwrite_changed_in_erp,
-    useClasses: company.useClasses,
-    currency: company.currency,
-  };
-
-  let outcome: ExportOutcome;
+  const document = documentRefOf(row);
+  let outcome: DocumentOutcome;
   try {
-    outcome = await connector.exportEstimate(req);
+    outcome = await documentKind(document.type).export(ctx, connector, {
+      companyId: p.companyId,
+      submissionId: p.submissionId,
+      attempt: p.attempt,
+      document,
+      erpType: conn.type,
+      overwriteChangedInErp: row.overwrite_changed_in_erp,
+      project: {
+        number: row.number,
+        name: row.name,
+        erpJobRef: row.erp_job_ref,
+        erpParentCustomerRef: row.erp_parent_customer_ref,
+        erpParentCustomerName: row.erp_parent_customer_name,
+      },
+    });
   } catch (e) {
     // A connector bug or an unexpected fault: treat as transient, never as done.
     outcome = { kind: "retryable", code: "unexpected_error", message: (e as Error).message };
   }
-  await applyOutcome(ctx, p, row.project_id, conn.type, outcome, row.first_failure_at, row.tries);
+  await applyOutcome(ctx, p, document, conn.type, outcome, row.first_failure_at, row.tries);
 }
 
 async function setWaiting(ctx: AppContext, p: ExportJobPayload, waitingFor: string, message: string) {
@@ -183,13 +138,7 @@ async function lockCurrent(tx: Tx, p: ExportJobPayload) {
         .onRef("exports.company_id", "=", "submissions.company_id")
         .onRef("exports.submission_id", "=", "submissions.id"),
     )
-    .select([
-      "submissions.status",
-      "submissions.budget_id",
-      "submissions.submitted_by",
-      "submissions.accepted_by",
-      "exports.attempt",
-    ])
+    .select(["submissions.status", "submissions.submitted_by", "submissions.accepted_by", "exports.attempt"])
     .where("submissions.company_id", "=", p.companyId)
     .where("submissions.id", "=", p.submissionId)
     .forUpdate()
@@ -198,7 +147,7 @@ async function lockCurrent(tx: Tx, p: ExportJobPayload) {
   return s;
 }
 
-type Outcome<K extends ExportOutcome["kind"]> = Extract<ExportOutcome, { kind: K }>;
+type Outcome<K extends DocumentOutcome["kind"]> = Extract<DocumentOutcome, { kind: K }>;
 type Current = NonNullable<Awaited<ReturnType<typeof lockCurrent>>>;
 
 /** Where one run of the export job leaves the submission, recorded in one transaction. */
@@ -206,7 +155,7 @@ interface OutcomeScope {
   ctx: AppContext;
   tx: Tx;
   p: ExportJobPayload;
-  projectId: string;
+  document: DocumentRef;
   erpType: ErpKind;
   s: Current;
   now: Date;
@@ -215,9 +164,9 @@ interface OutcomeScope {
 async function applyOutcome(
   ctx: AppContext,
   p: ExportJobPayload,
-  projectId: string,
+  document: DocumentRef,
   erpType: ErpKind,
-  outcome: ExportOutcome,
+  outcome: DocumentOutcome,
   firstFailureAt: Date | null,
   tries: number,
 ) {
@@ -225,7 +174,7 @@ async function applyOutcome(
   await ctx.db.transaction().execute(async (tx) => {
     const s = await lockCurrent(tx, p);
     if (!s) return;
-    const o: OutcomeScope = { ctx, tx, p, projectId, erpType, s, now };
+    const o: OutcomeScope = { ctx, tx, p, document, erpType, s, now };
     switch (outcome.kind) {
       case "done":
         return markExported(o, outcome);
@@ -245,33 +194,23 @@ async function applyOutcome(
 
 /** The `export_succeeded` transition; its effects record the ERP's reference. */
 async function markExported(o: OutcomeScope, outcome: Outcome<"done">) {
-  const { tx, p, projectId, now } = o;
-  await exportTransition(
-    o,
-    "export_succeeded",
-    { exported_at: now },
-    {
-      exported: { ref: outcome.erpRef, itemRefs: outcome.itemRefs },
-    },
-  );
-  await storeExportMatch(tx, p.companyId, projectId);
-  await auditExport(o, "submission.exported", {
-    projectId,
-    estimateId: outcome.erpRef.estimateId,
-    createdItems: outcome.createdItems,
-    createdJob: outcome.createdJob,
-  });
+  await exportTransition(o, "export_succeeded", { exported_at: o.now }, { exported: outcome.exported });
+  await auditExport(o, "submission.exported", { projectId: o.document.projectId, ...outcome.audit });
 }
 
 /** The `export_failed` transition; its effects record the error and tell the sender and the approver. */
 async function markFailed(o: OutcomeScope, error: { code: string; message: string; remedy: string }) {
   await exportTransition(o, "export_failed", {}, { error });
-  await auditExport(o, "submission.export_failed", { projectId: o.projectId, ...error });
+  await auditExport(o, "submission.export_failed", {
+    projectId: o.document.projectId,
+    ...(o.document.type === "commitment" ? { commitmentId: o.document.id } : {}),
+    ...error,
+  });
 }
 
 /**
  * An export outcome through the lifecycle table (the attempt, sender and approver are the facts every outcome
- * effect may need), then the budget's version moves on so open screens reload.
+ * effect may need), then the document takes note (its version moves on so open screens reload).
  */
 async function exportTransition(
   o: OutcomeScope,
@@ -279,7 +218,7 @@ async function exportTransition(
   columns: TransitionRequest["columns"],
   facts: Pick<EffectFacts, "exported" | "error">,
 ) {
-  const { ctx, tx, p, projectId, now } = o;
+  const { ctx, tx, p, document, now } = o;
   await applyTransition(ctx, tx, {
     companyId: p.companyId,
     submissionId: p.submissionId,
@@ -290,12 +229,18 @@ async function exportTransition(
     columns,
     facts: {
       ...facts,
-      attempt: { number: p.attempt, projectId, erpType: o.erpType },
+      attempt: { number: p.attempt, document, erpType: o.erpType },
       submittedBy: o.s.submitted_by,
       acceptedBy: o.s.accepted_by,
     },
   });
-  if (o.s.budget_id) await bumpBudgetVersion(tx, p.companyId, o.s.budget_id, now);
+  await documentKind(document.type).afterExportOutcome(
+    tx,
+    p.companyId,
+    document,
+    now,
+    command === "export_succeeded",
+  );
 }
 
 /** The audit event of an export outcome, recorded by the system. */

@@ -30,7 +30,7 @@ export interface TransitionRequest {
   columns:
     | Omit<Insertable<SubmissionRow>, "company_id" | "id" | "status">
     | Omit<Updateable<SubmissionRow>, "company_id" | "id" | "status" | "version">;
-  /** What the table's effects may need: the budget, the snapshot, the reason, the export's result or error. */
+  /** What the table's effects may need: the document, the snapshot, the reason, the export's result or error. */
   facts: EffectFacts;
 }
 

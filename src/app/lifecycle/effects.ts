@@ -2,30 +2,35 @@ import type { Updateable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
 import * as D from "../../domain/index.js";
-import type { ErpEstimateRef, WrittenEstimate } from "../../erp/connector.js";
 import { enqueue } from "../../jobs/catalog.js";
-import type { BudgetContext } from "../budget/load.js";
 import { loadCompanySettings } from "../budget/load.js";
 import type { AppContext } from "../context.js";
+import {
+  type DocumentRef,
+  type DocumentSnapshot,
+  documentKind,
+  type ExportedDocument,
+  type LoadedDocument,
+} from "../documents/index.js";
 import { fromDomain } from "../domain-errors.js";
 import { queueEmail } from "../email/outbox.js";
 import { type ErpKind, erpLabel } from "../erp/registry.js";
 
 /** What a command knows that its effects may need; each effect asks only for its own part. */
 export interface EffectFacts {
-  /** The budget the submission belongs to, read under its lock (send, decisions). */
-  budget?: BudgetContext;
+  /** The document (budget or commitment) the submission carries, read under its lock (send, decisions). */
+  document?: LoadedDocument;
   /** The lines and totals taken at send. */
-  snapshot?: D.SubmissionSnapshot;
+  snapshot?: DocumentSnapshot;
   /** The people on the submission: who sent it and who accepted it. */
   submittedBy?: string;
   acceptedBy?: string | null;
   /** A rejection's reason, trimmed and checked. */
   reason?: string;
-  /** The export attempt an outcome belongs to, with its project and ERP. */
-  attempt?: { number: number; projectId: string; erpType: ErpKind };
+  /** The export attempt an outcome belongs to, with its document and ERP. */
+  attempt?: { number: number; document: DocumentRef; erpType: ErpKind };
   /** What the ERP holds after a successful export. */
-  exported?: { ref: ErpEstimateRef; itemRefs: Record<string, string> };
+  exported?: ExportedDocument;
   /** Why an export attempt failed, for the record and the email. */
   error?: { code: string; message: string; remedy: string };
 }
@@ -54,7 +59,7 @@ export const EFFECTS: EffectHandlers = {
   take_snapshot: takeSnapshot,
   notify_approvers_if_enabled: notifyApproversIfEnabled,
   queue_export: queueExport,
-  return_budget: returnBudget,
+  return_document: returnDocument,
   notify_rejection: notifyRejection,
   record_export: recordExport,
   record_export_error: recordExportError,
@@ -63,7 +68,6 @@ export const EFFECTS: EffectHandlers = {
 
 async function takeSnapshot({ tx, companyId, submissionId, facts }: EffectInput) {
   const snapshot = need(facts.snapshot, "the snapshot", "take_snapshot");
-  const b = need(facts.budget, "the budget", "take_snapshot");
   if (snapshot.lines.length === 0) return;
   await tx
     .insertInto("submission_lines")
@@ -76,10 +80,11 @@ async function takeSnapshot({ tx, companyId, submissionId, facts }: EffectInput)
         cost_code: l.costCode,
         cost_code_description: l.costCodeDescription,
         category: l.category,
-        category_name: b.categories.get(l.category)?.name ?? l.category,
+        category_name: l.categoryName,
+        description: l.description,
         original_minor: l.original,
-        budget_changes_minor: l.budgetChanges,
-        revised_minor: l.revisedEstimate,
+        budget_changes_minor: l.changes,
+        revised_minor: l.revised,
         previously_exported_minor: l.previouslyExported,
         delta_minor: l.delta,
       })),
@@ -88,15 +93,18 @@ async function takeSnapshot({ tx, companyId, submissionId, facts }: EffectInput)
 }
 
 async function notifyApproversIfEnabled({ ctx, tx, submissionId, userId, now, facts }: EffectInput) {
-  const b = need(facts.budget, "the budget", "notify_approvers_if_enabled");
-  if (!b.company.notifyApproversOnSend) return;
+  const doc = need(facts.document, "the document", "notify_approvers_if_enabled");
+  const kind = documentKind(doc.type);
+  const company = kind.company(doc);
+  const project = kind.project(doc);
+  if (!company.notifyApproversOnSend) return;
   const snapshot = need(facts.snapshot, "the snapshot", "notify_approvers_if_enabled");
   const senderId = need(userId, "the sender", "notify_approvers_if_enabled");
   const approvers = await tx
     .selectFrom("directory_entries")
     .innerJoin("users", "users.id", "directory_entries.user_id")
     .select(["users.id", "users.email", "users.name"])
-    .where("directory_entries.company_id", "=", b.company.id)
+    .where("directory_entries.company_id", "=", company.id)
     .where("directory_entries.active", "=", true)
     .where("directory_entries.can_push_to_accounting", "=", true)
     .where("directory_entries.erp_integrations", "in", ["standard", "admin"])
@@ -106,9 +114,10 @@ async function notifyApproversIfEnabled({ ctx, tx, submissionId, userId, now, fa
     .select("name")
     .where("id", "=", senderId)
     .executeTakeFirstOrThrow();
+  const document = kind.describe(doc);
   for (const a of approvers) {
     await queueEmail(tx, {
-      companyId: b.company.id,
+      companyId: company.id,
       dedupeKey: `awaiting-acceptance:${submissionId}:${a.id}`,
       to: a.email,
       message: {
@@ -117,16 +126,17 @@ async function notifyApproversIfEnabled({ ctx, tx, submissionId, userId, now, fa
           publicUrl: ctx.config.publicUrl,
           recipientName: a.name,
           company: {
-            id: b.company.id,
-            name: b.company.name,
-            timeZone: b.company.timeZone,
-            currency: b.company.currency,
+            id: company.id,
+            name: company.name,
+            timeZone: company.timeZone,
+            currency: company.currency,
           },
-          project: { id: b.project.id, number: b.project.number, name: b.project.name },
+          project: { id: project.id, number: project.number, name: project.name },
+          ...(document ? { document } : {}),
           sentBy: { name: sender.name },
           sentAt: now,
           lineCount: snapshot.lines.length,
-          revisedTotal: snapshot.totals.revisedEstimate,
+          revisedTotal: snapshot.totals.revised,
           delta: snapshot.totals.delta,
         },
       },
@@ -191,15 +201,10 @@ async function queueExport({ ctx, tx, companyId, submissionId, command, userId }
   await enqueue(tx, "export_submission", { companyId, submissionId, attempt });
 }
 
-async function returnBudget({ tx, companyId, facts }: EffectInput) {
-  const b = need(facts.budget, "the budget", "return_budget");
-  if (D.isLockedAfterReject(b.budget)) return;
-  await tx
-    .updateTable("budgets")
-    .set({ locked: false })
-    .where("company_id", "=", companyId)
-    .where("id", "=", b.budgetId)
-    .execute();
+/** Hands the document back after a rejection, as its kind defines it (docs/product.md §reject). */
+async function returnDocument({ tx, facts }: EffectInput) {
+  const doc = need(facts.document, "the document", "return_document");
+  await documentKind(doc.type).returnDocument(tx, doc);
 }
 
 /** The people an email may go to, with whether their account is active and they are still in the company. */
@@ -217,10 +222,21 @@ function peopleOf(tx: Tx, companyId: string, ids: string[]) {
 }
 
 async function notifyRejection({ ctx, tx, companyId, submissionId, userId, now, facts }: EffectInput) {
-  const b = need(facts.budget, "the budget", "notify_rejection");
+  const doc = need(facts.document, "the document", "notify_rejection");
+  const kind = documentKind(doc.type);
+  const company = kind.company(doc);
+  const project = kind.project(doc);
+  const document = kind.describe(doc);
+  const erp = await tx
+    .selectFrom("erp_connections")
+    .select("type")
+    .where("company_id", "=", companyId)
+    .where("status", "!=", "disconnected")
+    .executeTakeFirst();
   const senderId = need(facts.submittedBy, "the sender", "notify_rejection");
   const approverId = need(userId, "the approver", "notify_rejection");
-  const ids = [...new Set([b.creatorUserId, senderId].filter((x): x is string => Boolean(x)))];
+  // The document's creator and its sender (docs/product.md §email-rejection), once each.
+  const ids = [...new Set([kind.creatorOf(doc), senderId].filter((x): x is string => Boolean(x)))];
   const people = await peopleOf(tx, companyId, [...ids, approverId]);
   const approver = people.find((u) => u.id === approverId)!;
   for (const id of ids) {
@@ -236,10 +252,11 @@ async function notifyRejection({ ctx, tx, companyId, submissionId, userId, now, 
         data: {
           publicUrl: ctx.config.publicUrl,
           recipientName: u.name,
-          company: { id: companyId, name: b.company.name, timeZone: b.company.timeZone },
-          project: { id: b.project.id, number: b.project.number, name: b.project.name },
+          company: { id: companyId, name: company.name, timeZone: company.timeZone },
+          project: { id: project.id, number: project.number, name: project.name },
+          ...(document ? { document } : {}),
           reason: facts.reason ?? "",
-          erpName: erpLabel(b.erp?.type),
+          erpName: erpLabel(erp?.type),
           rejectedBy: { name: approver.name },
           rejectedAt: now,
         },
@@ -268,11 +285,6 @@ async function finishAttempt(
     .execute();
 }
 
-/** What the ERP holds of our write, for the next re-send's comparison (null when the adapter does not record it). */
-function writtenJson(w: WrittenEstimate | null | undefined): string | null {
-  return w ? JSON.stringify(w) : null;
-}
-
 /** An attempt's outcome settles the export: no longer waiting, no next try, plus what the outcome records. */
 async function settleExport(
   { tx, companyId, submissionId, now }: EffectInput,
@@ -286,13 +298,22 @@ async function settleExport(
     .execute();
 }
 
-/** The ERP's reference and confirmation; this snapshot becomes the previously-exported baseline. */
+/**
+ * The ERP's reference and confirmation; this snapshot becomes the previously-exported baseline. The job and item
+ * links are the same for every document; what else is recorded (the estimate, or the purchase order and its
+ * vendor's link) is the document kind's.
+ */
 async function recordExport(input: EffectInput) {
   const { tx, companyId, submissionId, now, facts } = input;
   const attempt = need(facts.attempt, "the attempt", "record_export");
-  const { ref, itemRefs } = need(facts.exported, "the ERP's reference", "record_export");
+  const exported = need(facts.exported, "the ERP's reference", "record_export");
+  const ref =
+    exported.kind === "estimate"
+      ? { id: exported.ref.estimateId, ...exported.ref }
+      : { id: exported.ref.purchaseOrderId, ...exported.ref };
   await settleExport(input, {
-    erp_estimate_id: ref.estimateId,
+    // For a commitment this holds the purchase order's id (see migration 0014).
+    erp_estimate_id: ref.id,
     erp_version: ref.version,
     erp_job_ref: ref.jobRef,
     erp_doc_number: ref.docNumber,
@@ -302,29 +323,19 @@ async function recordExport(input: EffectInput) {
     last_error_remedy: null,
   });
   await finishAttempt(input, attempt.number, "done");
-  const estimate = {
-    estimate_id: ref.estimateId,
-    version: ref.version,
-    job_ref: ref.jobRef,
-    doc_number: ref.docNumber,
-    owned_digest: ref.ownedDigest ?? null,
-    written_owned: writtenJson(ref.written),
-    submission_id: submissionId,
-    updated_at: now,
-  };
-  await tx
-    .insertInto("erp_estimates")
-    .values({ company_id: companyId, project_id: attempt.projectId, erp_type: attempt.erpType, ...estimate })
-    .onConflict((oc) => oc.columns(["company_id", "project_id", "erp_type"]).doUpdateSet(estimate))
-    .execute();
+  await documentKind(attempt.document.type).recordExported(
+    tx,
+    { companyId, submissionId, document: attempt.document, erpType: attempt.erpType, now },
+    exported,
+  );
   await tx
     .updateTable("projects")
     .set({ erp_job_ref: ref.jobRef })
     .where("company_id", "=", companyId)
-    .where("id", "=", attempt.projectId)
+    .where("id", "=", attempt.document.projectId)
     .where("erp_job_ref", "is", null)
     .execute();
-  for (const [code, itemRef] of Object.entries(itemRefs)) {
+  for (const [code, itemRef] of Object.entries(exported.itemRefs)) {
     await tx
       .updateTable("cost_codes")
       .set({ erp_item_ref: itemRef })
@@ -357,8 +368,9 @@ async function notifyExportFailed({ ctx, tx, companyId, submissionId, now, facts
     .selectFrom("projects")
     .select(["id", "number", "name"])
     .where("company_id", "=", companyId)
-    .where("id", "=", attempt.projectId)
+    .where("id", "=", attempt.document.projectId)
     .executeTakeFirstOrThrow();
+  const document = await documentKind(attempt.document.type).describeRef(tx, companyId, attempt.document);
   const ids = [...new Set([submittedBy, acceptedBy].filter((x): x is string => Boolean(x)))];
   const people = await peopleOf(tx, companyId, ids);
   const sender = people.find((u) => u.id === submittedBy);
@@ -377,6 +389,7 @@ async function notifyExportFailed({ ctx, tx, companyId, submissionId, now, facts
           recipientName: u.name,
           company: { id: company.id, name: company.name, timeZone: company.timeZone },
           project: { id: project.id, number: project.number, name: project.name },
+          ...(document ? { document } : {}),
           erpName: erpLabel(attempt.erpType),
           error,
           failedAt: now,

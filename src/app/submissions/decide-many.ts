@@ -1,4 +1,5 @@
 import type { AppContext } from "../context.js";
+import type { DocumentType } from "../documents/index.js";
 import { AppError } from "../errors.js";
 import { type Actor, memberOf } from "../membership.js";
 import { decideSubmission } from "./decide-submission.js";
@@ -9,12 +10,16 @@ export interface DecisionInput {
   reason?: string;
 }
 
-/** The Export button: each decision stands alone; one failing does not stop the others. */
+/**
+ * The Export button of one tab (budgets or commitments): each decision stands alone; one failing does not stop the
+ * others, and an id of the other tab's kind is not found here.
+ */
 export async function decideMany(
   ctx: AppContext,
   actor: Actor,
   companyId: string,
   decisions: DecisionInput[],
+  documentType: DocumentType = "budget",
 ) {
   await memberOf(ctx.db, actor, companyId);
   const results = [];
@@ -26,6 +31,7 @@ export async function decideMany(
         companyId,
         d.submissionId,
         d.action === "accept" ? { action: "accept" } : { action: "reject", reason: d.reason },
+        documentType,
       );
       results.push({ submissionId: d.submissionId, ok: true, status: r.status });
     } catch (e) {

@@ -1,8 +1,7 @@
 import * as D from "../../domain/index.js";
 import { recordAudit } from "../audit.js";
-import { loadBudgetContext } from "../budget/load.js";
-import { bumpBudgetVersion } from "../budget/with-budget.js";
 import type { AppContext } from "../context.js";
+import { type DocumentType, documentKind, documentRefOf } from "../documents/index.js";
 import { fromDomain, orThrow } from "../domain-errors.js";
 import { AppError } from "../errors.js";
 import { applyTransition } from "../lifecycle/apply-transition.js";
@@ -11,9 +10,10 @@ import { type Actor, requireMembership } from "../membership.js";
 export type Decision = { action: "accept" } | { action: "reject"; reason: unknown } | { action: "retry" };
 
 /**
- * Accept, reject or retry one submission: the lifecycle table decides, the status changes by compare-and-set on
- * the status read, and the table's effects (export job, emails, budget hand-back) commit in the same transaction.
- * Of any number of concurrent decisions exactly one wins; the others get 409.
+ * Accept, reject or retry one submission of the given kind of document (a budget's on the Budgets tab, a
+ * commitment's on the Commitments tab; any other id is not found there): the lifecycle table decides, the status
+ * changes by compare-and-set on the status read, and the table's effects (export job, emails, hand-back) commit in
+ * the same transaction. Of any number of concurrent decisions exactly one wins; the others get 409.
  */
 export async function decideSubmission(
   ctx: AppContext,
@@ -21,6 +21,7 @@ export async function decideSubmission(
   companyId: string,
   submissionId: string,
   decision: Decision,
+  documentType: DocumentType = "budget",
 ): Promise<{ status: D.SubmissionStatus }> {
   const reason = decision.action === "reject" ? orThrow(D.validateRejectReason(decision.reason)) : null;
   return ctx.db.transaction().execute(async (tx) => {
@@ -30,15 +31,19 @@ export async function decideSubmission(
       .select(["separation_of_duties"])
       .where("id", "=", companyId)
       .executeTakeFirstOrThrow();
-    // Lock the budget first, as every budget command does, so decisions and edits never interleave.
+    // Lock the document first, as every command on it does, so decisions and edits never interleave.
     const head = await tx
       .selectFrom("submissions")
-      .select(["project_id"])
+      .select(["project_id", "document_type", "budget_id", "commitment_id"])
       .where("company_id", "=", companyId)
       .where("id", "=", submissionId)
       .executeTakeFirst();
-    if (!head) throw new AppError("not_found", "Submission was not found.");
-    const b = await loadBudgetContext(tx, companyId, head.project_id, { forUpdate: true });
+    if (!head || head.document_type !== documentType) {
+      throw new AppError("not_found", "Submission was not found.");
+    }
+    const ref = documentRefOf(head);
+    const kind = documentKind(ref.type);
+    const document = await kind.lock(tx, companyId, ref);
     const s = await tx
       .selectFrom("submissions")
       .select(["status", "version", "project_id", "submitted_by"])
@@ -75,16 +80,22 @@ export async function decideSubmission(
         ...(decision.action === "accept" ? { accepted_by: actor.userId } : {}),
         ...(reason !== null ? { reason } : {}),
       },
-      facts: { budget: b, submittedBy: s.submitted_by, ...(reason !== null ? { reason } : {}) },
+      facts: { document, submittedBy: s.submitted_by, ...(reason !== null ? { reason } : {}) },
     });
-    await bumpBudgetVersion(tx, companyId, b.budgetId, now);
+    await kind.touch(tx, companyId, ref, now);
     await recordAudit(tx, {
       companyId,
       actor: { kind: "user", userId: actor.userId },
       action: `submission.${decision.action === "accept" ? "accepted" : decision.action === "reject" ? "rejected" : "retried"}`,
       entityType: "submission",
       entityId: submissionId,
-      data: { projectId: s.project_id, from, to: transition.to, ...(reason ? { reason } : {}) },
+      data: {
+        projectId: s.project_id,
+        ...(ref.type === "commitment" ? { commitmentId: ref.id } : {}),
+        from,
+        to: transition.to,
+        ...(reason ? { reason } : {}),
+      },
       at: now,
     });
     return { status: transition.to };

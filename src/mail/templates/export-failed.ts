@@ -1,7 +1,10 @@
 import { formatDateTime } from "../format.js";
 import {
-  budgetUrl,
   type CompanyRef,
+  type DocumentDescription,
+  documentLabel,
+  documentNoun,
+  documentUrl,
   erpListUrl,
   greeting,
   localeOf,
@@ -15,6 +18,8 @@ export interface ExportFailedData {
   publicUrl: string;
   company: CompanyRef;
   project: ProjectRef;
+  /** The commitment whose export failed; absent for the project's budget. */
+  document?: DocumentDescription;
   /** The company's ERP by name ("QuickBooks Online"); "the ERP" when absent. */
   erpName?: string;
   error: { code: string; message: string; remedy: string };
@@ -26,9 +31,13 @@ export interface ExportFailedData {
 
 export function renderExportFailed(data: ExportFailedData): RenderedEmail {
   const label = projectLabel(data.project);
+  const doc = data.document;
+  const noun = documentNoun(doc);
+  const what = doc ? documentLabel(doc) : label;
   const erpName = data.erpName ?? "the ERP";
   const at = formatDateTime(data.failedAt, data.company.timeZone, localeOf(data.company));
   const facts: { label: string; value: string }[] = [{ label: "Project", value: label }];
+  if (doc) facts.push({ label: "Commitment", value: what });
   if (data.sentBy) facts.push({ label: "Sent by", value: data.sentBy.name });
   if (data.acceptedBy) facts.push({ label: "Accepted by", value: data.acceptedBy.name });
   facts.push({ label: "Failed at", value: at }, { label: "Error code", value: data.error.code });
@@ -37,8 +46,9 @@ export function renderExportFailed(data: ExportFailedData): RenderedEmail {
     {
       kind: "paragraph",
       content: [
-        "The accepted budget for ",
-        { strong: label },
+        doc ? `The accepted ${noun} ` : "The accepted budget for ",
+        { strong: what },
+        ...(doc ? [" on ", { strong: label }] : []),
         ` could not be exported to ${erpName}. Nothing more will be written until someone retries or rejects it.`,
       ],
     },
@@ -48,22 +58,25 @@ export function renderExportFailed(data: ExportFailedData): RenderedEmail {
     {
       kind: "button",
       label: "Open Failed to Export",
-      href: erpListUrl(data.publicUrl, data.company.id, "failed"),
+      href: erpListUrl(data.publicUrl, data.company.id, "failed", doc ? "commitments" : "budgets"),
     },
     {
       kind: "links",
       links: [
-        { label: "Open the budget", href: budgetUrl(data.publicUrl, data.company.id, data.project.id) },
+        {
+          label: `Open the ${doc ? "commitment" : "budget"}`,
+          href: documentUrl(data.publicUrl, data.company.id, data.project.id, doc),
+        },
       ],
     },
   ];
   return renderLayout({
-    subject: `Export failed: ${label}`,
-    preheader: `The budget for ${label} could not be exported: ${data.error.code}.`,
+    subject: `Export failed: ${what}`,
+    preheader: `The ${noun} ${doc ? what : `for ${label}`} could not be exported: ${data.error.code}.`,
     heading: `Export to ${erpName} failed`,
     blocks,
     footer: {
-      reason: `You get this email because you sent or accepted this budget in ${data.company.name} on Costbridge.`,
+      reason: `You get this email because you sent or accepted this ${noun} in ${data.company.name} on Costbridge.`,
     },
   });
 }

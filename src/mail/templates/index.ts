@@ -8,8 +8,19 @@ import { type RejectionNoticeData, renderRejectionNotice } from "./rejection-not
 
 export type { AddedToCompanyData } from "./added-to-company.js";
 export type { AwaitingAcceptanceData } from "./awaiting-acceptance.js";
-export type { CompanyRef, CompanyWithCurrency, PersonRef, ProjectRef } from "./common.js";
-export { DAILY_SUMMARY_SUBJECT, type DailySummaryData, type DailySummaryItem } from "./daily-summary.js";
+export type {
+  CompanyRef,
+  CompanyWithCurrency,
+  DocumentDescription,
+  PersonRef,
+  ProjectRef,
+} from "./common.js";
+export {
+  DAILY_SUMMARY_SUBJECT,
+  type DailySummaryCommitmentItem,
+  type DailySummaryData,
+  type DailySummaryItem,
+} from "./daily-summary.js";
 export type { ExportFailedData } from "./export-failed.js";
 export {
   HIDDEN_TOKEN,

@@ -1,7 +1,10 @@
 import { formatDateTime } from "../format.js";
 import {
-  budgetUrl,
   type CompanyRef,
+  type DocumentDescription,
+  documentLabel,
+  documentNoun,
+  documentUrl,
   greeting,
   localeOf,
   type PersonRef,
@@ -14,6 +17,8 @@ export interface RejectionNoticeData {
   publicUrl: string;
   company: CompanyRef;
   project: ProjectRef;
+  /** The commitment that was rejected; absent for the project's budget. */
+  document?: DocumentDescription;
   reason: string;
   /** The company's ERP by name ("QuickBooks Online"); "the ERP" when absent. */
   erpName?: string;
@@ -25,36 +30,49 @@ export interface RejectionNoticeData {
 
 export function renderRejectionNotice(data: RejectionNoticeData): RenderedEmail {
   const label = projectLabel(data.project);
-  const link = budgetUrl(data.publicUrl, data.company.id, data.project.id);
+  const doc = data.document;
+  const noun = documentNoun(doc);
+  const link = documentUrl(data.publicUrl, data.company.id, data.project.id, doc);
   const at = formatDateTime(data.rejectedAt, data.company.timeZone, localeOf(data.company));
+  const what = doc ? documentLabel(doc) : label;
+  const facts = [
+    { label: "Project", value: label },
+    ...(doc ? [{ label: "Commitment", value: what }] : []),
+    { label: "Rejected by", value: data.rejectedBy.name },
+    { label: "Rejected at", value: at },
+  ];
   return renderLayout({
-    subject: `Budget rejected: ${label}`,
-    preheader: `${data.rejectedBy.name} rejected the budget for ${label}.`,
-    heading: "Budget rejected",
+    subject: doc ? `Commitment rejected: ${what}` : `Budget rejected: ${label}`,
+    preheader: doc
+      ? `${data.rejectedBy.name} rejected ${what} on ${label}.`
+      : `${data.rejectedBy.name} rejected the budget for ${label}.`,
+    heading: doc ? "Commitment rejected" : "Budget rejected",
     blocks: [
       { kind: "paragraph", content: [greeting(data.recipientName)] },
       {
         kind: "paragraph",
-        content: [
-          { strong: data.rejectedBy.name },
-          ` rejected the budget sent to ${data.erpName ?? "the ERP"} for `,
-          { strong: label },
-          ". It is back with the project team to correct and send again.",
-        ],
+        content: doc
+          ? [
+              { strong: data.rejectedBy.name },
+              ` rejected the ${noun} sent to ${data.erpName ?? "the ERP"}: `,
+              { strong: what },
+              ", on ",
+              { strong: label },
+              ". It is back with the project team to correct and send again.",
+            ]
+          : [
+              { strong: data.rejectedBy.name },
+              ` rejected the budget sent to ${data.erpName ?? "the ERP"} for `,
+              { strong: label },
+              ". It is back with the project team to correct and send again.",
+            ],
       },
       { kind: "quote", label: "Reason", text: data.reason, tone: "danger" },
-      {
-        kind: "facts",
-        rows: [
-          { label: "Project", value: label },
-          { label: "Rejected by", value: data.rejectedBy.name },
-          { label: "Rejected at", value: at },
-        ],
-      },
-      { kind: "button", label: "Open the budget", href: link },
+      { kind: "facts", rows: facts },
+      { kind: "button", label: `Open the ${doc ? "commitment" : "budget"}`, href: link },
     ],
     footer: {
-      reason: `You get this email because you created or sent this budget in ${data.company.name} on Costbridge.`,
+      reason: `You get this email because you created or sent this ${noun} in ${data.company.name} on Costbridge.`,
     },
   });
 }

@@ -12,6 +12,22 @@ export function sampleEmails(publicUrl = "http://localhost:3000"): EmailTemplate
   const harbor = { id: "prj_harbor", number: "1002", name: "Harbor View Apartments" };
   const pat = { name: "Pat Morgan" };
   const alex = { name: "Alex Rivera" };
+  const drywall = {
+    kind: "commitment" as const,
+    id: "cmt_drywall",
+    commitmentKind: "subcontract" as const,
+    number: "SC-001",
+    title: "Drywall",
+    vendor: "Acme Drywall",
+  };
+  const rebar = {
+    kind: "commitment" as const,
+    id: "cmt_rebar",
+    commitmentKind: "purchase_order" as const,
+    number: "PO-014",
+    title: "Rebar supply",
+    vendor: "Midwest Steel Supply",
+  };
   return [
     {
       template: "rejection-notice",
@@ -52,6 +68,17 @@ export function sampleEmails(publicUrl = "http://localhost:3000"): EmailTemplate
             delta: -12_000_00n,
           },
         ],
+        commitments: [
+          {
+            project: riverside,
+            commitment: drywall,
+            sentBy: pat,
+            sentAt: new Date("2026-03-05T16:10:00Z"),
+            lineCount: 3,
+            revisedTotal: 184_250_00n,
+            delta: 12_500_00n,
+          },
+        ],
       },
     },
     {
@@ -84,6 +111,56 @@ export function sampleEmails(publicUrl = "http://localhost:3000"): EmailTemplate
         lineCount: 7,
         revisedTotal: 480_500_25n,
         delta: -12_000_00n,
+        recipientName: alex.name,
+      },
+    },
+    {
+      template: "rejection-notice",
+      data: {
+        publicUrl,
+        company,
+        project: riverside,
+        document: drywall,
+        reason: "The change order for the level 2 ceilings is not signed yet; send it again once it is.",
+        erpName: "QuickBooks Desktop",
+        rejectedBy: alex,
+        rejectedAt: new Date("2026-03-06T17:15:00Z"),
+        recipientName: pat.name,
+      },
+    },
+    {
+      template: "export-failed",
+      data: {
+        publicUrl,
+        company,
+        project: harbor,
+        document: rebar,
+        erpName: "QuickBooks Online",
+        error: {
+          code: "vendor_missing",
+          message:
+            "QuickBooks has no vendor named Midwest Steel Supply, and the company does not create vendors.",
+          remedy:
+            "Link the vendor in Mappings › Vendors, or allow Costbridge to create missing vendors, then Retry.",
+        },
+        failedAt: new Date("2026-03-06T18:40:00Z"),
+        sentBy: { name: "Sam Lee" },
+        acceptedBy: alex,
+        recipientName: alex.name,
+      },
+    },
+    {
+      template: "awaiting-acceptance",
+      data: {
+        publicUrl,
+        company,
+        project: riverside,
+        document: drywall,
+        sentBy: pat,
+        sentAt: new Date("2026-03-05T16:10:00Z"),
+        lineCount: 3,
+        revisedTotal: 184_250_00n,
+        delta: 12_500_00n,
         recipientName: alex.name,
       },
     },

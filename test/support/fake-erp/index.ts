@@ -9,7 +9,13 @@ import { z } from "zod";
 import type { AppContext } from "../../../src/app/context.js";
 import { type ErpDefinition, registerErp } from "../../../src/app/erp/registry.js";
 import { requireRight } from "../../../src/app/membership.js";
-import type { ErpConnector, EstimateExportRequest, ExportOutcome } from "../../../src/erp/connector.js";
+import type {
+  ErpConnector,
+  EstimateExportRequest,
+  ExportOutcome,
+  PurchaseOrderExportRequest,
+  PurchaseOrderOutcome,
+} from "../../../src/erp/connector.js";
 import type { RouteModule } from "../../../src/http/app.js";
 import { actorOf } from "../../../src/http/auth.js";
 import * as S from "../../../src/http/schemas.js";
@@ -26,10 +32,29 @@ export interface FakeDocument {
   lines: { costCode: string; category: string; amountMinor: bigint }[];
 }
 
+/** A purchase order Fake Ledger holds: what each export request carried, kept per purchase order. */
+export interface FakePurchaseOrder {
+  id: string;
+  companyId: string;
+  commitmentId: string;
+  vendorRef: string;
+  docNumber: string;
+  version: number;
+  lines: { lineKey: string; lineId: string; description: string; amountMinor: bigint }[];
+}
+
 export interface FakeErp {
   definition: ErpDefinition;
   /** Every document written, in order. */
   documents: FakeDocument[];
+  /** Every purchase order held, one per commitment however often it is sent. */
+  purchaseOrders: FakePurchaseOrder[];
+  /** Every purchase-order request the export job made, as it made it. */
+  purchaseOrderRequests: PurchaseOrderExportRequest[];
+  /** Vendors by name: the ones it was given and the ones exports created. */
+  vendors: Map<string, string>;
+  /** Commitments (by number) whose export the ERP refuses, with the refusal's code, message and remedy. */
+  refusePurchaseOrder: Map<string, { code: string; message: string; remedy: string }>;
   /** How many times the export job called the connector. */
   calls: number;
   /** Projects (by number) whose export the ERP refuses, with the refusal's code, message and remedy. */
@@ -44,6 +69,10 @@ export function registerFakeErp(): FakeErp {
   const fake: FakeErp = {
     definition: undefined as unknown as ErpDefinition,
     documents,
+    purchaseOrders: [],
+    purchaseOrderRequests: [],
+    vendors: new Map(),
+    refusePurchaseOrder: new Map(),
     calls: 0,
     refuse: new Map(),
     unregister() {},
@@ -82,6 +111,72 @@ export function registerFakeErp(): FakeErp {
         createdJob: !req.project.existingJobRef,
         createdItems: [],
         itemRefs,
+      };
+    },
+    // One purchase order per commitment: the first export adds it, a later one (which names it in `previous`)
+    // changes its lines in place and adds new ones; the vendor is found by link or name, or added.
+    async exportPurchaseOrder(req: PurchaseOrderExportRequest): Promise<PurchaseOrderOutcome> {
+      fake.calls++;
+      fake.purchaseOrderRequests.push(req);
+      const refusal = fake.refusePurchaseOrder.get(req.commitment.number);
+      if (refusal) return { kind: "rejected", ...refusal };
+      let vendorRef = req.vendor.existingVendorRef ?? fake.vendors.get(req.vendor.name) ?? null;
+      const createdVendor = vendorRef === null;
+      if (vendorRef === null) {
+        if (!req.createMissingVendors) {
+          return {
+            kind: "rejected",
+            code: "vendor_missing",
+            message: `Fake Ledger has no vendor named ${req.vendor.name}.`,
+            remedy: "Add the vendor in Fake Ledger or allow missing vendors to be created, then Retry.",
+          };
+        }
+        vendorRef = `vendor-${fake.vendors.size + 1}`;
+        fake.vendors.set(req.vendor.name, vendorRef);
+      }
+      let po = fake.purchaseOrders.find(
+        (x) => x.companyId === req.companyId && x.commitmentId === req.commitment.id,
+      );
+      if (!po) {
+        po = {
+          id: `PO-${fake.purchaseOrders.length + 1}`,
+          companyId: req.companyId,
+          commitmentId: req.commitment.id,
+          vendorRef,
+          docNumber: req.commitment.number,
+          version: 0,
+          lines: [],
+        };
+        fake.purchaseOrders.push(po);
+      }
+      const held = po;
+      held.version++;
+      held.lines = req.lines.map((l, i) => ({
+        lineKey: l.lineKey,
+        lineId:
+          held.lines.find((x) => x.lineKey === l.lineKey)?.lineId ??
+          `${held.id}-L${held.lines.length + i + 1}`,
+        description: l.description,
+        amountMinor: l.amount,
+      }));
+      return {
+        kind: "done",
+        erpRef: {
+          purchaseOrderId: held.id,
+          version: String(held.version),
+          vendorRef,
+          jobRef: req.project.existingJobRef ?? `job-${req.project.number}`,
+          docNumber: held.docNumber,
+          lines: held.lines.map((l) => ({
+            lineKey: l.lineKey,
+            lineId: l.lineId,
+            amount: (Number(l.amountMinor) / 100).toFixed(2),
+          })),
+        },
+        createdJob: !req.project.existingJobRef,
+        createdVendor,
+        createdItems: [],
+        itemRefs: Object.fromEntries(req.lines.map((l) => [l.costCode, `item-${l.costCode}`])),
       };
     },
   };
