@@ -155,7 +155,16 @@ function execute(
       return { status: 200, body: { [entity]: readEntity(ctx, entity, id) } };
     if (method === "POST" && id === undefined) {
       const operation = typeof query.operation === "string" ? query.operation : undefined;
-      return { status: 200, body: { [entity]: writeEntity(ctx, entity, parseBody(request), operation) } };
+      // Intuit: a duplicate DocNumber is refused unless `include=allowduplicatedocnum` is on the URI.
+      const allowDuplicateDocNumber = String(query.include ?? "")
+        .split(",")
+        .some((part) => part.trim().toLowerCase() === "allowduplicatedocnum");
+      return {
+        status: 200,
+        body: {
+          [entity]: writeEntity(ctx, entity, parseBody(request), operation, { allowDuplicateDocNumber }),
+        },
+      };
     }
   }
   throw faults.unsupportedOperation(`Operation ${method} ${segments.join("/")} is not supported.`);

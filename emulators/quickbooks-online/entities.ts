@@ -194,6 +194,81 @@ export const SCHEMAS: Record<EntityName, EntitySchema> = {
     preserved: ["TxnDate", "DocNumber"],
     isTransaction: true,
   },
+  Vendor: {
+    writable: [
+      "DisplayName",
+      "Title",
+      "GivenName",
+      "MiddleName",
+      "FamilyName",
+      "Suffix",
+      "CompanyName",
+      "PrintOnCheckName",
+      "PrimaryEmailAddr",
+      "PrimaryPhone",
+      "Mobile",
+      "Fax",
+      "AlternatePhone",
+      "WebAddr",
+      "BillAddr",
+      "OtherContactInfo",
+      "Active",
+      "AcctNum",
+      "Vendor1099",
+      "TaxIdentifier",
+      "TermRef",
+      "APAccountRef",
+      "CurrencyRef",
+      "BillRate",
+      "CostRate",
+      "Source",
+      "GSTIN",
+      "GSTRegistrationType",
+      "BusinessNumber",
+      "TaxReportingBasis",
+      "T4AEligible",
+      "T5018Eligible",
+      "HasTPAR",
+      "VendorPaymentBankDetail",
+    ],
+    readOnly: [...COMMON_READ_ONLY, "Balance", "V4IDPseudonym"],
+    preserved: [],
+    isTransaction: false,
+  },
+  PurchaseOrder: {
+    writable: [
+      "VendorRef",
+      "APAccountRef",
+      "Line",
+      "TxnDate",
+      "DocNumber",
+      "PrivateNote",
+      "Memo",
+      "POStatus",
+      "POEmail",
+      "DueDate",
+      "ClassRef",
+      "DepartmentRef",
+      "SalesTermRef",
+      "ShipMethodRef",
+      "ShipTo",
+      "ShipAddr",
+      "VendorAddr",
+      "CurrencyRef",
+      "ExchangeRate",
+      "GlobalTaxCalculation",
+      "TxnTaxDetail",
+      "CustomField",
+      "LinkedTxn",
+      "EmailStatus",
+      "PrintStatus",
+      "TransactionLocationType",
+      "RecurDataRef",
+    ],
+    readOnly: [...COMMON_READ_ONLY, "TotalAmt", "HomeTotalAmt"],
+    preserved: ["TxnDate", "DocNumber"],
+    isTransaction: true,
+  },
 };
 
 const LINE_PROPERTIES = new Set([
@@ -320,9 +395,13 @@ function pickWritable(entity: EntityName, body: Obj): Obj {
   return out;
 }
 
+/** Vendors share the customers' id space (both are "Names"), purchase orders the estimates' (transactions). */
+const ID_SPACE: Partial<Record<EntityName, EntityName>> = { Vendor: "Customer", PurchaseOrder: "Estimate" };
+
 function allocateId(realm: RealmState, entity: EntityName): string {
-  const next = realm.nextId[entity];
-  realm.nextId[entity] = next + 1;
+  const space = ID_SPACE[entity] ?? entity;
+  const next = realm.nextId[space];
+  realm.nextId[space] = next + 1;
   return String(next);
 }
 
@@ -356,6 +435,27 @@ function applyDeletedSuffix(name: string, active: boolean, wasActive: boolean): 
   return name;
 }
 
+/**
+ * Whether a customer, vendor or employee other than `self` already uses this DisplayName: the three lists share
+ * one namespace in QuickBooks.
+ */
+function nameTaken(
+  realm: RealmState,
+  display: string,
+  list: "Customer" | "Vendor",
+  selfId?: string,
+): boolean {
+  const others = (table: Record<string, Obj>, isSelfList: boolean) =>
+    Object.values(table).some(
+      (other) => !(isSelfList && other.Id === selfId) && sameName(other.DisplayName, display),
+    );
+  return (
+    others(realm.entities.Customer, list === "Customer") ||
+    others(realm.entities.Vendor, list === "Vendor") ||
+    realm.reservedNames.some((name) => sameName(name, display))
+  );
+}
+
 function finalizeCustomer(ctx: EntityContext, c: Obj, existing: Obj | undefined): Obj {
   const { realm } = ctx;
   let display = optString(c, "DisplayName")?.trim();
@@ -368,11 +468,8 @@ function finalizeCustomer(ctx: EntityContext, c: Obj, existing: Obj | undefined)
   const active = optBoolean(c, "Active") ?? true;
   display = applyDeletedSuffix(display, active, existing ? existing.Active !== false : true);
   const selfId = existing ? String(existing.Id) : undefined;
-  const clash =
-    Object.values(realm.entities.Customer).some(
-      (other) => other.Id !== selfId && sameName(other.DisplayName, display),
-    ) || realm.reservedNames.some((name) => sameName(name, display));
-  if (clash) throw faults.duplicateName("customer, vendor or employee");
+  if (nameTaken(realm, display, "Customer", selfId))
+    throw faults.duplicateName("customer, vendor or employee");
 
   const parentRef = optRef(c, "ParentRef");
   const job = parentRef ? true : (optBoolean(c, "Job") ?? false);
@@ -466,6 +563,11 @@ function finalizeItem(ctx: EntityContext, c: Obj, existing: Obj | undefined): Ob
   if (income) out.IncomeAccountRef = resolveAccount(realm, income, "IncomeAccountRef");
   const expense = optRef(c, "ExpenseAccountRef");
   if (expense) out.ExpenseAccountRef = resolveAccount(realm, expense, "ExpenseAccountRef");
+  // Intuit: with purchase information given, a Service or NonInventory item needs its expense account.
+  const purchaseInfo = ["PurchaseDesc", "PurchaseTaxIncluded", "PurchaseCost"].some((k) => !isAbsent(c[k]));
+  if (purchaseInfo && !expense && (type === "Service" || type === "NonInventory")) {
+    throw faults.required("ExpenseAccountRef");
+  }
   const classRef = optRef(c, "ClassRef");
   if (classRef) out.ClassRef = resolveClass(realm, classRef, "ClassRef");
 
@@ -489,6 +591,8 @@ function finalizeItem(ctx: EntityContext, c: Obj, existing: Obj | undefined): Ob
   else delete out.Level;
   const unitPrice = optDecimal(c, "UnitPrice");
   out.UnitPrice = unitPrice ? decimalToNumber(unitPrice) : 0;
+  const purchaseCost = optDecimal(c, "PurchaseCost");
+  if (purchaseCost) out.PurchaseCost = decimalToNumber(purchaseCost);
   out.Taxable = optBoolean(c, "Taxable") ?? false;
   out.TrackQtyOnHand = optBoolean(c, "TrackQtyOnHand") ?? false;
   return out;
@@ -557,6 +661,14 @@ function resolveAccount(realm: RealmState, ref: Ref, element: string): Ref {
   if (account.Active === false) throw faults.inactiveReference(element);
   if (element === "IncomeAccountRef" && account.Classification !== "Revenue") {
     throw faults.business("Select an income account for this product or service.", element);
+  }
+  // Intuit names cost of goods sold; for a service item an equity account (an owner's draw) is allowed too.
+  if (
+    element === "ExpenseAccountRef" &&
+    account.Classification !== "Expense" &&
+    account.Classification !== "Equity"
+  ) {
+    throw faults.business("Select an expense account for this product or service.", element);
   }
   return { value: ref.value, name: String(account.Name) };
 }
@@ -840,14 +952,350 @@ function finalizeEstimate(ctx: EntityContext, c: Obj, existing: Obj | undefined)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Vendors
+
+function checkContactLengths(c: Obj): void {
+  for (const field of ["GivenName", "FamilyName", "MiddleName"]) checkLength(field, optString(c, field), 100);
+  checkLength("Title", optString(c, "Title"), 16);
+  checkLength("Suffix", optString(c, "Suffix"), 16);
+  checkLength("CompanyName", optString(c, "CompanyName"), 100);
+  checkLength("PrintOnCheckName", optString(c, "PrintOnCheckName"), 110);
+  checkLength("AcctNum", optString(c, "AcctNum"), 100);
+  const email = c.PrimaryEmailAddr;
+  if (isPlainObject(email)) checkLength("PrimaryEmailAddr.Address", optString(email, "Address"), 100);
+  const phone = c.PrimaryPhone;
+  if (isPlainObject(phone))
+    checkLength("PrimaryPhone.FreeFormNumber", optString(phone, "FreeFormNumber"), 30);
+  const addr = c.BillAddr;
+  if (isPlainObject(addr)) {
+    for (const line of ["Line1", "Line2", "Line3", "Line4", "Line5"]) {
+      checkLength(`BillAddr.${line}`, optString(addr, line), 500);
+    }
+    checkLength("BillAddr.City", optString(addr, "City"), 255);
+    checkLength("BillAddr.Country", optString(addr, "Country"), 255);
+    checkLength("BillAddr.CountrySubDivisionCode", optString(addr, "CountrySubDivisionCode"), 255);
+    checkLength("BillAddr.PostalCode", optString(addr, "PostalCode"), 30);
+  }
+}
+
+function finalizeVendor(ctx: EntityContext, c: Obj, existing: Obj | undefined): Obj {
+  const { realm } = ctx;
+  let display = optString(c, "DisplayName")?.trim();
+  if (!display) display = composeDisplayName(c);
+  if (!display) throw faults.required("DisplayName");
+  checkLength("DisplayName", display, 500);
+  if (/[:\t\n\r]/.test(display)) {
+    throw faults.business("The name can't contain a colon (:), tab or new line.", "DisplayName");
+  }
+  const active = optBoolean(c, "Active") ?? true;
+  display = applyDeletedSuffix(display, active, existing ? existing.Active !== false : true);
+  const selfId = existing ? String(existing.Id) : undefined;
+  if (nameTaken(realm, display, "Vendor", selfId)) throw faults.duplicateName("customer, vendor or employee");
+  checkContactLengths(c);
+  const out: Obj = { ...c };
+  out.DisplayName = display;
+  out.PrintOnCheckName = optString(c, "PrintOnCheckName") ?? optString(c, "CompanyName") ?? display;
+  out.Active = active;
+  out.Vendor1099 = optBoolean(c, "Vendor1099") ?? false;
+  out.Balance = existing?.Balance ?? 0;
+  out.CurrencyRef = optRef(c, "CurrencyRef") ?? existing?.CurrencyRef ?? homeCurrencyOf(realm);
+  const apAccount = optRef(c, "APAccountRef");
+  if (apAccount) out.APAccountRef = resolvePayablesAccount(realm, apAccount, "APAccountRef");
+  return out;
+}
+
+function resolvePayablesAccount(realm: RealmState, ref: Ref, element: string): Ref {
+  const account = realm.entities.Account[ref.value];
+  if (!account) throw faults.invalidReference("Accounts", ref.value, element);
+  if (account.Active === false) throw faults.inactiveReference(element);
+  if (account.AccountType !== "Accounts Payable") {
+    throw faults.business("The account must be an accounts payable (A/P) account.", element);
+  }
+  return { value: ref.value, name: String(account.Name) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Purchase orders
+
+const PO_STATUSES = ["Open", "Closed"];
+const BILLABLE_STATUSES = ["Billable", "NotBillable", "HasBeenBilled"];
+const PURCHASE_LINE_PROPERTIES = new Set([
+  "Id",
+  "LineNum",
+  "Description",
+  "Amount",
+  "DetailType",
+  "ItemBasedExpenseLineDetail",
+  "AccountBasedExpenseLineDetail",
+  "LinkedTxn",
+  "ProjectRef",
+  "CustomField",
+]);
+const ITEM_EXPENSE_DETAIL_PROPERTIES = new Set([
+  "ItemRef",
+  "CustomerRef",
+  "ClassRef",
+  "TaxCodeRef",
+  "BillableStatus",
+  "Qty",
+  "UnitPrice",
+  "MarkupInfo",
+  "PriceLevelRef",
+  "TaxInclusiveAmt",
+]);
+const ACCOUNT_EXPENSE_DETAIL_PROPERTIES = new Set([
+  "AccountRef",
+  "CustomerRef",
+  "ClassRef",
+  "TaxCodeRef",
+  "BillableStatus",
+  "MarkupInfo",
+  "TaxAmount",
+  "TaxInclusiveAmt",
+]);
+
+/** A customer or job a purchase line is charged to. */
+function lineCustomer(realm: RealmState, detail: Obj, element: string): Ref | undefined {
+  const ref = optRef(detail, "CustomerRef", element);
+  if (!ref) return undefined;
+  const customer = realm.entities.Customer[ref.value];
+  if (!customer) throw faults.invalidReference("Names", ref.value, element);
+  if (customer.Active === false) throw faults.inactiveReference(element);
+  return { value: ref.value, name: String(customer.FullyQualifiedName) };
+}
+
+/**
+ * The lines of a purchase order: item lines (the item must have an expense account) and account lines. A line
+ * whose Id names an existing line of this purchase order updates that line and keeps its Id; any other line is new
+ * and gets the next Id. The array sent is the whole list: lines left out are removed.
+ */
+function buildPurchaseLines(
+  realm: RealmState,
+  rawLines: unknown,
+  existingLines: Obj[],
+  strict: boolean,
+): { lines: Obj[]; totalCents: bigint } {
+  if (!Array.isArray(rawLines) || rawLines.length === 0) throw faults.required("Line");
+  const existingIds = new Set(existingLines.map((l) => String(l.Id)));
+  let nextId = Math.max(0, ...existingLines.map((l) => Number(l.Id) || 0)) + 1;
+  const usedIds = new Set<string>();
+  const lines: Obj[] = [];
+  let total = 0n;
+  let hasItemOrAccount = false;
+  rawLines.forEach((raw, index) => {
+    if (!isPlainObject(raw)) throw faults.invalidValue(`Line[${index}]`, raw);
+    if (strict) {
+      for (const key of Object.keys(raw)) {
+        if (!PURCHASE_LINE_PROPERTIES.has(key)) throw faults.unrecognizedField(key);
+      }
+    }
+    const detailType = optString(raw, "DetailType", "Line.DetailType");
+    if (!detailType) throw faults.required("Line.DetailType");
+    if (detailType !== "ItemBasedExpenseLineDetail" && detailType !== "AccountBasedExpenseLineDetail") {
+      throw faults.enumeration("Line.DetailType", detailType);
+    }
+    const description = optString(raw, "Description", "Line.Description");
+    checkLength("Line.Description", description, 4000);
+    const amount = optDecimal(raw, "Amount", "Line.Amount");
+    if (!amount) throw faults.required("Line.Amount");
+    const amountCents = toCents(amount);
+    const detail = raw[detailType];
+    if (!isPlainObject(detail)) throw faults.required(`Line.${detailType}`);
+    const allowed =
+      detailType === "ItemBasedExpenseLineDetail"
+        ? ITEM_EXPENSE_DETAIL_PROPERTIES
+        : ACCOUNT_EXPENSE_DETAIL_PROPERTIES;
+    if (strict) {
+      for (const key of Object.keys(detail)) if (!allowed.has(key)) throw faults.unrecognizedField(key);
+    }
+    const prefix = `Line.${detailType}`;
+    const outDetail: Obj = { ...detail };
+    let counts = false;
+    if (detailType === "ItemBasedExpenseLineDetail") {
+      const itemRef = optRef(detail, "ItemRef", `${prefix}.ItemRef`);
+      if (itemRef) {
+        const item = realm.entities.Item[itemRef.value];
+        if (!item) throw faults.invalidReference("Items", itemRef.value, `${prefix}.ItemRef`);
+        if (item.Active === false) throw faults.inactiveReference(`${prefix}.ItemRef`);
+        if (item.Type === "Category") {
+          throw new QboFault(
+            "2500",
+            "Invalid Reference Id : An item in this transaction is set up as a category instead of a product or service. Please select a product or service.",
+            `${prefix}.ItemRef`,
+          );
+        }
+        // An item bought from a vendor needs the account its cost goes to.
+        if (strict && !isPlainObject(item.ExpenseAccountRef) && !isPlainObject(item.AssetAccountRef)) {
+          throw faults.business("You must select an account for this transaction.", `${prefix}.ItemRef`);
+        }
+        outDetail.ItemRef = { value: itemRef.value, name: String(item.FullyQualifiedName) };
+        counts = true;
+      }
+      const qty = optDecimal(detail, "Qty", `${prefix}.Qty`);
+      const unitPrice = optDecimal(detail, "UnitPrice", `${prefix}.UnitPrice`);
+      if (qty) outDetail.Qty = decimalToNumber(qty);
+      if (unitPrice) outDetail.UnitPrice = decimalToNumber(unitPrice);
+      if (qty && unitPrice && strict && toCents(multiply(qty, unitPrice)) !== amountCents) {
+        throw faults.business(
+          `Amount calculation incorrect in the request. Amount should be equal to UnitPrice * Qty. Supplied value:${centsToNumber(amountCents)}`,
+          "Line.Amount",
+        );
+      }
+    } else {
+      const accountRef = optRef(detail, "AccountRef", `${prefix}.AccountRef`);
+      if (!accountRef) throw faults.required(`${prefix}.AccountRef`);
+      const account = realm.entities.Account[accountRef.value];
+      if (!account) throw faults.invalidReference("Accounts", accountRef.value, `${prefix}.AccountRef`);
+      if (account.Active === false) throw faults.inactiveReference(`${prefix}.AccountRef`);
+      outDetail.AccountRef = { value: accountRef.value, name: String(account.Name) };
+      counts = true;
+    }
+    const customer = lineCustomer(realm, detail, `${prefix}.CustomerRef`);
+    if (customer) outDetail.CustomerRef = customer;
+    const classRef = optRef(detail, "ClassRef", `${prefix}.ClassRef`);
+    if (classRef) {
+      if (strict && preference(realm, "AccountingInfoPrefs", "ClassTrackingPerTxnLine") !== true) {
+        throw faults.business(
+          "Class tracking per line is turned off for this company.",
+          `${prefix}.ClassRef`,
+        );
+      }
+      outDetail.ClassRef = resolveClass(realm, classRef, `${prefix}.ClassRef`);
+    }
+    const billable = optString(detail, "BillableStatus", `${prefix}.BillableStatus`) ?? "NotBillable";
+    if (!BILLABLE_STATUSES.includes(billable)) throw faults.enumeration(`${prefix}.BillableStatus`, billable);
+    outDetail.BillableStatus = billable;
+    if (counts) {
+      hasItemOrAccount = true;
+      total += amountCents;
+    }
+    const sentId = raw.Id === undefined || raw.Id === null ? "" : String(raw.Id);
+    let id: string;
+    if (sentId !== "" && Number(sentId) > 0 && existingIds.has(sentId) && !usedIds.has(sentId)) {
+      id = sentId;
+    } else {
+      id = String(nextId);
+      nextId += 1;
+    }
+    usedIds.add(id);
+    const line: Obj = { Id: id, LineNum: index + 1 };
+    if (description !== undefined) line.Description = description;
+    line.Amount = centsToNumber(amountCents);
+    line.DetailType = detailType;
+    line[detailType] = outDetail;
+    lines.push(line);
+  });
+  if (!hasItemOrAccount) throw faults.required("Line");
+  return { lines, totalCents: total };
+}
+
+/** The A/P account: the one named, or the company's only one (Intuit: "the account is implied"). */
+function payablesAccountOf(realm: RealmState, c: Obj): Ref {
+  const sent = optRef(c, "APAccountRef");
+  if (sent) return resolvePayablesAccount(realm, sent, "APAccountRef");
+  const payables = listEntities(realm, "Account").filter(
+    (a) => a.AccountType === "Accounts Payable" && a.Active !== false,
+  );
+  const only = payables[0];
+  if (payables.length !== 1 || !only) throw faults.required("APAccountRef");
+  return { value: String(only.Id), name: String(only.Name) };
+}
+
+export interface WriteOptions {
+  /** `include=allowduplicatedocnum`: a DocNumber another purchase order already uses is accepted. */
+  allowDuplicateDocNumber?: boolean;
+}
+
+function finalizePurchaseOrder(
+  ctx: EntityContext,
+  c: Obj,
+  existing: Obj | undefined,
+  options: WriteOptions = {},
+): Obj {
+  const { realm } = ctx;
+  const vendorRef = optRef(c, "VendorRef");
+  if (!vendorRef) throw faults.required("VendorRef");
+  const vendor = realm.entities.Vendor[vendorRef.value];
+  if (!vendor) throw faults.invalidReference("Names", vendorRef.value, "VendorRef");
+  if (vendor.Active === false) throw faults.inactiveReference("VendorRef");
+  const apAccount = payablesAccountOf(realm, c);
+  const tax = taxModeOf(realm, c);
+  const currency = currencyOf(realm, c, vendor);
+  const existingLines = Array.isArray(existing?.Line) ? (existing.Line as Obj[]) : [];
+  const { lines, totalCents } = buildPurchaseLines(realm, c.Line, existingLines, true);
+
+  let docNumber = optString(c, "DocNumber");
+  checkLength("DocNumber", docNumber, 21);
+  if (docNumber === undefined && !existing) {
+    docNumber = String(realm.nextDocNumber);
+    realm.nextDocNumber += 1;
+  }
+  if (docNumber !== undefined && !options.allowDuplicateDocNumber && docNumber !== existing?.DocNumber) {
+    const selfId = existing ? String(existing.Id) : undefined;
+    const clash = Object.values(realm.entities.PurchaseOrder).some(
+      (other) => other.Id !== selfId && other.DocNumber === docNumber,
+    );
+    if (clash) {
+      throw new QboFault(
+        "6140",
+        `Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=${docNumber} is assigned to TxnType=PurchaseOrder`,
+        "DocNumber",
+      );
+    }
+  }
+  const txnDate = optString(c, "TxnDate") ?? formatDate(ctx.nowMs);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(txnDate) || Number.isNaN(Date.parse(txnDate))) {
+    throw faults.invalidValue("TxnDate", txnDate);
+  }
+  const status = optString(c, "POStatus") ?? "Open";
+  if (!PO_STATUSES.includes(status)) throw faults.enumeration("POStatus", status);
+  checkLength("PrivateNote", optString(c, "PrivateNote"), 4000);
+  checkLength("Memo", optString(c, "Memo"), 4000);
+  const email = c.POEmail;
+  if (isPlainObject(email)) checkLength("POEmail.Address", optString(email, "Address"), 100);
+  const classRef = optRef(c, "ClassRef");
+
+  const out: Obj = { ...c };
+  if (classRef) {
+    if (preference(realm, "AccountingInfoPrefs", "ClassTrackingPerTxn") !== true) {
+      throw faults.business("Class tracking per transaction is turned off for this company.", "ClassRef");
+    }
+    out.ClassRef = resolveClass(realm, classRef, "ClassRef");
+  }
+  if (docNumber !== undefined) out.DocNumber = docNumber;
+  else delete out.DocNumber;
+  out.VendorRef = { value: vendorRef.value, name: String(vendor.DisplayName) };
+  out.APAccountRef = apAccount;
+  out.TxnDate = txnDate;
+  out.POStatus = status;
+  out.Line = lines;
+  out.TotalAmt = centsToNumber(totalCents);
+  if ("global" in tax) out.GlobalTaxCalculation = tax.global;
+  else delete out.GlobalTaxCalculation;
+  out.CurrencyRef = currency;
+  out.EmailStatus = optString(c, "EmailStatus") ?? "NotSet";
+  out.PrintStatus = optString(c, "PrintStatus") ?? "NotSet";
+  // A new purchase order gets the vendor's address; an update leaves what it was given (or cleared).
+  if (!existing && isAbsent(out.VendorAddr) && isPlainObject(vendor.BillAddr)) {
+    out.VendorAddr = { ...vendor.BillAddr };
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Generic create / update / delete / read
 
-const FINALIZERS: Record<EntityName, (ctx: EntityContext, c: Obj, existing: Obj | undefined) => Obj> = {
+const FINALIZERS: Record<
+  EntityName,
+  (ctx: EntityContext, c: Obj, existing: Obj | undefined, options?: WriteOptions) => Obj
+> = {
   Customer: finalizeCustomer,
   Item: finalizeItem,
   Class: finalizeClass,
   Account: finalizeAccount,
   Estimate: finalizeEstimate,
+  Vendor: finalizeVendor,
+  PurchaseOrder: finalizePurchaseOrder,
 };
 
 function stamp(ctx: EntityContext, out: Obj, id: string, syncToken: number, createTime: string): Obj {
@@ -896,7 +1344,13 @@ function requireIdAndSyncToken(body: Obj): { id: string; syncToken: string } {
  * Create (no Id), full or sparse update (Id + SyncToken), or delete (`operation=delete`); returns the object the
  * API puts under the entity key of the response envelope.
  */
-export function writeEntity(ctx: EntityContext, entity: EntityName, body: unknown, operation?: string): Obj {
+export function writeEntity(
+  ctx: EntityContext,
+  entity: EntityName,
+  body: unknown,
+  operation?: string,
+  options: WriteOptions = {},
+): Obj {
   const { realm } = ctx;
   if (!isPlainObject(body)) throw faults.invalidValue(entity, body);
   const op = operation?.toLowerCase();
@@ -937,7 +1391,7 @@ export function writeEntity(ctx: EntityContext, entity: EntityName, body: unknow
         if (!(key in candidate) && key in existing) candidate[key] = existing[key];
       }
     }
-    const finalized = FINALIZERS[entity](ctx, candidate, existing);
+    const finalized = FINALIZERS[entity](ctx, candidate, existing, options);
     const meta = existing.MetaData as Obj;
     const saved = stamp(ctx, finalized, id, Number(existing.SyncToken) + 1, String(meta.CreateTime));
     table[id] = saved;
@@ -946,7 +1400,7 @@ export function writeEntity(ctx: EntityContext, entity: EntityName, body: unknow
     return saved;
   }
 
-  const finalized = FINALIZERS[entity](ctx, pickWritable(entity, body), undefined);
+  const finalized = FINALIZERS[entity](ctx, pickWritable(entity, body), undefined, options);
   const id = allocateId(realm, entity);
   const saved = stamp(ctx, finalized, id, 0, formatTimestamp(ctx.nowMs));
   table[id] = saved;
@@ -968,6 +1422,12 @@ export function editOutOfBand(
   const merged: Obj = { ...existing, ...fields };
   if (entity === "Estimate" && "Line" in fields) {
     const { lines, totalCents } = buildEstimateLines(realm, merged.Line, false);
+    merged.Line = lines;
+    merged.TotalAmt = centsToNumber(totalCents);
+  }
+  if (entity === "PurchaseOrder" && "Line" in fields) {
+    const current = Array.isArray(existing.Line) ? (existing.Line as Obj[]) : [];
+    const { lines, totalCents } = buildPurchaseLines(realm, merged.Line, current, false);
     merged.Line = lines;
     merged.TotalAmt = centsToNumber(totalCents);
   }
@@ -1004,7 +1464,7 @@ export function removeOutOfBand(ctx: EntityContext, entity: EntityName, id: stri
     ctx.onChange?.(entity, id, "Delete");
     return { status: "Deleted", domain: "QBO", Id: id };
   }
-  const nameField = entity === "Customer" ? "DisplayName" : "Name";
+  const nameField = entity === "Customer" || entity === "Vendor" ? "DisplayName" : "Name";
   const name = applyDeletedSuffix(String(existing[nameField]), false, true);
   // Deleting a name in QuickBooks makes it inactive; the notification still says Delete.
   return editOutOfBand(ctx, entity, id, { Active: false, [nameField]: name }, "Delete");

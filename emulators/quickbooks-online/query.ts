@@ -55,14 +55,12 @@ const UNMODELLED_ENTITIES = [
   "Payment",
   "PaymentMethod",
   "Purchase",
-  "PurchaseOrder",
   "RefundReceipt",
   "SalesReceipt",
   "TaxAgency",
   "Term",
   "TimeActivity",
   "Transfer",
-  "Vendor",
   "VendorCredit",
 ];
 const SINGLETON_ENTITIES = ["CompanyInfo", "Preferences"];
@@ -80,7 +78,7 @@ const EDITION_KEYS: Record<string, string> = {
   taxrate: "TaxRate",
   companycurrency: "CompanyCurrency",
 };
-const NAME_LISTS: EntityName[] = ["Customer", "Item", "Class", "Account"];
+const NAME_LISTS: EntityName[] = ["Customer", "Item", "Class", "Account", "Vendor"];
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];

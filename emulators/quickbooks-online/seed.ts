@@ -12,12 +12,30 @@ function emptyRealm(realmId: string): RealmState {
     realmId,
     companyInfo: {},
     preferences: {},
-    entities: { Customer: {}, Item: {}, Class: {}, Account: {}, Estimate: {} },
-    deletedIds: { Customer: [], Item: [], Class: [], Account: [], Estimate: [] },
-    // QuickBooks class ids are long numbers; the other lists count up from small integers.
-    nextId: { Customer: 1, Item: 1, Class: 5000000000000001, Account: 1, Estimate: 101 },
+    entities: { Customer: {}, Item: {}, Class: {}, Account: {}, Estimate: {}, Vendor: {}, PurchaseOrder: {} },
+    deletedIds: {
+      Customer: [],
+      Item: [],
+      Class: [],
+      Account: [],
+      Estimate: [],
+      Vendor: [],
+      PurchaseOrder: [],
+    },
+    // QuickBooks class ids are long numbers; the other lists count up from small integers. Vendors take their ids
+    // from the customers' counter and purchase orders from the estimates' (names and transactions each share one
+    // id space), so the Vendor and PurchaseOrder counters stay unused.
+    nextId: {
+      Customer: 1,
+      Item: 1,
+      Class: 5000000000000001,
+      Account: 1,
+      Estimate: 101,
+      Vendor: 1,
+      PurchaseOrder: 101,
+    },
     nextDocNumber: 1001,
-    reservedNames: ["Concrete Supply Co", "Pat Foreman"],
+    reservedNames: ["Pat Foreman"],
   };
 }
 
@@ -142,6 +160,11 @@ export function buildSeededRealm(realmId: string, companyName: string, nowMs: nu
     AccountType: "Accounts Receivable",
     AccountSubType: "AccountsReceivable",
   });
+  createSeedEntity(ctx, "Account", {
+    Name: "Accounts Payable (A/P)",
+    AccountType: "Accounts Payable",
+    AccountSubType: "AccountsPayable",
+  });
 
   for (const name of ["Labor", "Material", "Equipment", "Subcontract", "Other"]) {
     createSeedEntity(ctx, "Class", { Name: name });
@@ -206,6 +229,11 @@ export function buildSeededRealm(realmId: string, companyName: string, nowMs: nu
     Job: true,
     BillWithParent: true,
     ParentRef: { value: String(riverside.Id) },
+  });
+  createSeedEntity(ctx, "Vendor", {
+    DisplayName: "Concrete Supply Co",
+    CompanyName: "Concrete Supply Co",
+    PrimaryEmailAddr: { Address: "orders@concrete-supply.example" },
   });
   return realm;
 }

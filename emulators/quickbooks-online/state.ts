@@ -2,7 +2,15 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { join } from "node:path";
 import type { Obj } from "./faults.js";
 
-export const ENTITY_NAMES = ["Customer", "Item", "Class", "Account", "Estimate"] as const;
+export const ENTITY_NAMES = [
+  "Customer",
+  "Item",
+  "Class",
+  "Account",
+  "Estimate",
+  "Vendor",
+  "PurchaseOrder",
+] as const;
 export type EntityName = (typeof ENTITY_NAMES)[number];
 
 export interface RealmState {
@@ -14,7 +22,7 @@ export interface RealmState {
   deletedIds: Record<EntityName, string[]>;
   nextId: Record<EntityName, number>;
   nextDocNumber: number;
-  /** Vendor and employee names: they share the DisplayName namespace with customers. */
+  /** Employee names: they share the DisplayName namespace with customers and vendors. */
   reservedNames: string[];
   /** Read-only lists of the company's country edition (see countries.ts); absent in state saved before them. */
   taxCodes?: Obj[];
@@ -122,6 +130,14 @@ export function loadState(stateDir: string): PersistedState | null {
   }
   const parsed = JSON.parse(text) as PersistedState;
   if (parsed.version !== 1) throw new Error(`Unsupported emulator state version ${String(parsed.version)}`);
+  // State saved before vendors and purchase orders were modelled gains their (empty) tables.
+  for (const realm of Object.values(parsed.realms)) {
+    for (const name of ENTITY_NAMES) {
+      realm.entities[name] ??= {};
+      realm.deletedIds[name] ??= [];
+      realm.nextId[name] ??= 1;
+    }
+  }
   return parsed;
 }
 

@@ -165,6 +165,11 @@ export interface PurchaseOrderExportRequest {
   createMissingVendors: boolean;
   /** What our last successful export of this commitment wrote; null before the first export. */
   previous: ErpPurchaseOrderRef | null;
+  /**
+   * True on an approver's retry after a "changed in QuickBooks" failure (the purchase order we wrote was deleted
+   * there): write the commitment as a new purchase order. Absent means false.
+   */
+  overwriteChangedInErp?: boolean;
   useClasses: boolean;
   /** The company's ISO 4217 currency in Costbridge; the ERP must hold it. USD when absent. */
   currency?: string;

@@ -562,6 +562,27 @@ export const projectErpJobResponse = z.object({
   parentCustomer: ref.nullable(),
 });
 
+// Vendor mappings (QuickBooks Online pick list)
+export const vendorMappingsResponse = z.object({
+  items: z.array(
+    z.object({
+      vendorId: z.string(),
+      name: z.string(),
+      erpVendor: ref.nullable(),
+      suggestion: ref.nullable(),
+    }),
+  ),
+});
+export const vendorMappingResponse = z.object({
+  vendorId: z.string(),
+  name: z.string(),
+  erpVendor: ref.nullable(),
+});
+export const vendorAutoMatchResponse = z.object({
+  matched: z.array(z.object({ vendorId: z.string(), name: z.string(), erpVendor: ref })),
+});
+export const quickbooksVendorsResponse = z.object({ items: z.array(ref) });
+
 // Operator
 
 export const operatorCompanyResponse = z.object({

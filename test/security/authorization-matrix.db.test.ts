@@ -84,7 +84,7 @@ const fresh =
   };
 
 /** QuickBooks Online references of the emulator's seeded company (filled in beforeAll). */
-const quickBooks = { itemRef: "", jobRef: "" };
+const quickBooks = { itemRef: "", jobRef: "", vendorRef: "" };
 
 /**
  * Routes that depend on how the company is connected start from the demo's connection (Acme on QuickBooks Online,
@@ -495,6 +495,42 @@ const RULES: Record<string, Rule> = {
     verify: (body) =>
       expect((body as { items: { name: string }[] }).items.map((c) => c.name)).toContain("Riverside Phase 1"),
   },
+  // Vendor mappings (erp admin), read from QuickBooks Online like the other pick lists. A vendor of the company's
+  // directory is inserted for the case that links one.
+  [`GET ${ERP}/mappings/vendors`]: {
+    scope: "company",
+    expect: { acme: ADMIN_ONLY(200), zenith: ADMIN_ONLY(409) },
+    call: withDemoConnection(),
+  },
+  [`PUT ${ERP}/mappings/vendors/:vendorId`]: {
+    scope: "company",
+    expect: { acme: ADMIN_ONLY(200), zenith: ADMIN_ONLY(409) },
+    call: async (w, co) => {
+      await w.demoConnection(co);
+      const vendorId = unique("matrix-vendor-");
+      await w.t.ctx.db
+        .insertInto("vendors")
+        .values({ company_id: w.companies[co], id: vendorId, name: vendorId })
+        .execute();
+      return { params: { ...shared[co], vendorId }, body: { vendorRef: quickBooks.vendorRef } };
+    },
+    verify: (body) =>
+      expect((body as { erpVendor: { name: string } }).erpVendor.name).toBe("Concrete Supply Co"),
+  },
+  [`POST ${ERP}/mappings/vendors/auto-match`]: {
+    scope: "company",
+    expect: { acme: ADMIN_ONLY(200), zenith: ADMIN_ONLY(409) },
+    call: withDemoConnection(),
+  },
+  [`GET ${ERP}/quickbooks/vendors`]: {
+    scope: "company",
+    expect: { acme: ADMIN_ONLY(200), zenith: ADMIN_ONLY(409) },
+    call: withDemoConnection(),
+    verify: (body) =>
+      expect((body as { items: { name: string }[] }).items.map((v) => v.name)).toContain(
+        "Concrete Supply Co",
+      ),
+  },
   [`PUT ${CP}/projects/:projectId/erp-job`]: {
     scope: "company",
     expect: { acme: ADMIN_ONLY(200), zenith: ADMIN_ONLY(409) },
@@ -852,6 +888,7 @@ beforeAll(async () => {
     String((realm[entity] as Record<string, unknown>[]).find((x) => x[field] === value)!.Id);
   quickBooks.itemRef = named("Item", "Name", "Services");
   quickBooks.jobRef = named("Customer", "DisplayName", "Riverside Phase 1");
+  quickBooks.vendorRef = named("Vendor", "DisplayName", "Concrete Supply Co");
   for (const co of ["acme", "zenith"] as const) {
     const fx = await w.budget(co, "awaiting");
     const code = await w.costCode(co);

@@ -1,6 +1,6 @@
 import type { Executor } from "../../db/database.js";
-import { itemNameFor, skuFor } from "../../erp/quickbooks-online/index.js";
-import type { QboCustomer, QboItem } from "../../erp/quickbooks-online/types.js";
+import { itemNameFor, skuFor, vendorDisplayName } from "../../erp/quickbooks-online/index.js";
+import type { QboCustomer, QboItem, QboVendor } from "../../erp/quickbooks-online/types.js";
 import { recordAudit } from "../audit.js";
 import type { AppContext } from "../context.js";
 import { AppError } from "../errors.js";
@@ -277,4 +277,144 @@ export async function setProjectErpJob(
         : null,
     };
   });
+}
+
+// ---- vendors ---------------------------------------------------------------------------------------------------
+
+/**
+ * The QuickBooks vendor a directory vendor would match by name: the DisplayName the export would look for,
+ * compared without regard to case or spacing. Only an unambiguous match is suggested.
+ */
+export function suggestVendor(vendor: { name: string }, vendors: readonly QboVendor[]): QboVendor | null {
+  const want = norm(vendorDisplayName(vendor.name));
+  const found = vendors.filter((v) => norm(v.DisplayName) === want);
+  return found.length === 1 ? (found[0] ?? null) : null;
+}
+
+async function directoryVendors(db: Executor, companyId: string) {
+  return db
+    .selectFrom("vendors")
+    .select(["id", "name", "active", "erp_vendor_ref", "erp_vendor_name"])
+    .where("company_id", "=", companyId)
+    .orderBy("name")
+    .execute();
+}
+
+const activeVendors = (all: QboVendor[]) => all.filter((v) => v.Active !== false);
+
+/** The company's vendors with their QuickBooks vendors, and a name match for each unlinked one. */
+export async function listVendorMappings(ctx: AppContext, actor: Actor, companyId: string) {
+  await requireRight(ctx, actor, companyId, "manage_erp");
+  const lists = await quickBooksLists(ctx, companyId);
+  const [rows, all] = await Promise.all([directoryVendors(ctx.db, companyId), lists.vendors()]);
+  const usable = activeVendors(all);
+  return {
+    items: rows.map((v) => {
+      const suggestion = v.erp_vendor_ref ? null : suggestVendor(v, usable);
+      return {
+        vendorId: v.id,
+        name: v.name,
+        erpVendor: v.erp_vendor_ref
+          ? { ref: v.erp_vendor_ref, name: v.erp_vendor_name ?? v.erp_vendor_ref }
+          : null,
+        suggestion: suggestion ? { ref: suggestion.Id, name: suggestion.DisplayName } : null,
+      };
+    }),
+  };
+}
+
+async function saveVendorLink(
+  ctx: AppContext,
+  tx: Executor,
+  actor: Actor,
+  companyId: string,
+  vendor: { id: string; name: string; erp_vendor_ref: string | null },
+  erpVendor: ErpRef | null,
+  how: "chosen" | "matched_by_name",
+) {
+  await tx
+    .updateTable("vendors")
+    .set({
+      erp_vendor_ref: erpVendor?.ref ?? null,
+      erp_vendor_name: erpVendor?.name ?? null,
+      updated_at: ctx.now(),
+    })
+    .where("company_id", "=", companyId)
+    .where("id", "=", vendor.id)
+    .execute();
+  await recordAudit(tx, {
+    companyId,
+    actor: { kind: "user", userId: actor.userId },
+    action: "vendor.linked",
+    entityType: "vendor",
+    entityId: vendor.id,
+    data: { name: vendor.name, from: vendor.erp_vendor_ref, to: erpVendor, how },
+    at: ctx.now(),
+  });
+}
+
+/** Links a vendor to a QuickBooks vendor (checked against QuickBooks: it must exist and be active); null unlinks. */
+export async function setVendorMapping(
+  ctx: AppContext,
+  actor: Actor,
+  companyId: string,
+  vendorId: string,
+  vendorRef: string | null,
+) {
+  await requireRight(ctx, actor, companyId, "manage_erp");
+  const vendor = await ctx.db
+    .selectFrom("vendors")
+    .select(["id", "name", "erp_vendor_ref"])
+    .where("company_id", "=", companyId)
+    .where("id", "=", vendorId)
+    .executeTakeFirst();
+  if (!vendor) throw new AppError("not_found", "Vendor was not found.");
+  let erpVendor: ErpRef | null = null;
+  if (vendorRef !== null) {
+    const lists = await quickBooksLists(ctx, companyId);
+    const found = await lists.vendor(vendorRef);
+    if (!found) {
+      throw new AppError("unknown_erp_reference", `QuickBooks has no vendor with id ${vendorRef}.`, {
+        field: "vendorRef",
+      });
+    }
+    if (found.Active === false) {
+      throw new AppError(
+        "unknown_erp_reference",
+        `The QuickBooks vendor “${found.DisplayName}” is inactive; make it active in QuickBooks or choose another.`,
+        { field: "vendorRef" },
+      );
+    }
+    erpVendor = { ref: found.Id, name: found.DisplayName };
+  }
+  await ctx.db
+    .transaction()
+    .execute((tx) => saveVendorLink(ctx, tx, actor, companyId, vendor, erpVendor, "chosen"));
+  return { vendorId, name: vendor.name, erpVendor };
+}
+
+/** Links every unlinked vendor whose name matches exactly one active QuickBooks vendor. */
+export async function autoMatchVendors(ctx: AppContext, actor: Actor, companyId: string) {
+  await requireRight(ctx, actor, companyId, "manage_erp");
+  const lists = await quickBooksLists(ctx, companyId);
+  const usable = activeVendors(await lists.vendors());
+  const matched: { vendorId: string; name: string; erpVendor: ErpRef }[] = [];
+  await ctx.db.transaction().execute(async (tx) => {
+    for (const v of await directoryVendors(tx, companyId)) {
+      if (v.erp_vendor_ref) continue;
+      const s = suggestVendor(v, usable);
+      if (!s) continue;
+      const erpVendor = { ref: s.Id, name: s.DisplayName };
+      await saveVendorLink(ctx, tx, actor, companyId, v, erpVendor, "matched_by_name");
+      matched.push({ vendorId: v.id, name: v.name, erpVendor });
+    }
+  });
+  return { matched };
+}
+
+/** Active QuickBooks vendors, for linking a vendor of the directory. */
+export async function listQuickBooksVendors(ctx: AppContext, actor: Actor, companyId: string) {
+  await requireRight(ctx, actor, companyId, "manage_erp");
+  const lists = await quickBooksLists(ctx, companyId);
+  return { items: activeVendors(await lists.vendors()).map((v) => ({ ref: v.Id, name: v.DisplayName })) };
 }

@@ -5,7 +5,7 @@ import {
   QboTransportError,
   RealmPausedError,
 } from "../../erp/quickbooks-online/index.js";
-import type { QboCustomer, QboItem } from "../../erp/quickbooks-online/types.js";
+import type { QboCustomer, QboItem, QboVendor } from "../../erp/quickbooks-online/types.js";
 import type { AppContext } from "../context.js";
 import { QUICKBOOKS_ONLINE_KIND } from "../erp/qbo-definition.js";
 import { qboServiceFor } from "../erp/qbo-service.js";
@@ -21,6 +21,9 @@ export interface QuickBooksLists {
   /** The item with this id, or null when QuickBooks has none. */
   item(ref: string): Promise<QboItem | null>;
   customer(ref: string): Promise<QboCustomer | null>;
+  /** Active vendors, by name. */
+  vendors(): Promise<QboVendor[]>;
+  vendor(ref: string): Promise<QboVendor | null>;
 }
 
 async function connectedRealm(ctx: AppContext, companyId: string) {
@@ -118,5 +121,7 @@ export async function quickBooksLists(ctx: AppContext, companyId: string): Promi
       guarded(() => client.queryAll<QboCustomer>("SELECT * FROM Customer ORDERBY FullyQualifiedName")),
     item: (ref) => readOrNull<QboItem>("item", ref),
     customer: (ref) => readOrNull<QboCustomer>("customer", ref),
+    vendors: () => guarded(() => client.queryAll<QboVendor>("SELECT * FROM Vendor ORDERBY DisplayName")),
+    vendor: (ref) => readOrNull<QboVendor>("vendor", ref),
   };
 }

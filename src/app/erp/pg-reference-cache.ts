@@ -101,10 +101,12 @@ export async function forgetUnlessCurrent(
 /** Entity types a change notice can name; Preferences and CompanyInfo (and tax codes) stand for the company setup. */
 export type QuickBooksEntityType =
   | "Customer"
+  | "Vendor"
   | "Item"
   | "Class"
   | "Account"
   | "Estimate"
+  | "PurchaseOrder"
   | "Preferences"
   | "CompanyInfo"
   | "TaxCode"

@@ -16,8 +16,11 @@ import type { AppContext } from "../context.js";
 import { forgetUnlessCurrent, PgReferenceCache } from "./pg-reference-cache.js";
 import { qboServiceFor } from "./qbo-service.js";
 
-/** The entities Costbridge follows: its estimates, and the references an export uses. */
-export const WATCHED_ENTITIES = ["Estimate", "Customer", "Item", "Class"] as const;
+/**
+ * The entities Costbridge follows: its estimates, and the references an export uses (vendors and the purchase
+ * orders of commitments included: a change to one forgets what the reference cache holds about it).
+ */
+export const WATCHED_ENTITIES = ["Estimate", "Customer", "Item", "Class", "Vendor", "PurchaseOrder"] as const;
 export type WatchedEntity = (typeof WATCHED_ENTITIES)[number];
 export type ReferenceEntity = Exclude<WatchedEntity, "Estimate">;
 

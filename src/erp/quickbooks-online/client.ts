@@ -58,6 +58,8 @@ const ENTITY_KEYS: Record<string, string> = {
   account: "Account",
   preferences: "Preferences",
   companyinfo: "CompanyInfo",
+  vendor: "Vendor",
+  purchaseorder: "PurchaseOrder",
 };
 
 function envelopeKey(entity: string): string {
@@ -142,8 +144,13 @@ export class QboClient {
   }
 
   /** Create; `requestId` makes a repeat of this exact call replay QuickBooks' first answer. */
-  async create<T>(entity: string, body: unknown, requestId: string): Promise<T> {
-    const json = await this.send("POST", `/${entity}`, { body, requestId });
+  async create<T>(
+    entity: string,
+    body: unknown,
+    requestId: string,
+    query: Record<string, string> = {},
+  ): Promise<T> {
+    const json = await this.send("POST", `/${entity}`, { body, requestId, query });
     return pick<T>(json, envelopeKey(entity), `create ${entity}`);
   }
 

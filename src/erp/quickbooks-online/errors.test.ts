@@ -195,6 +195,17 @@ describe("remedies from the fault's element", () => {
     expect(remedyOf(parent)).toContain('"Acme Builders Jobs"');
   });
 
+  it("on a purchase order, VendorRef faults are about the vendor: inactive (610) or gone (2500)", () => {
+    const subject = { kind: "purchase_order" as const };
+    const inactive = classifyQboError(at("610", "VendorRef"), { ...opts, subject });
+    expect(inactive).toMatchObject({ kind: "rejected", code: "vendor_inactive" });
+    expect(remedyOf(inactive)).toMatch(/Mappings › Vendors/);
+    const gone = classifyQboError(at("2500", "VendorRef", "Invalid Reference Id"), { ...opts, subject });
+    expect(gone).toMatchObject({ kind: "rejected", code: "vendor_missing" });
+    const item = classifyQboError(at("610", "Line.ItemBasedExpenseLineDetail.ItemRef"), { ...opts, subject });
+    expect(item).toMatchObject({ code: "item_inactive" });
+  });
+
   it("a 610 without an element on the estimate step means the estimate itself is gone", () => {
     expect(classifyQboError(at("610", ""), { ...opts, subject: { kind: "estimate" } })).toMatchObject({
       code: "changed_in_quickbooks",

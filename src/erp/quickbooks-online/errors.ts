@@ -179,7 +179,16 @@ export function parseQboFault(
 
 /** What a fault was about, so its remedy can name the thing to fix in QuickBooks. */
 export interface FaultSubject {
-  kind: "job" | "parent_customer" | "item" | "class" | "estimate" | "account" | "other";
+  kind:
+    | "job"
+    | "parent_customer"
+    | "item"
+    | "class"
+    | "estimate"
+    | "account"
+    | "vendor"
+    | "purchase_order"
+    | "other";
   /** Name as the accountant sees it in QuickBooks. */
   name?: string;
   /** Cost code behind an item. */
@@ -248,6 +257,21 @@ function inactiveRemedy(subject: FaultSubject | undefined): { code: string; reme
       };
     case "estimate":
       return { code: "changed_in_quickbooks", remedy: REMEDY_CHANGED_IN_QUICKBOOKS };
+    case "vendor":
+      return {
+        code: "vendor_inactive",
+        remedy:
+          `The QuickBooks vendor ${quoted(subject.name, "of this commitment")} is inactive. In QuickBooks, open ` +
+          "Vendors, show inactive vendors and make it active again — or link the vendor to another QuickBooks " +
+          "vendor in Costbridge (ERP Integrations › Mappings › Vendors) — then retry the export.",
+      };
+    case "purchase_order":
+      return {
+        code: "changed_in_quickbooks",
+        remedy:
+          "The purchase order Costbridge last wrote for this commitment was deleted in QuickBooks. Retry the " +
+          "export to add a new purchase order for it, or Reject the commitment to hand it back.",
+      };
     default:
       return {
         code: "quickbooks_object_inactive",
@@ -268,6 +292,7 @@ export interface ClassifyOptions {
 export type FaultElement =
   | "item"
   | "customer"
+  | "vendor"
   | "class"
   | "account"
   | "tax_code"
@@ -284,6 +309,7 @@ export function elementTarget(element: string): FaultElement | null {
   const last = e.split(".").pop() ?? e;
   if (/^ItemRef$/i.test(last)) return "item";
   if (/^(CustomerRef|ParentRef)$/i.test(last)) return "customer";
+  if (/^VendorRef$/i.test(last)) return "vendor";
   if (/^ClassRef$/i.test(last)) return "class";
   if (/AccountRef$/i.test(last)) return "account";
   if (/^(TaxCodeRef|TxnTaxCodeRef|TaxCode)$/i.test(last)) return "tax_code";
@@ -308,11 +334,13 @@ function subjectFor(err: QboError, subject: FaultSubject | undefined): FaultSubj
         ? subject?.kind === "parent_customer"
           ? "parent_customer"
           : "job"
-        : target === "class"
-          ? "class"
-          : target === "account"
-            ? "account"
-            : null;
+        : target === "vendor"
+          ? "vendor"
+          : target === "class"
+            ? "class"
+            : target === "account"
+              ? "account"
+              : null;
   if (kind === null) {
     // A fault about one of our references but without an element cannot be about the estimate itself.
     return subject;
@@ -377,6 +405,13 @@ function businessRemedy(err: QboError): { code: string; remedy: string } {
 
 function missingReferenceRemedy(err: QboError): { code: string; remedy: string } {
   switch (elementTarget(err.element)) {
+    case "vendor":
+      return {
+        code: "vendor_missing",
+        remedy:
+          "The QuickBooks vendor this commitment's vendor is linked to no longer exists. Link the vendor to an " +
+          "existing QuickBooks vendor in Costbridge (ERP Integrations › Mappings › Vendors), then retry the export.",
+      };
     case "item":
       return {
         code: "item_missing",

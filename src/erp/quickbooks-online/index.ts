@@ -1,8 +1,15 @@
-import type { ErpConnector, EstimateExportRequest, ExportOutcome } from "../connector.js";
+import type {
+  ErpConnector,
+  EstimateExportRequest,
+  ExportOutcome,
+  PurchaseOrderExportRequest,
+  PurchaseOrderOutcome,
+} from "../connector.js";
 import { QboClient, type QboRequestLog } from "./client.js";
 import type { QboCompanySetup } from "./company-setup.js";
 import type { QboEndpoints } from "./endpoints.js";
-import { exportEstimate, outcomeOf } from "./export.js";
+import { exportEstimate, outcomeOf, type QboExportDeps } from "./export.js";
+import { exportPurchaseOrder } from "./purchase-order.js";
 import type { RateGate } from "./rate-gate.js";
 import type { QboReferenceCache } from "./reference-cache.js";
 import type { QboTokenManager } from "./tokens.js";
@@ -18,6 +25,8 @@ export { QBO_ACCOUNTING_SCOPE, type QboEndpoints, resolveQboEndpoints } from "./
 export * from "./errors.js";
 export { exportEstimate, type QboExportDeps, requestIdFor } from "./export.js";
 export * from "./mapping.js";
+export { exportPurchaseOrder } from "./purchase-order.js";
+export * from "./purchase-order-mapping.js";
 export {
   type AcquireOptions,
   InProcessRateGate,
@@ -53,40 +62,54 @@ export interface QboConnectorOptions {
   referenceCache?: QboReferenceCache;
 }
 
-/** The QuickBooks Online connector the export job calls. */
+/** The QuickBooks Online connector the export job calls: estimates for budgets, purchase orders for commitments. */
 export function createQboConnector(options: QboConnectorOptions): ErpConnector {
   const throttleBackoffMs = options.throttleBackoffSeconds * 1000;
+  /** What one export of a company runs with: a client of its realm on the shared gate, the cache, the setup hook. */
+  const depsFor = async (companyId: string): Promise<QboExportDeps> => {
+    const connectionId = options.connectionIdFor?.(companyId) ?? companyId;
+    const realmId = await options.tokens.realmOf(connectionId);
+    const clientOptions: ConstructorParameters<typeof QboClient>[0] = {
+      endpoints: options.endpoints,
+      realmId,
+      tokens: options.tokens.forConnection(connectionId),
+      rateGate: options.rateGate,
+      throttleBackoffMs,
+    };
+    if (options.timeoutMs !== undefined) clientOptions.timeoutMs = options.timeoutMs;
+    if (options.fetch) clientOptions.fetch = options.fetch;
+    if (options.onRequest) clientOptions.onRequest = options.onRequest;
+    const incomeAccountRef = (await options.incomeAccountRefFor?.(companyId)) ?? null;
+    const record = options.onCompanySetup;
+    return {
+      client: new QboClient(clientOptions),
+      throttleBackoffMs,
+      incomeAccountRef,
+      ...(options.referenceCache ? { referenceCache: options.referenceCache } : {}),
+      ...(record
+        ? { onCompanySetup: (setup: QboCompanySetup) => record(companyId, setup).catch(() => {}) }
+        : {}),
+    };
+  };
   return {
     kind: "quickbooks_online",
     async exportEstimate(req: EstimateExportRequest): Promise<ExportOutcome> {
-      const connectionId = options.connectionIdFor?.(req.companyId) ?? req.companyId;
-      let realmId: string;
+      let deps: QboExportDeps;
       try {
-        realmId = await options.tokens.realmOf(connectionId);
+        deps = await depsFor(req.companyId);
       } catch (err) {
         return outcomeOf(err, undefined, throttleBackoffMs);
       }
-      const clientOptions: ConstructorParameters<typeof QboClient>[0] = {
-        endpoints: options.endpoints,
-        realmId,
-        tokens: options.tokens.forConnection(connectionId),
-        rateGate: options.rateGate,
-        throttleBackoffMs,
-      };
-      if (options.timeoutMs !== undefined) clientOptions.timeoutMs = options.timeoutMs;
-      if (options.fetch) clientOptions.fetch = options.fetch;
-      if (options.onRequest) clientOptions.onRequest = options.onRequest;
-      const incomeAccountRef = (await options.incomeAccountRefFor?.(req.companyId)) ?? null;
-      const record = options.onCompanySetup;
-      return exportEstimate(req, {
-        client: new QboClient(clientOptions),
-        throttleBackoffMs,
-        incomeAccountRef,
-        ...(options.referenceCache ? { referenceCache: options.referenceCache } : {}),
-        ...(record
-          ? { onCompanySetup: (setup: QboCompanySetup) => record(req.companyId, setup).catch(() => {}) }
-          : {}),
-      });
+      return exportEstimate(req, deps);
+    },
+    async exportPurchaseOrder(req: PurchaseOrderExportRequest): Promise<PurchaseOrderOutcome> {
+      let deps: QboExportDeps;
+      try {
+        deps = await depsFor(req.companyId);
+      } catch (err) {
+        return outcomeOf(err, undefined, throttleBackoffMs);
+      }
+      return exportPurchaseOrder(req, deps);
     },
   };
 }

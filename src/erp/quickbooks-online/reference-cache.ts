@@ -7,7 +7,10 @@
 
 /** One remembered record: the QuickBooks entity as last seen (a write's response or a look-up). */
 export interface CachedReference {
-  /** QuickBooks entity name: Customer, Item, Class, Account, Estimate, or Preferences for the company setup. */
+  /**
+   * QuickBooks entity name: Customer, Vendor, Item, Class, Account, Estimate, PurchaseOrder, or Preferences for the
+   * company setup.
+   */
   entityType: string;
   entityId: string | null;
   syncToken: string | null;
@@ -33,6 +36,11 @@ export const refKey = {
   incomeAccount: () => "account:income",
   classByName: (name: string) => `class:name:${fold(name)}`,
   estimate: (id: string) => `estimate:id:${id}`,
+  vendorById: (id: string) => `vendor:id:${id}`,
+  vendorByName: (name: string) => `vendor:name:${fold(name)}`,
+  expenseAccount: () => "account:expense",
+  payablesAccount: () => "account:payables",
+  purchaseOrder: (id: string) => `purchaseorder:id:${id}`,
 };
 
 function fold(name: string): string {

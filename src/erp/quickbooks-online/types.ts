@@ -25,6 +25,7 @@ export interface QboLine {
   Amount?: number;
   Description?: string;
   SalesItemLineDetail?: QboSalesItemLineDetail;
+  ItemBasedExpenseLineDetail?: QboItemBasedExpenseLineDetail;
   [key: string]: unknown;
 }
 
@@ -65,6 +66,42 @@ export interface QboItem {
   Type?: string;
   Active?: boolean;
   IncomeAccountRef?: QboRef;
+  /** The purchase side: where the cost of buying the item goes. Needed for the item to go on a purchase order. */
+  ExpenseAccountRef?: QboRef;
+  PurchaseCost?: number;
+}
+
+export interface QboVendor {
+  Id: string;
+  SyncToken: string;
+  DisplayName: string;
+  CompanyName?: string;
+  Active?: boolean;
+  CurrencyRef?: QboRef;
+}
+
+export interface QboItemBasedExpenseLineDetail {
+  ItemRef?: QboRef;
+  CustomerRef?: QboRef;
+  ClassRef?: QboRef;
+  BillableStatus?: string;
+  Qty?: number;
+  UnitPrice?: number;
+}
+
+export interface QboPurchaseOrder {
+  Id: string;
+  SyncToken: string;
+  VendorRef: QboRef;
+  APAccountRef?: QboRef;
+  Line: QboLine[];
+  DocNumber?: string;
+  PrivateNote?: string;
+  Memo?: string;
+  POStatus?: string;
+  TotalAmt?: number;
+  CurrencyRef?: QboRef;
+  MetaData?: QboMetaData;
 }
 
 export interface QboClass {

@@ -13,10 +13,14 @@ import {
 import { acceptInvitation } from "../../app/admin/invitations.js";
 import {
   autoMatchCostCodes,
+  autoMatchVendors,
   listCostCodeMappings,
   listQuickBooksCustomers,
+  listQuickBooksVendors,
+  listVendorMappings,
   setCostCodeMapping,
   setProjectErpJob,
+  setVendorMapping,
 } from "../../app/admin/mappings.js";
 import { LEVELS } from "../../domain/permissions.js";
 import type { RouteModule } from "../app.js";
@@ -274,6 +278,56 @@ export const adminRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req) => listQuickBooksCustomers(ctx, actorOf(req), req.params.companyId),
+  );
+  app.get(
+    `${erp}/mappings/vendors`,
+    {
+      schema: {
+        response: S.answers({ 200: S.vendorMappingsResponse }),
+        tags: erpTags,
+        summary: "Vendors and their QuickBooks vendors, with a name match for each unlinked one",
+        params,
+      },
+    },
+    async (req) => listVendorMappings(ctx, actorOf(req), req.params.companyId),
+  );
+  app.put(
+    `${erp}/mappings/vendors/:vendorId`,
+    {
+      schema: {
+        response: S.answers({ 200: S.vendorMappingResponse }),
+        tags: erpTags,
+        summary: "Link a vendor to a QuickBooks vendor (null unlinks it)",
+        params: z.strictObject({ companyId: id, vendorId: id }),
+        body: z.strictObject({ vendorRef: erpRef.nullable() }),
+      },
+    },
+    async (req) =>
+      setVendorMapping(ctx, actorOf(req), req.params.companyId, req.params.vendorId, req.body.vendorRef),
+  );
+  app.post(
+    `${erp}/mappings/vendors/auto-match`,
+    {
+      schema: {
+        response: S.answers({ 200: S.vendorAutoMatchResponse }),
+        tags: erpTags,
+        summary: "Link every unlinked vendor to the QuickBooks vendor with the same name",
+        params,
+      },
+    },
+    async (req) => autoMatchVendors(ctx, actorOf(req), req.params.companyId),
+  );
+  app.get(
+    `${erp}/quickbooks/vendors`,
+    {
+      schema: {
+        response: S.answers({ 200: S.quickbooksVendorsResponse }),
+        tags: erpTags,
+        summary: "Active QuickBooks vendors (pick list)",
+        params,
+      },
+    },
+    async (req) => listQuickBooksVendors(ctx, actorOf(req), req.params.companyId),
   );
   const projectParams = z.strictObject({ companyId: id, projectId: id });
   app.put(
