@@ -764,9 +764,12 @@ export const getVendorMappings = (c: string) =>
 export const mapVendor = (c: string, vendorId: string, vendorRef: string | null) =>
   request<unknown>("PUT", `${erpPath(c)}/mappings/vendors/${enc(vendorId)}`, { json: { vendorRef } });
 export const autoMatchVendors = (c: string) =>
-  request<{ matched: unknown[] }>("POST", `${erpPath(c)}/mappings/vendors/auto-match`);
+  request<{ matched: { vendorId: string; name: string; erpVendor: ErpVendorRef }[] }>(
+    "POST",
+    `${erpPath(c)}/mappings/vendors/auto-match`,
+  );
 export const listQuickBooksVendors = (c: string) =>
-  request<{ items: { ref: string; name: string }[] }>("GET", `${erpPath(c)}/quickbooks/vendors`);
+  request<{ items: ErpVendorRef[] }>("GET", `${erpPath(c)}/quickbooks/vendors`);
 
 export const getConnection = (c: string) => request<Connection>("GET", `${erpPath(c)}/connection`);
 /** Starts connecting an ERP by the request its connection answer names. */

@@ -4,6 +4,7 @@ import {
   ApiError,
   autoMatchVendors,
   type CompanyMembership,
+  type ErpVendorRef,
   getVendorMappings,
   keys,
   listQuickBooksVendors,
@@ -384,7 +385,7 @@ function VendorMappingRow({
 }: {
   companyId: string;
   mapping: VendorMapping;
-  vendors: { ref: string; name: string }[];
+  vendors: ErpVendorRef[];
   invalidate: readonly (readonly unknown[])[];
 }) {
   const [choice, setChoice] = useState(mapping.erpVendor?.ref ?? mapping.suggestion?.ref ?? "");
@@ -414,7 +415,7 @@ function VendorMappingRow({
           ) : null}
           {vendors.map((v) => (
             <option key={v.ref} value={v.ref}>
-              {v.name}
+              {v.name ?? `QuickBooks vendor ${v.ref}`}
             </option>
           ))}
         </select>
