@@ -805,7 +805,9 @@ const RULES: Record<string, Rule> = {
   [`GET ${ERP}/commitment-submissions/:submissionId`]: {
     scope: "company",
     expect: ALL(200),
-    call: async (w, co) => ({ params: { ...shared[co], submissionId: await sharedCommitmentSubmission(w, co) } }),
+    call: async (w, co) => ({
+      params: { ...shared[co], submissionId: await sharedCommitmentSubmission(w, co) },
+    }),
   },
   [`POST ${ERP}/commitment-submissions/:submissionId/accept`]: {
     scope: "company",
