@@ -248,3 +248,66 @@ test("a rejected commitment shows the approver's reason on its page", async ({
   await snap(pm, info, "pm commitment rejected", { mobile: true });
   await pm.context().close();
 });
+
+test("an admin adds a vendor, links it to a QuickBooks vendor and sees the Create missing vendors setting", async ({
+  page,
+}, info) => {
+  const name = `Harbor Glazing ${Date.now().toString(36).slice(-5).toUpperCase()}`;
+  await signIn(page, "admin@acme.test");
+  await page.getByRole("link", { name: "Company", exact: true }).click();
+  await page
+    .getByRole("navigation", { name: "Company sections" })
+    .getByRole("link", { name: "Vendors" })
+    .click();
+  await page.getByRole("button", { name: "Add vendor" }).click();
+  const dialog = page.getByRole("dialog", { name: "Add a vendor" });
+  await dialog.getByRole("button", { name: "Add vendor" }).click();
+  await expect(dialog.getByRole("alert")).toContainText("Enter the vendor's name.");
+  await dialog.getByRole("textbox", { name: "Name", exact: true }).fill(name);
+  await dialog.getByRole("textbox", { name: "Contact name" }).fill("Dana Ruiz");
+  await dialog.getByRole("textbox", { name: "City" }).fill("Galveston");
+  await dialog.getByRole("textbox", { name: "State or region" }).fill("TX");
+  await snap(page, info, "add vendor", { mobile: true });
+  await dialog.getByRole("button", { name: "Add vendor" }).click();
+  await expect(dialog).toBeHidden();
+  const row = page.getByRole("row").filter({ hasText: name });
+  await expect(row).toContainText("Galveston, TX");
+  await expect(row).toContainText("Not linked");
+  await row.getByRole("button", { name: `Edit vendor ${name}` }).click();
+  await page.getByRole("dialog").getByRole("textbox", { name: "Phone" }).fill("409-555-0199");
+  await page.getByRole("dialog").getByRole("button", { name: "Save vendor" }).click();
+  await expect(row).toContainText("409-555-0199");
+  await snap(page, info, "vendors", { mobile: true });
+
+  // Mappings: the vendor is listed beside the cost codes, with QuickBooks' vendors to pick from.
+  await page
+    .getByRole("navigation", { name: "Company sections" })
+    .getByRole("link", { name: "Mappings" })
+    .click();
+  const vendors = page.getByRole("region", { name: "Vendors and QuickBooks vendors" });
+  const picker = vendors.getByRole("combobox", { name: `QuickBooks vendor for ${name}` });
+  await expect(picker).toHaveValue("");
+  const choices = await picker.locator("option").allTextContents();
+  expect(choices.length).toBeGreaterThan(1);
+  await snap(page, info, "vendor mappings");
+
+  await page
+    .getByRole("navigation", { name: "Company sections" })
+    .getByRole("link", { name: "Settings" })
+    .click();
+  await expect(page.getByRole("checkbox", { name: "Create missing vendors in QuickBooks" })).toBeChecked();
+
+  // Deactivated, the vendor leaves the list (and the new-commitment picker) until inactive ones are shown.
+  await page
+    .getByRole("navigation", { name: "Company sections" })
+    .getByRole("link", { name: "Vendors" })
+    .click();
+  await page
+    .getByRole("row")
+    .filter({ hasText: name })
+    .getByRole("button", { name: `Deactivate vendor ${name}` })
+    .click();
+  await expect(page.getByRole("row").filter({ hasText: name })).toHaveCount(0);
+  await page.getByRole("checkbox", { name: "Show inactive vendors" }).check();
+  await expect(page.getByRole("row").filter({ hasText: name })).toContainText("Inactive");
+});
