@@ -5,12 +5,18 @@
 import type { z } from "zod";
 import type * as S from "../../src/http/schemas.js";
 import type {
+  autoMatchVendors,
   Budget,
   BudgetChange,
   BudgetLine,
+  ChangeOrder,
+  Commitment,
+  CommitmentLine,
+  CommitmentSummary,
   Connection,
   CostCode,
   DecisionResult,
+  ErpVendorRef,
   ImportResult,
   MailItem,
   Page,
@@ -19,6 +25,8 @@ import type {
   SubmissionDetail,
   SubmissionList,
   SubmissionSummary,
+  Vendor,
+  VendorMapping,
 } from "./api.js";
 
 /** `true` when every answer the server may give (Server) is a value of the UI's type (Client). */
@@ -53,4 +61,18 @@ export type ApiContract = [
   Holds<
     Fits<Out<typeof S.invitationAcceptedResponse>, { user?: { id: string; email: string; name: string } }>
   >,
+  // Vendors and commitments.
+  Holds<Fits<Out<typeof S.vendorListResponse>, { items: Vendor[] }>>,
+  Holds<Fits<Out<typeof S.vendorResponse>, Vendor>>,
+  Holds<Fits<Out<typeof S.commitmentListResponse>, { items: CommitmentSummary[] }>>,
+  Holds<Fits<Out<typeof S.commitmentResponse>, Commitment>>,
+  Holds<Fits<Out<typeof S.commitmentLineResponse>, CommitmentLine>>,
+  Holds<Fits<Out<typeof S.changeOrderResponse>, ChangeOrder>>,
+  Holds<Fits<Out<typeof S.changeOrderListResponse>, { items: ChangeOrder[] }>>,
+  // ERP Integrations › Commitments: the budget tab's shapes carry both kinds.
+  Holds<Fits<Out<typeof S.commitmentSubmissionListResponse>, SubmissionList>>,
+  Holds<Fits<Out<typeof S.commitmentSubmissionDetailResponse>, SubmissionDetail>>,
+  Holds<Fits<Out<typeof S.vendorMappingsResponse>, { items: VendorMapping[] }>>,
+  Holds<Fits<Out<typeof S.vendorAutoMatchResponse>, Awaited<ReturnType<typeof autoMatchVendors>>>>,
+  Holds<Fits<Out<typeof S.quickbooksVendorsResponse>, { items: ErpVendorRef[] }>>,
 ];

@@ -35,6 +35,8 @@ export interface Project {
   budgetState?: BudgetState | null;
   /** The badge the budget page shows, by the same rule. */
   budgetStatus?: BudgetStatus | null;
+  /** How many commitments the project has (absent from servers that predate them). */
+  commitmentCount?: number;
 }
 
 export interface CostCode {
@@ -129,7 +131,11 @@ export interface SubmissionSummary {
   submittedBy: { id: string; name: string; email: string };
   submittedAt: string;
   lineCount: number;
-  totals: { revisedEstimate: string; delta: string };
+  /** Budgets name their total `revisedEstimate`, commitments `revised`. */
+  totals: { revisedEstimate?: string; revised?: string; delta: string };
+  /** A commitment's submission: which commitment, and its vendor. */
+  commitment?: CommitmentRef;
+  vendor?: { id: string; name: string };
   decision?: SubmissionDecision | null;
   /** Rejection reason (ERP list items carry it for rejected submissions). */
   reason?: string | null;
@@ -152,14 +158,19 @@ export interface SubmissionList extends Page<SubmissionSummary> {
   counts: SubmissionCounts;
 }
 
+/** A line of a submission's snapshot: a budget's amounts, or a commitment's (with the line's description). */
 export interface SnapshotLine {
   costCode: string;
   costCodeDescription?: string | null;
   category: string;
   categoryName?: string | null;
-  originalBudget: string;
-  budgetChanges: string;
-  revisedEstimate: string;
+  description?: string | null;
+  originalBudget?: string;
+  budgetChanges?: string;
+  revisedEstimate?: string;
+  original?: string;
+  approvedChanges?: string;
+  revised?: string;
   previouslyExported: string | null;
   delta: string;
 }
@@ -269,6 +280,153 @@ export interface ImportResult {
   rows: ImportRow[];
   /** How many lines were written: 0 on a dry run or when any row has a problem. */
   applied: number;
+}
+
+/** Which document a submission carries: each has its own list in ERP Integrations. */
+export type DocumentKind = "budget" | "commitment";
+
+// Commitments and vendors (docs/product.md §Commitments, §Vendors)
+
+export interface VendorAddress {
+  line1: string | null;
+  city: string | null;
+  region: string | null;
+  postalCode: string | null;
+  country: string | null;
+}
+
+export interface ErpVendorRef {
+  ref: string;
+  name: string | null;
+}
+
+export interface Vendor {
+  id: string;
+  name: string;
+  contactName: string | null;
+  email: string | null;
+  phone: string | null;
+  address: VendorAddress;
+  active: boolean;
+  /** The QuickBooks vendor it is linked to (by an admin in Mappings, or by an export). */
+  erpVendor: ErpVendorRef | null;
+}
+
+export interface VendorInput {
+  name?: string;
+  contactName?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  address?: Partial<VendorAddress>;
+  active?: boolean;
+}
+
+export type CommitmentKind = "subcontract" | "purchase_order";
+export type CommitmentStatus = "draft" | "out_for_signature" | "approved" | "void";
+/** Where a commitment stands against the ERP; `changes_to_send`: exported, and a change order approved since. */
+export type CommitmentErpState =
+  | "not_sent"
+  | "awaiting_acceptance"
+  | "exporting"
+  | "failed"
+  | "synced"
+  | "changes_to_send";
+
+export interface CommitmentRef {
+  id: string;
+  number: string;
+  title: string;
+  kind: CommitmentKind;
+}
+
+export interface CommitmentTotals {
+  original: string;
+  approvedChanges: string;
+  revised: string;
+  pendingChanges: string;
+}
+
+export interface CommitmentSummary {
+  id: string;
+  number: string;
+  kind: CommitmentKind;
+  title: string;
+  vendor: { id: string; name: string };
+  status: CommitmentStatus;
+  locked: boolean;
+  erpState: CommitmentErpState;
+  totals: CommitmentTotals;
+  lastSubmission: { id: string; status: SubmissionStatus; reason: string | null } | null;
+  pendingSubmissionId: string | null;
+}
+
+export interface CommitmentLine {
+  id: string;
+  costCode: string;
+  costCodeDescription: string | null;
+  category: string;
+  description: string;
+  original: string;
+  approvedChanges: string;
+  revised: string;
+  /** What the ERP holds for this line since the last export; null until it has been exported. */
+  exported: string | null;
+}
+
+export interface ChangeOrderLine {
+  costCode: string;
+  category: string;
+  description: string;
+  amount: string;
+}
+
+export type ChangeOrderStatus = "pending" | "approved" | "rejected";
+
+export interface PersonRef {
+  id: string;
+  name: string;
+}
+
+export interface ChangeOrder {
+  id: string;
+  number: number;
+  title: string;
+  status: ChangeOrderStatus;
+  lines: ChangeOrderLine[];
+  total: string;
+  createdAt: string;
+  createdBy: PersonRef | null;
+  decidedAt: string | null;
+  decidedBy: PersonRef | null;
+}
+
+export interface Commitment extends CommitmentSummary {
+  lines: CommitmentLine[];
+  changeOrders: ChangeOrder[];
+  actions: {
+    edit: ActionGate;
+    changeStatus: ActionGate;
+    addChangeOrder: ActionGate;
+    send: ActionGate;
+    retrieve: ActionGate;
+  };
+  version: number;
+  createdBy: PersonRef | null;
+  createdAt: string;
+}
+
+export interface ChangeOrderLineInput {
+  costCode: string;
+  category: string;
+  description?: string;
+  amount: string;
+}
+
+export interface VendorMapping {
+  vendorId: string;
+  name: string;
+  erpVendor: ErpVendorRef | null;
+  suggestion: ErpVendorRef | null;
 }
 
 export class ApiError extends Error {
@@ -393,6 +551,11 @@ const companyPath = (companyId: string) => `/api/v1/companies/${enc(companyId)}`
 export const budgetPath = (companyId: string, projectId: string) =>
   `${companyPath(companyId)}/projects/${enc(projectId)}/budget`;
 const erpPath = (companyId: string) => `${companyPath(companyId)}/erp`;
+export const commitmentsPath = (companyId: string, projectId: string) =>
+  `${companyPath(companyId)}/projects/${enc(projectId)}/commitments`;
+/** The ERP Integrations list of one kind of document. */
+const submissionsPath = (companyId: string, kind: DocumentKind) =>
+  `${erpPath(companyId)}/${kind === "commitment" ? "commitment" : "budget"}-submissions`;
 
 // Auth and account
 
@@ -502,15 +665,111 @@ export const budgetCsvUrl = (c: string, p: string) => `${budgetPath(c, p)}/expor
 export const listSubmissions = (
   c: string,
   query: { status: string; cursor?: string | null; limit?: number },
-): Promise<SubmissionList> => request<SubmissionList>("GET", `${erpPath(c)}/budget-submissions`, { query });
-export const getSubmission = (c: string, submissionId: string) =>
-  request<SubmissionDetail>("GET", `${erpPath(c)}/budget-submissions/${enc(submissionId)}`);
-export const decideSubmissions = (c: string, decisions: DecisionInput[]) =>
-  request<{ results: DecisionResult[] }>("POST", `${erpPath(c)}/budget-submissions/decisions`, {
+  kind: DocumentKind = "budget",
+): Promise<SubmissionList> => request<SubmissionList>("GET", submissionsPath(c, kind), { query });
+export const getSubmission = (c: string, submissionId: string, kind: DocumentKind = "budget") =>
+  request<SubmissionDetail>("GET", `${submissionsPath(c, kind)}/${enc(submissionId)}`);
+export const decideSubmissions = (c: string, decisions: DecisionInput[], kind: DocumentKind = "budget") =>
+  request<{ results: DecisionResult[] }>("POST", `${submissionsPath(c, kind)}/decisions`, {
     json: { decisions },
   });
-export const retrySubmission = (c: string, submissionId: string) =>
-  request<unknown>("POST", `${erpPath(c)}/budget-submissions/${enc(submissionId)}/retry`);
+export const retrySubmission = (c: string, submissionId: string, kind: DocumentKind = "budget") =>
+  request<unknown>("POST", `${submissionsPath(c, kind)}/${enc(submissionId)}/retry`);
+
+// Commitments
+
+export const listCommitments = (c: string, p: string) =>
+  request<{ items: CommitmentSummary[] }>("GET", commitmentsPath(c, p)).then(itemsOf);
+export const createCommitment = (
+  c: string,
+  p: string,
+  input: { kind: CommitmentKind; number: string; title: string; vendorId: string },
+) => request<Commitment>("POST", commitmentsPath(c, p), { json: input });
+export const getCommitment = (c: string, p: string, id: string) =>
+  request<Commitment>("GET", `${commitmentsPath(c, p)}/${enc(id)}`);
+export const updateCommitment = (
+  c: string,
+  p: string,
+  id: string,
+  input: { number?: string; title?: string; vendorId?: string },
+) => request<Commitment>("PATCH", `${commitmentsPath(c, p)}/${enc(id)}`, { json: input });
+export const setCommitmentStatus = (c: string, p: string, id: string, status: CommitmentStatus) =>
+  request<Commitment>("POST", `${commitmentsPath(c, p)}/${enc(id)}/status`, { json: { status } });
+export const addCommitmentLine = (
+  c: string,
+  p: string,
+  id: string,
+  line: { costCode: string; category: string; description?: string; amount: string },
+) => request<CommitmentLine>("POST", `${commitmentsPath(c, p)}/${enc(id)}/lines`, { json: line });
+export const updateCommitmentLine = (
+  c: string,
+  p: string,
+  id: string,
+  lineId: string,
+  input: { amount?: string; description?: string },
+) =>
+  request<CommitmentLine>("PATCH", `${commitmentsPath(c, p)}/${enc(id)}/lines/${enc(lineId)}`, {
+    json: input,
+  });
+export const deleteCommitmentLine = (c: string, p: string, id: string, lineId: string) =>
+  request<void>("DELETE", `${commitmentsPath(c, p)}/${enc(id)}/lines/${enc(lineId)}`);
+
+const changeOrdersPath = (c: string, p: string, id: string) =>
+  `${commitmentsPath(c, p)}/${enc(id)}/change-orders`;
+export const createChangeOrder = (
+  c: string,
+  p: string,
+  id: string,
+  input: { title: string; lines: ChangeOrderLineInput[] },
+) => request<ChangeOrder>("POST", changeOrdersPath(c, p, id), { json: input });
+export const updateChangeOrder = (
+  c: string,
+  p: string,
+  id: string,
+  changeOrderId: string,
+  input: { title?: string; lines?: ChangeOrderLineInput[] },
+) => request<ChangeOrder>("PATCH", `${changeOrdersPath(c, p, id)}/${enc(changeOrderId)}`, { json: input });
+export const deleteChangeOrder = (c: string, p: string, id: string, changeOrderId: string) =>
+  request<void>("DELETE", `${changeOrdersPath(c, p, id)}/${enc(changeOrderId)}`);
+export const approveChangeOrder = (c: string, p: string, id: string, changeOrderId: string) =>
+  request<ChangeOrder>("POST", `${changeOrdersPath(c, p, id)}/${enc(changeOrderId)}/approve`);
+export const rejectChangeOrder = (c: string, p: string, id: string, changeOrderId: string) =>
+  request<ChangeOrder>("POST", `${changeOrdersPath(c, p, id)}/${enc(changeOrderId)}/reject`);
+
+export const sendCommitmentToErp = (c: string, p: string, id: string) =>
+  request<SubmissionSummary>("POST", `${commitmentsPath(c, p)}/${enc(id)}/send-to-erp`);
+export const retrieveCommitmentFromErp = (c: string, p: string, id: string) =>
+  request<SubmissionSummary>("POST", `${commitmentsPath(c, p)}/${enc(id)}/retrieve-from-erp`);
+export const listCommitmentSubmissions = (c: string, p: string, id: string) =>
+  request<{ items: SubmissionSummary[] } | SubmissionSummary[]>(
+    "GET",
+    `${commitmentsPath(c, p)}/${enc(id)}/submissions`,
+  ).then(itemsOf);
+
+// Vendors
+
+export const listVendors = (c: string, includeInactive = false) =>
+  request<{ items: Vendor[] }>("GET", `${companyPath(c)}/vendors`, { query: { includeInactive } }).then(
+    itemsOf,
+  );
+export const createVendor = (c: string, input: VendorInput & { name: string }) =>
+  request<Vendor>("POST", `${companyPath(c)}/vendors`, { json: input });
+export const updateVendor = (c: string, vendorId: string, input: VendorInput) =>
+  request<Vendor>("PATCH", `${companyPath(c)}/vendors/${enc(vendorId)}`, { json: input });
+
+// Vendor mappings (QuickBooks Online)
+
+export const getVendorMappings = (c: string) =>
+  request<{ items: VendorMapping[] }>("GET", `${erpPath(c)}/mappings/vendors`);
+export const mapVendor = (c: string, vendorId: string, vendorRef: string | null) =>
+  request<unknown>("PUT", `${erpPath(c)}/mappings/vendors/${enc(vendorId)}`, { json: { vendorRef } });
+export const autoMatchVendors = (c: string) =>
+  request<{ matched: { vendorId: string; name: string; erpVendor: ErpVendorRef }[] }>(
+    "POST",
+    `${erpPath(c)}/mappings/vendors/auto-match`,
+  );
+export const listQuickBooksVendors = (c: string) =>
+  request<{ items: ErpVendorRef[] }>("GET", `${erpPath(c)}/quickbooks/vendors`);
 
 export const getConnection = (c: string) => request<Connection>("GET", `${erpPath(c)}/connection`);
 /** Starts connecting an ERP by the request its connection answer names. */
@@ -537,8 +796,18 @@ export const keys = {
   budgetChanges: (c: string, p: string) => ["budget", c, p, "changes"] as const,
   projectSubmissions: (c: string, p: string) => ["budget", c, p, "submissions"] as const,
   submissions: (c: string) => ["submissions", c] as const,
-  submissionList: (c: string, status: string, cursor: string | null) =>
-    ["submissions", c, "list", status, cursor] as const,
-  submission: (c: string, id: string) => ["submissions", c, "detail", id] as const,
+  submissionList: (c: string, status: string, cursor: string | null, kind: DocumentKind = "budget") =>
+    ["submissions", c, "list", kind, status, cursor] as const,
+  submission: (c: string, id: string, kind: DocumentKind = "budget") =>
+    ["submissions", c, "detail", id, kind] as const,
+  /** Everything read about a company's commitments (lists, commitments, their histories). */
+  allCommitments: (c: string) => ["commitments", c] as const,
+  commitments: (c: string, p: string) => ["commitments", c, p] as const,
+  commitment: (c: string, p: string, id: string) => ["commitments", c, p, id] as const,
+  commitmentSubmissions: (c: string, p: string, id: string) =>
+    ["commitments", c, p, id, "submissions"] as const,
+  vendors: (c: string) => ["vendors", c] as const,
+  vendorList: (c: string, includeInactive: boolean) => ["vendors", c, includeInactive] as const,
+  vendorMappings: (c: string) => ["vendors", c, "mappings"] as const,
   connection: (c: string) => ["connection", c] as const,
 };

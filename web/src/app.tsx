@@ -12,7 +12,8 @@ import {
   resolveAdminRoute,
 } from "./pages/admin/admin-routes.js";
 import { BudgetPage } from "./pages/budget-page.js";
-import { ErpPage } from "./pages/erp-page.js";
+import { CommitmentsPage } from "./pages/commitments-page.js";
+import { ErpPage, type ErpTab } from "./pages/erp-page.js";
 import { InvitationPage } from "./pages/invitation-page.js";
 import { MailboxPage } from "./pages/mailbox-page.js";
 import { ProjectsPage } from "./pages/projects-page.js";
@@ -83,7 +84,8 @@ type Route =
   | { kind: "home" }
   | { kind: "projects"; companyId: string }
   | { kind: "budget"; companyId: string; projectId: string }
-  | { kind: "erp"; companyId: string; tab: "budgets" | "connection" }
+  | { kind: "commitments"; companyId: string; projectId: string; commitmentId: string | null }
+  | { kind: "erp"; companyId: string; tab: ErpTab }
   | { kind: "mailbox" }
   | { kind: "no-company" }
   | AdminRoute
@@ -98,10 +100,16 @@ export function resolveRoute(pathname: string): Route {
   if (m?.c) return { kind: "projects", companyId: m.c };
   m = matchPath("/companies/:c/projects/:p/budget", path);
   if (m?.c && m.p) return { kind: "budget", companyId: m.c, projectId: m.p };
+  m = matchPath("/companies/:c/projects/:p/commitments", path);
+  if (m?.c && m.p) return { kind: "commitments", companyId: m.c, projectId: m.p, commitmentId: null };
+  m = matchPath("/companies/:c/projects/:p/commitments/:id", path);
+  if (m?.c && m.p && m.id) return { kind: "commitments", companyId: m.c, projectId: m.p, commitmentId: m.id };
   m = matchPath("/companies/:c/projects/:p", path);
   if (m?.c && m.p) return { kind: "budget", companyId: m.c, projectId: m.p };
   m = matchPath("/companies/:c/erp", path) ?? matchPath("/companies/:c/erp/budgets", path);
   if (m?.c) return { kind: "erp", companyId: m.c, tab: "budgets" };
+  m = matchPath("/companies/:c/erp/commitments", path);
+  if (m?.c) return { kind: "erp", companyId: m.c, tab: "commitments" };
   m = matchPath("/companies/:c/erp/connection", path);
   if (m?.c) return { kind: "erp", companyId: m.c, tab: "connection" };
   m = matchPath("/companies/:c", path);
@@ -171,6 +179,15 @@ function RouteView({ route, company }: { route: Route; company: CompanyMembershi
     return <AdminRouteView route={route} company={company} />;
   if (route.kind === "budget")
     return <BudgetPage key={company.id + route.projectId} company={company} projectId={route.projectId} />;
+  if (route.kind === "commitments")
+    return (
+      <CommitmentsPage
+        key={company.id + route.projectId}
+        company={company}
+        projectId={route.projectId}
+        commitmentId={route.commitmentId}
+      />
+    );
   return <ErpPage key={company.id} company={company} tab={route.tab} />;
 }
 
@@ -218,7 +235,9 @@ function Shell({
     if (!target) return;
     const base = `/companies/${encodeURIComponent(target.id)}`;
     const onErp = location.pathname.includes("/erp");
-    navigate(onErp && canViewErp(target.permissions) ? `${base}/erp` : `${base}/projects`);
+    // The same ERP Integrations tab in the other company (its Connection tab is for admins only).
+    const tab = location.pathname.includes("/erp/commitments") ? "/commitments" : "";
+    navigate(onErp && canViewErp(target.permissions) ? `${base}/erp${tab}` : `${base}/projects`);
   };
 
   const doSignOut = async () => {

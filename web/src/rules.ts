@@ -3,7 +3,13 @@ import type {
   Budget,
   BudgetLine,
   BudgetState,
+  Commitment,
+  CommitmentErpState,
+  CommitmentKind,
+  CommitmentStatus,
+  CommitmentSummary,
   DecisionInput,
+  DocumentKind,
   Level,
   Me,
   Permissions,
@@ -262,9 +268,119 @@ const FILTER_ALIASES: Record<string, string> = {
   "retrieved,rejected": "rejected,retrieved",
 };
 
-export function parseFilter(value: string | null): FilterDef {
+/** The same filters for commitments: the same keys (and so the same links from emails), their own words. */
+export const COMMITMENT_FILTERS: FilterDef[] = [
+  {
+    key: "ready_to_export",
+    label: "Ready to Export",
+    statuses: ["ready_to_export"],
+    heading: "Commitments Ready to Be Exported",
+    empty:
+      "No commitments are waiting for acceptance. When a project manager sends an approved subcontract or purchase order to ERP, it shows up here for you to review.",
+  },
+  {
+    key: "exporting",
+    label: "Exporting",
+    statuses: ["exporting"],
+    heading: "Commitments Being Written to QuickBooks",
+    empty:
+      "Nothing is being written to QuickBooks right now. Accepted commitments show up here until they are synced.",
+  },
+  {
+    key: "exported",
+    label: "Synced",
+    statuses: ["exported"],
+    heading: "Commitments Synced with QuickBooks",
+    empty:
+      "No commitment has been synced yet. Accept a commitment under Ready to Export to write it to QuickBooks as a purchase order.",
+  },
+  {
+    key: "failed",
+    label: "Failed to Export",
+    statuses: ["failed"],
+    heading: "Commitments That Could Not Be Exported",
+    empty: "No failed exports: nothing needs your attention.",
+  },
+  {
+    key: "rejected,retrieved",
+    label: "Rejected & Retrieved",
+    statuses: ["rejected", "retrieved"],
+    heading: "Commitments Rejected or Retrieved",
+    empty: "No commitment has been rejected or retrieved yet.",
+  },
+];
+
+export function parseFilter(value: string | null, filters: FilterDef[] = FILTERS): FilterDef {
   const key = value ? (FILTER_ALIASES[value] ?? value) : "ready_to_export";
-  return FILTERS.find((f) => f.key === key) ?? (FILTERS[0] as FilterDef);
+  return filters.find((f) => f.key === key) ?? (filters[0] as FilterDef);
+}
+
+/**
+ * What differs between the kinds of documents ERP Integrations lists: their words, their filters, and how one of
+ * them is named. The screens are the same.
+ */
+export interface DocumentKindDef {
+  kind: DocumentKind;
+  /** "budget" / "commitment", and their plurals, for sentences. */
+  one: string;
+  many: string;
+  /** "Budgets" / "Commitments": the tab and its headings. */
+  title: string;
+  filterLabel: string;
+  filters: FilterDef[];
+  detailsTitle: string;
+  linesCaption: string;
+  /** The heading of the revised total column in lists. */
+  revisedTotal: string;
+  /** The amounts columns of a snapshot line, in order: original, changes, revised. */
+  amountColumns: [string, string, string];
+  /** What the ERP receives ("estimate" / "purchase order"). */
+  erpDocument: string;
+}
+
+export const BUDGET_DOCUMENTS: DocumentKindDef = {
+  kind: "budget",
+  one: "budget",
+  many: "budgets",
+  title: "Budgets",
+  filterLabel: "Filter Estimates By",
+  filters: FILTERS,
+  detailsTitle: "Budget Updates",
+  linesCaption: "Budget lines in this submission",
+  revisedTotal: "Revised Estimate total",
+  amountColumns: ["Original Budget", "Budget Changes", "Revised Estimate"],
+  erpDocument: "estimate",
+};
+
+export const COMMITMENT_DOCUMENTS: DocumentKindDef = {
+  kind: "commitment",
+  one: "commitment",
+  many: "commitments",
+  title: "Commitments",
+  filterLabel: "Filter Commitments By",
+  filters: COMMITMENT_FILTERS,
+  detailsTitle: "Commitment Details",
+  linesCaption: "Commitment lines in this submission",
+  revisedTotal: "Revised total",
+  amountColumns: ["Original", "Approved Changes", "Revised"],
+  erpDocument: "purchase order",
+};
+
+export const documentsOf = (kind: DocumentKind): DocumentKindDef =>
+  kind === "commitment" ? COMMITMENT_DOCUMENTS : BUDGET_DOCUMENTS;
+
+/** A submission's revised total, whichever kind of document it carries. */
+export function revisedTotalOf(s: Pick<SubmissionSummary, "totals">): string | undefined {
+  return s.totals?.revisedEstimate ?? s.totals?.revised;
+}
+
+/** How a submission is named in results and dialogs: "E1042 Harbor Lofts", "SC-001 Drywall — Acme Drywall". */
+export function submissionLabel(s: Pick<SubmissionSummary, "project" | "commitment" | "vendor">): string {
+  if (s.commitment) {
+    const vendor = s.vendor?.name ? ` — ${s.vendor.name}` : "";
+    return `${s.commitment.number} ${s.commitment.title}${vendor}`;
+  }
+  return `${s.project.number} ${s.project.name}`;
 }
 
 export function filterCount(filter: FilterDef, counts: Partial<SubmissionCounts> | undefined): number {
@@ -303,4 +419,164 @@ export function humanizeKey(key: string): string {
     .trim()
     .toLowerCase();
   return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
+// Commitments (docs/product.md §Commitments)
+
+export const COMMITMENT_KIND_LABEL: Record<CommitmentKind, string> = {
+  subcontract: "Subcontract",
+  purchase_order: "Purchase order",
+};
+
+export const COMMITMENT_STATUS_LABEL: Record<CommitmentStatus, string> = {
+  draft: "Draft",
+  out_for_signature: "Out for signature",
+  approved: "Approved",
+  void: "Void",
+};
+
+export const COMMITMENT_ERP_LABEL: Record<CommitmentErpState, string> = {
+  not_sent: "Not sent",
+  awaiting_acceptance: "Waiting for accounting",
+  exporting: "Exporting to QuickBooks…",
+  failed: "Failed to Export",
+  synced: "Synced",
+  changes_to_send: "Changes to send",
+};
+
+/** The pill class of an ERP state, in the colours budgets use for the same states. */
+export function commitmentErpPill(state: CommitmentErpState): string {
+  if (state === "changes_to_send") return "pill pill-changed_since_sync";
+  if (state === "not_sent") return "pill";
+  return `pill pill-${state}`;
+}
+
+export interface StatusMove {
+  to: CommitmentStatus;
+  label: string;
+  /** Approving a commitment, or voiding an approved one, needs the right to approve changes; the rest editing. */
+  needsApprover: boolean;
+  tone: "primary" | "secondary" | "danger";
+}
+
+/**
+ * The status buttons a commitment shows: draft → out for signature → approved; back to draft from out for
+ * signature; void from draft or out for signature, and from approved only while it was never sent.
+ */
+export function statusMoves(
+  c: Pick<CommitmentSummary, "status" | "lastSubmission" | "erpState">,
+): StatusMove[] {
+  switch (c.status) {
+    case "draft":
+      return [
+        { to: "out_for_signature", label: "Out for signature", needsApprover: false, tone: "primary" },
+        { to: "void", label: "Void", needsApprover: false, tone: "danger" },
+      ];
+    case "out_for_signature":
+      return [
+        { to: "approved", label: "Approve", needsApprover: true, tone: "primary" },
+        { to: "draft", label: "Back to draft", needsApprover: false, tone: "secondary" },
+        { to: "void", label: "Void", needsApprover: false, tone: "danger" },
+      ];
+    case "approved":
+      return c.lastSubmission === null && c.erpState === "not_sent"
+        ? [{ to: "void", label: "Void", needsApprover: true, tone: "danger" }]
+        : [];
+    default:
+      return [];
+  }
+}
+
+/** "Send to ERP" the first time; "Re-send to ERP" once something was exported. */
+export function commitmentSendLabel(
+  c: Pick<Commitment, "erpState" | "lines">,
+): "Send to ERP" | "Re-send to ERP" {
+  const everExported =
+    c.erpState === "synced" || c.erpState === "changes_to_send" || c.lines.some((l) => l.exported !== null);
+  return everExported ? "Re-send to ERP" : "Send to ERP";
+}
+
+export function commitmentRibbon(
+  c: Pick<CommitmentSummary, "status" | "erpState" | "lastSubmission">,
+  waitingFor?: string | null,
+): Ribbon {
+  if (c.status === "void") {
+    return { tone: "none", title: "Void", text: "This commitment is void. It cannot be changed or sent." };
+  }
+  switch (c.erpState) {
+    case "awaiting_acceptance":
+      return {
+        tone: "blue",
+        title: "Waiting for accounting",
+        text: "This commitment was sent to ERP and waits for an accounting approver to accept it. It cannot be changed until it is accepted, rejected or retrieved.",
+      };
+    case "exporting":
+      return {
+        tone: "blue",
+        title: waitingFor === "web_connector" ? "Waiting for the Web Connector" : "Exporting to QuickBooks…",
+        text:
+          waitingText(waitingFor) ??
+          "Accounting accepted this commitment. It is being written to QuickBooks as a purchase order; this page updates by itself.",
+      };
+    case "failed":
+      return {
+        tone: "red",
+        title: "Failed to Export",
+        text: "The export to QuickBooks failed. An accounting approver can retry it or reject it back to you; the commitment stays frozen until then.",
+      };
+    case "synced":
+      return {
+        tone: "green",
+        title: "Synced",
+        text: "The purchase order in QuickBooks matches this commitment. Approved change orders can be re-sent.",
+      };
+    case "changes_to_send":
+      return {
+        tone: "none",
+        title: "Changes to send",
+        text: "A change order was approved since the last export. Re-send the commitment to ERP to update its purchase order.",
+      };
+    default:
+      break;
+  }
+  if (c.lastSubmission?.status === "rejected") {
+    return {
+      tone: "yellow",
+      title: "Rejected by accounting",
+      text: "Accounting rejected the last submission. Make the changes it asks for, then send the commitment again.",
+    };
+  }
+  if (c.lastSubmission?.status === "retrieved") {
+    return {
+      tone: "yellow",
+      title: "Retrieved from ERP",
+      text: "The last submission was taken back before accounting decided. Make your changes, then send it again.",
+    };
+  }
+  if (c.status === "approved") {
+    return {
+      tone: "none",
+      title: "Approved",
+      text: "Lines change only through change orders now. Send the commitment to ERP when it is ready for accounting.",
+    };
+  }
+  if (c.status === "out_for_signature") {
+    return {
+      tone: "none",
+      title: "Out for signature",
+      text: "Lines are frozen while the vendor signs. Approve the commitment once signed, or take it back to draft.",
+    };
+  }
+  return {
+    tone: "none",
+    title: "Draft",
+    text: "Lines can be added, edited and deleted. Send it out for signature when it is ready.",
+  };
+}
+
+/** How often a commitment is re-read while something happens elsewhere (an export, a decision). */
+export function commitmentRefreshInterval(state: CommitmentErpState | undefined): number | false {
+  if (state === "exporting") return 1000;
+  if (state === "awaiting_acceptance") return 5000;
+  return false;
 }

@@ -20,10 +20,19 @@ import { ErrorState, GatedButton, Loading, Money } from "../components/ui.js";
 import { useAction } from "../components/use-action.js";
 import { formatDateTime } from "../format.js";
 import { Link } from "../router.js";
-import { budgetRibbon, canViewErp, SUBMISSION_STATUS_LABEL, sendLabel } from "../rules.js";
+import {
+  BUDGET_DOCUMENTS,
+  budgetRibbon,
+  canViewErp,
+  type DocumentKindDef,
+  revisedTotalOf,
+  SUBMISSION_STATUS_LABEL,
+  sendLabel,
+} from "../rules.js";
 import { BudgetChangesSection } from "./budget-changes.js";
 import { BudgetImportSection } from "./budget-import.js";
 import { BudgetLinesSection } from "./budget-lines.js";
+import { ProjectNav } from "./project-nav.js";
 
 /** How often the page re-reads the budget while something happens elsewhere (an export, an approver's decision). */
 export function budgetRefreshInterval(state: BudgetState | undefined): number | false {
@@ -66,6 +75,7 @@ export function BudgetPage({ company, projectId }: { company: CompanyMembership;
           </>
         }
       />
+      <ProjectNav companyId={c} projectId={projectId} current="budget" />
       {budget.isPending ? (
         <Loading label="Loading budget…" />
       ) : budget.isError ? (
@@ -214,12 +224,18 @@ export function BudgetView({
   );
 }
 
-function SubmissionHistory({ history }: { history: SubmissionSummary[] }) {
+export function SubmissionHistory({
+  history,
+  docs = BUDGET_DOCUMENTS,
+}: {
+  history: SubmissionSummary[];
+  docs?: DocumentKindDef;
+}) {
   return (
     <section className="card" aria-labelledby="history-heading">
       <h2 id="history-heading">Submission history</h2>
       {history.length === 0 ? (
-        <p className="muted">This budget has not been sent to ERP yet.</p>
+        <p className="muted">This {docs.one} has not been sent to ERP yet.</p>
       ) : (
         <div className="table-wrap">
           <table className="table table-stack">
@@ -251,7 +267,7 @@ function SubmissionHistory({ history }: { history: SubmissionSummary[] }) {
                     {s.replaced ? (
                       <span
                         className="pill pill-sub-replaced"
-                        title="A later export of this budget overwrote the estimate this one wrote."
+                        title={`A later export of this ${docs.one} overwrote the ${docs.erpDocument} this one wrote.`}
                       >
                         Replaced
                       </span>
@@ -265,7 +281,7 @@ function SubmissionHistory({ history }: { history: SubmissionSummary[] }) {
                     {s.lineCount}
                   </td>
                   <td data-label="Revised total" className="num">
-                    <Money amount={s.totals?.revisedEstimate} />
+                    <Money amount={revisedTotalOf(s)} />
                   </td>
                   <td data-label="Change" className="num">
                     <Money amount={s.totals?.delta} signed />

@@ -7,6 +7,7 @@ import {
   decideSubmissions,
   getSubmission,
   keys,
+  type SnapshotLine,
   type SubmissionDetail,
 } from "../api.js";
 import { ValueView } from "../components/data-view.js";
@@ -15,7 +16,14 @@ import { useToast } from "../components/toast.js";
 import { ErrorState, errorMessage, Loading, Money } from "../components/ui.js";
 import { formatDateTime } from "../format.js";
 import { sumAmounts } from "../money.js";
-import { canDecide, submissionStatusLabel, waitingText } from "../rules.js";
+import {
+  BUDGET_DOCUMENTS,
+  canDecide,
+  type DocumentKindDef,
+  submissionLabel,
+  submissionStatusLabel,
+  waitingText,
+} from "../rules.js";
 import { ReasonDialog } from "./erp-budgets.js";
 
 function decidedBy(detail: SubmissionDetail): string {
@@ -139,10 +147,153 @@ function EstimatePreview({ preview }: { preview: EstimatePreviewShape }) {
   );
 }
 
+interface PurchaseOrderPreviewShape {
+  erp?: string;
+  vendor?: unknown;
+  job?: unknown;
+  customer?: unknown;
+  itemsToCreate?: unknown[];
+  purchaseOrder: {
+    action?: string;
+    purchaseOrderId?: string | null;
+    docNumber?: string | null;
+    status?: string | null;
+    memo?: string | null;
+    total?: string | null;
+  };
+  lines: {
+    item?: unknown;
+    description?: string;
+    job?: unknown;
+    customer?: unknown;
+    amount?: string;
+    lineId?: string | null;
+  }[];
+}
+
+function isPurchaseOrderPreview(value: unknown): value is PurchaseOrderPreviewShape {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.purchaseOrder === "object" && v.purchaseOrder !== null && Array.isArray(v.lines);
+}
+
+/** A vendor or job as the preview names it: a name, or an object with a name and whether it is new. */
+function named(value: unknown): { name: string; create: boolean } | null {
+  if (value == null || value === "") return null;
+  if (typeof value === "string") return { name: value, create: false };
+  if (typeof value === "object") {
+    const v = value as Record<string, unknown>;
+    const name = v.name ?? v.displayName ?? v.job ?? v.fullyQualifiedName ?? v.ref;
+    return name == null ? null : { name: String(name), create: v.create === true };
+  }
+  return { name: String(value), create: false };
+}
+
+/** How the export finds the vendor in QuickBooks, in words. */
+function vendorHow(vendor: unknown, create: boolean): string {
+  const action =
+    typeof vendor === "object" && vendor !== null ? (vendor as Record<string, unknown>).action : undefined;
+  if (action === "linked") return "(linked in Mappings)";
+  if (action === "find") return "(found by name in QuickBooks)";
+  if (action === "find_or_create") return "(found by name, or added if QuickBooks has none)";
+  return create ? "(new)" : "(already in QuickBooks)";
+}
+
+/** The purchase order QuickBooks receives for a commitment, in an accountant's words. */
+function PurchaseOrderPreview({ preview }: { preview: PurchaseOrderPreviewShape }) {
+  const erp = preview.erp ?? "QuickBooks";
+  const po = preview.purchaseOrder;
+  const vendor = named(preview.vendor);
+  const job = named(preview.job ?? preview.customer);
+  const items = preview.itemsToCreate ?? [];
+  const number = po.docNumber ?? po.purchaseOrderId ?? "";
+  return (
+    <div className="qb-preview">
+      <ul className="facts">
+        <li>
+          <strong>{erp}</strong>
+        </li>
+        {vendor ? (
+          <li>
+            Vendor <strong>{vendor.name}</strong> {vendorHow(preview.vendor, vendor.create)}
+          </li>
+        ) : null}
+        {job ? (
+          <li>
+            Job <strong>{job.name}</strong> {job.create ? "(new)" : "(already in QuickBooks)"}
+          </li>
+        ) : null}
+        <li>
+          {po.action === "update"
+            ? `Updates purchase order ${number} in place`.trim()
+            : `Adds purchase order ${number}`.trim()}
+          {po.status ? `, ${po.status}` : ""}
+        </li>
+        {po.total ? (
+          <li>
+            Total <Money amount={po.total} />
+          </li>
+        ) : null}
+      </ul>
+      <p className="muted small">
+        {items.length === 0
+          ? "No new products or services are needed."
+          : `New products or services: ${items.map(itemName).join(", ")}.`}
+      </p>
+      <div className="table-wrap">
+        <table className="table table-compact table-money table-stack">
+          <caption className="sr-only">Purchase order lines {erp} will receive</caption>
+          <thead>
+            <tr>
+              <th scope="col">Product/service</th>
+              <th scope="col">Job</th>
+              <th scope="col" className="num">
+                Amount
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {preview.lines.map((line, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: preview lines have no identity of their own
+              <tr key={i}>
+                <td>
+                  {line.item == null ? "—" : itemName(line.item)}
+                  {line.description ? <span className="sub">{line.description}</span> : null}
+                </td>
+                <td data-label="Job">{named(line.job ?? line.customer)?.name ?? job?.name ?? "—"}</td>
+                <td data-label="Amount" className="num">
+                  <Money amount={line.amount} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+/** The three amounts of a snapshot line, whichever kind of document it belongs to. */
+function amountsOf(line: SnapshotLine): [string | undefined, string | undefined, string | undefined] {
+  return [
+    line.originalBudget ?? line.original,
+    line.budgetChanges ?? line.approvedChanges,
+    line.revisedEstimate ?? line.revised,
+  ];
+}
+
 /** What the approver reviews: exactly the snapshot that will be exported, plus what QuickBooks will receive. */
-export function BudgetUpdatesContent({ detail }: { detail: SubmissionDetail }) {
+export function BudgetUpdatesContent({
+  detail,
+  docs = BUDGET_DOCUMENTS,
+}: {
+  detail: SubmissionDetail;
+  docs?: DocumentKindDef;
+}) {
   const lines = detail.lines ?? [];
   const lastError = detail.export?.lastError ?? null;
+  const [originalLabel, changesLabel, revisedLabel] = docs.amountColumns;
+  const commitment = docs.kind === "commitment";
   return (
     <div className="stack">
       <dl className="fields fields-inline">
@@ -152,6 +303,12 @@ export function BudgetUpdatesContent({ detail }: { detail: SubmissionDetail }) {
             {detail.project.number} {detail.project.name}
           </dd>
         </div>
+        {detail.commitment ? (
+          <div className="field-pair">
+            <dt>Commitment</dt>
+            <dd>{submissionLabel(detail)}</dd>
+          </div>
+        ) : null}
         <div className="field-pair">
           <dt>Sent by</dt>
           <dd>{detail.submittedBy?.name ?? detail.submittedBy?.email}</dd>
@@ -172,19 +329,20 @@ export function BudgetUpdatesContent({ detail }: { detail: SubmissionDetail }) {
 
       <div className="table-wrap">
         <table className="table table-money table-stack">
-          <caption className="sr-only">Budget lines in this submission</caption>
+          <caption className="sr-only">{docs.linesCaption}</caption>
           <thead>
             <tr>
               <th scope="col">Cost Code</th>
               <th scope="col">Category</th>
+              {commitment ? <th scope="col">Description</th> : null}
               <th scope="col" className="num">
-                Original Budget
+                {originalLabel}
               </th>
               <th scope="col" className="num">
-                Budget Changes
+                {changesLabel}
               </th>
               <th scope="col" className="num">
-                Revised Estimate
+                {revisedLabel}
               </th>
               <th scope="col" className="num">
                 Previously exported
@@ -195,51 +353,57 @@ export function BudgetUpdatesContent({ detail }: { detail: SubmissionDetail }) {
             </tr>
           </thead>
           <tbody>
-            {lines.map((line) => (
-              <tr key={`${line.costCode}|${line.category}`}>
-                <td>
-                  <span className="mono">{line.costCode}</span>
-                  {line.costCodeDescription ? <span className="sub">{line.costCodeDescription}</span> : null}
-                </td>
-                <td>
-                  <span className="mono">{line.category}</span>
-                  {line.categoryName ? <span className="sub">{line.categoryName}</span> : null}
-                </td>
-                <td data-label="Original Budget" className="num">
-                  <Money amount={line.originalBudget} />
-                </td>
-                <td data-label="Budget Changes" className="num">
-                  <Money amount={line.budgetChanges} />
-                </td>
-                <td data-label="Revised Estimate" className="num">
-                  <Money amount={line.revisedEstimate} />
-                </td>
-                <td data-label="Previously exported" className="num">
-                  {line.previouslyExported == null ? (
-                    <span className="muted">New</span>
-                  ) : (
-                    <Money amount={line.previouslyExported} />
-                  )}
-                </td>
-                <td data-label="Change" className="num">
-                  <Money amount={line.delta} signed />
-                </td>
-              </tr>
-            ))}
+            {lines.map((line) => {
+              const [original, changes, revised] = amountsOf(line);
+              return (
+                <tr key={`${line.costCode}|${line.category}`}>
+                  <td>
+                    <span className="mono">{line.costCode}</span>
+                    {line.costCodeDescription ? (
+                      <span className="sub">{line.costCodeDescription}</span>
+                    ) : null}
+                  </td>
+                  <td>
+                    <span className="mono">{line.category}</span>
+                    {line.categoryName ? <span className="sub">{line.categoryName}</span> : null}
+                  </td>
+                  {commitment ? <td data-label="Description">{line.description || "—"}</td> : null}
+                  <td data-label={originalLabel} className="num">
+                    <Money amount={original} />
+                  </td>
+                  <td data-label={changesLabel} className="num">
+                    <Money amount={changes} />
+                  </td>
+                  <td data-label={revisedLabel} className="num">
+                    <Money amount={revised} />
+                  </td>
+                  <td data-label="Previously exported" className="num">
+                    {line.previouslyExported == null ? (
+                      <span className="muted">New</span>
+                    ) : (
+                      <Money amount={line.previouslyExported} />
+                    )}
+                  </td>
+                  <td data-label="Change" className="num">
+                    <Money amount={line.delta} signed />
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
           <tfoot>
             <tr>
-              <th scope="row" colSpan={2}>
+              <th scope="row" colSpan={commitment ? 3 : 2}>
                 Totals
               </th>
-              <td data-label="Original Budget" className="num">
-                <Money amount={sumAmounts(lines.map((l) => l.originalBudget))} />
+              <td data-label={originalLabel} className="num">
+                <Money amount={sumAmounts(lines.map((l) => amountsOf(l)[0]))} />
               </td>
-              <td data-label="Budget Changes" className="num">
-                <Money amount={sumAmounts(lines.map((l) => l.budgetChanges))} />
+              <td data-label={changesLabel} className="num">
+                <Money amount={sumAmounts(lines.map((l) => amountsOf(l)[1]))} />
               </td>
-              <td data-label="Revised Estimate" className="num">
-                <Money amount={sumAmounts(lines.map((l) => l.revisedEstimate))} />
+              <td data-label={revisedLabel} className="num">
+                <Money amount={sumAmounts(lines.map((l) => amountsOf(l)[2]))} />
               </td>
               <td data-label="Previously exported" className="num">
                 <Money amount={sumAmounts(lines.map((l) => l.previouslyExported))} />
@@ -320,6 +484,8 @@ export function BudgetUpdatesContent({ detail }: { detail: SubmissionDetail }) {
           </h3>
           {isEstimatePreview(detail.preview) ? (
             <EstimatePreview preview={detail.preview} />
+          ) : isPurchaseOrderPreview(detail.preview) ? (
+            <PurchaseOrderPreview preview={detail.preview} />
           ) : (
             <ValueView value={detail.preview} />
           )}
@@ -331,11 +497,13 @@ export function BudgetUpdatesContent({ detail }: { detail: SubmissionDetail }) {
 
 export function BudgetUpdatesDialog({
   company,
+  docs = BUDGET_DOCUMENTS,
   submissionId,
   onClose,
   exportBlocked = false,
 }: {
   company: CompanyMembership;
+  docs?: DocumentKindDef;
   submissionId: string;
   onClose: () => void;
   /** QuickBooks is not connected: accepting is off, rejecting is not. */
@@ -346,23 +514,23 @@ export function BudgetUpdatesDialog({
   const [rejecting, setRejecting] = useState(false);
   const [busy, setBusy] = useState(false);
   const detail = useQuery({
-    queryKey: keys.submission(company.id, submissionId),
-    queryFn: () => getSubmission(company.id, submissionId),
+    queryKey: keys.submission(company.id, submissionId, docs.kind),
+    queryFn: () => getSubmission(company.id, submissionId, docs.kind),
     refetchInterval: (query) => (query.state.data?.status === "exporting" ? 1000 : false),
   });
   const d = detail.data;
-  const mayDecide = Boolean(d?.canDecide) && canDecide(company.permissions);
+  const mayDecide = d?.canDecide !== false && canDecide(company.permissions);
   const canAccept = mayDecide && d?.status === "ready_to_export";
   const canReject = mayDecide && (d?.status === "ready_to_export" || d?.status === "failed");
-  const label = d ? `${d.project.number} ${d.project.name}` : "";
+  const label = d ? submissionLabel(d) : "";
 
   const decide = async (decision: DecisionInput) => {
     setBusy(true);
     try {
-      const { results } = await decideSubmissions(company.id, [decision]);
+      const { results } = await decideSubmissions(company.id, [decision], docs.kind);
       const result = results[0];
       if (!result?.ok) {
-        toast.error(result?.error?.message ?? "The budget could not be processed.");
+        toast.error(result?.error?.message ?? `The ${docs.one} could not be processed.`);
         return;
       }
       const desktop =
@@ -381,14 +549,16 @@ export function BudgetUpdatesDialog({
     } finally {
       setBusy(false);
       await queryClient.invalidateQueries({ queryKey: keys.submissions(company.id) });
-      await queryClient.invalidateQueries({ queryKey: ["budget", company.id] });
+      await queryClient.invalidateQueries({
+        queryKey: docs.kind === "commitment" ? keys.allCommitments(company.id) : ["budget", company.id],
+      });
     }
   };
 
   return (
     <>
       <Dialog
-        title="Budget Updates"
+        title={docs.detailsTitle}
         onClose={onClose}
         size="large"
         footer={
@@ -426,15 +596,16 @@ export function BudgetUpdatesDialog({
         }
       >
         {detail.isPending ? (
-          <Loading label="Loading budget updates…" />
+          <Loading label={`Loading ${docs.detailsTitle.toLowerCase()}…`} />
         ) : detail.isError ? (
           <ErrorState error={detail.error} onRetry={() => detail.refetch()} />
         ) : (
-          <BudgetUpdatesContent detail={detail.data} />
+          <BudgetUpdatesContent detail={detail.data} docs={docs} />
         )}
       </Dialog>
       {rejecting && d ? (
         <ReasonDialog
+          docs={docs}
           budgets={[{ submissionId, label }]}
           busy={busy}
           onCancel={() => setRejecting(false)}

@@ -22,18 +22,22 @@ import { useAction } from "../components/use-action.js";
 import { formatDateTime, plural } from "../format.js";
 import { Link, useLocation, useNavigate } from "../router.js";
 import {
+  BUDGET_DOCUMENTS,
   buildDecisions,
   type Choice,
+  COMMITMENT_KIND_LABEL,
   canDecide,
   canViewBudget,
-  FILTERS,
+  type DocumentKindDef,
   type FilterDef,
   filterCount,
   isErpAdmin,
   isSettled,
   MAX_REASON_LENGTH,
   parseFilter,
+  revisedTotalOf,
   SUBMISSION_STATUS_LABEL,
+  submissionLabel,
   submissionStatusLabel,
   waitingText,
 } from "../rules.js";
@@ -65,11 +69,16 @@ function describeResult(result: DecisionResult, decision: DecisionInput | undefi
 }
 
 export function ErpBudgetsTab({ company }: { company: CompanyMembership }) {
+  return <ErpSubmissionsTab company={company} docs={BUDGET_DOCUMENTS} />;
+}
+
+/** One kind of document in ERP Integrations: counts by status, the filtered list, decisions and retries. */
+export function ErpSubmissionsTab({ company, docs }: { company: CompanyMembership; docs: DocumentKindDef }) {
   const c = company.id;
   const location = useLocation();
   const navigate = useNavigate();
   const params = new URLSearchParams(location.search);
-  const filter = parseFilter(params.get("filter"));
+  const filter = parseFilter(params.get("filter"), docs.filters);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1] ?? null;
   const selectId = useId();
@@ -79,8 +88,8 @@ export function ErpBudgetsTab({ company }: { company: CompanyMembership }) {
   useEffect(() => setCursors([null]), [filter.key]);
 
   const list = useQuery({
-    queryKey: keys.submissionList(c, filter.key, cursor),
-    queryFn: () => listSubmissions(c, { status: filter.key, cursor, limit: PAGE_SIZE }),
+    queryKey: keys.submissionList(c, filter.key, cursor, docs.kind),
+    queryFn: () => listSubmissions(c, { status: filter.key, cursor, limit: PAGE_SIZE }, docs.kind),
     refetchInterval: (query) =>
       filter.key === "exporting" || query.state.data?.items.some((s) => s.status === "exporting")
         ? 1000
@@ -106,10 +115,10 @@ export function ErpBudgetsTab({ company }: { company: CompanyMembership }) {
     <div className="erp-layout">
       <aside className="side-pane" aria-labelledby="counts-heading">
         <h2 id="counts-heading" className="side-heading">
-          Budgets by status
+          {docs.title} by status
         </h2>
         <ul className="counts">
-          {FILTERS.map((f) => {
+          {docs.filters.map((f) => {
             const count = filterCount(f, list.data?.counts);
             return (
               <li key={f.key}>
@@ -136,8 +145,8 @@ export function ErpBudgetsTab({ company }: { company: CompanyMembership }) {
         {exportBlocked ? (
           <div className="notice notice-warning" role="alert">
             <p>
-              <strong>QuickBooks is not connected.</strong> Accepting, exporting and retrying budgets are off
-              until an ERP admin connects it again
+              <strong>QuickBooks is not connected.</strong> Accepting, exporting and retrying {docs.many} are
+              off until an ERP admin connects it again
               {isErpAdmin(company.permissions) ? (
                 <>
                   {" "}
@@ -145,19 +154,19 @@ export function ErpBudgetsTab({ company }: { company: CompanyMembership }) {
                   )
                 </>
               ) : null}
-              . You can still review budgets and reject them.
+              . You can still review {docs.many} and reject them.
             </p>
           </div>
         ) : null}
         <div className="filter-bar">
-          <label htmlFor={selectId}>Filter Estimates By</label>
+          <label htmlFor={selectId}>{docs.filterLabel}</label>
           <select
             id={selectId}
             className="input"
             value={filter.key}
             onChange={(e) => chooseFilter(e.target.value)}
           >
-            {FILTERS.map((f) => (
+            {docs.filters.map((f) => (
               <option key={f.key} value={f.key}>
                 {f.label}
               </option>
@@ -166,13 +175,14 @@ export function ErpBudgetsTab({ company }: { company: CompanyMembership }) {
         </div>
         <h2 className="list-heading">{filter.heading}</h2>
         {list.isPending ? (
-          <Loading label="Loading budgets…" />
+          <Loading label={`Loading ${docs.many}…`} />
         ) : list.isError ? (
           <ErrorState error={list.error} onRetry={() => list.refetch()} />
         ) : (
           <SubmissionsView
             key={filter.key + String(cursor)}
             company={company}
+            docs={docs}
             filter={filter}
             list={list.data}
             exportBlocked={exportBlocked}
@@ -193,11 +203,13 @@ export function ErpBudgetsTab({ company }: { company: CompanyMembership }) {
 
 export function SubmissionsView({
   company,
+  docs = BUDGET_DOCUMENTS,
   filter,
   list,
   exportBlocked = false,
 }: {
   company: CompanyMembership;
+  docs?: DocumentKindDef;
   filter: FilterDef;
   list: SubmissionList;
   /** QuickBooks is not connected: nothing can be accepted or retried. */
@@ -208,6 +220,7 @@ export function SubmissionsView({
   const detailsDialog = details ? (
     <BudgetUpdatesDialog
       company={company}
+      docs={docs}
       submissionId={details}
       exportBlocked={exportBlocked}
       onClose={() => setDetails(null)}
@@ -219,6 +232,7 @@ export function SubmissionsView({
       <>
         <ReadyList
           company={company}
+          docs={docs}
           items={list.items}
           mayDecide={mayDecide}
           exportBlocked={exportBlocked}
@@ -234,6 +248,7 @@ export function SubmissionsView({
       <>
         <FailedList
           company={company}
+          docs={docs}
           items={list.items}
           mayDecide={mayDecide}
           exportBlocked={exportBlocked}
@@ -251,7 +266,7 @@ export function SubmissionsView({
         <table className="table table-money table-stack">
           <thead>
             <tr>
-              <CommonHeaders />
+              <CommonHeaders docs={docs} />
               <th scope="col">Status</th>
               <th scope="col">
                 <span className="sr-only">Details</span>
@@ -261,7 +276,7 @@ export function SubmissionsView({
           <tbody>
             {list.items.map((s) => (
               <tr key={s.id}>
-                <CommonCells company={company} submission={s} />
+                <CommonCells company={company} docs={docs} submission={s} />
                 <td data-label="Status">
                   {/* One block, so on a phone the status, who and the reason stack under each other. */}
                   <div className="status-stack">
@@ -306,17 +321,18 @@ export function SubmissionsView({
   );
 }
 
-function CommonHeaders() {
+function CommonHeaders({ docs }: { docs: DocumentKindDef }) {
   return (
     <>
       <th scope="col">Project</th>
+      {docs.kind === "commitment" ? <th scope="col">Commitment</th> : null}
       <th scope="col">Sent by</th>
       <th scope="col">Sent at</th>
       <th scope="col" className="num">
         Lines
       </th>
       <th scope="col" className="num">
-        Revised Estimate total
+        {docs.revisedTotal}
       </th>
       <th scope="col" className="num">
         Change since last export
@@ -325,15 +341,18 @@ function CommonHeaders() {
   );
 }
 
-/** The project, linked to its budget for those who may open it. */
+/** The project, linked to its budget (or its commitments) for those who may open it. */
 function ProjectCell({
   company,
   project,
+  docs = BUDGET_DOCUMENTS,
 }: {
   company: CompanyMembership;
   project: SubmissionSummary["project"];
+  docs?: DocumentKindDef;
 }) {
-  const href = `/companies/${encodeURIComponent(company.id)}/projects/${encodeURIComponent(project.id)}/budget`;
+  const page = docs.kind === "commitment" ? "commitments" : "budget";
+  const href = `/companies/${encodeURIComponent(company.id)}/projects/${encodeURIComponent(project.id)}/${page}`;
   return (
     <th scope="row" className="cell-project">
       <span className="mono">{project.number}</span>{" "}
@@ -342,16 +361,49 @@ function ProjectCell({
   );
 }
 
-function CommonCells({
+/** The commitment a submission carries: its number and title (linked), its kind and vendor. */
+function CommitmentCell({
   company,
   submission: s,
 }: {
   company: CompanyMembership;
   submission: SubmissionSummary;
 }) {
+  if (!s.commitment) return <td data-label="Commitment">—</td>;
+  const href = `/companies/${encodeURIComponent(company.id)}/projects/${encodeURIComponent(s.project.id)}/commitments/${encodeURIComponent(s.commitment.id)}`;
+  return (
+    <td data-label="Commitment">
+      <div className="status-stack">
+        <span>
+          <span className="mono">{s.commitment.number}</span>{" "}
+          {canViewBudget(company.permissions) ? (
+            <Link to={href}>{s.commitment.title}</Link>
+          ) : (
+            s.commitment.title
+          )}
+        </span>
+        <span className="sub">
+          {COMMITMENT_KIND_LABEL[s.commitment.kind] ?? s.commitment.kind}
+          {s.vendor ? ` · ${s.vendor.name}` : ""}
+        </span>
+      </div>
+    </td>
+  );
+}
+
+function CommonCells({
+  company,
+  docs,
+  submission: s,
+}: {
+  company: CompanyMembership;
+  docs: DocumentKindDef;
+  submission: SubmissionSummary;
+}) {
   return (
     <>
-      <ProjectCell company={company} project={s.project} />
+      <ProjectCell company={company} project={s.project} docs={docs} />
+      {docs.kind === "commitment" ? <CommitmentCell company={company} submission={s} /> : null}
       <td data-label="Sent by">{s.submittedBy?.name ?? s.submittedBy?.email}</td>
       <td data-label="Sent at" className="cell-date">
         {formatDateTime(s.submittedAt)}
@@ -359,8 +411,8 @@ function CommonCells({
       <td data-label="Lines" className="num">
         {s.lineCount}
       </td>
-      <td data-label="Revised Estimate total" className="num">
-        <Money amount={s.totals?.revisedEstimate} />
+      <td data-label={docs.revisedTotal} className="num">
+        <Money amount={revisedTotalOf(s)} />
       </td>
       <td data-label="Change since last export" className="num">
         <Money amount={s.totals?.delta} signed />
@@ -377,7 +429,7 @@ function DetailsButton({ onClick }: { onClick: () => void }) {
   );
 }
 
-function useDecide(company: CompanyMembership, items: SubmissionSummary[]) {
+function useDecide(company: CompanyMembership, items: SubmissionSummary[], docs: DocumentKindDef) {
   const queryClient = useQueryClient();
   const toast = useToast();
   const [results, setResults] = useState<ShownResult[]>([]);
@@ -386,13 +438,13 @@ function useDecide(company: CompanyMembership, items: SubmissionSummary[]) {
   const run = async (decisions: DecisionInput[]): Promise<boolean> => {
     setPending(true);
     try {
-      const response = await decideSubmissions(company.id, decisions);
+      const response = await decideSubmissions(company.id, decisions, docs.kind);
       const shown = response.results.map((result) => {
         const decision = decisions.find((d) => d.submissionId === result.submissionId);
         const item = items.find((s) => s.id === result.submissionId);
         return {
           submissionId: result.submissionId,
-          project: item ? `${item.project.number} ${item.project.name}` : result.submissionId,
+          project: item ? submissionLabel(item) : result.submissionId,
           ok: result.ok,
           text: describeResult(result, decision),
           track: result.ok && decision?.action === "accept",
@@ -410,14 +462,14 @@ function useDecide(company: CompanyMembership, items: SubmissionSummary[]) {
       const done = [
         accepted > 0
           ? desktop
-            ? `${plural(accepted, "budget")} accepted; waiting for the Web Connector to write ${accepted === 1 ? "it" : "them"} to ${erpName}`
-            : `${plural(accepted, "budget")} accepted and sent to ${erpName}`
+            ? `${plural(accepted, docs.one)} accepted; waiting for the Web Connector to write ${accepted === 1 ? "it" : "them"} to ${erpName}`
+            : `${plural(accepted, docs.one)} accepted and sent to ${erpName}`
           : null,
-        rejected > 0 ? `${plural(rejected, "budget")} rejected` : null,
+        rejected > 0 ? `${plural(rejected, docs.one)} rejected` : null,
       ].filter(Boolean);
       if (done.length > 0) toast.success(`${done.join("; ")}.`);
       if (failed > 0)
-        toast.error(`${plural(failed, "budget")} could not be processed. See the results above the list.`);
+        toast.error(`${plural(failed, docs.one)} could not be processed. See the results above the list.`);
       return true;
     } catch (error) {
       toast.error(errorMessage(error));
@@ -425,7 +477,7 @@ function useDecide(company: CompanyMembership, items: SubmissionSummary[]) {
     } finally {
       setPending(false);
       await queryClient.invalidateQueries({ queryKey: keys.submissions(company.id) });
-      await queryClient.invalidateQueries({ queryKey: ["budget", company.id] });
+      await queryClient.invalidateQueries({ queryKey: documentKey(docs, company.id) });
     }
   };
   const track = (result: ShownResult) =>
@@ -433,12 +485,25 @@ function useDecide(company: CompanyMembership, items: SubmissionSummary[]) {
   return { run, track, results, pending, clearResults: () => setResults([]) };
 }
 
+/** What a document page reads, refreshed when one of its submissions moves. */
+function documentKey(docs: DocumentKindDef, companyId: string): readonly unknown[] {
+  return docs.kind === "commitment" ? keys.allCommitments(companyId) : ["budget", companyId];
+}
+
 /** The live state of one accepted (or retried) export: read every second until it settles. */
-function LiveStatus({ company, submissionId }: { company: CompanyMembership; submissionId: string }) {
+function LiveStatus({
+  company,
+  docs,
+  submissionId,
+}: {
+  company: CompanyMembership;
+  docs: DocumentKindDef;
+  submissionId: string;
+}) {
   const queryClient = useQueryClient();
   const detail = useQuery({
-    queryKey: keys.submission(company.id, submissionId),
-    queryFn: () => getSubmission(company.id, submissionId),
+    queryKey: keys.submission(company.id, submissionId, docs.kind),
+    queryFn: () => getSubmission(company.id, submissionId, docs.kind),
     refetchInterval: (query) => (isSettled(query.state.data?.status) ? false : 1000),
   });
   const status = detail.data?.status;
@@ -447,9 +512,9 @@ function LiveStatus({ company, submissionId }: { company: CompanyMembership; sub
   useEffect(() => {
     if (status && isSettled(status)) {
       void queryClient.invalidateQueries({ queryKey: [...keys.submissions(company.id), "list"] });
-      void queryClient.invalidateQueries({ queryKey: ["budget", company.id] });
+      void queryClient.invalidateQueries({ queryKey: documentKey(docs, company.id) });
     }
-  }, [status, company.id, queryClient]);
+  }, [status, company.id, queryClient, docs]);
   if (!detail.data) {
     return (
       <span className="live-status">
@@ -477,10 +542,12 @@ function LiveStatus({ company, submissionId }: { company: CompanyMembership; sub
 
 function ResultsPanel({
   company,
+  docs,
   results,
   onDismiss,
 }: {
   company: CompanyMembership;
+  docs: DocumentKindDef;
   results: ShownResult[];
   onDismiss: () => void;
 }) {
@@ -497,7 +564,7 @@ function ResultsPanel({
         {results.map((r) => (
           <li key={r.submissionId} className={r.ok ? "result-ok" : "result-error"}>
             <strong>{r.project}:</strong> {r.text}{" "}
-            {r.track ? <LiveStatus company={company} submissionId={r.submissionId} /> : null}
+            {r.track ? <LiveStatus company={company} docs={docs} submissionId={r.submissionId} /> : null}
           </li>
         ))}
       </ul>
@@ -507,6 +574,7 @@ function ResultsPanel({
 
 function ReadyList({
   company,
+  docs,
   items,
   mayDecide,
   exportBlocked,
@@ -514,6 +582,7 @@ function ReadyList({
   empty,
 }: {
   company: CompanyMembership;
+  docs: DocumentKindDef;
   items: SubmissionSummary[];
   mayDecide: boolean;
   exportBlocked: boolean;
@@ -522,7 +591,7 @@ function ReadyList({
 }) {
   const [choices, setChoices] = useState<Record<string, Choice | undefined>>({});
   const [askReason, setAskReason] = useState(false);
-  const decide = useDecide(company, items);
+  const decide = useDecide(company, items, docs);
   const chosen = items.filter((s) => choices[s.id]);
   const rejectCount = items.filter((s) => choices[s.id] === "reject").length;
   const exportHint = useId();
@@ -547,14 +616,14 @@ function ReadyList({
 
   return (
     <>
-      <ResultsPanel company={company} results={decide.results} onDismiss={decide.clearResults} />
+      <ResultsPanel company={company} docs={docs} results={decide.results} onDismiss={decide.clearResults} />
       {items.length === 0 ? (
         <EmptyState title={empty} />
       ) : (
         <>
           {mayDecide ? (
             <fieldset className="bulk-bar">
-              <legend className="sr-only">Choose for every budget on this page</legend>
+              <legend className="sr-only">Choose for every {docs.one} on this page</legend>
               <button
                 type="button"
                 className="button button-small button-secondary"
@@ -580,15 +649,15 @@ function ReadyList({
             </fieldset>
           ) : (
             <p className="notice notice-info">
-              You can review these budgets. Accepting or rejecting them needs Standard or Admin access to ERP
-              Integrations and the Can Push to Accounting privilege.
+              You can review these {docs.many}. Accepting or rejecting them needs Standard or Admin access to
+              ERP Integrations and the Can Push to Accounting privilege.
             </p>
           )}
           <div className="table-wrap">
             <table className="table table-money table-stack">
               <thead>
                 <tr>
-                  <CommonHeaders />
+                  <CommonHeaders docs={docs} />
                   <th scope="col">
                     <span className="sr-only">Details</span>
                   </th>
@@ -598,7 +667,7 @@ function ReadyList({
               <tbody>
                 {items.map((s) => (
                   <tr key={s.id} className={choices[s.id] ? `row-${choices[s.id]}` : undefined}>
-                    <CommonCells company={company} submission={s} />
+                    <CommonCells company={company} docs={docs} submission={s} />
                     <td>
                       <DetailsButton onClick={() => onDetails(s.id)} />
                     </td>
@@ -607,7 +676,7 @@ function ReadyList({
                         <div
                           className="decision"
                           role="radiogroup"
-                          aria-label={`Decision for ${s.project.number} ${s.project.name}`}
+                          aria-label={`Decision for ${submissionLabel(s)}`}
                         >
                           {(["accept", "reject"] as const).map((choice) => (
                             <label key={choice} className={`radio radio-${choice}`}>
@@ -634,8 +703,8 @@ function ReadyList({
             <div className="export-bar">
               <p id={exportHint} className="muted small">
                 {chosen.length === 0
-                  ? "Choose Accept or Reject for the budgets you want to process."
-                  : `${plural(chosen.length - rejectCount, "budget")} to accept, ${plural(rejectCount, "budget")} to reject.`}
+                  ? `Choose Accept or Reject for the ${docs.many} you want to process.`
+                  : `${plural(chosen.length - rejectCount, docs.one)} to accept, ${plural(rejectCount, docs.one)} to reject.`}
               </p>
               <button
                 type="button"
@@ -653,6 +722,7 @@ function ReadyList({
       )}
       {askReason ? (
         <ReasonDialog
+          docs={docs}
           budgets={items.filter((s) => choices[s.id] === "reject").map(targetOf)}
           busy={decide.pending}
           onCancel={() => setAskReason(false)}
@@ -665,6 +735,7 @@ function ReadyList({
 
 function FailedList({
   company,
+  docs,
   items,
   mayDecide,
   exportBlocked,
@@ -672,6 +743,7 @@ function FailedList({
   empty,
 }: {
   company: CompanyMembership;
+  docs: DocumentKindDef;
   items: SubmissionSummary[];
   mayDecide: boolean;
   exportBlocked: boolean;
@@ -682,22 +754,22 @@ function FailedList({
   // List items carry their last error; the detail is read only where a server left it out.
   const details = useQueries({
     queries: items.map((s) => ({
-      queryKey: keys.submission(c, s.id),
-      queryFn: () => getSubmission(c, s.id),
+      queryKey: keys.submission(c, s.id, docs.kind),
+      queryFn: () => getSubmission(c, s.id, docs.kind),
       enabled: !s.lastError,
     })),
   });
   const [rejecting, setRejecting] = useState<Record<string, boolean>>({});
   const [askReason, setAskReason] = useState(false);
-  const decide = useDecide(company, items);
+  const decide = useDecide(company, items, docs);
   const retry = useAction({
-    run: (s: SubmissionSummary) => retrySubmission(c, s.id),
-    success: (_r, s) => `Export of ${s.project.number} ${s.project.name} is being retried.`,
-    invalidate: [keys.submissions(c), ["budget", c]],
+    run: (s: SubmissionSummary) => retrySubmission(c, s.id, docs.kind),
+    success: (_r, s) => `Export of ${submissionLabel(s)} is being retried.`,
+    invalidate: [keys.submissions(c), documentKey(docs, c)],
     onSuccess: (_r, s) =>
       decide.track({
         submissionId: s.id,
-        project: `${s.project.number} ${s.project.name}`,
+        project: submissionLabel(s),
         ok: true,
         text: "Retried.",
         track: true,
@@ -719,7 +791,7 @@ function FailedList({
 
   return (
     <>
-      <ResultsPanel company={company} results={decide.results} onDismiss={decide.clearResults} />
+      <ResultsPanel company={company} docs={docs} results={decide.results} onDismiss={decide.clearResults} />
       {items.length === 0 ? (
         <EmptyState title={empty} />
       ) : (
@@ -729,10 +801,11 @@ function FailedList({
               <thead>
                 <tr>
                   <th scope="col">Project</th>
+                  {docs.kind === "commitment" ? <th scope="col">Commitment</th> : null}
                   <th scope="col">Sent by</th>
                   <th scope="col">Sent at</th>
                   <th scope="col" className="num">
-                    Revised Estimate total
+                    {docs.revisedTotal}
                   </th>
                   <th scope="col">Failed</th>
                   <th scope="col">Error</th>
@@ -747,13 +820,16 @@ function FailedList({
                   const lastError = s.lastError ?? detail?.data?.export?.lastError;
                   return (
                     <tr key={s.id}>
-                      <ProjectCell company={company} project={s.project} />
+                      <ProjectCell company={company} project={s.project} docs={docs} />
+                      {docs.kind === "commitment" ? (
+                        <CommitmentCell company={company} submission={s} />
+                      ) : null}
                       <td data-label="Sent by">{s.submittedBy?.name ?? s.submittedBy?.email}</td>
                       <td data-label="Sent at" className="cell-date">
                         {formatDateTime(s.submittedAt)}
                       </td>
-                      <td data-label="Revised Estimate total" className="num">
-                        <Money amount={s.totals?.revisedEstimate} />
+                      <td data-label={docs.revisedTotal} className="num">
+                        <Money amount={revisedTotalOf(s)} />
                       </td>
                       <td data-label="Failed" className="cell-date">
                         {s.failedAt ? (
@@ -812,8 +888,8 @@ function FailedList({
           {mayDecide ? (
             <div className="export-bar">
               <p className="muted small">
-                Retry writes the budget to QuickBooks again. Reject hands it back to the project manager with
-                your reason.
+                Retry writes the {docs.one} to QuickBooks again. Reject hands it back to the project manager
+                with your reason.
               </p>
               <button
                 type="button"
@@ -821,7 +897,7 @@ function FailedList({
                 disabled={toReject.length === 0 || decide.pending}
                 onClick={() => setAskReason(true)}
               >
-                Reject marked budgets…
+                Reject marked {docs.many}…
               </button>
             </div>
           ) : null}
@@ -829,6 +905,7 @@ function FailedList({
       )}
       {askReason ? (
         <ReasonDialog
+          docs={docs}
           budgets={toReject.map(targetOf)}
           busy={decide.pending}
           onCancel={() => setAskReason(false)}
@@ -839,7 +916,7 @@ function FailedList({
   );
 }
 
-/** A budget named in the Reject dialog. */
+/** A budget or commitment named in the Reject dialog. */
 export interface RejectTarget {
   submissionId: string;
   /** "E1042 Harbor Lofts" */
@@ -848,7 +925,7 @@ export interface RejectTarget {
 
 export const targetOf = (s: SubmissionSummary): RejectTarget => ({
   submissionId: s.id,
-  label: `${s.project.number} ${s.project.name}`,
+  label: submissionLabel(s),
 });
 
 /**
@@ -856,11 +933,13 @@ export const targetOf = (s: SubmissionSummary): RejectTarget => ({
  * approver says so, one reason for all of them).
  */
 export function ReasonDialog({
+  docs = BUDGET_DOCUMENTS,
   budgets,
   busy,
   onCancel,
   onReject,
 }: {
+  docs?: DocumentKindDef;
   budgets: RejectTarget[];
   busy: boolean;
   onCancel: () => void;
@@ -895,13 +974,13 @@ export function ReasonDialog({
     onReject(chosen);
   };
 
-  const title = several ? `Reject ${budgets.length} budgets` : `Reject ${budgets[0]?.label ?? "budget"}`;
+  const title = several ? `Reject ${budgets.length} ${docs.many}` : `Reject ${budgets[0]?.label ?? docs.one}`;
   const missingText = "Enter a reason: the project manager sees it in the rejection email.";
 
   return (
     <Dialog
       title={title}
-      description="The project manager gets your reason by email and can change the budget and send it again."
+      description={`The project manager gets your reason by email and can change the ${docs.one} and send it again.`}
       onClose={onCancel}
       initialFocus={first}
       size={several ? "large" : "small"}
@@ -909,7 +988,7 @@ export function ReasonDialog({
       <form onSubmit={submit} noValidate className="stack">
         {several ? (
           <>
-            <ul className="reject-names" aria-label="Budgets to reject">
+            <ul className="reject-names" aria-label={`${docs.title} to reject`}>
               {budgets.map((b) => (
                 <li key={b.submissionId}>{b.label}</li>
               ))}

@@ -2,11 +2,13 @@ import type { CompanyMembership } from "../api.js";
 import { PageHeader } from "../components/page-header.js";
 import { Notice } from "../components/ui.js";
 import { Link } from "../router.js";
-import { canViewErp, isErpAdmin } from "../rules.js";
-import { ErpBudgetsTab } from "./erp-budgets.js";
+import { BUDGET_DOCUMENTS, COMMITMENT_DOCUMENTS, canViewErp, isErpAdmin } from "../rules.js";
+import { ErpSubmissionsTab } from "./erp-budgets.js";
 import { ErpConnectionTab } from "./erp-connection.js";
 
-export function ErpPage({ company, tab }: { company: CompanyMembership; tab: "budgets" | "connection" }) {
+export type ErpTab = "budgets" | "commitments" | "connection";
+
+export function ErpPage({ company, tab }: { company: CompanyMembership; tab: ErpTab }) {
   const base = `/companies/${encodeURIComponent(company.id)}/erp`;
   const admin = isErpAdmin(company.permissions);
   if (!canViewErp(company.permissions)) {
@@ -28,6 +30,13 @@ export function ErpPage({ company, tab }: { company: CompanyMembership; tab: "bu
         <Link to={base} className="subtab" aria-current={tab === "budgets" ? "page" : undefined}>
           Budgets
         </Link>
+        <Link
+          to={`${base}/commitments`}
+          className="subtab"
+          aria-current={tab === "commitments" ? "page" : undefined}
+        >
+          Commitments
+        </Link>
         {admin ? (
           <Link
             to={`${base}/connection`}
@@ -46,8 +55,10 @@ export function ErpPage({ company, tab }: { company: CompanyMembership; tab: "bu
             <p>Only ERP Integrations admins can manage the QuickBooks connection.</p>
           </Notice>
         )
+      ) : tab === "commitments" ? (
+        <ErpSubmissionsTab key="commitments" company={company} docs={COMMITMENT_DOCUMENTS} />
       ) : (
-        <ErpBudgetsTab company={company} />
+        <ErpSubmissionsTab key="budgets" company={company} docs={BUDGET_DOCUMENTS} />
       )}
     </>
   );

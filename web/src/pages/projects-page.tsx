@@ -3,6 +3,7 @@ import { useState } from "react";
 import { type CompanyMembership, keys, listProjects } from "../api.js";
 import { PageHeader } from "../components/page-header.js";
 import { EmptyState, ErrorState, Loading } from "../components/ui.js";
+import { plural } from "../format.js";
 import { Link } from "../router.js";
 import { canViewBudget } from "../rules.js";
 
@@ -42,6 +43,7 @@ export function ProjectsPage({ company }: { company: CompanyMembership }) {
                   <th scope="col">Number</th>
                   <th scope="col">Name</th>
                   <th scope="col">Budget state</th>
+                  {mayViewBudget ? <th scope="col">Commitments</th> : null}
                 </tr>
               </thead>
               <tbody>
@@ -69,6 +71,15 @@ export function ProjectsPage({ company }: { company: CompanyMembership }) {
                           <span className="muted">{state}</span>
                         )}
                       </td>
+                      {mayViewBudget ? (
+                        <td>
+                          <Link to={`${href.slice(0, -"/budget".length)}/commitments`}>
+                            {project.commitmentCount === undefined
+                              ? "Commitments"
+                              : plural(project.commitmentCount, "commitment")}
+                          </Link>
+                        </td>
+                      ) : null}
                     </tr>
                   );
                 })}

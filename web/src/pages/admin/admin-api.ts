@@ -45,6 +45,8 @@ export interface Settings {
   currency: string;
   dailySummaryHour: number;
   createMissingItems: boolean;
+  /** Exports add a vendor QuickBooks does not have yet (absent from servers that predate commitments). */
+  createMissingVendors?: boolean;
   defaultParentCustomer: string | null;
   estimateMode: "update_in_place" | "new_estimate_per_submission";
   separationOfDuties: boolean;

@@ -10,6 +10,7 @@ import { DirectoryTab } from "./directory-tab.js";
 import { MappingsTab } from "./mappings-tab.js";
 import { ProjectSetupTab } from "./project-setup-tab.js";
 import { SettingsTab } from "./settings-tab.js";
+import { VendorsTab } from "./vendors-tab.js";
 
 /** Company administration: one page with a subtab per area, each shown to those who may use it. */
 export function AdminPage({ company, tab }: { company: CompanyMembership; tab: AdminTab | null }) {
@@ -57,6 +58,8 @@ function AdminTabView({ company, tab }: { company: CompanyMembership; tab: Admin
       return <SettingsTab company={company} />;
     case "cost-codes":
       return <CostCodesTab company={company} />;
+    case "vendors":
+      return <VendorsTab company={company} />;
     case "projects":
       return <ProjectSetupTab company={company} />;
     case "mappings":

@@ -6,6 +6,7 @@ export type AdminTab =
   | "directory"
   | "settings"
   | "cost-codes"
+  | "vendors"
   | "projects"
   | "mappings"
   | "audit"
@@ -15,6 +16,7 @@ export const ADMIN_TAB_LABEL: Record<AdminTab, string> = {
   directory: "Directory",
   settings: "Settings",
   "cost-codes": "Cost codes",
+  vendors: "Vendors",
   projects: "Project setup",
   mappings: "Mappings",
   audit: "Audit log",
@@ -39,6 +41,8 @@ export function visibleAdminTabs(p: Permissions): AdminTab[] {
   if (canViewDirectory(p)) tabs.push("directory");
   if (atLeast(p.erpIntegrations, "read_only") || canManageLists(p)) tabs.push("settings");
   if (canManageLists(p)) tabs.push("cost-codes");
+  // Vendors are read by anyone who reads the directory; managed with the company lists.
+  if (canViewDirectory(p) || canManageLists(p)) tabs.push("vendors");
   if (isDirectoryAdmin(p) || isErpAdminP(p)) tabs.push("projects");
   if (isErpAdminP(p)) tabs.push("mappings");
   if (canManageLists(p)) tabs.push("audit");

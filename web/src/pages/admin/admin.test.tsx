@@ -67,12 +67,14 @@ describe("who sees which administration page", () => {
       "directory",
       "settings",
       "cost-codes",
+      "vendors",
       "projects",
       "audit",
     ]);
     expect(visibleAdminTabs({ ...none, erpIntegrations: "admin" })).toEqual([
       "settings",
       "cost-codes",
+      "vendors",
       "projects",
       "mappings",
       "audit",

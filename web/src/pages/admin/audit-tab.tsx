@@ -20,6 +20,9 @@ const ENTITY_TYPES: Record<string, string> = {
   budget: "Budgets",
   budget_line: "Budgets",
   budget_change: "Budget changes",
+  commitment: "Commitments",
+  commitment_change_order: "Commitment change orders",
+  vendor: "Vendors",
 };
 
 export function AuditTab({ company }: { company: CompanyMembership }) {

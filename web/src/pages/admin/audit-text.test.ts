@@ -60,4 +60,26 @@ describe("the audit log in words", () => {
       ["At", "Jan 5, 2026, 12:00 PM\u00a0CST"],
     ]);
   });
+
+  it("tells a commitment's steps apart from a budget's", () => {
+    const sent = event({
+      action: "submission.sent",
+      subject: { kind: "commitment", name: "SC-001 Drywall" },
+      data: { documentType: "commitment", commitmentId: "cmt_1" },
+    });
+    expect(auditSentence(sent)).toBe("Aaron Patel sent commitment SC-001 Drywall to accounting.");
+    const approved = event({
+      action: "commitment.status_changed",
+      entity: { type: "commitment", id: "cmt_1" },
+      subject: { kind: "commitment", name: "SC-001 Drywall" },
+      data: { from: "out_for_signature", to: "approved" },
+    });
+    expect(auditSentence(approved)).toBe("Aaron Patel approved commitment SC-001 Drywall.");
+    const vendor = event({
+      action: "vendor.created",
+      entity: { type: "vendor", id: "v1" },
+      data: { name: "Acme Drywall" },
+    });
+    expect(auditSentence(vendor)).toBe("Aaron Patel added vendor Acme Drywall.");
+  });
 });

@@ -65,7 +65,48 @@ const SENTENCES: Record<string, (x: string, data: Record<string, unknown>) => st
   "erp.connected": () => "connected QuickBooks",
   "erp.disconnected": () => "disconnected QuickBooks",
   "erp.qbwc_password_set": () => "set a new Web Connector password",
+  "commitment.created": (x) => `created commitment ${x}`,
+  "commitment.updated": (x) => `changed commitment ${x}`,
+  "commitment.status_changed": (x, data) => {
+    const to = typeof data.to === "string" ? data.to : null;
+    if (to === "approved") return `approved commitment ${x}`;
+    if (to === "void") return `voided commitment ${x}`;
+    if (to === "out_for_signature") return `sent commitment ${x} out for signature`;
+    if (to === "draft") return `took commitment ${x} back to draft`;
+    return `changed the status of commitment ${x}`;
+  },
+  "commitment.line_added": (x) => `added a line to commitment ${x}`,
+  "commitment.line_updated": (x) => `changed a line of commitment ${x}`,
+  "commitment.line_deleted": (x) => `deleted a line of commitment ${x}`,
+  "commitment_change_order.created": (x) => `created a change order on ${x}`,
+  "commitment_change_order.updated": (x) => `edited a change order on ${x}`,
+  "commitment_change_order.deleted": (x) => `deleted a change order on ${x}`,
+  "commitment_change_order.approved": (x) => `approved a change order on ${x}`,
+  "commitment_change_order.rejected": (x) => `rejected a change order on ${x}`,
+  "vendor.created": (x) => `added vendor ${x}`,
+  "vendor.updated": (x) => `changed vendor ${x}`,
+  "vendor.deactivated": (x) => `deactivated vendor ${x}`,
+  "vendor.linked": (x) => `linked vendor ${x} to a QuickBooks vendor`,
 };
+
+/** A commitment's submission moves through the same steps as a budget's, in its own words. */
+const COMMITMENT_SUBMISSION_SENTENCES: Record<string, (x: string) => string> = {
+  "submission.sent": (x) => `sent commitment ${x} to accounting`,
+  "submission.retrieved": (x) => `retrieved commitment ${x} from accounting`,
+  "submission.accepted": (x) => `accepted commitment ${x} for export`,
+  "submission.rejected": (x) => `rejected commitment ${x}`,
+  "submission.retried": (x) => `retried the export of commitment ${x}`,
+  "submission.exported": (x) => `exported commitment ${x} to QuickBooks`,
+  "submission.export_failed": (x) => `could not export commitment ${x}`,
+};
+
+function isCommitmentEvent(e: AuditEventText): boolean {
+  return (
+    e.subject?.kind === "commitment" ||
+    e.data.documentType === "commitment" ||
+    typeof e.data.commitmentId === "string"
+  );
+}
 
 const FALLBACK_SUBJECT: Record<string, string> = {
   user: "a person no longer in the directory",
@@ -74,6 +115,9 @@ const FALLBACK_SUBJECT: Record<string, string> = {
   budget: "a project",
   budget_line: "a project",
   budget_change: "a project",
+  commitment: "a deleted commitment",
+  commitment_change_order: "a deleted commitment",
+  vendor: "(name not recorded)",
   cost_code: "a cost code",
   category: "a category",
 };
@@ -82,6 +126,7 @@ function subjectText(e: AuditEventText): string {
   if (e.subject?.name) return e.subject.name;
   const email = typeof e.data.email === "string" ? e.data.email : null;
   if (e.entity.type === "user" && email) return email;
+  if (e.entity.type === "vendor" && typeof e.data.name === "string" && e.data.name) return e.data.name;
   const number = typeof e.data.projectNumber === "string" ? e.data.projectNumber : null;
   if (number) return `project ${number}`;
   return FALLBACK_SUBJECT[e.entity.type] ?? "the company";
@@ -90,7 +135,8 @@ function subjectText(e: AuditEventText): string {
 /** "Alex Approver rejected the budget of E1042 Harbor Lofts." */
 export function auditSentence(e: AuditEventText): string {
   const who = actorName(e);
-  const sentence = SENTENCES[e.action];
+  const sentence =
+    (isCommitmentEvent(e) ? COMMITMENT_SUBMISSION_SENTENCES[e.action] : undefined) ?? SENTENCES[e.action];
   if (sentence) return `${who} ${sentence(subjectText(e), e.data)}.`;
   const what = describeAction(e.action).toLowerCase();
   return e.subject?.name ? `${who}: ${what} (${e.subject.name}).` : `${who}: ${what}.`;

@@ -1,8 +1,19 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { type CompanyMembership, keys } from "../../api.js";
+import {
+  ApiError,
+  autoMatchVendors,
+  type CompanyMembership,
+  type ErpVendorRef,
+  getVendorMappings,
+  keys,
+  listQuickBooksVendors,
+  mapVendor,
+  type VendorMapping,
+} from "../../api.js";
 import { EmptyState, ErrorState, Loading, Notice } from "../../components/ui.js";
 import { useAction } from "../../components/use-action.js";
+import { plural } from "../../format.js";
 import {
   type AdminProject,
   adminKeys,
@@ -22,6 +33,7 @@ export function MappingsTab({ company }: { company: CompanyMembership }) {
   return (
     <div className="stack">
       <CostCodeMappings companyId={company.id} />
+      <VendorMappings companyId={company.id} />
       <ProjectJobs companyId={company.id} />
     </div>
   );
@@ -281,6 +293,157 @@ function JobRow({
         >
           Save
         </button>
+      </td>
+    </tr>
+  );
+}
+
+/** Vendors ↔ QuickBooks vendors, the way cost codes map to items: a pick list, a same-name match, or nothing. */
+function VendorMappings({ companyId }: { companyId: string }) {
+  const mappings = useQuery({
+    queryKey: keys.vendorMappings(companyId),
+    queryFn: () => getVendorMappings(companyId),
+    retry: false,
+  });
+  const quickbooks = useQuery({
+    queryKey: [...keys.vendorMappings(companyId), "quickbooks"],
+    queryFn: () => listQuickBooksVendors(companyId),
+    retry: false,
+  });
+  const invalidate = [keys.vendors(companyId)];
+  const autoMatch = useAction({
+    run: () => autoMatchVendors(companyId),
+    success: (r) =>
+      r.matched.length === 0
+        ? "No unlinked vendor has a QuickBooks vendor of the same name."
+        : `Linked ${plural(r.matched.length, "vendor")} to QuickBooks vendors of the same name.`,
+    invalidate,
+  });
+  const unmatchedSuggestions = mappings.data?.items.filter((i) => !i.erpVendor && i.suggestion).length ?? 0;
+  return (
+    <section className="card" aria-labelledby="vendor-mapping-heading">
+      <div className="card-head">
+        <h2 id="vendor-mapping-heading">Vendors and QuickBooks vendors</h2>
+        <button
+          type="button"
+          className="button button-secondary"
+          disabled={autoMatch.isPending || unmatchedSuggestions === 0}
+          onClick={() => autoMatch.mutate()}
+        >
+          Match identical vendor names
+        </button>
+      </div>
+      {mappings.isPending || quickbooks.isPending ? (
+        <Loading label="Reading vendors from QuickBooks…" />
+      ) : mappings.error instanceof ApiError && mappings.error.status === 404 ? (
+        <Notice tone="info">
+          <p>
+            Vendors are mapped from QuickBooks Online's vendor list. The connected ERP offers no vendor list
+            to pick from; exports find vendors by name.
+          </p>
+        </Notice>
+      ) : mappings.isError ? (
+        <ErrorState error={mappings.error} onRetry={() => mappings.refetch()} />
+      ) : quickbooks.isError ? (
+        <ErrorState error={quickbooks.error} onRetry={() => quickbooks.refetch()} />
+      ) : mappings.data.items.length === 0 ? (
+        <EmptyState title="No vendors yet." />
+      ) : (
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="sr-only">Vendor mappings</caption>
+            <thead>
+              <tr>
+                <th scope="col">Vendor</th>
+                <th scope="col">QuickBooks vendor</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {mappings.data.items.map((m) => (
+                <VendorMappingRow
+                  key={m.vendorId}
+                  companyId={companyId}
+                  mapping={m}
+                  vendors={quickbooks.data.items}
+                  invalidate={invalidate}
+                />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function VendorMappingRow({
+  companyId,
+  mapping,
+  vendors,
+  invalidate,
+}: {
+  companyId: string;
+  mapping: VendorMapping;
+  vendors: ErpVendorRef[];
+  invalidate: readonly (readonly unknown[])[];
+}) {
+  const [choice, setChoice] = useState(mapping.erpVendor?.ref ?? mapping.suggestion?.ref ?? "");
+  const save = useAction({
+    run: (ref: string | null) => mapVendor(companyId, mapping.vendorId, ref),
+    success: (_r, ref) => (ref ? `${mapping.name} linked.` : `${mapping.name} unlinked.`),
+    invalidate: invalidate as unknown[][],
+    onSuccess: (_r, ref) => setChoice(ref ?? ""),
+  });
+  const unchanged = choice === (mapping.erpVendor?.ref ?? "");
+  const missing = mapping.erpVendor && !vendors.some((v) => v.ref === mapping.erpVendor?.ref);
+  return (
+    <tr>
+      <td>{mapping.name}</td>
+      <td>
+        <select
+          className="input"
+          aria-label={`QuickBooks vendor for ${mapping.name}`}
+          value={choice}
+          onChange={(e) => setChoice(e.target.value)}
+        >
+          <option value="">Not linked (found by name or added at export if allowed)</option>
+          {mapping.erpVendor && missing ? (
+            <option value={mapping.erpVendor.ref}>
+              {mapping.erpVendor.name ?? mapping.erpVendor.ref} (not in QuickBooks' active list)
+            </option>
+          ) : null}
+          {vendors.map((v) => (
+            <option key={v.ref} value={v.ref}>
+              {v.name ?? `QuickBooks vendor ${v.ref}`}
+            </option>
+          ))}
+        </select>
+        {!mapping.erpVendor && mapping.suggestion ? (
+          <p className="muted small">Same name: {mapping.suggestion.name}</p>
+        ) : null}
+      </td>
+      <td className="row-actions">
+        <button
+          type="button"
+          className="button button-small button-primary"
+          aria-label={`Save the QuickBooks vendor of ${mapping.name}`}
+          disabled={unchanged || save.isPending}
+          onClick={() => save.mutate(choice || null)}
+        >
+          Save
+        </button>
+        {mapping.erpVendor ? (
+          <button
+            type="button"
+            className="button button-small button-secondary"
+            aria-label={`Clear the QuickBooks vendor of ${mapping.name}`}
+            disabled={save.isPending}
+            onClick={() => save.mutate(null)}
+          >
+            Clear
+          </button>
+        ) : null}
       </td>
     </tr>
   );

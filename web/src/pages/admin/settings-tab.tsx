@@ -109,6 +109,7 @@ function SettingsForm({ company, initial }: { company: CompanyMembership; initia
         currency: s.currency,
         dailySummaryHour: s.dailySummaryHour,
         createMissingItems: s.createMissingItems,
+        ...(s.createMissingVendors === undefined ? {} : { createMissingVendors: s.createMissingVendors }),
         defaultParentCustomer: s.defaultParentCustomer?.trim() || null,
         estimateMode: s.estimateMode,
         separationOfDuties: s.separationOfDuties,
@@ -224,6 +225,13 @@ function SettingsForm({ company, initial }: { company: CompanyMembership; initia
             checked={s.createMissingItems}
             onChange={(v) => set("createMissingItems", v)}
           />
+          {s.createMissingVendors === undefined ? null : (
+            <Checkbox
+              label="Create missing vendors in QuickBooks"
+              checked={s.createMissingVendors}
+              onChange={(v) => set("createMissingVendors", v)}
+            />
+          )}
           <Checkbox
             label="Separation of duties (the sender cannot accept)"
             checked={s.separationOfDuties}
