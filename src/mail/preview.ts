@@ -16,12 +16,17 @@ async function main(outDir: string | undefined): Promise<void> {
   const dir = resolve(outDir);
   await mkdir(dir, { recursive: true });
   const entries: string[] = [];
+  const seen = new Map<string, number>();
   for (const sample of sampleEmails()) {
     const email = renderEmail(sample);
-    await writeFile(join(dir, `${sample.template}.html`), email.html);
-    await writeFile(join(dir, `${sample.template}.txt`), `Subject: ${email.subject}\n\n${email.text}`);
+    // A template may have several samples (a budget's and a commitment's): each gets a file of its own.
+    const n = (seen.get(sample.template) ?? 0) + 1;
+    seen.set(sample.template, n);
+    const name = n === 1 ? sample.template : `${sample.template}-${n}`;
+    await writeFile(join(dir, `${name}.html`), email.html);
+    await writeFile(join(dir, `${name}.txt`), `Subject: ${email.subject}\n\n${email.text}`);
     entries.push(
-      `<li><a href="${sample.template}.html">${escapeHtml(sample.template)}</a> (<a href="${sample.template}.txt">text</a>): ${escapeHtml(email.subject)}</li>`,
+      `<li><a href="${name}.html">${escapeHtml(name)}</a> (<a href="${name}.txt">text</a>): ${escapeHtml(email.subject)}</li>`,
     );
   }
   await writeFile(

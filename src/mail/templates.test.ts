@@ -277,8 +277,12 @@ describe("notices about a commitment (docs/product.md §commitment-submissions)"
     const email = renderEmail(about("rejection-notice"));
     expect(email.subject).toBe("Commitment rejected: Subcontract SC-001 Drywall — Acme Drywall");
     expect(hrefs(email.html)).toContain(commitmentLink);
+    expect(email.text).toContain(
+      "rejected Subcontract SC-001 Drywall — Acme Drywall on 1001 Riverside Clinic, sent to QuickBooks Desktop.",
+    );
     for (const part of [email.html, email.text]) {
-      expect(part).toContain("rejected the subcontract sent to QuickBooks Desktop");
+      expect(part).toContain(", sent to QuickBooks Desktop.");
+      expect(part).not.toMatch(/subcontract Subcontract/i);
       expect(part).toContain("1001 Riverside Clinic");
       expect(part).toContain("level 2 ceilings");
       expect(part).toContain("created or sent this subcontract");
@@ -291,7 +295,11 @@ describe("notices about a commitment (docs/product.md §commitment-submissions)"
     expect(email.subject).toBe("Export failed: Purchase order PO-014 Rebar supply — Midwest Steel Supply");
     expect(hrefs(email.html)).toContain(`${PUBLIC_URL}/companies/cmp_acme/erp/commitments?filter=failed`);
     expect(email.text).toContain("vendor_missing");
-    expect(email.text).toContain("The accepted purchase order Purchase order PO-014");
+    expect(email.text).toContain(
+      "Purchase order PO-014 Rebar supply — Midwest Steel Supply on 1002 Harbor View Apartments was accepted but " +
+        "could not be exported to QuickBooks Online.",
+    );
+    expect(email.text).not.toMatch(/purchase order Purchase order/i);
   });
 
   it("awaiting acceptance: the commitment, its project and the Commitments tab", () => {

@@ -50,7 +50,7 @@ export function renderAwaitingAcceptance(data: AwaitingAcceptanceData): Rendered
         kind: "paragraph",
         content: [
           { strong: data.sentBy.name },
-          doc ? ` sent the ${noun} ` : " sent the budget for ",
+          doc ? " sent " : " sent the budget for ",
           { strong: what },
           ...(doc ? [" on ", { strong: label }] : []),
           " to the ERP. It waits in Ready to Export for an accounting approver to accept or reject it.",

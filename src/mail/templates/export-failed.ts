@@ -46,9 +46,9 @@ export function renderExportFailed(data: ExportFailedData): RenderedEmail {
     {
       kind: "paragraph",
       content: [
-        doc ? `The accepted ${noun} ` : "The accepted budget for ",
+        doc ? "" : "The accepted budget for ",
         { strong: what },
-        ...(doc ? [" on ", { strong: label }] : []),
+        ...(doc ? [" on ", { strong: label }, " was accepted but"] : []),
         ` could not be exported to ${erpName}. Nothing more will be written until someone retries or rejects it.`,
       ],
     },
@@ -72,7 +72,7 @@ export function renderExportFailed(data: ExportFailedData): RenderedEmail {
   ];
   return renderLayout({
     subject: `Export failed: ${what}`,
-    preheader: `The ${noun} ${doc ? what : `for ${label}`} could not be exported: ${data.error.code}.`,
+    preheader: `${doc ? what : `The budget for ${label}`} could not be exported: ${data.error.code}.`,
     heading: `Export to ${erpName} failed`,
     blocks,
     footer: {

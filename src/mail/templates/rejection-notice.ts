@@ -54,11 +54,11 @@ export function renderRejectionNotice(data: RejectionNoticeData): RenderedEmail 
         content: doc
           ? [
               { strong: data.rejectedBy.name },
-              ` rejected the ${noun} sent to ${data.erpName ?? "the ERP"}: `,
+              " rejected ",
               { strong: what },
-              ", on ",
+              " on ",
               { strong: label },
-              ". It is back with the project team to correct and send again.",
+              `, sent to ${data.erpName ?? "the ERP"}. It is back with the project team to correct and send again.`,
             ]
           : [
               { strong: data.rejectedBy.name },
