@@ -86,3 +86,25 @@ export async function applyTransition(
   }
   return transition;
 }
+
+/** Retrieve from ERP: the sender takes the waiting submission back; who did and when is recorded with the status. */
+export async function retrieveSubmission(
+  ctx: AppContext,
+  tx: Tx,
+  companyId: string,
+  pending: { id: string; status: D.SubmissionStatus },
+  userId: string,
+  facts: EffectFacts,
+): Promise<D.Transition> {
+  const now = ctx.now();
+  return applyTransition(ctx, tx, {
+    companyId,
+    submissionId: pending.id,
+    command: "retrieve",
+    from: pending.status,
+    userId,
+    now,
+    columns: { decided_by: userId, decided_at: now, decision_action: "retrieve" },
+    facts,
+  });
+}
