@@ -108,3 +108,15 @@ export async function retrieveSubmission(
     facts,
   });
 }
+
+/** The line count, totals and change ids a sent submission records from its snapshot. */
+export function snapshotColumns(snapshot: D.SubmissionSnapshot) {
+  return {
+    line_count: snapshot.lines.length,
+    total_original_minor: snapshot.totals.original,
+    total_changes_minor: snapshot.totals.budgetChanges,
+    total_revised_minor: snapshot.totals.revisedEstimate,
+    total_delta_minor: snapshot.totals.delta,
+    change_ids: [...snapshot.changeIds],
+  };
+}
