@@ -1085,6 +1085,139 @@ function listQuery<T extends { ListID: string; FullName: string; IsActive: boole
   return rets(list.filter((x) => keep(x.IsActive)).map(toRet));
 }
 
+/** A transaction query naming TxnIDs answers those in the order asked, with a warning for the first one missing. */
+function txnsById<T extends { TxnID: string }>(
+  rq: XmlNode,
+  list: T[],
+  toRet: (x: T) => RawXml,
+): Rets | undefined {
+  const ids = childrenNamed(rq, "TxnID").map((n) => n.text.trim());
+  if (!ids.length) return undefined;
+  const found = ids.map((id) => list.find((x) => x.TxnID === id));
+  const firstMissing = ids.find((_, i) => !found[i]);
+  return rets(
+    found.filter((x): x is T => Boolean(x)).map(toRet),
+    firstMissing ? missing(firstMissing) : undefined,
+  );
+}
+
+/**
+ * The entity an EntityFilter names by ListID or FullName: null when the query has no EntityFilter, the value
+ * asked for when nothing matches it.
+ */
+function filterEntity<E extends { ListID: string }>(
+  rq: XmlNode,
+  entities: E[],
+  byName: (fullName: string) => E | undefined,
+): E | { notFound: string } | null {
+  const entity = child(rq, "EntityFilter");
+  if (!entity) return null;
+  const listId = textOf(entity, "ListID");
+  const fullName = textOf(entity, "FullName");
+  const found = listId
+    ? entities.find((x) => x.ListID === listId)
+    : fullName !== undefined
+      ? byName(fullName)
+      : undefined;
+  return found ?? { notFound: listId ?? fullName ?? "" };
+}
+
+/** RefNumber and Memo of a transaction add, checked against QuickBooks' lengths. */
+function refAndMemoOfAdd(co: QbdCompany, add: XmlNode | undefined): { RefNumber: string; Memo: string } {
+  const refNumber = textOf(add, "RefNumber") ?? "";
+  co.checkLength(refNumber, "RefNumber", MAX_REF_NUMBER);
+  const memo = textOf(add, "Memo") ?? "";
+  co.checkLength(memo, "Memo", MAX_MEMO);
+  return { RefNumber: refNumber, Memo: memo };
+}
+
+/** The ids, numbers and dates QuickBooks gives a transaction it adds. */
+function newTxnFields(
+  co: QbdCompany,
+  add: XmlNode | undefined,
+): {
+  TxnID: string;
+  TimeCreated: string;
+  TimeModified: string;
+  EditSequence: string;
+  TxnNumber: number;
+  TxnDate: string;
+} {
+  const { id, stamp } = co.newTxnId();
+  const now = new Date(co.now());
+  const t = co.isoTime();
+  co.state.txnNumber += 1;
+  return {
+    TxnID: id,
+    TimeCreated: t,
+    TimeModified: t,
+    EditSequence: stamp,
+    TxnNumber: co.state.txnNumber,
+    TxnDate: textOf(add, "TxnDate") ?? now.toISOString().slice(0, 10),
+  };
+}
+
+/** The transaction a mod names by TxnID, once its EditSequence is the current one. */
+function txnToMod<T extends { TxnID: string; EditSequence: string }>(list: T[], mod: XmlNode | undefined): T {
+  const txnId = textOf(mod, "TxnID") ?? "";
+  const txn = list.find((x) => x.TxnID === txnId);
+  if (!txn) throw new StatusError("3120", `Object "${txnId}" specified in the request cannot be found.`);
+  const editSequence = textOf(mod, "EditSequence") ?? "";
+  if (editSequence !== txn.EditSequence) {
+    throw new StatusError("3200", `The provided edit sequence "${editSequence}" is out-of-date.`);
+  }
+  return txn;
+}
+
+/** A mod's RefNumber and Memo, each changed only when the mod carries it. */
+function modRefAndMemo(
+  co: QbdCompany,
+  mod: XmlNode | undefined,
+  txn: { RefNumber: string; Memo: string },
+): void {
+  const refNumber = textOf(mod, "RefNumber");
+  if (refNumber !== undefined) {
+    co.checkLength(refNumber, "RefNumber", MAX_REF_NUMBER);
+    txn.RefNumber = refNumber;
+  }
+  const memo = textOf(mod, "Memo");
+  if (memo !== undefined) {
+    co.checkLength(memo, "Memo", MAX_MEMO);
+    txn.Memo = memo;
+  }
+}
+
+/**
+ * The lines after a mod that carries line mods: as for every transaction, lines the mod does not name by TxnLineID
+ * are deleted; TxnLineID -1 adds one.
+ */
+function modLines<L extends { TxnLineID: string }>(
+  lineMods: XmlNode[],
+  lines: L[],
+  build: (node: XmlNode, base: L | null) => L,
+): L[] {
+  const next: L[] = [];
+  for (const n of lineMods) {
+    const lineId = textOf(n, "TxnLineID") ?? "";
+    if (lineId === "-1") {
+      next.push(build(n, null));
+      continue;
+    }
+    const base = lines.find((l) => l.TxnLineID === lineId);
+    if (!base || next.some((l) => l.TxnLineID === lineId)) {
+      throw new StatusError("3000", `The given object ID "${lineId}" in the field "TxnLineID" is invalid.`);
+    }
+    next.push(build(n, base));
+  }
+  return next;
+}
+
+/** A modified transaction's new EditSequence and TimeModified. */
+function touchTxn(co: QbdCompany, txn: { EditSequence: string; TimeModified: string }): void {
+  txn.EditSequence = String(co.stamp());
+  txn.TimeModified = co.isoTime();
+}
+
 const HANDLERS: Record<string, (co: QbdCompany, rq: XmlNode) => Rets> = {
   CustomerQueryRq(co, rq) {
     return listQuery(rq, co.state.customers, (c) => co.customerRet(c));
@@ -1230,33 +1363,17 @@ const HANDLERS: Record<string, (co: QbdCompany, rq: XmlNode) => Rets> = {
     co.requirePurchaseOrders();
     const withLines = textOf(rq, "IncludeLineItems") === "true";
     const all = co.purchaseOrders;
-    const ids = childrenNamed(rq, "TxnID").map((n) => n.text.trim());
-    if (ids.length) {
-      const found = ids.map((id) => all.find((p) => p.TxnID === id));
-      const firstMissing = ids.find((_, i) => !found[i]);
-      return rets(
-        found.filter((p): p is QbdPurchaseOrder => Boolean(p)).map((p) => co.purchaseOrderRet(p, withLines)),
-        firstMissing ? missing(firstMissing) : undefined,
-      );
-    }
+    const byId = txnsById(rq, all, (p) => co.purchaseOrderRet(p, withLines));
+    if (byId) return byId;
     let list = all;
     // RefNumber matches without regard to case; RefNumberCaseSensitive exactly.
     const refs = childrenNamed(rq, "RefNumber").map((n) => lower(n.text));
     if (refs.length) list = list.filter((p) => refs.includes(lower(p.RefNumber)));
     const exact = childrenNamed(rq, "RefNumberCaseSensitive").map((n) => n.text.trim());
     if (exact.length) list = list.filter((p) => exact.includes(p.RefNumber));
-    const entity = child(rq, "EntityFilter");
-    if (entity) {
-      const listId = textOf(entity, "ListID");
-      const fullName = textOf(entity, "FullName");
-      const v = listId
-        ? co.state.vendors.find((x) => x.ListID === listId)
-        : fullName !== undefined
-          ? co.vendorByName(fullName)
-          : undefined;
-      if (!v) return rets([], missing(listId ?? fullName ?? ""));
-      list = list.filter((p) => p.VendorListID === v.ListID);
-    }
+    const vendor = filterEntity(rq, co.state.vendors, (name) => co.vendorByName(name));
+    if (vendor && "notFound" in vendor) return rets([], missing(vendor.notFound));
+    if (vendor) list = list.filter((p) => p.VendorListID === vendor.ListID);
     return rets(list.map((p) => co.purchaseOrderRet(p, withLines)));
   },
 
@@ -1267,24 +1384,12 @@ const HANDLERS: Record<string, (co: QbdCompany, rq: XmlNode) => Rets> = {
     if (!vendorRef)
       throw new StatusError("3150", 'There is a missing element: "VendorRef" in the Purchase Order.');
     const vendor = co.resolveNamed(co.state.vendors, vendorRef, "Vendor", "Purchase Order");
-    const refNumber = textOf(add, "RefNumber") ?? "";
-    co.checkLength(refNumber, "RefNumber", MAX_REF_NUMBER);
-    const memo = textOf(add, "Memo") ?? "";
-    co.checkLength(memo, "Memo", MAX_MEMO);
+    const refAndMemo = refAndMemoOfAdd(co, add);
     const lines = childrenNamed(add, "PurchaseOrderLineAdd").map((n) => co.buildPurchaseOrderLine(n, null));
-    const { id, stamp } = co.newTxnId();
-    const t = co.isoTime();
-    co.state.txnNumber += 1;
     const po: QbdPurchaseOrder = {
-      TxnID: id,
-      TimeCreated: t,
-      TimeModified: t,
-      EditSequence: stamp,
-      TxnNumber: co.state.txnNumber,
+      ...newTxnFields(co, add),
       VendorListID: vendor.ListID,
-      TxnDate: textOf(add, "TxnDate") ?? new Date(co.now()).toISOString().slice(0, 10),
-      RefNumber: refNumber,
-      Memo: memo,
+      ...refAndMemo,
       IsManuallyClosed: false,
       lines,
     };
@@ -1295,81 +1400,31 @@ const HANDLERS: Record<string, (co: QbdCompany, rq: XmlNode) => Rets> = {
   PurchaseOrderModRq(co, rq) {
     co.requirePurchaseOrders();
     const mod = child(rq, "PurchaseOrderMod");
-    const txnId = textOf(mod, "TxnID") ?? "";
-    const po = co.purchaseOrders.find((x) => x.TxnID === txnId);
-    if (!po) throw new StatusError("3120", `Object "${txnId}" specified in the request cannot be found.`);
-    const editSequence = textOf(mod, "EditSequence") ?? "";
-    if (editSequence !== po.EditSequence) {
-      throw new StatusError("3200", `The provided edit sequence "${editSequence}" is out-of-date.`);
-    }
+    const po = txnToMod(co.purchaseOrders, mod);
     const vendorRef = child(mod, "VendorRef");
     if (vendorRef)
       po.VendorListID = co.resolveNamed(co.state.vendors, vendorRef, "Vendor", "Purchase Order").ListID;
-    const refNumber = textOf(mod, "RefNumber");
-    if (refNumber !== undefined) {
-      co.checkLength(refNumber, "RefNumber", MAX_REF_NUMBER);
-      po.RefNumber = refNumber;
-    }
-    const memo = textOf(mod, "Memo");
-    if (memo !== undefined) {
-      co.checkLength(memo, "Memo", MAX_MEMO);
-      po.Memo = memo;
-    }
+    modRefAndMemo(co, mod, po);
     const closed = textOf(mod, "IsManuallyClosed");
     if (closed !== undefined) po.IsManuallyClosed = closed === "true";
     const lineMods = childrenNamed(mod, "PurchaseOrderLineMod");
-    if (lineMods.length) {
-      // As for every transaction: lines the mod does not name by TxnLineID are deleted; TxnLineID -1 adds one.
-      const next: QbdPurchaseOrderLine[] = [];
-      for (const n of lineMods) {
-        const lineId = textOf(n, "TxnLineID") ?? "";
-        if (lineId === "-1") {
-          next.push(co.buildPurchaseOrderLine(n, null));
-          continue;
-        }
-        const base = po.lines.find((l) => l.TxnLineID === lineId);
-        if (!base || next.some((l) => l.TxnLineID === lineId)) {
-          throw new StatusError(
-            "3000",
-            `The given object ID "${lineId}" in the field "TxnLineID" is invalid.`,
-          );
-        }
-        next.push(co.buildPurchaseOrderLine(n, base));
-      }
-      po.lines = next;
-    }
-    po.EditSequence = String(co.stamp());
-    po.TimeModified = co.isoTime();
+    if (lineMods.length)
+      po.lines = modLines(lineMods, po.lines, (n, base) => co.buildPurchaseOrderLine(n, base));
+    touchTxn(co, po);
     return rets([co.purchaseOrderRet(po, true)]);
   },
 
   EstimateQueryRq(co, rq) {
     co.requireEstimates();
     const withLines = textOf(rq, "IncludeLineItems") === "true";
-    const ids = childrenNamed(rq, "TxnID").map((n) => n.text.trim());
-    if (ids.length) {
-      const found = ids.map((id) => co.state.estimates.find((e) => e.TxnID === id));
-      const firstMissing = ids.find((_, i) => !found[i]);
-      return rets(
-        found.filter((e): e is QbdEstimate => Boolean(e)).map((e) => co.estimateRet(e, withLines)),
-        firstMissing ? missing(firstMissing) : undefined,
-      );
-    }
+    const byId = txnsById(rq, co.state.estimates, (e) => co.estimateRet(e, withLines));
+    if (byId) return byId;
     let list = co.state.estimates;
     const refs = childrenNamed(rq, "RefNumber").map((n) => n.text.trim());
     if (refs.length) list = list.filter((e) => refs.includes(e.RefNumber));
-    const entity = child(rq, "EntityFilter");
-    if (entity) {
-      const listId = textOf(entity, "ListID");
-      const fullName = textOf(entity, "FullName");
-      const c = listId
-        ? co.state.customers.find((x) => x.ListID === listId)
-        : fullName !== undefined
-          ? co.customerByFullName(fullName)
-          : undefined;
-      if (!c) return rets([], missing(listId ?? fullName ?? ""));
-      list = list.filter((e) => e.CustomerListID === c.ListID);
-    }
+    const customer = filterEntity(rq, co.state.customers, (name) => co.customerByFullName(name));
+    if (customer && "notFound" in customer) return rets([], missing(customer.notFound));
+    if (customer) list = list.filter((e) => e.CustomerListID === customer.ListID);
     return rets(list.map((e) => co.estimateRet(e, withLines)));
   },
 
@@ -1380,26 +1435,12 @@ const HANDLERS: Record<string, (co: QbdCompany, rq: XmlNode) => Rets> = {
     if (!customerRef)
       throw new StatusError("3150", 'There is a missing element: "CustomerRef" in the Estimate.');
     const customer = co.resolveCustomer(customerRef, "Customer", "Estimate");
-    const refNumber = textOf(add, "RefNumber") ?? "";
-    co.checkLength(refNumber, "RefNumber", MAX_REF_NUMBER);
-    const memo = textOf(add, "Memo") ?? "";
-    co.checkLength(memo, "Memo", MAX_MEMO);
-    const lineNodes = childrenNamed(add, "EstimateLineAdd");
-    const lines = lineNodes.map((n) => co.buildLine(n, null, "Estimate"));
-    const { id, stamp } = co.newTxnId();
-    const now = new Date(co.now());
-    const t = co.isoTime();
-    co.state.txnNumber += 1;
+    const refAndMemo = refAndMemoOfAdd(co, add);
+    const lines = childrenNamed(add, "EstimateLineAdd").map((n) => co.buildLine(n, null, "Estimate"));
     const e: QbdEstimate = {
-      TxnID: id,
-      TimeCreated: t,
-      TimeModified: t,
-      EditSequence: stamp,
-      TxnNumber: co.state.txnNumber,
+      ...newTxnFields(co, add),
       CustomerListID: customer.ListID,
-      TxnDate: textOf(add, "TxnDate") ?? now.toISOString().slice(0, 10),
-      RefNumber: refNumber,
-      Memo: memo,
+      ...refAndMemo,
       IsToBeEmailed: textOf(add, "IsToBeEmailed") === "true",
       lines,
     };
@@ -1410,50 +1451,16 @@ const HANDLERS: Record<string, (co: QbdCompany, rq: XmlNode) => Rets> = {
   EstimateModRq(co, rq) {
     co.requireEstimates();
     const mod = child(rq, "EstimateMod");
-    const txnId = textOf(mod, "TxnID") ?? "";
-    const e = co.state.estimates.find((x) => x.TxnID === txnId);
-    if (!e) throw new StatusError("3120", `Object "${txnId}" specified in the request cannot be found.`);
-    const editSequence = textOf(mod, "EditSequence") ?? "";
-    if (editSequence !== e.EditSequence) {
-      throw new StatusError("3200", `The provided edit sequence "${editSequence}" is out-of-date.`);
-    }
+    const e = txnToMod(co.state.estimates, mod);
     const customerRef = child(mod, "CustomerRef");
     if (customerRef) e.CustomerListID = co.resolveCustomer(customerRef, "Customer", "Estimate").ListID;
-    const refNumber = textOf(mod, "RefNumber");
-    if (refNumber !== undefined) {
-      co.checkLength(refNumber, "RefNumber", MAX_REF_NUMBER);
-      e.RefNumber = refNumber;
-    }
-    const memo = textOf(mod, "Memo");
-    if (memo !== undefined) {
-      co.checkLength(memo, "Memo", MAX_MEMO);
-      e.Memo = memo;
-    }
+    modRefAndMemo(co, mod, e);
     const toBeEmailed = textOf(mod, "IsToBeEmailed");
     if (toBeEmailed !== undefined) e.IsToBeEmailed = toBeEmailed === "true";
     const lineMods = childrenNamed(mod, "EstimateLineMod");
-    if (lineMods.length) {
-      // Lines not named by a TxnLineID are deleted; TxnLineID -1 adds one.
-      const next: QbdEstimateLine[] = [];
-      for (const n of lineMods) {
-        const lineId = textOf(n, "TxnLineID") ?? "";
-        if (lineId === "-1") {
-          next.push(co.buildLine(n, null, "Estimate"));
-          continue;
-        }
-        const base = e.lines.find((l) => l.TxnLineID === lineId);
-        if (!base || next.some((l) => l.TxnLineID === lineId)) {
-          throw new StatusError(
-            "3000",
-            `The given object ID "${lineId}" in the field "TxnLineID" is invalid.`,
-          );
-        }
-        next.push(co.buildLine(n, base, "Estimate"));
-      }
-      e.lines = next;
-    }
-    e.EditSequence = String(co.stamp());
-    e.TimeModified = co.isoTime();
+    if (lineMods.length)
+      e.lines = modLines(lineMods, e.lines, (n, base) => co.buildLine(n, base, "Estimate"));
+    touchTxn(co, e);
     return rets([co.estimateRet(e, true)]);
   },
 };

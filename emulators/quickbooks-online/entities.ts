@@ -30,24 +30,29 @@ interface EntitySchema {
 
 const COMMON_READ_ONLY = ["domain", "MetaData"] as const;
 
+/** The name and contact properties a customer and a vendor both take. */
+const NAME_AND_CONTACT = [
+  "DisplayName",
+  "Title",
+  "GivenName",
+  "MiddleName",
+  "FamilyName",
+  "Suffix",
+  "CompanyName",
+  "PrintOnCheckName",
+  "PrimaryEmailAddr",
+  "PrimaryPhone",
+  "Mobile",
+  "Fax",
+  "AlternatePhone",
+  "WebAddr",
+  "BillAddr",
+] as const;
+
 export const SCHEMAS: Record<EntityName, EntitySchema> = {
   Customer: {
     writable: [
-      "DisplayName",
-      "Title",
-      "GivenName",
-      "MiddleName",
-      "FamilyName",
-      "Suffix",
-      "CompanyName",
-      "PrintOnCheckName",
-      "PrimaryEmailAddr",
-      "PrimaryPhone",
-      "Mobile",
-      "Fax",
-      "AlternatePhone",
-      "WebAddr",
-      "BillAddr",
+      ...NAME_AND_CONTACT,
       "ShipAddr",
       "Notes",
       "Job",
@@ -196,21 +201,7 @@ export const SCHEMAS: Record<EntityName, EntitySchema> = {
   },
   Vendor: {
     writable: [
-      "DisplayName",
-      "Title",
-      "GivenName",
-      "MiddleName",
-      "FamilyName",
-      "Suffix",
-      "CompanyName",
-      "PrintOnCheckName",
-      "PrimaryEmailAddr",
-      "PrimaryPhone",
-      "Mobile",
-      "Fax",
-      "AlternatePhone",
-      "WebAddr",
-      "BillAddr",
+      ...NAME_AND_CONTACT,
       "OtherContactInfo",
       "Active",
       "AcctNum",

@@ -5,6 +5,7 @@ import { lockBudget } from "./budget/lock-budget.js";
 import { sendToErp } from "./budget/send-budget.js";
 import type { AppContext } from "./context.js";
 import { seedDemoCommitments } from "./demo-commitments.js";
+import { claimDemoStep } from "./demo-seed.js";
 import { QUICKBOOKS_DESKTOP_KIND } from "./erp/qbd/definition.js";
 import { decideSubmission } from "./submissions/decide-submission.js";
 
@@ -91,13 +92,7 @@ export async function seedDemoBudgets(ctx: AppContext): Promise<void> {
 
 /** Budgets in several states, so every screen of the demo has something to show. Runs once. */
 async function seedBudgets(ctx: AppContext): Promise<void> {
-  const marker = await ctx.db
-    .insertInto("settings_kv")
-    .values({ key: "demo_budgets", value: "1" })
-    .onConflict((oc) => oc.column("key").doNothing())
-    .returning("key")
-    .executeTakeFirst();
-  if (!marker) return;
+  if (!(await claimDemoStep(ctx, "demo_budgets"))) return;
   const acme = await ctx.db
     .selectFrom("companies")
     .select("id")

@@ -4,9 +4,13 @@ import { createChangeOrder } from "./commitments/create-change-order.js";
 import { createCommitment } from "./commitments/create-commitment.js";
 import { createVendor } from "./company/vendors.js";
 import type { AppContext } from "./context.js";
-import { DEMO_COMPANIES } from "./demo-seed.js";
+import { claimDemoStep, DEMO_COMPANIES } from "./demo-seed.js";
 
 type Line = [costCode: string, category: string, amount: string, description: string];
+
+function lineInput([costCode, category, amount, description]: Line) {
+  return { costCode, category, amount, description };
+}
 
 interface CommitmentPlan {
   project: string;
@@ -121,13 +125,7 @@ async function vendorId(ctx: AppContext, adminId: string, companyId: string, nam
  * order (docs/product.md §commitments). Runs once.
  */
 export async function seedDemoCommitments(ctx: AppContext): Promise<void> {
-  const marker = await ctx.db
-    .insertInto("settings_kv")
-    .values({ key: "demo_commitments", value: "1" })
-    .onConflict((oc) => oc.column("key").doNothing())
-    .returning("key")
-    .executeTakeFirst();
-  if (!marker) return;
+  if (!(await claimDemoStep(ctx, "demo_commitments"))) return;
   for (const [companyName, plans] of Object.entries(PLANS)) {
     const company = await ctx.db
       .selectFrom("companies")
@@ -155,20 +153,13 @@ export async function seedDemoCommitments(ctx: AppContext): Promise<void> {
         vendorId: await vendorId(ctx, admin, company.id, plan.vendor),
       });
       const one = { ...scope, commitmentId };
-      for (const [costCode, category, amount, description] of plan.lines) {
-        await addCommitmentLine(ctx, actor, one, { costCode, category, amount, description });
-      }
+      for (const line of plan.lines) await addCommitmentLine(ctx, actor, one, lineInput(line));
       await changeCommitmentStatus(ctx, actor, one, "out_for_signature");
       await changeCommitmentStatus(ctx, actor, one, "approved");
       if (plan.pendingChangeOrder) {
         await createChangeOrder(ctx, actor, one, {
           title: plan.pendingChangeOrder.title,
-          lines: plan.pendingChangeOrder.lines.map(([costCode, category, amount, description]) => ({
-            costCode,
-            category,
-            amount,
-            description,
-          })),
+          lines: plan.pendingChangeOrder.lines.map(lineInput),
         });
       }
     }

@@ -186,6 +186,17 @@ export const DEMO_CATEGORIES: [string, string][] = [
   ["O", "Other"],
 ];
 
+/** True for the one caller that marks the demo step `key` done first: that caller seeds it, later ones skip it. */
+export async function claimDemoStep(ctx: AppContext, key: string): Promise<boolean> {
+  const marker = await ctx.db
+    .insertInto("settings_kv")
+    .values({ key, value: "1" })
+    .onConflict((oc) => oc.column("key").doNothing())
+    .returning("key")
+    .executeTakeFirst();
+  return marker !== undefined;
+}
+
 /** Seeds the demo companies, people, lists and projects once; a second run changes nothing. */
 export async function seedDemoBase(
   ctx: AppContext,

@@ -136,34 +136,17 @@ async function commitmentFixture(
   const companyId = w.companies[co];
   codeOf[co] ??= (await w.costCode(co)).code;
   const code = codeOf[co];
-  const commitmentId = newId("cmt");
-  const lineId = newId("cml");
-  await w.t.ctx.db
-    .insertInto("commitments")
-    .values({
-      company_id: companyId,
-      id: commitmentId,
-      project_id: shared[co]!.projectId!,
-      kind: "subcontract",
-      number: unique("SC-"),
-      title: "Matrix subcontract",
-      vendor_id: await matrixVendor(w, co),
-      status: stage === "draft" ? "draft" : "approved",
-      created_by: w.admin(co).id,
-    })
-    .execute();
-  await w.t.ctx.db
-    .insertInto("commitment_lines")
-    .values({
-      company_id: companyId,
-      id: lineId,
-      commitment_id: commitmentId,
-      cost_code: code,
-      category: "S",
-      original_minor: 10_000n,
-    })
-    .execute();
-  const fx: Record<string, string> = { ...shared[co], commitmentId, lineId };
+  const c = await insertCommitment(w.t.ctx, companyId, {
+    projectId: shared[co]!.projectId!,
+    createdBy: w.admin(co).id,
+    vendorId: await matrixVendor(w, co),
+    status: stage === "draft" ? "draft" : "approved",
+    number: unique("SC-"),
+    title: "Matrix subcontract",
+    lines: [[code, "S", "100.00"]],
+  });
+  const commitmentId = c.id;
+  const fx: Record<string, string> = { ...shared[co], commitmentId, lineId: c.lineIds[0]! };
   if (stage === "change_order") {
     const changeOrderId = newId("cco");
     fx.changeOrderId = changeOrderId;

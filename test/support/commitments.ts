@@ -17,6 +17,10 @@ export interface CommitmentSpec {
   projectId: string;
   createdBy: string;
   vendorName?: string;
+  /** A vendor already in the company; `vendorName` is then not used. */
+  vendorId?: string;
+  /** Approved unless said otherwise. */
+  status?: "draft" | "approved";
   kind?: "subcontract" | "purchase_order";
   number?: string;
   title?: string;
@@ -45,10 +49,10 @@ export async function vendorNamed(ctx: AppContext, companyId: string, name: stri
   return id;
 }
 
-/** An approved commitment with its lines. */
+/** A commitment (approved unless the spec says draft) with its lines, in the order given. */
 export async function insertCommitment(ctx: AppContext, companyId: string, spec: CommitmentSpec) {
   seq++;
-  const vendorId = await vendorNamed(ctx, companyId, spec.vendorName ?? "Acme Drywall");
+  const vendorId = spec.vendorId ?? (await vendorNamed(ctx, companyId, spec.vendorName ?? "Acme Drywall"));
   const id = newId("cmt");
   const number = spec.number ?? `SC-${String(seq).padStart(3, "0")}`;
   await ctx.db
@@ -61,16 +65,17 @@ export async function insertCommitment(ctx: AppContext, companyId: string, spec:
       number,
       title: spec.title ?? "Drywall",
       vendor_id: vendorId,
-      status: "approved",
+      status: spec.status ?? "approved",
       created_by: spec.createdBy,
     })
     .execute();
+  const lineIds = spec.lines.map(() => newId("cml"));
   await ctx.db
     .insertInto("commitment_lines")
     .values(
-      spec.lines.map(([costCode, category, amount, description]) => ({
+      spec.lines.map(([costCode, category, amount, description], i) => ({
         company_id: companyId,
-        id: newId("cml"),
+        id: lineIds[i]!,
         commitment_id: id,
         cost_code: costCode,
         category,
@@ -79,7 +84,7 @@ export async function insertCommitment(ctx: AppContext, companyId: string, spec:
       })),
     )
     .execute();
-  return { id, number, vendorId };
+  return { id, number, vendorId, lineIds };
 }
 
 /**

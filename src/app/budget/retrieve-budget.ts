@@ -2,7 +2,7 @@ import * as D from "../../domain/index.js";
 import type { AppContext } from "../context.js";
 import { budgetDocument } from "../documents/index.js";
 import { fromDomain } from "../domain-errors.js";
-import { applyTransition } from "../lifecycle/apply-transition.js";
+import { retrieveSubmission } from "../lifecycle/apply-transition.js";
 import type { Actor } from "../membership.js";
 import { audit, type Scope, withBudget } from "./with-budget.js";
 
@@ -12,16 +12,8 @@ export async function retrieveFromErp(ctx: AppContext, actor: Actor, scope: Scop
     const refusal = D.refusalError(D.evaluateRetrieve({ budget: b.budget, rights }));
     if (refusal) throw fromDomain(refusal);
     const pending = D.pendingSubmission(b.budget)!;
-    const now = ctx.now();
-    const transition = await applyTransition(ctx, tx, {
-      companyId: scope.companyId,
-      submissionId: pending.id,
-      command: "retrieve",
-      from: pending.status,
-      userId: actor.userId,
-      now,
-      columns: { decided_by: actor.userId, decided_at: now, decision_action: "retrieve" },
-      facts: { document: budgetDocument(b, scope.projectId) },
+    const transition = await retrieveSubmission(ctx, tx, scope.companyId, pending, actor.userId, {
+      document: budgetDocument(b, scope.projectId),
     });
     await audit(tx, ctx, actor, scope, "submission.retrieved", "submission", pending.id);
     return { id: pending.id, status: transition.to };

@@ -3,7 +3,7 @@ import { newId } from "../../lib/ids.js";
 import type { AppContext } from "../context.js";
 import { budgetDocument, budgetSnapshot } from "../documents/index.js";
 import { fromDomain } from "../domain-errors.js";
-import { applyTransition } from "../lifecycle/apply-transition.js";
+import { applyTransition, snapshotColumns } from "../lifecycle/apply-transition.js";
 import type { Actor } from "../membership.js";
 import { audit, type Scope, withBudget } from "./with-budget.js";
 
@@ -30,12 +30,7 @@ export async function sendToErp(ctx: AppContext, actor: Actor, scope: Scope) {
         project_id: scope.projectId,
         submitted_by: actor.userId,
         submitted_at: now,
-        line_count: snapshot.lines.length,
-        total_original_minor: snapshot.totals.original,
-        total_changes_minor: snapshot.totals.budgetChanges,
-        total_revised_minor: snapshot.totals.revisedEstimate,
-        total_delta_minor: snapshot.totals.delta,
-        change_ids: [...snapshot.changeIds],
+        ...snapshotColumns(snapshot),
       },
       facts: { document: budgetDocument(b, scope.projectId), snapshot: budgetSnapshot(b, snapshot) },
     });

@@ -1,7 +1,7 @@
 import * as D from "../../domain/index.js";
 import type { AppContext } from "../context.js";
 import { fromDomain } from "../domain-errors.js";
-import { applyTransition } from "../lifecycle/apply-transition.js";
+import { retrieveSubmission } from "../lifecycle/apply-transition.js";
 import type { Actor } from "../membership.js";
 import { auditCommitment, type CommitmentScope, withCommitment } from "./with-commitment.js";
 
@@ -11,17 +11,7 @@ export async function retrieveCommitment(ctx: AppContext, actor: Actor, scope: C
     const refusal = D.refusalError(D.evaluateCommitmentRetrieve({ commitment: record.commitment, rights }));
     if (refusal) throw fromDomain(refusal);
     const pending = D.pendingCommitmentSubmission(record.commitment)!;
-    const now = ctx.now();
-    const transition = await applyTransition(ctx, tx, {
-      companyId: scope.companyId,
-      submissionId: pending.id,
-      command: "retrieve",
-      from: pending.status,
-      userId: actor.userId,
-      now,
-      columns: { decided_by: actor.userId, decided_at: now, decision_action: "retrieve" },
-      facts: {},
-    });
+    const transition = await retrieveSubmission(ctx, tx, scope.companyId, pending, actor.userId, {});
     await auditCommitment(
       tx,
       ctx,

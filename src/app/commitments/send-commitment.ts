@@ -3,7 +3,7 @@ import { newId } from "../../lib/ids.js";
 import type { AppContext } from "../context.js";
 import { documentSnapshot, loadCommitmentDocument } from "../documents/index.js";
 import { fromDomain } from "../domain-errors.js";
-import { applyTransition } from "../lifecycle/apply-transition.js";
+import { applyTransition, snapshotColumns } from "../lifecycle/apply-transition.js";
 import type { Actor } from "../membership.js";
 import { commitmentSendFacts } from "./load.js";
 import { auditCommitment, type CommitmentScope, withCommitment } from "./with-commitment.js";
@@ -34,12 +34,7 @@ export async function sendCommitment(ctx: AppContext, actor: Actor, scope: Commi
         project_id: scope.projectId,
         submitted_by: actor.userId,
         submitted_at: now,
-        line_count: snapshot.lines.length,
-        total_original_minor: snapshot.totals.original,
-        total_changes_minor: snapshot.totals.budgetChanges,
-        total_revised_minor: snapshot.totals.revisedEstimate,
-        total_delta_minor: snapshot.totals.delta,
-        change_ids: [...snapshot.changeIds],
+        ...snapshotColumns(snapshot),
       },
       facts: {
         document,

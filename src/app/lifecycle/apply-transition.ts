@@ -86,3 +86,37 @@ export async function applyTransition(
   }
   return transition;
 }
+
+/** Retrieve from ERP: the sender takes the waiting submission back; who did and when is recorded with the status. */
+export async function retrieveSubmission(
+  ctx: AppContext,
+  tx: Tx,
+  companyId: string,
+  pending: { id: string; status: D.SubmissionStatus },
+  userId: string,
+  facts: EffectFacts,
+): Promise<D.Transition> {
+  const now = ctx.now();
+  return applyTransition(ctx, tx, {
+    companyId,
+    submissionId: pending.id,
+    command: "retrieve",
+    from: pending.status,
+    userId,
+    now,
+    columns: { decided_by: userId, decided_at: now, decision_action: "retrieve" },
+    facts,
+  });
+}
+
+/** The line count, totals and change ids a sent submission records from its snapshot. */
+export function snapshotColumns(snapshot: D.SubmissionSnapshot) {
+  return {
+    line_count: snapshot.lines.length,
+    total_original_minor: snapshot.totals.original,
+    total_changes_minor: snapshot.totals.budgetChanges,
+    total_revised_minor: snapshot.totals.revisedEstimate,
+    total_delta_minor: snapshot.totals.delta,
+    change_ids: [...snapshot.changeIds],
+  };
+}

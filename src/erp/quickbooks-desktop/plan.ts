@@ -48,7 +48,7 @@ export const ITEM_NAME_MAX = QBD_LIMITS.itemName;
 export const REF_NUMBER_MAX = QBD_LIMITS.refNumber;
 /** QuickBooks Desktop amounts: 13 integer digits at most. */
 export const MAX_AMOUNT_CENTS = 9_999_999_999_999_99n;
-/** Re-reads after QuickBooks reported the estimate changed under us (3200), before giving up. */
+/** Re-reads after QuickBooks reported the estimate or purchase order changed under us (3200), before giving up. */
 const MAX_REQUERIES = 3;
 
 /**
@@ -193,7 +193,8 @@ export function qbdName(raw: string): string {
   return sanitizeQboName(stripForbiddenXmlChars(raw), Number.MAX_SAFE_INTEGER);
 }
 
-function chars(text: string): number {
+/** Length in characters, as QuickBooks counts them (a surrogate pair is one). */
+export function chars(text: string): number {
   return [...text].length;
 }
 
@@ -962,25 +963,46 @@ function estimateAnswer(req: PlanRequest, ctx: PlanContext, step: Step, r: Qbxml
       return next("query_job", { ...step.state, target: undefined }, ctx);
     }
     case "query_job": {
-      const ours = r.rets
-        .map(readEstimateRet)
-        .filter((e) => isOurs(req, e))
-        .sort((a, b) => a.txnNumber - b.txnNumber);
-      if (ours[0]) return decideOnFound(req, ctx, step, ours[0]);
+      const ours = oldestOfOurs(r.rets.map(readEstimateRet), (e) => isOurs(req, e));
+      if (ours) return decideOnFound(req, ctx, step, ours);
       return next("add", step.state, ctx);
     }
     case "add":
       return verifyWritten(req, ctx, r);
     case "mod": {
-      if (r.statusCode === "3200" || r.statusCode === "3120") {
-        const requeries = (step.state.requeries ?? 0) + 1;
-        if (requeries > MAX_REQUERIES) return fromStatus(req, ctx, step, r);
-        return next("query_txn", { ...step.state, requeries }, ctx);
-      }
-      return verifyWritten(req, ctx, r);
+      return (
+        requeryWhenStale(ctx, step, r, () => fromStatus(req, ctx, step, r)) ?? verifyWritten(req, ctx, r)
+      );
     }
   }
   throw new Error(`unknown estimate phase ${step.phase}`);
+}
+
+/** Of the transactions found, the one Costbridge wrote first (lowest TxnNumber) among those that are ours. */
+export function oldestOfOurs<T extends { txnNumber: number }>(
+  found: T[],
+  ours: (t: T) => boolean,
+): T | undefined {
+  return found
+    .filter(ours)
+    .sort((a, b) => a.txnNumber - b.txnNumber)
+    .at(0);
+}
+
+/**
+ * After a mod answered that the transaction changed (3200) or is gone (3120): query it again, at most
+ * MAX_REQUERIES times, then the answer of `giveUp`. Null for any other answer.
+ */
+export function requeryWhenStale(
+  ctx: PlanContext,
+  step: Step,
+  r: QbxmlResponse,
+  giveUp: () => StepResult,
+): StepResult | null {
+  if (r.statusCode !== "3200" && r.statusCode !== "3120") return null;
+  const requeries = (step.state.requeries ?? 0) + 1;
+  if (requeries > MAX_REQUERIES) return giveUp();
+  return next("query_txn", { ...step.state, requeries }, ctx);
 }
 
 /** The export outcome of a plan whose steps are all done. */

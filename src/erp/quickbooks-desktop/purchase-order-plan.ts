@@ -14,6 +14,7 @@
 import type { ErpPurchaseOrderRef, PurchaseOrderExportRequest, PurchaseOrderOutcome } from "../connector.js";
 import { amountToCents, centsToDecimal } from "../quickbooks-online/mapping.js";
 import {
+  chars,
   checkJobAndItems,
   fromStatus,
   inactive,
@@ -24,12 +25,14 @@ import {
   listStepRequest,
   MAX_AMOUNT_CENTS,
   next,
+  oldestOfOurs,
   type PlanCommon,
   type PlanContext,
   QbxmlRuleError,
   qbdName,
   type Rejection,
   rejected,
+  requeryWhenStale,
   type Step,
   type StepResult,
   type StepState,
@@ -56,9 +59,6 @@ import {
 import { checkQbxmlRequest, QBD_LIMITS } from "./rules.js";
 import { classifyStatus, type StatusSubject } from "./status.js";
 import { type RawXml, stripForbiddenXmlChars } from "./xml.js";
-
-/** Re-reads after QuickBooks reported the purchase order changed under us (3200), before giving up. */
-const MAX_REQUERIES = 3;
 
 /** The export request of a commitment as the plan stores it (JSON: amounts as cent strings). */
 export interface PurchaseOrderPlanRequest extends PlanCommon {
@@ -143,10 +143,6 @@ export function commitmentMarker(commitmentId: string): string {
 /** The commitment a memo names, or null when it carries no marker. */
 export function commitmentIdInMemo(memo: string): string | null {
   return MARKER_IN_MEMO.exec(memo)?.[1] ?? null;
-}
-
-function chars(text: string): number {
-  return [...text].length;
 }
 
 function cut(text: string, max: number): string {
@@ -652,11 +648,8 @@ function purchaseOrderAnswer(
       return next("query_ref", { ...step.state, poTarget: undefined }, ctx);
     }
     case "query_ref": {
-      const ours = r.rets
-        .map(readPurchaseOrderRet)
-        .filter((po) => isOurs(req, po))
-        .sort((a, b) => a.txnNumber - b.txnNumber);
-      if (ours[0]) return decideOnFoundPo(req, ctx, step, ours[0]);
+      const ours = oldestOfOurs(r.rets.map(readPurchaseOrderRet), (po) => isOurs(req, po));
+      if (ours) return decideOnFoundPo(req, ctx, step, ours);
       return next("add", step.state, ctx);
     }
     case "add":
@@ -667,12 +660,10 @@ function purchaseOrderAnswer(
         r,
       );
     case "mod": {
-      if (r.statusCode === "3200" || r.statusCode === "3120") {
-        const requeries = (step.state.requeries ?? 0) + 1;
-        if (requeries > MAX_REQUERIES)
-          return classifyStatus(r.statusCode, r.statusMessage, subjectOf(req, step));
-        return next("query_txn", { ...step.state, requeries }, ctx);
-      }
+      const requery = requeryWhenStale(ctx, step, r, () =>
+        classifyStatus(r.statusCode, r.statusMessage, subjectOf(req, step)),
+      );
+      if (requery) return requery;
       return verifyWritten(
         req,
         ctx,

@@ -67,16 +67,17 @@ export function incomeAccountQuery(requestId: string): RawXml {
   });
 }
 
+/** A transaction query (EstimateQueryRq, PurchaseOrderQueryRq) by one filter, answered with its lines. */
+function txnQuery(requestName: string, requestId: string, filter: RawXml): RawXml {
+  return el(requestName, [filter, el("IncludeLineItems", "true")], { requestID: requestId });
+}
+
 export function estimateQueryByTxnId(requestId: string, txnId: string): RawXml {
-  return el("EstimateQueryRq", [el("TxnID", txnId), el("IncludeLineItems", "true")], {
-    requestID: requestId,
-  });
+  return txnQuery("EstimateQueryRq", requestId, el("TxnID", txnId));
 }
 
 export function estimateQueryByCustomer(requestId: string, customer: QbdRef): RawXml {
-  return el("EstimateQueryRq", [ref("EntityFilter", customer), el("IncludeLineItems", "true")], {
-    requestID: requestId,
-  });
+  return txnQuery("EstimateQueryRq", requestId, ref("EntityFilter", customer));
 }
 
 export interface EstimateLineWrite {
@@ -94,7 +95,8 @@ export interface EstimateWrite {
   lines: EstimateLineWrite[];
 }
 
-function lineBody(line: EstimateLineWrite): (RawXml | null)[] {
+/** What estimate and purchase-order lines share, in schema order: ItemRef, Desc, Quantity, Rate, ClassRef, Amount. */
+function itemLineStart(line: EstimateLineWrite): (RawXml | null)[] {
   return [
     ref("ItemRef", line.item),
     el("Desc", line.description),
@@ -102,7 +104,25 @@ function lineBody(line: EstimateLineWrite): (RawXml | null)[] {
     el("Rate", line.amount),
     line.className ? ref("ClassRef", { fullName: line.className }) : null,
     el("Amount", line.amount),
-    ref("SalesTaxCodeRef", { fullName: "Non" }),
+  ];
+}
+
+function lineBody(line: EstimateLineWrite): (RawXml | null)[] {
+  return [...itemLineStart(line), ref("SalesTaxCodeRef", { fullName: "Non" })];
+}
+
+/** The start of a transaction mod in schema order: TxnID, EditSequence, the entity, RefNumber, Memo. */
+function txnModStart(
+  target: { txnId: string; editSequence: string },
+  entity: { name: string; ref: QbdRef | undefined },
+  fields: { refNumber?: string | undefined; memo?: string | undefined },
+): (RawXml | null)[] {
+  return [
+    el("TxnID", target.txnId),
+    el("EditSequence", target.editSequence),
+    entity.ref ? ref(entity.name, entity.ref) : null,
+    fields.refNumber !== undefined ? el("RefNumber", fields.refNumber) : null,
+    fields.memo !== undefined ? el("Memo", fields.memo) : null,
   ];
 }
 
@@ -144,11 +164,7 @@ export function estimateMod(
   return el(
     "EstimateModRq",
     el("EstimateMod", [
-      el("TxnID", target.txnId),
-      el("EditSequence", target.editSequence),
-      e.customer ? ref("CustomerRef", e.customer) : null,
-      e.refNumber !== undefined ? el("RefNumber", e.refNumber) : null,
-      e.memo !== undefined ? el("Memo", e.memo) : null,
+      ...txnModStart(target, { name: "CustomerRef", ref: e.customer }, e),
       ...e.lines.map((l, i) =>
         el("EstimateLineMod", [el("TxnLineID", target.lineIds[i] ?? "-1"), ...lineBody(l)]),
       ),
@@ -214,16 +230,12 @@ export function vendorAdd(requestId: string, v: VendorWrite): RawXml {
 }
 
 export function purchaseOrderQueryByTxnId(requestId: string, txnId: string): RawXml {
-  return el("PurchaseOrderQueryRq", [el("TxnID", txnId), el("IncludeLineItems", "true")], {
-    requestID: requestId,
-  });
+  return txnQuery("PurchaseOrderQueryRq", requestId, el("TxnID", txnId));
 }
 
 /** Purchase orders by reference number (QuickBooks cannot filter on the memo: the marker is checked on the answer). */
 export function purchaseOrderQueryByRefNumber(requestId: string, refNumber: string): RawXml {
-  return el("PurchaseOrderQueryRq", [el("RefNumber", refNumber), el("IncludeLineItems", "true")], {
-    requestID: requestId,
-  });
+  return txnQuery("PurchaseOrderQueryRq", requestId, el("RefNumber", refNumber));
 }
 
 export interface PurchaseOrderLineWrite {
@@ -245,15 +257,7 @@ export interface PurchaseOrderWrite {
 
 /** A purchase-order line in schema order: ItemRef, Desc, Quantity, Rate, ClassRef, Amount, CustomerRef. */
 function purchaseOrderLineBody(line: PurchaseOrderLineWrite): (RawXml | null)[] {
-  return [
-    ref("ItemRef", line.item),
-    el("Desc", line.description),
-    el("Quantity", "1"),
-    el("Rate", line.amount),
-    line.className ? ref("ClassRef", { fullName: line.className }) : null,
-    el("Amount", line.amount),
-    ref("CustomerRef", line.customer),
-  ];
+  return [...itemLineStart(line), ref("CustomerRef", line.customer)];
 }
 
 export function purchaseOrderAdd(requestId: string, po: PurchaseOrderWrite): RawXml {
@@ -297,11 +301,7 @@ export function purchaseOrderMod(
   return el(
     "PurchaseOrderModRq",
     el("PurchaseOrderMod", [
-      el("TxnID", target.txnId),
-      el("EditSequence", target.editSequence),
-      po.vendor ? ref("VendorRef", po.vendor) : null,
-      po.refNumber !== undefined ? el("RefNumber", po.refNumber) : null,
-      po.memo !== undefined ? el("Memo", po.memo) : null,
+      ...txnModStart(target, { name: "VendorRef", ref: po.vendor }, po),
       ...po.lines.map((l) =>
         el("PurchaseOrderLineMod", [
           el("TxnLineID", l.txnLineId),

@@ -1,8 +1,9 @@
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { DocumentType } from "../../app/documents/index.js";
 import { approversReport } from "../../app/erp/approvers-report.js";
 import { decideMany } from "../../app/submissions/decide-many.js";
-import { decideSubmission } from "../../app/submissions/decide-submission.js";
+import { type Decision, decideSubmission } from "../../app/submissions/decide-submission.js";
 import {
   getCommitmentSubmission,
   getSubmission,
@@ -82,6 +83,11 @@ export const erpRoutes: RouteModule = (app, ctx) => {
   // The Budgets and Commitments tabs: the same routes and the same decisions, each on its own kind of document
   // (an id of the other kind is not found).
   for (const tab of TABS) {
+    const decide = (
+      req: FastifyRequest & { params: { companyId: string; submissionId: string } },
+      d: Decision,
+    ) =>
+      decideSubmission(ctx, actorOf(req), req.params.companyId, req.params.submissionId, d, tab.documentType);
     const at = `${base}/${tab.path}`;
     const noun = tab.documentType === "commitment" ? "commitment submissions" : "submissions";
     app.get(
@@ -128,19 +134,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
           params: subParams,
         },
       },
-      async (req, reply) =>
-        reply
-          .status(202)
-          .send(
-            await decideSubmission(
-              ctx,
-              actorOf(req),
-              req.params.companyId,
-              req.params.submissionId,
-              { action: "accept" },
-              tab.documentType,
-            ),
-          ),
+      async (req, reply) => reply.status(202).send(await decide(req, { action: "accept" })),
     );
     app.post(
       `${at}/:submissionId/reject`,
@@ -154,15 +148,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
           body: z.strictObject({ reason: z.string().max(100_000) }),
         },
       },
-      async (req) =>
-        decideSubmission(
-          ctx,
-          actorOf(req),
-          req.params.companyId,
-          req.params.submissionId,
-          { action: "reject", reason: req.body.reason },
-          tab.documentType,
-        ),
+      async (req) => decide(req, { action: "reject", reason: req.body.reason }),
     );
     app.post(
       `${at}/:submissionId/retry`,
@@ -174,19 +160,7 @@ export const erpRoutes: RouteModule = (app, ctx) => {
           params: subParams,
         },
       },
-      async (req, reply) =>
-        reply
-          .status(202)
-          .send(
-            await decideSubmission(
-              ctx,
-              actorOf(req),
-              req.params.companyId,
-              req.params.submissionId,
-              { action: "retry" },
-              tab.documentType,
-            ),
-          ),
+      async (req, reply) => reply.status(202).send(await decide(req, { action: "retry" })),
     );
     app.post(
       `${at}/decisions`,
