@@ -37,7 +37,7 @@ import {
   type StatusMove,
   statusMoves,
 } from "../rules.js";
-import { lineLabel, useCompanyLists } from "./budget-lines.js";
+import { CostCodeCategoryFields, lineLabel, useCompanyLists } from "./budget-lines.js";
 import { SubmissionHistory } from "./budget-page.js";
 import { ChangeOrdersSection } from "./change-orders.js";
 
@@ -700,14 +700,13 @@ function AddCommitmentLineForm({
   commitment: Commitment;
 }) {
   const c = company.id;
-  const { costCodes, categories } = useCompanyLists(c);
   const [costCode, setCostCode] = useState("");
   const [category, setCategory] = useState("");
   const [description, setDescription] = useState("");
   const [amount, setAmount] = useState("");
   const [errors, setErrors] = useState<Partial<Record<LineField | "form", string>>>({});
   const costCodeRef = useRef<HTMLSelectElement>(null);
-  const ids = { costCode: useId(), category: useId(), description: useId(), amount: useId() };
+  const ids = { description: useId(), amount: useId() };
 
   const add = useAction({
     run: (input: { costCode: string; category: string; description: string; amount: string }) =>
@@ -754,48 +753,20 @@ function AddCommitmentLineForm({
     );
   };
 
-  const activeCodes = (costCodes.data?.items ?? []).filter((cc) => cc.active !== false);
   return (
     <form className="add-line" onSubmit={submit} noValidate aria-labelledby="add-commitment-line-heading">
       <h3 id="add-commitment-line-heading">Add a line</h3>
       <div className="form-row">
-        <div className="field">
-          <label htmlFor={ids.costCode}>Cost code</label>
-          <select
-            id={ids.costCode}
-            ref={costCodeRef}
-            className="input"
-            value={costCode}
-            aria-invalid={errors.costCode ? true : undefined}
-            onChange={(e) => setCostCode(e.target.value)}
-          >
-            <option value="">{costCodes.isPending ? "Loading…" : "Choose…"}</option>
-            {activeCodes.map((cc) => (
-              <option key={cc.id} value={cc.code}>
-                {cc.code} · {cc.description}
-              </option>
-            ))}
-          </select>
-          {errors.costCode ? <p className="field-error">{errors.costCode}</p> : null}
-        </div>
-        <div className="field">
-          <label htmlFor={ids.category}>Category</label>
-          <select
-            id={ids.category}
-            className="input"
-            value={category}
-            aria-invalid={errors.category ? true : undefined}
-            onChange={(e) => setCategory(e.target.value)}
-          >
-            <option value="">{categories.isPending ? "Loading…" : "Choose…"}</option>
-            {(categories.data?.items ?? []).map((cat) => (
-              <option key={cat.id} value={cat.code}>
-                {cat.code} · {cat.name}
-              </option>
-            ))}
-          </select>
-          {errors.category ? <p className="field-error">{errors.category}</p> : null}
-        </div>
+        <CostCodeCategoryFields
+          companyId={c}
+          costCode={costCode}
+          category={category}
+          onCostCode={setCostCode}
+          onCategory={setCategory}
+          costCodeError={errors.costCode}
+          categoryError={errors.category}
+          costCodeRef={costCodeRef}
+        />
         <div className="field field-wide">
           <label htmlFor={ids.description}>Description</label>
           <input
