@@ -8,7 +8,6 @@ import {
   type CommitmentStatus,
   type CompanyMembership,
   deleteCommitmentLine,
-  getSubmission,
   keys,
   listCommitmentSubmissions,
   listVendors,
@@ -29,7 +28,6 @@ import {
   COMMITMENT_KIND_LABEL,
   COMMITMENT_STATUS_LABEL,
   canApproveChanges,
-  canViewErp,
   commitmentErpPill,
   commitmentRefreshInterval,
   commitmentRibbon,
@@ -38,7 +36,7 @@ import {
   statusMoves,
 } from "../rules.js";
 import { CostCodeCategoryFields, lineLabel, useCompanyLists } from "./budget-lines.js";
-import { SubmissionHistory } from "./budget-page.js";
+import { StatusRibbon, SubmissionHistory, useExportWaitingFor } from "./budget-page.js";
 import { ChangeOrdersSection } from "./change-orders.js";
 
 const SUCCESS: Record<CommitmentStatus, string> = {
@@ -87,17 +85,8 @@ export function CommitmentView({
   });
   const busy = status.isPending || send.isPending || retrieve.isPending;
 
-  // While an export runs, its submission says what it waits for (the Web Connector, a reconnect); only people who
-  // can see ERP Integrations may read it.
   const exporting = commitment.erpState === "exporting" ? commitment.lastSubmission?.id : undefined;
-  const exportDetail = useQuery({
-    queryKey: keys.submission(c, exporting ?? "none", "commitment"),
-    queryFn: () => getSubmission(c, exporting ?? "", "commitment"),
-    enabled: Boolean(exporting) && canViewErp(company.permissions),
-    refetchInterval: 1000,
-    retry: false,
-  });
-  const ribbon = commitmentRibbon(commitment, exporting ? exportDetail.data?.export?.waitingFor : null);
+  const ribbon = commitmentRibbon(commitment, useExportWaitingFor(company, exporting, "commitment"));
   const rejectedReason =
     commitment.erpState === "not_sent" && commitment.lastSubmission?.status === "rejected"
       ? (commitment.lastSubmission.reason ??
@@ -126,25 +115,12 @@ export function CommitmentView({
 
   return (
     <div className="stack">
-      <section
-        className={`ribbon ribbon-${ribbon.tone}`}
-        aria-label="Commitment status"
-        aria-live="polite"
-        data-state={commitment.erpState}
-      >
-        <p className="ribbon-title">
-          {commitment.erpState === "exporting" ? (
-            <span className="spinner spinner-inline" aria-hidden="true" />
-          ) : null}
-          {ribbon.title}
-        </p>
-        <p className="ribbon-text">{ribbon.text}</p>
-        {rejectedReason ? (
-          <p className="ribbon-reason">
-            <strong>Reason given:</strong> {rejectedReason}
-          </p>
-        ) : null}
-      </section>
+      <StatusRibbon
+        ribbon={ribbon}
+        label="Commitment status"
+        state={commitment.erpState}
+        rejectedReason={rejectedReason}
+      />
 
       <section className="card" aria-labelledby="commitment-heading">
         <div className="card-head">
