@@ -99,6 +99,44 @@ export function CostCodeCategoryFields({
   );
 }
 
+/** Asks before a line leaves a budget or a commitment, naming it and its amount. */
+export function DeleteLineDialog({
+  line,
+  amount,
+  from,
+  busy,
+  onCancel,
+  onConfirm,
+}: {
+  line: Pick<BudgetLine, "costCode" | "category">;
+  amount: string;
+  from: "budget" | "commitment";
+  busy: boolean;
+  onCancel: () => void;
+  onConfirm: () => void;
+}) {
+  return (
+    <Dialog
+      title="Delete this line?"
+      onClose={onCancel}
+      footer={
+        <>
+          <button type="button" className="button button-secondary" onClick={onCancel}>
+            Cancel
+          </button>
+          <button type="button" className="button button-danger" disabled={busy} onClick={onConfirm}>
+            Delete line
+          </button>
+        </>
+      }
+    >
+      <p>
+        Line <strong>{lineLabel(line)}</strong> (<Money amount={amount} />) will be removed from the {from}.
+      </p>
+    </Dialog>
+  );
+}
+
 export function BudgetLinesSection({
   company,
   projectId,
@@ -252,30 +290,14 @@ export function BudgetLinesSection({
       </div>
       {mayEdit ? <AddLineForm company={company} projectId={projectId} budget={budget} /> : null}
       {deleting ? (
-        <Dialog
-          title="Delete this line?"
-          onClose={() => setDeleting(null)}
-          footer={
-            <>
-              <button type="button" className="button button-secondary" onClick={() => setDeleting(null)}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="button button-danger"
-                disabled={remove.isPending}
-                onClick={() => remove.mutate(deleting.id)}
-              >
-                Delete line
-              </button>
-            </>
-          }
-        >
-          <p>
-            Line <strong>{lineLabel(deleting)}</strong> (<Money amount={deleting.revisedEstimate} />) will be
-            removed from the budget.
-          </p>
-        </Dialog>
+        <DeleteLineDialog
+          line={deleting}
+          amount={deleting.revisedEstimate}
+          from="budget"
+          busy={remove.isPending}
+          onCancel={() => setDeleting(null)}
+          onConfirm={() => remove.mutate(deleting.id)}
+        />
       ) : null}
     </section>
   );

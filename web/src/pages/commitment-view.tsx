@@ -35,7 +35,7 @@ import {
   type StatusMove,
   statusMoves,
 } from "../rules.js";
-import { CostCodeCategoryFields, lineLabel, useCompanyLists } from "./budget-lines.js";
+import { CostCodeCategoryFields, DeleteLineDialog, lineLabel, useCompanyLists } from "./budget-lines.js";
 import { StatusRibbon, SubmissionHistory, useExportWaitingFor } from "./budget-page.js";
 import { ChangeOrdersSection } from "./change-orders.js";
 
@@ -519,30 +519,14 @@ function CommitmentLinesSection({
         <AddCommitmentLineForm company={company} projectId={projectId} commitment={commitment} />
       ) : null}
       {deleting ? (
-        <Dialog
-          title="Delete this line?"
-          onClose={() => setDeleting(null)}
-          footer={
-            <>
-              <button type="button" className="button button-secondary" onClick={() => setDeleting(null)}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="button button-danger"
-                disabled={remove.isPending}
-                onClick={() => remove.mutate(deleting.id)}
-              >
-                Delete line
-              </button>
-            </>
-          }
-        >
-          <p>
-            Line <strong>{lineLabel(deleting)}</strong> (<Money amount={deleting.original} />) will be removed
-            from the commitment.
-          </p>
-        </Dialog>
+        <DeleteLineDialog
+          line={deleting}
+          amount={deleting.original}
+          from="commitment"
+          busy={remove.isPending}
+          onCancel={() => setDeleting(null)}
+          onConfirm={() => remove.mutate(deleting.id)}
+        />
       ) : null}
     </section>
   );
