@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import {
+  type ActionGate,
   type Budget,
   type BudgetState,
   budgetCsvUrl,
@@ -178,24 +179,13 @@ export function BudgetView({
             Lock Budget
           </GatedButton>
         )}
-        <GatedButton
-          allowed={budget.actions.send.allowed}
-          reasons={budget.actions.send.reasons}
+        <SendRetrieveButtons
+          actions={budget.actions}
           busy={busy}
-          className="button button-primary"
-          onClick={() => send.mutate()}
-        >
-          {label}
-        </GatedButton>
-        <GatedButton
-          allowed={budget.actions.retrieve.allowed}
-          reasons={budget.actions.retrieve.reasons}
-          busy={busy}
-          className="button button-secondary"
-          onClick={() => retrieve.mutate()}
-        >
-          Retrieve from ERP
-        </GatedButton>
+          sendLabel={label}
+          onSend={() => send.mutate()}
+          onRetrieve={() => retrieve.mutate()}
+        />
         <a className="button button-link" href={budgetCsvUrl(c, projectId)} download>
           Download CSV
         </a>
@@ -262,6 +252,44 @@ export function StatusRibbon({
       ) : null}
       {children}
     </section>
+  );
+}
+
+/** Send to ERP and Retrieve from ERP, each enabled as the server's gate says. */
+export function SendRetrieveButtons({
+  actions,
+  busy,
+  sendLabel,
+  onSend,
+  onRetrieve,
+}: {
+  actions: { send: ActionGate; retrieve: ActionGate };
+  busy: boolean;
+  sendLabel: string;
+  onSend: () => void;
+  onRetrieve: () => void;
+}) {
+  return (
+    <>
+      <GatedButton
+        allowed={actions.send.allowed}
+        reasons={actions.send.reasons}
+        busy={busy}
+        className="button button-primary"
+        onClick={onSend}
+      >
+        {sendLabel}
+      </GatedButton>
+      <GatedButton
+        allowed={actions.retrieve.allowed}
+        reasons={actions.retrieve.reasons}
+        busy={busy}
+        className="button button-secondary"
+        onClick={onRetrieve}
+      >
+        Retrieve from ERP
+      </GatedButton>
+    </>
   );
 }
 

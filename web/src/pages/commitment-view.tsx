@@ -36,7 +36,7 @@ import {
   statusMoves,
 } from "../rules.js";
 import { CostCodeCategoryFields, DeleteLineDialog, lineLabel, useCompanyLists } from "./budget-lines.js";
-import { StatusRibbon, SubmissionHistory, useExportWaitingFor } from "./budget-page.js";
+import { SendRetrieveButtons, StatusRibbon, SubmissionHistory, useExportWaitingFor } from "./budget-page.js";
 import { ChangeOrdersSection } from "./change-orders.js";
 
 const SUCCESS: Record<CommitmentStatus, string> = {
@@ -192,26 +192,13 @@ export function CommitmentView({
           );
         })}
         {commitment.status === "approved" ? (
-          <>
-            <GatedButton
-              allowed={commitment.actions.send.allowed}
-              reasons={commitment.actions.send.reasons}
-              busy={busy}
-              className="button button-primary"
-              onClick={() => send.mutate()}
-            >
-              {commitmentSendLabel(commitment)}
-            </GatedButton>
-            <GatedButton
-              allowed={commitment.actions.retrieve.allowed}
-              reasons={commitment.actions.retrieve.reasons}
-              busy={busy}
-              className="button button-secondary"
-              onClick={() => retrieve.mutate()}
-            >
-              Retrieve from ERP
-            </GatedButton>
-          </>
+          <SendRetrieveButtons
+            actions={commitment.actions}
+            busy={busy}
+            sendLabel={commitmentSendLabel(commitment)}
+            onSend={() => send.mutate()}
+            onRetrieve={() => retrieve.mutate()}
+          />
         ) : null}
       </section>
 
