@@ -4,6 +4,7 @@ import {
   ApiError,
   addCommitmentLine,
   type Commitment,
+  type CommitmentErpState,
   type CommitmentLine,
   type CommitmentStatus,
   type CompanyMembership,
@@ -45,6 +46,18 @@ const SUCCESS: Record<CommitmentStatus, string> = {
   approved: "Commitment approved. It changes only through change orders now and can be sent to ERP.",
   void: "Commitment voided.",
 };
+
+/** A commitment's status in a pill, in the words the commitment list and page both use. */
+export function CommitmentStatusPill({ status }: { status: CommitmentStatus }) {
+  return (
+    <span className={`pill pill-commitment-${status}`}>{COMMITMENT_STATUS_LABEL[status] ?? status}</span>
+  );
+}
+
+/** Where a commitment stands with the ERP, in a pill. */
+export function CommitmentErpStatePill({ state }: { state: CommitmentErpState }) {
+  return <span className={commitmentErpPill(state)}>{COMMITMENT_ERP_LABEL[state] ?? state}</span>;
+}
 
 export function CommitmentView({
   company,
@@ -152,17 +165,13 @@ export function CommitmentView({
           <div className="field-pair">
             <dt>Status</dt>
             <dd>
-              <span className={`pill pill-commitment-${commitment.status}`}>
-                {COMMITMENT_STATUS_LABEL[commitment.status] ?? commitment.status}
-              </span>
+              <CommitmentStatusPill status={commitment.status} />
             </dd>
           </div>
           <div className="field-pair">
             <dt>ERP</dt>
             <dd>
-              <span className={commitmentErpPill(commitment.erpState)}>
-                {COMMITMENT_ERP_LABEL[commitment.erpState] ?? commitment.erpState}
-              </span>
+              <CommitmentErpStatePill state={commitment.erpState} />
             </dd>
           </div>
           <div className="field-pair">
