@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { type FormEvent, useId, useRef, useState } from "react";
+import { type FormEvent, type RefObject, useId, useRef, useState } from "react";
 import {
   ApiError,
   addBudgetLine,
@@ -32,6 +32,109 @@ export function useCompanyLists(companyId: string) {
 
 export function lineLabel(line: Pick<BudgetLine, "costCode" | "category">): string {
   return `${line.costCode} ${line.category}`;
+}
+
+export function CostCodeCategoryFields({
+  companyId,
+  costCode,
+  category,
+  onCostCode,
+  onCategory,
+  costCodeError,
+  categoryError,
+  costCodeRef,
+}: {
+  companyId: string;
+  costCode: string;
+  category: string;
+  onCostCode: (value: string) => void;
+  onCategory: (value: string) => void;
+  costCodeError?: string | undefined;
+  categoryError?: string | undefined;
+  costCodeRef?: RefObject<HTMLSelectElement | null>;
+}) {
+  const { costCodes, categories } = useCompanyLists(companyId);
+  const ids = { costCode: useId(), category: useId() };
+  const activeCodes = (costCodes.data?.items ?? []).filter((cc) => cc.active !== false);
+  return (
+    <>
+      <div className="field">
+        <label htmlFor={ids.costCode}>Cost code</label>
+        <select
+          id={ids.costCode}
+          ref={costCodeRef}
+          className="input"
+          value={costCode}
+          aria-invalid={costCodeError ? true : undefined}
+          onChange={(e) => onCostCode(e.target.value)}
+        >
+          <option value="">{costCodes.isPending ? "Loading…" : "Choose…"}</option>
+          {activeCodes.map((cc) => (
+            <option key={cc.id} value={cc.code}>
+              {cc.code} · {cc.description}
+            </option>
+          ))}
+        </select>
+        {costCodeError ? <p className="field-error">{costCodeError}</p> : null}
+      </div>
+      <div className="field">
+        <label htmlFor={ids.category}>Category</label>
+        <select
+          id={ids.category}
+          className="input"
+          value={category}
+          aria-invalid={categoryError ? true : undefined}
+          onChange={(e) => onCategory(e.target.value)}
+        >
+          <option value="">{categories.isPending ? "Loading…" : "Choose…"}</option>
+          {(categories.data?.items ?? []).map((cat) => (
+            <option key={cat.id} value={cat.code}>
+              {cat.code} · {cat.name}
+            </option>
+          ))}
+        </select>
+        {categoryError ? <p className="field-error">{categoryError}</p> : null}
+      </div>
+    </>
+  );
+}
+
+/** Asks before a line leaves a budget or a commitment, naming it and its amount. */
+export function DeleteLineDialog({
+  line,
+  amount,
+  from,
+  busy,
+  onCancel,
+  onConfirm,
+}: {
+  line: Pick<BudgetLine, "costCode" | "category">;
+  amount: string;
+  from: "budget" | "commitment";
+  busy: boolean;
+  onCancel: () => void;
+  onConfirm: () => void;
+}) {
+  return (
+    <Dialog
+      title="Delete this line?"
+      onClose={onCancel}
+      footer={
+        <>
+          <button type="button" className="button button-secondary" onClick={onCancel}>
+            Cancel
+          </button>
+          <button type="button" className="button button-danger" disabled={busy} onClick={onConfirm}>
+            Delete line
+          </button>
+        </>
+      }
+    >
+      <p>
+        Line <strong>{lineLabel(line)}</strong> (<Money amount={amount} />) will be removed from the {from}.
+      </p>
+    </Dialog>
+  );
 }
 
 export function BudgetLinesSection({
@@ -187,30 +290,14 @@ export function BudgetLinesSection({
       </div>
       {mayEdit ? <AddLineForm company={company} projectId={projectId} budget={budget} /> : null}
       {deleting ? (
-        <Dialog
-          title="Delete this line?"
-          onClose={() => setDeleting(null)}
-          footer={
-            <>
-              <button type="button" className="button button-secondary" onClick={() => setDeleting(null)}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="button button-danger"
-                disabled={remove.isPending}
-                onClick={() => remove.mutate(deleting.id)}
-              >
-                Delete line
-              </button>
-            </>
-          }
-        >
-          <p>
-            Line <strong>{lineLabel(deleting)}</strong> (<Money amount={deleting.revisedEstimate} />) will be
-            removed from the budget.
-          </p>
-        </Dialog>
+        <DeleteLineDialog
+          line={deleting}
+          amount={deleting.revisedEstimate}
+          from="budget"
+          busy={remove.isPending}
+          onCancel={() => setDeleting(null)}
+          onConfirm={() => remove.mutate(deleting.id)}
+        />
       ) : null}
     </section>
   );
@@ -297,13 +384,12 @@ function AddLineForm({
   budget: Budget;
 }) {
   const c = company.id;
-  const { costCodes, categories } = useCompanyLists(c);
   const [costCode, setCostCode] = useState("");
   const [category, setCategory] = useState("");
   const [amount, setAmount] = useState("");
   const [errors, setErrors] = useState<Partial<Record<LineField | "form", string>>>({});
   const costCodeRef = useRef<HTMLSelectElement>(null);
-  const ids = { costCode: useId(), category: useId(), amount: useId() };
+  const amountId = useId();
   const originalsOpen = budget.state === "unlocked";
 
   const add = useAction({
@@ -351,53 +437,25 @@ function AddLineForm({
     );
   };
 
-  const activeCodes = (costCodes.data?.items ?? []).filter((cc) => cc.active !== false);
   return (
     <form className="add-line" onSubmit={submit} noValidate aria-labelledby="add-line-heading">
       <h3 id="add-line-heading">Add a line</h3>
       <div className="form-row">
-        <div className="field">
-          <label htmlFor={ids.costCode}>Cost code</label>
-          <select
-            id={ids.costCode}
-            ref={costCodeRef}
-            className="input"
-            value={costCode}
-            aria-invalid={errors.costCode ? true : undefined}
-            onChange={(e) => setCostCode(e.target.value)}
-          >
-            <option value="">{costCodes.isPending ? "Loading…" : "Choose…"}</option>
-            {activeCodes.map((cc) => (
-              <option key={cc.id} value={cc.code}>
-                {cc.code} · {cc.description}
-              </option>
-            ))}
-          </select>
-          {errors.costCode ? <p className="field-error">{errors.costCode}</p> : null}
-        </div>
-        <div className="field">
-          <label htmlFor={ids.category}>Category</label>
-          <select
-            id={ids.category}
-            className="input"
-            value={category}
-            aria-invalid={errors.category ? true : undefined}
-            onChange={(e) => setCategory(e.target.value)}
-          >
-            <option value="">{categories.isPending ? "Loading…" : "Choose…"}</option>
-            {(categories.data?.items ?? []).map((cat) => (
-              <option key={cat.id} value={cat.code}>
-                {cat.code} · {cat.name}
-              </option>
-            ))}
-          </select>
-          {errors.category ? <p className="field-error">{errors.category}</p> : null}
-        </div>
+        <CostCodeCategoryFields
+          companyId={c}
+          costCode={costCode}
+          category={category}
+          onCostCode={setCostCode}
+          onCategory={setCategory}
+          costCodeError={errors.costCode}
+          categoryError={errors.category}
+          costCodeRef={costCodeRef}
+        />
         {originalsOpen ? (
           <div className="field">
-            <label htmlFor={ids.amount}>Original amount</label>
+            <label htmlFor={amountId}>Original amount</label>
             <input
-              id={ids.amount}
+              id={amountId}
               className="input input-money"
               inputMode="decimal"
               placeholder="0.00"

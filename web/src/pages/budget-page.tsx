@@ -1,9 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
+import type { ReactNode } from "react";
 import {
+  type ActionGate,
   type Budget,
   type BudgetState,
   budgetCsvUrl,
   type CompanyMembership,
+  type DocumentKind,
   getBudget,
   getSubmission,
   keys,
@@ -25,6 +28,7 @@ import {
   budgetRibbon,
   canViewErp,
   type DocumentKindDef,
+  type Ribbon,
   revisedTotalOf,
   SUBMISSION_STATUS_LABEL,
   sendLabel,
@@ -115,13 +119,7 @@ export function BudgetView({
   // While an export runs, its submission says what it waits for (the Web Connector, a reconnect); only people who
   // can see ERP Integrations may read it, everyone else sees the plain progress.
   const exporting = budget.state === "exporting" ? budget.lastSubmission?.id : undefined;
-  const exportDetail = useQuery({
-    queryKey: keys.submission(c, exporting ?? "none"),
-    queryFn: () => getSubmission(c, exporting ?? ""),
-    enabled: Boolean(exporting) && canViewErp(company.permissions),
-    refetchInterval: 1000,
-    retry: false,
-  });
+  const waitingFor = useExportWaitingFor(company, exporting);
   const send = useAction({
     run: () => sendToErp(c, projectId),
     success: "Budget sent to ERP. It now waits for an accounting approver.",
@@ -134,7 +132,7 @@ export function BudgetView({
   });
   const busy = lock.isPending || unlock.isPending || send.isPending || retrieve.isPending;
 
-  const ribbon = budgetRibbon(budget, exporting ? exportDetail.data?.export?.waitingFor : null);
+  const ribbon = budgetRibbon(budget, waitingFor);
   const rejectedReason =
     budget.status.key === "rejected"
       ? (budget.lastSubmission?.reason ??
@@ -144,24 +142,12 @@ export function BudgetView({
 
   return (
     <div className="stack">
-      <section
-        className={`ribbon ribbon-${ribbon.tone}`}
-        aria-label="Budget status"
-        aria-live="polite"
-        data-state={budget.state}
+      <StatusRibbon
+        ribbon={ribbon}
+        label="Budget status"
+        state={budget.state}
+        rejectedReason={rejectedReason}
       >
-        <p className="ribbon-title">
-          {budget.state === "exporting" ? (
-            <span className="spinner spinner-inline" aria-hidden="true" />
-          ) : null}
-          {ribbon.title}
-        </p>
-        <p className="ribbon-text">{ribbon.text}</p>
-        {rejectedReason ? (
-          <p className="ribbon-reason">
-            <strong>Reason given:</strong> {rejectedReason}
-          </p>
-        ) : null}
         {budget.changedInQuickBooks ? (
           <p className="ribbon-reason changed-in-quickbooks" role="status">
             <span className="pill pill-changed-in-erp">Changed in QuickBooks</span> Someone changed the
@@ -169,7 +155,7 @@ export function BudgetView({
             export asks the approver before it overwrites them.
           </p>
         ) : null}
-      </section>
+      </StatusRibbon>
 
       <section className="toolbar" aria-label="Budget actions">
         {budget.locked ? (
@@ -193,24 +179,13 @@ export function BudgetView({
             Lock Budget
           </GatedButton>
         )}
-        <GatedButton
-          allowed={budget.actions.send.allowed}
-          reasons={budget.actions.send.reasons}
+        <SendRetrieveButtons
+          actions={budget.actions}
           busy={busy}
-          className="button button-primary"
-          onClick={() => send.mutate()}
-        >
-          {label}
-        </GatedButton>
-        <GatedButton
-          allowed={budget.actions.retrieve.allowed}
-          reasons={budget.actions.retrieve.reasons}
-          busy={busy}
-          className="button button-secondary"
-          onClick={() => retrieve.mutate()}
-        >
-          Retrieve from ERP
-        </GatedButton>
+          sendLabel={label}
+          onSend={() => send.mutate()}
+          onRetrieve={() => retrieve.mutate()}
+        />
         <a className="button button-link" href={budgetCsvUrl(c, projectId)} download>
           Download CSV
         </a>
@@ -221,6 +196,100 @@ export function BudgetView({
       <BudgetChangesSection company={company} projectId={projectId} budget={budget} />
       <SubmissionHistory history={history} />
     </div>
+  );
+}
+
+/**
+ * What a running export waits for (the Web Connector, a reconnect), read from its submission; only people who can
+ * see ERP Integrations may read it, everyone else sees the plain progress.
+ */
+export function useExportWaitingFor(
+  company: CompanyMembership,
+  exporting: string | undefined,
+  kind: DocumentKind = "budget",
+): string | null {
+  const c = company.id;
+  const exportDetail = useQuery({
+    queryKey: keys.submission(c, exporting ?? "none", kind),
+    queryFn: () => getSubmission(c, exporting ?? "", kind),
+    enabled: Boolean(exporting) && canViewErp(company.permissions),
+    refetchInterval: 1000,
+    retry: false,
+  });
+  return exporting ? (exportDetail.data?.export?.waitingFor ?? null) : null;
+}
+
+/** The coloured band atop a budget or a commitment: where it stands, and the approver's reason after a rejection. */
+export function StatusRibbon({
+  ribbon,
+  label,
+  state,
+  rejectedReason,
+  children,
+}: {
+  ribbon: Ribbon;
+  label: string;
+  state: string;
+  rejectedReason: string | null;
+  children?: ReactNode;
+}) {
+  return (
+    <section
+      className={`ribbon ribbon-${ribbon.tone}`}
+      aria-label={label}
+      aria-live="polite"
+      data-state={state}
+    >
+      <p className="ribbon-title">
+        {state === "exporting" ? <span className="spinner spinner-inline" aria-hidden="true" /> : null}
+        {ribbon.title}
+      </p>
+      <p className="ribbon-text">{ribbon.text}</p>
+      {rejectedReason ? (
+        <p className="ribbon-reason">
+          <strong>Reason given:</strong> {rejectedReason}
+        </p>
+      ) : null}
+      {children}
+    </section>
+  );
+}
+
+/** Send to ERP and Retrieve from ERP, each enabled as the server's gate says. */
+export function SendRetrieveButtons({
+  actions,
+  busy,
+  sendLabel,
+  onSend,
+  onRetrieve,
+}: {
+  actions: { send: ActionGate; retrieve: ActionGate };
+  busy: boolean;
+  sendLabel: string;
+  onSend: () => void;
+  onRetrieve: () => void;
+}) {
+  return (
+    <>
+      <GatedButton
+        allowed={actions.send.allowed}
+        reasons={actions.send.reasons}
+        busy={busy}
+        className="button button-primary"
+        onClick={onSend}
+      >
+        {sendLabel}
+      </GatedButton>
+      <GatedButton
+        allowed={actions.retrieve.allowed}
+        reasons={actions.retrieve.reasons}
+        busy={busy}
+        className="button button-secondary"
+        onClick={onRetrieve}
+      >
+        Retrieve from ERP
+      </GatedButton>
+    </>
   );
 }
 

@@ -4,11 +4,11 @@ import {
   ApiError,
   addCommitmentLine,
   type Commitment,
+  type CommitmentErpState,
   type CommitmentLine,
   type CommitmentStatus,
   type CompanyMembership,
   deleteCommitmentLine,
-  getSubmission,
   keys,
   listCommitmentSubmissions,
   listVendors,
@@ -29,7 +29,6 @@ import {
   COMMITMENT_KIND_LABEL,
   COMMITMENT_STATUS_LABEL,
   canApproveChanges,
-  canViewErp,
   commitmentErpPill,
   commitmentRefreshInterval,
   commitmentRibbon,
@@ -37,8 +36,8 @@ import {
   type StatusMove,
   statusMoves,
 } from "../rules.js";
-import { lineLabel, useCompanyLists } from "./budget-lines.js";
-import { SubmissionHistory } from "./budget-page.js";
+import { CostCodeCategoryFields, DeleteLineDialog, lineLabel, useCompanyLists } from "./budget-lines.js";
+import { SendRetrieveButtons, StatusRibbon, SubmissionHistory, useExportWaitingFor } from "./budget-page.js";
 import { ChangeOrdersSection } from "./change-orders.js";
 
 const SUCCESS: Record<CommitmentStatus, string> = {
@@ -47,6 +46,18 @@ const SUCCESS: Record<CommitmentStatus, string> = {
   approved: "Commitment approved. It changes only through change orders now and can be sent to ERP.",
   void: "Commitment voided.",
 };
+
+/** A commitment's status in a pill, in the words the commitment list and page both use. */
+export function CommitmentStatusPill({ status }: { status: CommitmentStatus }) {
+  return (
+    <span className={`pill pill-commitment-${status}`}>{COMMITMENT_STATUS_LABEL[status] ?? status}</span>
+  );
+}
+
+/** Where a commitment stands with the ERP, in a pill. */
+export function CommitmentErpStatePill({ state }: { state: CommitmentErpState }) {
+  return <span className={commitmentErpPill(state)}>{COMMITMENT_ERP_LABEL[state] ?? state}</span>;
+}
 
 export function CommitmentView({
   company,
@@ -87,17 +98,8 @@ export function CommitmentView({
   });
   const busy = status.isPending || send.isPending || retrieve.isPending;
 
-  // While an export runs, its submission says what it waits for (the Web Connector, a reconnect); only people who
-  // can see ERP Integrations may read it.
   const exporting = commitment.erpState === "exporting" ? commitment.lastSubmission?.id : undefined;
-  const exportDetail = useQuery({
-    queryKey: keys.submission(c, exporting ?? "none", "commitment"),
-    queryFn: () => getSubmission(c, exporting ?? "", "commitment"),
-    enabled: Boolean(exporting) && canViewErp(company.permissions),
-    refetchInterval: 1000,
-    retry: false,
-  });
-  const ribbon = commitmentRibbon(commitment, exporting ? exportDetail.data?.export?.waitingFor : null);
+  const ribbon = commitmentRibbon(commitment, useExportWaitingFor(company, exporting, "commitment"));
   const rejectedReason =
     commitment.erpState === "not_sent" && commitment.lastSubmission?.status === "rejected"
       ? (commitment.lastSubmission.reason ??
@@ -126,25 +128,12 @@ export function CommitmentView({
 
   return (
     <div className="stack">
-      <section
-        className={`ribbon ribbon-${ribbon.tone}`}
-        aria-label="Commitment status"
-        aria-live="polite"
-        data-state={commitment.erpState}
-      >
-        <p className="ribbon-title">
-          {commitment.erpState === "exporting" ? (
-            <span className="spinner spinner-inline" aria-hidden="true" />
-          ) : null}
-          {ribbon.title}
-        </p>
-        <p className="ribbon-text">{ribbon.text}</p>
-        {rejectedReason ? (
-          <p className="ribbon-reason">
-            <strong>Reason given:</strong> {rejectedReason}
-          </p>
-        ) : null}
-      </section>
+      <StatusRibbon
+        ribbon={ribbon}
+        label="Commitment status"
+        state={commitment.erpState}
+        rejectedReason={rejectedReason}
+      />
 
       <section className="card" aria-labelledby="commitment-heading">
         <div className="card-head">
@@ -176,17 +165,13 @@ export function CommitmentView({
           <div className="field-pair">
             <dt>Status</dt>
             <dd>
-              <span className={`pill pill-commitment-${commitment.status}`}>
-                {COMMITMENT_STATUS_LABEL[commitment.status] ?? commitment.status}
-              </span>
+              <CommitmentStatusPill status={commitment.status} />
             </dd>
           </div>
           <div className="field-pair">
             <dt>ERP</dt>
             <dd>
-              <span className={commitmentErpPill(commitment.erpState)}>
-                {COMMITMENT_ERP_LABEL[commitment.erpState] ?? commitment.erpState}
-              </span>
+              <CommitmentErpStatePill state={commitment.erpState} />
             </dd>
           </div>
           <div className="field-pair">
@@ -216,26 +201,13 @@ export function CommitmentView({
           );
         })}
         {commitment.status === "approved" ? (
-          <>
-            <GatedButton
-              allowed={commitment.actions.send.allowed}
-              reasons={commitment.actions.send.reasons}
-              busy={busy}
-              className="button button-primary"
-              onClick={() => send.mutate()}
-            >
-              {commitmentSendLabel(commitment)}
-            </GatedButton>
-            <GatedButton
-              allowed={commitment.actions.retrieve.allowed}
-              reasons={commitment.actions.retrieve.reasons}
-              busy={busy}
-              className="button button-secondary"
-              onClick={() => retrieve.mutate()}
-            >
-              Retrieve from ERP
-            </GatedButton>
-          </>
+          <SendRetrieveButtons
+            actions={commitment.actions}
+            busy={busy}
+            sendLabel={commitmentSendLabel(commitment)}
+            onSend={() => send.mutate()}
+            onRetrieve={() => retrieve.mutate()}
+          />
         ) : null}
       </section>
 
@@ -543,30 +515,14 @@ function CommitmentLinesSection({
         <AddCommitmentLineForm company={company} projectId={projectId} commitment={commitment} />
       ) : null}
       {deleting ? (
-        <Dialog
-          title="Delete this line?"
-          onClose={() => setDeleting(null)}
-          footer={
-            <>
-              <button type="button" className="button button-secondary" onClick={() => setDeleting(null)}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="button button-danger"
-                disabled={remove.isPending}
-                onClick={() => remove.mutate(deleting.id)}
-              >
-                Delete line
-              </button>
-            </>
-          }
-        >
-          <p>
-            Line <strong>{lineLabel(deleting)}</strong> (<Money amount={deleting.original} />) will be removed
-            from the commitment.
-          </p>
-        </Dialog>
+        <DeleteLineDialog
+          line={deleting}
+          amount={deleting.original}
+          from="commitment"
+          busy={remove.isPending}
+          onCancel={() => setDeleting(null)}
+          onConfirm={() => remove.mutate(deleting.id)}
+        />
       ) : null}
     </section>
   );
@@ -700,14 +656,13 @@ function AddCommitmentLineForm({
   commitment: Commitment;
 }) {
   const c = company.id;
-  const { costCodes, categories } = useCompanyLists(c);
   const [costCode, setCostCode] = useState("");
   const [category, setCategory] = useState("");
   const [description, setDescription] = useState("");
   const [amount, setAmount] = useState("");
   const [errors, setErrors] = useState<Partial<Record<LineField | "form", string>>>({});
   const costCodeRef = useRef<HTMLSelectElement>(null);
-  const ids = { costCode: useId(), category: useId(), description: useId(), amount: useId() };
+  const ids = { description: useId(), amount: useId() };
 
   const add = useAction({
     run: (input: { costCode: string; category: string; description: string; amount: string }) =>
@@ -754,48 +709,20 @@ function AddCommitmentLineForm({
     );
   };
 
-  const activeCodes = (costCodes.data?.items ?? []).filter((cc) => cc.active !== false);
   return (
     <form className="add-line" onSubmit={submit} noValidate aria-labelledby="add-commitment-line-heading">
       <h3 id="add-commitment-line-heading">Add a line</h3>
       <div className="form-row">
-        <div className="field">
-          <label htmlFor={ids.costCode}>Cost code</label>
-          <select
-            id={ids.costCode}
-            ref={costCodeRef}
-            className="input"
-            value={costCode}
-            aria-invalid={errors.costCode ? true : undefined}
-            onChange={(e) => setCostCode(e.target.value)}
-          >
-            <option value="">{costCodes.isPending ? "Loading…" : "Choose…"}</option>
-            {activeCodes.map((cc) => (
-              <option key={cc.id} value={cc.code}>
-                {cc.code} · {cc.description}
-              </option>
-            ))}
-          </select>
-          {errors.costCode ? <p className="field-error">{errors.costCode}</p> : null}
-        </div>
-        <div className="field">
-          <label htmlFor={ids.category}>Category</label>
-          <select
-            id={ids.category}
-            className="input"
-            value={category}
-            aria-invalid={errors.category ? true : undefined}
-            onChange={(e) => setCategory(e.target.value)}
-          >
-            <option value="">{categories.isPending ? "Loading…" : "Choose…"}</option>
-            {(categories.data?.items ?? []).map((cat) => (
-              <option key={cat.id} value={cat.code}>
-                {cat.code} · {cat.name}
-              </option>
-            ))}
-          </select>
-          {errors.category ? <p className="field-error">{errors.category}</p> : null}
-        </div>
+        <CostCodeCategoryFields
+          companyId={c}
+          costCode={costCode}
+          category={category}
+          onCostCode={setCostCode}
+          onCategory={setCategory}
+          costCodeError={errors.costCode}
+          categoryError={errors.category}
+          costCodeRef={costCodeRef}
+        />
         <div className="field field-wide">
           <label htmlFor={ids.description}>Description</label>
           <input

@@ -16,17 +16,9 @@ import { PageHeader } from "../components/page-header.js";
 import { EmptyState, ErrorState, errorMessage, Loading, Money, Notice } from "../components/ui.js";
 import { useAction } from "../components/use-action.js";
 import { Link, useNavigate } from "../router.js";
-import {
-  COMMITMENT_ERP_LABEL,
-  COMMITMENT_KIND_LABEL,
-  COMMITMENT_STATUS_LABEL,
-  canEditLines,
-  canViewBudget,
-  commitmentErpPill,
-  commitmentRefreshInterval,
-} from "../rules.js";
+import { COMMITMENT_KIND_LABEL, canEditLines, canViewBudget, commitmentRefreshInterval } from "../rules.js";
 import { canManageLists } from "./admin/admin-rules.js";
-import { CommitmentView } from "./commitment-view.js";
+import { CommitmentErpStatePill, CommitmentStatusPill, CommitmentView } from "./commitment-view.js";
 import { ProjectNav } from "./project-nav.js";
 
 export const commitmentHref = (companyId: string, projectId: string, commitmentId?: string) =>
@@ -191,15 +183,11 @@ function CommitmentList({ company, projectId }: { company: CompanyMembership; pr
                     <td data-label="Title">{item.title}</td>
                     <td data-label="Vendor">{item.vendor.name}</td>
                     <td data-label="Status">
-                      <span className={`pill pill-commitment-${item.status}`}>
-                        {COMMITMENT_STATUS_LABEL[item.status] ?? item.status}
-                      </span>
+                      <CommitmentStatusPill status={item.status} />
                     </td>
                     <td data-label="ERP">
                       <div className="status-stack">
-                        <span className={commitmentErpPill(item.erpState)}>
-                          {COMMITMENT_ERP_LABEL[item.erpState] ?? item.erpState}
-                        </span>
+                        <CommitmentErpStatePill state={item.erpState} />
                         {item.lastSubmission?.status === "rejected" && item.erpState === "not_sent" ? (
                           <span className="sub">Rejected by accounting</span>
                         ) : null}
