@@ -14,6 +14,8 @@ export interface CompanySettings {
   timeZone: string;
   currency: string;
   createMissingItems: boolean;
+  /** Whether an export may add a vendor the ERP does not have (commitments). */
+  createMissingVendors: boolean;
   defaultParentCustomer: string | null;
   estimateMode: "update_in_place" | "new_estimate_per_submission";
   separationOfDuties: boolean;
@@ -71,6 +73,7 @@ export async function loadCompanySettings(db: Executor, companyId: string): Prom
     timeZone: c.time_zone,
     currency: c.currency,
     createMissingItems: c.create_missing_items,
+    createMissingVendors: c.create_missing_vendors,
     defaultParentCustomer: c.default_parent_customer,
     estimateMode: c.estimate_mode as CompanySettings["estimateMode"],
     separationOfDuties: c.separation_of_duties,

@@ -159,13 +159,8 @@ export const COMMITMENT_DOCUMENT: DocumentKind<CommitmentDocument> = {
     }
     const db = ctx.db;
     const { commitment, vendorId } = await readCommitment(db, run.companyId, run.document.id, false);
-    const [company, flags, vendor, lines, itemRefs, previous] = await Promise.all([
+    const [company, vendor, lines, itemRefs, previous] = await Promise.all([
       loadCompanySettings(db, run.companyId),
-      db
-        .selectFrom("companies")
-        .select(["create_missing_vendors"])
-        .where("id", "=", run.companyId)
-        .executeTakeFirstOrThrow(),
       readVendor(db, run.companyId, vendorId),
       db
         .selectFrom("submission_lines")
@@ -220,7 +215,7 @@ export const COMMITMENT_DOCUMENT: DocumentKind<CommitmentDocument> = {
         itemRef: itemRefs.get(l.cost_code) ?? null,
       })),
       createMissingItems: company.createMissingItems,
-      createMissingVendors: flags.create_missing_vendors,
+      createMissingVendors: company.createMissingVendors,
       previous: previous
         ? {
             purchaseOrderId: previous.purchase_order_id,
